@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Regenerates the bundled example clips (committed, so users need neither tool): speech from espeak-ng,
+# a plucked-chord melody and a drum loop from sox. Needs: apt-get install -y espeak-ng sox
+set -euo pipefail
+cd "$(dirname "$0")/../examples"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Content: a spoken sentence, 22.05 kHz mono 16-bit.
+espeak-ng -s 150 -w "$tmp/speech.wav" "Every sound can wear a different coat. Listen to the words change their colour."
+sox "$tmp/speech.wav" -r 22050 -c 1 -b 16 speech.wav norm -3
+
+# Style: plucked chords, an arpeggio over C, A minor, F and G (0.25 s a note).
+notes=(C3 E3 G3 C4 A2 C3 E3 A3 F2 A2 C3 F3 G2 B2 D3 G3)
+parts=()
+for i in "${!notes[@]}"; do
+  sox -n -r 22050 -c 1 -b 16 "$tmp/n$i.wav" synth 0.25 pluck "${notes[$i]}" fade 0 0.25 0.05
+  parts+=("$tmp/n$i.wav")
+done
+sox "${parts[@]}" "$tmp/arp.wav"
+sox "$tmp/arp.wav" plucks.wav reverb 30 norm -3 trim 0 4
+
+# Style: a drum loop, kick (falling sine) and hi-hat (filtered noise bursts), 120 bpm, 4 s.
+sox -n -r 22050 -c 1 -b 16 "$tmp/kick.wav" synth 0.25 sine 120-40 fade 0 0.25 0.2
+sox -n -r 22050 -c 1 -b 16 "$tmp/hat.wav" synth 0.25 whitenoise vol 0.4 highpass 6000 fade 0 0.25 0.22
+sox -n -r 22050 -c 1 -b 16 "$tmp/rest.wav" trim 0 0.25
+beat=()
+for _ in 1 2 3 4; do beat+=("$tmp/kick.wav" "$tmp/hat.wav" "$tmp/hat.wav" "$tmp/hat.wav"); done
+sox "${beat[@]}" drums.wav norm -3
+
+# Content: a hummed-like melody (sawtooth through a low-pass), for tests on non-speech content.
+sox -n -r 22050 -c 1 -b 16 "$tmp/mel.wav" synth 0.5 sawtooth A3 : synth 0.5 sawtooth C4 : synth 0.5 sawtooth E4 : synth 0.5 sawtooth D4 : \
+  synth 0.5 sawtooth C4 : synth 0.5 sawtooth A3 : synth 1 sawtooth G3
+sox "$tmp/mel.wav" melody.wav lowpass 2000 fade 0.02 4 0.1 norm -3
+
+soxi -D speech.wav plucks.wav drums.wav melody.wav

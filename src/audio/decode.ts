@@ -1,0 +1,44 @@
+import decode from 'audio-decode';
+import { InputError } from '../errors.js';
+
+/** Decoded audio: one Float32Array per channel, all of one length, at `sampleRate`. */
+export interface AudioClip {
+  /** Samples per channel, nominally in [-1, 1]. */
+  channels: Float32Array[];
+  /** Samples per second. */
+  sampleRate: number;
+}
+
+/**
+ * Decodes WAV (8/16/24/32-bit integer, 32/64-bit float), MP3, FLAC, OGG/Vorbis and Opus bytes with audio-decode
+ * (wasm codecs, Node and browser alike). `name` labels errors. Rejects empty, undecodable and non-finite audio
+ * with an InputError that says what is wrong.
+ */
+export async function decodeAudio(bytes: Uint8Array, name: string): Promise<AudioClip> {
+  if (bytes.length === 0) throw new InputError(name, 'file is empty');
+  let decoded;
+  try {
+    decoded = await decode(bytes);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new InputError(name, `cannot decode audio (${reason.replace(/\s+/g, ' ').trim()}); supported: WAV, MP3, FLAC, OGG/Vorbis, Opus`);
+  }
+  const channels = decoded?.channelData ?? [];
+  const sampleRate = decoded?.sampleRate;
+  if (channels.length === 0 || channels[0].length === 0) throw new InputError(name, 'no audio samples (truncated or empty file?)');
+  if (!Number.isFinite(sampleRate) || sampleRate <= 0) throw new InputError(name, `invalid sample rate ${sampleRate}`);
+  let bad = 0;
+  for (const ch of channels) for (let i = 0; i < ch.length; i++) if (!Number.isFinite(ch[i])) bad++;
+  if (bad > 0) throw new InputError(name, `${bad} samples are NaN or infinite`);
+  return { channels, sampleRate };
+}
+
+/** Averages the channels into one. */
+export function toMono(clip: AudioClip): Float32Array {
+  const { channels } = clip;
+  if (channels.length === 1) return channels[0];
+  const out = new Float32Array(channels[0].length);
+  for (const ch of channels) for (let i = 0; i < out.length; i++) out[i] += ch[i];
+  for (let i = 0; i < out.length; i++) out[i] /= channels.length;
+  return out;
+}

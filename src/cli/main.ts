@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+/**
+ * restyle: the command-line shell over the library. Parses options, reads the inputs, runs transfer with a progress
+ * display, writes the WAV atomically and prints a summary. Exit codes: 0 ok, 1 usage error, 2 processing error,
+ * 130 interrupted.
+ */
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { encodeWav } from '../audio/wav.js';
+import { CancelledError, UsageError } from '../errors.js';
+import { measureQuality, type QualityReport } from '../quality/measures.js';
+import { DEFAULT_SETTINGS, OPTION_NAMES, SETTING_HELP, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
+import { toLogSpectrogram, type TransferResult } from '../pipeline/transfer.js';
+import { StftPlan } from '../dsp/stft.js';
+import { checkWritable, nodeRuntime, readInputFile, transfer, writeFileAtomic } from '../node/index.js';
+import { ProgressDisplay, formatSeconds } from './progress.js';
+
+/** Exit codes of the CLI. */
+export const EXIT = { ok: 0, usage: 1, processing: 2, interrupted: 130 } as const;
+
+interface CliOptions extends Partial<Record<keyof TransferSettings, string>> {
+  output?: string;
+  duration?: string;
+  float?: boolean;
+  yes?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  report?: string;
+  quality: boolean;
+}
+
+function buildProgram(): Command {
+  const program = new Command('restyle')
+    .description('Neural audio style transfer: re-render CONTENT with the timbre and texture of STYLE.')
+    .usage('[options] CONTENT STYLE -o OUT\n       restyle [options] --duration SECONDS STYLE -o OUT   (texture synthesis)')
+    .argument('<files...>', 'CONTENT and STYLE audio (WAV, MP3, FLAC, OGG); STYLE alone with --duration')
+    .option('-o, --output <file>', 'output WAV file (required)')
+    .option('--duration <seconds>', 'texture mode: synthesise this many seconds of the style, no content')
+    .option('--float', 'write 32-bit float WAV instead of 16-bit PCM')
+    .option('-y, --yes', 'overwrite the output file if it exists')
+    .option('-q, --quiet', 'no progress bar and no summary (errors and warnings still print)')
+    .option('--report <file>', 'also write a JSON report (settings, losses, timings, quality)')
+    .option('--no-quality', 'skip the held-out quality measures in the summary')
+    .option('--verbose', 'print stack traces with errors')
+    .helpOption('-h, --help', 'show this help')
+    .showHelpAfterError('(run restyle --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const key of Object.keys(OPTION_NAMES) as (keyof TransferSettings)[]) {
+    program.addOption(new Option(`${OPTION_NAMES[key]} <value>`, `${SETTING_HELP[key]} (default: ${DEFAULT_SETTINGS[key]})`));
+  }
+  return program;
+}
+
+/** Maps parsed option strings to settings keys. */
+function settingsFrom(opts: CliOptions): Partial<Record<keyof TransferSettings, string>> {
+  const out: Partial<Record<keyof TransferSettings, string>> = {};
+  for (const key of Object.keys(OPTION_NAMES) as (keyof TransferSettings)[]) if (opts[key] !== undefined) out[key] = opts[key];
+  return out;
+}
+
+function samePath(a: string, b: string): boolean {
+  const resolve = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return resolve(a) === resolve(b);
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  let opts: CliOptions;
+  let files: string[];
+  try {
+    program.parse(argv, { from: 'user' });
+    opts = program.opts<CliOptions>();
+    files = program.args;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    throw err;
+  }
+  const fail = (err: unknown): number => {
+    const code = err instanceof UsageError ? EXIT.usage : err instanceof CancelledError ? EXIT.interrupted : EXIT.processing;
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`restyle: ${err instanceof CancelledError ? 'interrupted' : message}\n`);
+    if (opts.verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return code;
+  };
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    process.stderr.write('\nrestyle: stopping after this step (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const progress = new ProgressDisplay();
+  try {
+    const texture = opts.duration !== undefined;
+    if (texture && files.length !== 1) throw new UsageError('with --duration give only the STYLE file');
+    if (!texture && files.length !== 2) throw new UsageError(`expected CONTENT and STYLE files, got ${files.length} file(s)`);
+    if (!opts.output) throw new UsageError('missing -o OUT (the output WAV file)');
+    const duration = texture ? Number(opts.duration) : undefined;
+    if (duration !== undefined && !(duration > 0 && duration <= 3600)) throw new UsageError(`--duration ${opts.duration}: must be a number of seconds in (0, 3600]`);
+    for (const f of files) if (samePath(f, opts.output)) throw new UsageError(`output ${opts.output} is also an input; choose another name`);
+    // Validate the settings before reading anything, so a typo fails in milliseconds with exit 1.
+    const settings = resolveSettings(settingsFrom(opts));
+
+    const [contentFile, styleFile] = texture ? [undefined, files[0]] : [files[0], files[1]];
+    const styleBytes = await readInputFile(styleFile);
+    const contentBytes = contentFile ? await readInputFile(contentFile) : undefined;
+    await checkWritable(opts.output, Boolean(opts.yes));
+
+    const result = await transfer(
+      {
+        ...settings,
+        content: contentFile && contentBytes ? { bytes: contentBytes, name: contentFile } : undefined,
+        style: { bytes: styleBytes, name: styleFile },
+        duration,
+      },
+      { signal: controller.signal, onProgress: opts.quiet ? undefined : (e) => progress.update(e) },
+    );
+    progress.stop();
+    let quality: QualityReport | undefined;
+    if (opts.quality && result.spectrograms.content) {
+      const plan = new StftPlan(result.settings.nFft, result.settings.hop);
+      quality = await measureQuality(nodeRuntime(result.settings.threads), {
+        content: result.spectrograms.content,
+        style: result.spectrograms.style,
+        result: toLogSpectrogram(plan, result.audio),
+      });
+    }
+    const wav = await encodeWav([result.audio], result.sampleRate, opts.float ? 'float32' : 'int16');
+    await writeFileAtomic(opts.output, wav);
+    if (opts.report) await writeFileAtomic(opts.report, new TextEncoder().encode(JSON.stringify(reportOf(result, quality, opts.output), null, 2) + '\n'));
+    for (const w of result.warnings) process.stderr.write(`restyle: warning: ${w}\n`);
+    if (!opts.quiet) process.stderr.write(summary(result, quality, opts.output, Boolean(opts.float)) + '\n');
+    return EXIT.ok;
+  } catch (err) {
+    progress.stop();
+    return fail(err);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** The one-line summary printed after a run. */
+export function summary(r: TransferResult, q: QualityReport | undefined, output: string, float: boolean): string {
+  const t = r.timings;
+  const s = (ms: number): string => formatSeconds(ms / 1000);
+  const parts = [
+    `restyle: wrote ${output} (${(r.audio.length / r.sampleRate).toFixed(2)} s, ${r.sampleRate} Hz, ${float ? '32-bit float' : '16-bit'}) in ${s(t.total)}`,
+    `stages: decode ${s(t.decode)}, analyse ${s(t.analyse)}, optimise ${s(t.optimise)} (${r.optimiser.iterations} it, ${r.optimiser.evaluations} evals, ${Math.round(r.msPerEvaluation)} ms/eval), phase ${s(t.phase)}`,
+    `loss ${r.initialLoss.toExponential(3)} -> ${r.finalLoss.total.toExponential(3)} (${(r.initialLoss / r.finalLoss.total).toFixed(1)}x)`,
+  ];
+  if (q) parts.push(`style gain ${q.styleGain.toFixed(3)}, content corr ${q.contentCorrelation.toFixed(3)}`);
+  parts.push(`phase ${r.spectralConvergenceDb.toFixed(1)} dB`);
+  return parts.join('; ');
+}
+
+function reportOf(r: TransferResult, q: QualityReport | undefined, output: string): object {
+  return {
+    output,
+    durationSeconds: r.audio.length / r.sampleRate,
+    sampleRate: r.sampleRate,
+    settings: r.settings,
+    loss: { initial: r.initialLoss, final: r.finalLoss, history: r.lossHistory },
+    optimiser: r.optimiser,
+    msPerEvaluation: r.msPerEvaluation,
+    spectralConvergenceDb: r.spectralConvergenceDb,
+    timingsMs: r.timings,
+    quality: q ?? null,
+    warnings: r.warnings,
+  };
+}
+
+// Run when executed directly (not when imported by tests).
+const invokedPath = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invokedPath === realpathSync(new URL(import.meta.url).pathname)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`restyle: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(EXIT.processing);
+    },
+  );
+}

@@ -1,0 +1,84 @@
+import cliProgress from 'cli-progress';
+import type { ProgressEvent, Stage } from '../pipeline/transfer.js';
+
+/** Formats seconds as "4.2s" or "3m05s". */
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '--';
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.round(s - 60 * m)).padStart(2, '0')}s`;
+}
+
+/** Estimated seconds left in a stage from its progress so far (linear in steps: every step costs the same). */
+export function stageEta(stageStartMs: number, nowMs: number, step: number, total: number): number {
+  if (step <= 0 || total <= 0) return NaN;
+  return (((nowMs - stageStartMs) / step) * (total - step)) / 1000;
+}
+
+const LABELS: Record<Stage, string> = { decode: 'decode  ', analyse: 'analyse ', optimise: 'optimise', phase: 'phase   ' };
+
+/**
+ * Shows a run's progress on stderr: a bar with step, loss, elapsed and ETA on a terminal; on a pipe or log file
+ * (where cli-progress prints nothing) a plain line every few seconds and at the end of each stage.
+ */
+export class ProgressDisplay {
+  private bar: cliProgress.SingleBar | null = null;
+  private stage: Stage | null = null;
+  private stageStart = 0;
+  private lastLine = 0;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly interactive = Boolean(process.stderr.isTTY),
+  ) {}
+
+  /** Takes one progress event. */
+  update(e: ProgressEvent): void {
+    if (e.stage !== this.stage) {
+      this.finishStage();
+      this.stage = e.stage;
+      this.stageStart = e.elapsedMs;
+      if (this.interactive && (e.stage === 'optimise' || e.stage === 'phase')) {
+        this.bar = new cliProgress.SingleBar(
+          {
+            format: `${LABELS[e.stage]} {bar} {value}/{total} {loss} elapsed {elapsed} ETA {eta_s}`,
+            stream: this.stream,
+            hideCursor: true,
+            barsize: 24,
+            clearOnComplete: false,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        this.bar.start(e.total, e.step, this.payload(e));
+      }
+    }
+    if (this.bar) {
+      this.bar.update(e.step, this.payload(e));
+    } else if (!this.interactive && (e.stage === 'optimise' || e.stage === 'phase')) {
+      const done = e.step === e.total;
+      if (done || e.elapsedMs - this.lastLine > 5000) {
+        this.lastLine = e.elapsedMs;
+        const p = this.payload(e);
+        this.stream.write(`${LABELS[e.stage]} ${e.step}/${e.total} ${p.loss} elapsed ${p.elapsed} ETA ${p.eta_s}\n`);
+      }
+    }
+  }
+
+  /** Closes the bar (call when the run ends, also on failure). */
+  stop(): void {
+    this.finishStage();
+  }
+
+  private finishStage(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+
+  private payload(e: ProgressEvent): { loss: string; elapsed: string; eta_s: string } {
+    return {
+      loss: e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : '',
+      elapsed: formatSeconds(e.elapsedMs / 1000),
+      eta_s: formatSeconds(stageEta(this.stageStart, e.elapsedMs, e.step, e.total)),
+    };
+  }
+}

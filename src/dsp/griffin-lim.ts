@@ -1,0 +1,82 @@
+import { Random } from './random.js';
+import { StftPlan, type Spectrogram, frameCount } from './stft.js';
+
+/** Options of fastGriffinLim. */
+export interface GriffinLimOptions {
+  /** Number of projection iterations (each one inverse and one forward STFT). */
+  iterations: number;
+  /** Output length in samples; must give the magnitude's frame count. */
+  length: number;
+  /** Momentum of the fast variant (Perraudin et al. 2013); 0 gives classic Griffin-Lim. librosa uses 0.99. */
+  momentum?: number;
+  /** Seed of the random initial phase. */
+  seed?: number;
+  /** Initial phase as a complex spectrogram (only its angle is used), e.g. the content's; random when absent. */
+  initialPhase?: Spectrogram;
+  /** Called after each iteration; return nothing. Lets callers report progress and cancel by throwing. */
+  onIteration?: (iteration: number) => void;
+}
+
+/**
+ * Fast Griffin-Lim: finds a signal whose STFT magnitude matches `magnitude` (bins x frames), by alternating projections
+ * with momentum: rebuilt = STFT(ISTFT(M e^{i phase})), phase = angle(rebuilt - m/(1+m) previous_rebuilt).
+ */
+export function fastGriffinLim(plan: StftPlan, magnitude: Float32Array, options: GriffinLimOptions): Float32Array {
+  const { iterations, length } = options;
+  const momentum = options.momentum ?? 0.99;
+  const frames = frameCount(length, plan.hop);
+  const n = plan.bins * frames;
+  if (magnitude.length !== n) throw new RangeError(`Griffin-Lim: magnitude has ${magnitude.length} values, expected ${plan.bins} x ${frames}`);
+
+  // Unit phasors, then the current complex estimate M * phasor.
+  const cosP = new Float32Array(n);
+  const sinP = new Float32Array(n);
+  if (options.initialPhase) {
+    const { re, im } = options.initialPhase;
+    for (let i = 0; i < n; i++) {
+      const r = Math.sqrt(re[i] * re[i] + im[i] * im[i]);
+      cosP[i] = r > 0 ? re[i] / r : 1;
+      sinP[i] = r > 0 ? im[i] / r : 0;
+    }
+  } else {
+    const rng = new Random(options.seed ?? 0);
+    for (let i = 0; i < n; i++) {
+      const a = 2 * Math.PI * rng.uniform();
+      cosP[i] = Math.cos(a);
+      sinP[i] = Math.sin(a);
+    }
+  }
+  const estimate: Spectrogram = { re: new Float32Array(n), im: new Float32Array(n), bins: plan.bins, frames };
+  const rebuilt = plan.allocate(length);
+  const previous: Spectrogram = plan.allocate(length);
+  const signal = new Float32Array(length);
+  const alpha = momentum / (1 + momentum);
+
+  const applyPhase = (): void => {
+    for (let i = 0; i < n; i++) {
+      estimate.re[i] = magnitude[i] * cosP[i];
+      estimate.im[i] = magnitude[i] * sinP[i];
+    }
+  };
+
+  for (let it = 0; it < iterations; it++) {
+    applyPhase();
+    plan.inverse(estimate, length, signal);
+    plan.forward(signal, rebuilt);
+    for (let i = 0; i < n; i++) {
+      // Accelerated step: extrapolate away from the previous projection (it is zero on the first iteration).
+      const re = rebuilt.re[i] - alpha * previous.re[i];
+      const im = rebuilt.im[i] - alpha * previous.im[i];
+      const r = Math.sqrt(re * re + im * im);
+      if (r > 1e-16) {
+        cosP[i] = re / r;
+        sinP[i] = im / r;
+      }
+      previous.re[i] = rebuilt.re[i];
+      previous.im[i] = rebuilt.im[i];
+    }
+    options.onIteration?.(it + 1);
+  }
+  applyPhase();
+  return plan.inverse(estimate, length, signal);
+}

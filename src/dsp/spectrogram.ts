@@ -1,0 +1,42 @@
+import type { Spectrogram } from './stft.js';
+
+/** The model's input: log1p of the STFT magnitude, bins x frames. */
+export function logMagnitude(spec: Spectrogram): Float32Array {
+  const { re, im } = spec;
+  const out = new Float32Array(re.length);
+  for (let i = 0; i < re.length; i++) out[i] = Math.log1p(Math.sqrt(re[i] * re[i] + im[i] * im[i]));
+  return out;
+}
+
+/** Plain STFT magnitude, bins x frames. */
+export function magnitude(spec: Spectrogram): Float32Array {
+  const { re, im } = spec;
+  const out = new Float32Array(re.length);
+  for (let i = 0; i < re.length; i++) out[i] = Math.sqrt(re[i] * re[i] + im[i] * im[i]);
+  return out;
+}
+
+/** Inverts logMagnitude: expm1, clamped at 0 because the optimiser may push log-magnitudes below zero. */
+export function magnitudeFromLog(logMag: Float32Array): Float32Array {
+  const out = new Float32Array(logMag.length);
+  for (let i = 0; i < logMag.length; i++) out[i] = logMag[i] > 0 ? Math.expm1(logMag[i]) : 0;
+  return out;
+}
+
+/**
+ * Spectral convergence in dB, 20 log10(|| |X| - M || / ||M||): how closely the spectrogram X of an audio signal
+ * matches a target magnitude M (bins x frames). Lower is better; about -25 dB and below is hard to hear.
+ */
+export function spectralConvergenceDb(spec: Spectrogram, target: Float32Array): number {
+  const { re, im } = spec;
+  if (target.length !== re.length) throw new RangeError('spectral convergence: target shape differs from the spectrogram');
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < target.length; i++) {
+    const d = Math.sqrt(re[i] * re[i] + im[i] * im[i]) - target[i];
+    num += d * d;
+    den += target[i] * target[i];
+  }
+  if (den === 0) return num === 0 ? -Infinity : Infinity;
+  return 10 * Math.log10(num / den);
+}

@@ -1,0 +1,109 @@
+import { RealFft, isPowerOfTwo } from './fft.js';
+import { hannWindow } from './window.js';
+
+/** A complex spectrogram stored bin-major: value (bin c, frame t) sits at index c * frames + t, the model's C x T layout. */
+export interface Spectrogram {
+  /** Real parts, bins x frames. */
+  re: Float32Array;
+  /** Imaginary parts, bins x frames. */
+  im: Float32Array;
+  /** Number of frequency bins, nFft/2 + 1. */
+  bins: number;
+  /** Number of frames. */
+  frames: number;
+}
+
+/** Number of frames a centred STFT gives for a signal of `length` samples (librosa/torch center=True). */
+export function frameCount(length: number, hop: number): number {
+  return 1 + Math.floor(length / hop);
+}
+
+/**
+ * A short-time Fourier transform of fixed size with a periodic Hann window and centred frames
+ * (the signal is padded by nFft/2 zeros each side, as librosa and torch do with center=True).
+ * Buffers are allocated once: Griffin-Lim calls forward/inverse hundreds of times.
+ */
+export class StftPlan {
+  /** FFT length. */
+  readonly nFft: number;
+  /** Hop between frames, in samples. */
+  readonly hop: number;
+  /** Frequency bins, nFft/2 + 1. */
+  readonly bins: number;
+  /** The analysis/synthesis window. */
+  readonly window: Float32Array;
+  private readonly fft: RealFft;
+  private readonly frame: Float64Array;
+
+  /** Plans an STFT; nFft must be a power of two and 1 <= hop <= nFft. */
+  constructor(nFft: number, hop: number) {
+    if (!isPowerOfTwo(nFft)) throw new RangeError(`n_fft must be a power of two >= 2, got ${nFft}`);
+    if (!Number.isInteger(hop) || hop < 1 || hop > nFft) throw new RangeError(`hop must be an integer in [1, n_fft=${nFft}], got ${hop}`);
+    this.nFft = nFft;
+    this.hop = hop;
+    this.bins = nFft / 2 + 1;
+    this.window = hannWindow(nFft);
+    this.fft = new RealFft(nFft);
+    this.frame = new Float64Array(nFft);
+  }
+
+  /** Allocates an empty spectrogram for a signal of `length` samples. */
+  allocate(length: number): Spectrogram {
+    const frames = frameCount(length, this.hop);
+    return { re: new Float32Array(this.bins * frames), im: new Float32Array(this.bins * frames), bins: this.bins, frames };
+  }
+
+  /** Forward STFT of `signal`; fills `out` (from allocate) or a new spectrogram. */
+  forward(signal: Float32Array, out: Spectrogram = this.allocate(signal.length)): Spectrogram {
+    const { nFft, hop, window, frame } = this;
+    const half = nFft / 2;
+    const frames = frameCount(signal.length, hop);
+    if (out.frames !== frames || out.bins !== this.bins) throw new RangeError('STFT output has the wrong shape for this signal');
+    for (let t = 0; t < frames; t++) {
+      const start = t * hop - half; // first sample of this frame in signal coordinates
+      for (let i = 0; i < nFft; i++) {
+        const j = start + i;
+        frame[i] = j >= 0 && j < signal.length ? signal[j] * window[i] : 0;
+      }
+      this.fft.forward(frame, out.re, out.im, t, frames);
+    }
+    return out;
+  }
+
+  /**
+   * Inverse STFT by weighted overlap-add, normalised by the summed squared window, trimmed to `length` samples.
+   * `out` may be passed to avoid allocation.
+   */
+  inverse(spec: Spectrogram, length: number, out: Float32Array = new Float32Array(length)): Float32Array {
+    const { nFft, hop, window, frame } = this;
+    const half = nFft / 2;
+    const { frames } = spec;
+    out.fill(0);
+    const norm = this.windowSumSquare(frames, length);
+    for (let t = 0; t < frames; t++) {
+      this.fft.inverse(spec.re, spec.im, frame, t, frames);
+      const start = t * hop - half;
+      const i0 = Math.max(0, -start);
+      const i1 = Math.min(nFft, length - start);
+      for (let i = i0; i < i1; i++) out[start + i] += frame[i] * window[i];
+    }
+    for (let j = 0; j < length; j++) out[j] = norm[j] > 1e-8 ? out[j] / norm[j] : 0;
+    return out;
+  }
+
+  private cachedNorm: { frames: number; length: number; norm: Float32Array } | null = null;
+
+  /** Sum of squared windows at each output sample, cached because Griffin-Lim reuses one shape. */
+  private windowSumSquare(frames: number, length: number): Float32Array {
+    const c = this.cachedNorm;
+    if (c && c.frames === frames && c.length === length) return c.norm;
+    const { nFft, hop, window } = this;
+    const norm = new Float32Array(length);
+    for (let t = 0; t < frames; t++) {
+      const start = t * hop - nFft / 2;
+      for (let i = Math.max(0, -start); i < Math.min(nFft, length - start); i++) norm[start + i] += window[i] * window[i];
+    }
+    this.cachedNorm = { frames, length, norm };
+    return norm;
+  }
+}

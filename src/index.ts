@@ -1,0 +1,37 @@
+/**
+ * The core library, independent of where it runs: audio I/O, DSP, the ONNX model builder, the optimisers and the
+ * transfer pipeline. Node users import the package root (src/node/index.ts), which binds onnxruntime-node.
+ */
+export { decodeAudio, toMono, type AudioClip } from './audio/decode.js';
+export { resample } from './audio/resample.js';
+export { encodeWav, peak, type WavFormat } from './audio/wav.js';
+export { StftPlan, frameCount, type Spectrogram } from './dsp/stft.js';
+export { logMagnitude, magnitude, magnitudeFromLog, spectralConvergenceDb } from './dsp/spectrogram.js';
+export { fastGriffinLim, type GriffinLimOptions } from './dsp/griffin-lim.js';
+export { Random } from './dsp/random.js';
+export { UsageError, InputError, CancelledError } from './errors.js';
+export type { Runtime, OrtApi } from './model/runtime.js';
+export { StyleNet, StyleObjective, type LogSpectrogram, type StyleTarget, type ObjectiveValue } from './model/style-net.js';
+export { lbfgs, type LbfgsOptions } from './optim/lbfgs.js';
+export { adam, type AdamOptions } from './optim/adam.js';
+export type { Objective, MinimizeResult, IterationReport } from './optim/types.js';
+export { measureQuality, contentCorrelation, HELD_OUT_NETS, type QualityReport } from './quality/measures.js';
+export {
+  DEFAULT_SETTINGS,
+  SETTING_RANGES,
+  OPTION_NAMES,
+  resolveSettings,
+  describeRange,
+  type TransferSettings,
+} from './pipeline/settings.js';
+export {
+  transfer,
+  toLogSpectrogram,
+  type TransferRequest,
+  type TransferResult,
+  type TransferHooks,
+  type ProgressEvent,
+  type AudioSource,
+  type Stage,
+  type StageTimings,
+} from './pipeline/transfer.js';

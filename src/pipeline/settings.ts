@@ -1,0 +1,146 @@
+import { isPowerOfTwo } from '../dsp/fft.js';
+import { UsageError } from '../errors.js';
+
+/** Every setting of a transfer. Each is also a CLI option (see SETTINGS_HELP). */
+export interface TransferSettings {
+  /** Working sample rate in Hz; inputs are resampled to it and the output is written at it. */
+  sampleRate: number;
+  /** FFT size (power of two). */
+  nFft: number;
+  /** Hop between STFT frames, in samples. */
+  hop: number;
+  /** Random filters of the style net. */
+  filters: number;
+  /** Kernel width of the style net, in frames. */
+  kernel: number;
+  /** Seed of the net's weights, the noise initialisation and Griffin-Lim's initial phase. */
+  seed: number;
+  /** Weight of the content loss (0: style loss only). */
+  contentWeight: number;
+  /** Optimiser. */
+  optimizer: 'lbfgs' | 'adam';
+  /** Optimiser iterations. */
+  iterations: number;
+  /** Adam's step size (L-BFGS ignores it). */
+  learningRate: number;
+  /** Start from the content's spectrogram, or from small noise. */
+  init: 'content' | 'noise';
+  /** Griffin-Lim iterations. */
+  phaseIterations: number;
+  /** Compute threads; 0 uses every core. */
+  threads: number;
+}
+
+/** The defaults, chosen by measurement on the bundled examples (README, "How the defaults were chosen"). */
+export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
+  sampleRate: 22050,
+  nFft: 2048,
+  hop: 512,
+  filters: 4096,
+  kernel: 11,
+  seed: 0,
+  contentWeight: 0,
+  optimizer: 'lbfgs',
+  iterations: 20,
+  learningRate: 0.03,
+  init: 'content',
+  phaseIterations: 64,
+  threads: 0,
+});
+
+type IntRange = { kind: 'int'; min: number; max: number };
+type NumRange = { kind: 'number'; min: number; max: number };
+type Choice = { kind: 'choice'; values: readonly string[] };
+
+/** Valid values of each setting, used for validation and for --help. */
+export const SETTING_RANGES: Record<keyof TransferSettings, IntRange | NumRange | Choice> = {
+  sampleRate: { kind: 'int', min: 4000, max: 192000 },
+  nFft: { kind: 'int', min: 64, max: 16384 },
+  hop: { kind: 'int', min: 16, max: 16384 },
+  filters: { kind: 'int', min: 1, max: 16384 },
+  kernel: { kind: 'int', min: 1, max: 255 },
+  seed: { kind: 'int', min: 0, max: 2 ** 32 - 1 },
+  contentWeight: { kind: 'number', min: 0, max: 1e6 },
+  optimizer: { kind: 'choice', values: ['lbfgs', 'adam'] },
+  iterations: { kind: 'int', min: 0, max: 100000 },
+  learningRate: { kind: 'number', min: 1e-6, max: 10 },
+  init: { kind: 'choice', values: ['content', 'noise'] },
+  phaseIterations: { kind: 'int', min: 0, max: 10000 },
+  threads: { kind: 'int', min: 0, max: 1024 },
+};
+
+/** The CLI spelling of each setting (short where the sox/librosa tradition is: --sr, --phase-iters). */
+export const OPTION_NAMES: Record<keyof TransferSettings, string> = {
+  sampleRate: '--sr',
+  nFft: '--n-fft',
+  hop: '--hop',
+  filters: '--filters',
+  kernel: '--kernel',
+  seed: '--seed',
+  contentWeight: '--content-weight',
+  optimizer: '--optimizer',
+  iterations: '--iterations',
+  learningRate: '--learning-rate',
+  init: '--init',
+  phaseIterations: '--phase-iters',
+  threads: '--threads',
+};
+
+/** One line of help per setting, for --help and the README's options table. */
+export const SETTING_HELP: Record<keyof TransferSettings, string> = {
+  sampleRate: 'working and output sample rate in Hz',
+  nFft: 'FFT size (power of two)',
+  hop: 'hop between STFT frames in samples',
+  filters: 'random filters in the style net',
+  kernel: 'kernel width of the style net in frames',
+  seed: 'random seed (net weights, noise, initial phase)',
+  contentWeight: 'weight of the content loss (0 = style loss only)',
+  optimizer: 'optimiser: lbfgs or adam',
+  iterations: 'optimiser iterations',
+  learningRate: "Adam's step size",
+  init: 'start from the content spectrogram or from noise',
+  phaseIterations: 'fast Griffin-Lim iterations',
+  threads: 'compute threads (0 = all cores)',
+};
+
+/** The CLI spelling of a setting, e.g. nFft -> --n-fft. */
+export function optionName(key: keyof TransferSettings): string {
+  return OPTION_NAMES[key];
+}
+
+/** Describes a setting's valid values, e.g. "an integer in [1, 16384]". */
+export function describeRange(key: keyof TransferSettings): string {
+  const r = SETTING_RANGES[key];
+  if (r.kind === 'choice') return `one of ${r.values.join(', ')}`;
+  return `${r.kind === 'int' ? 'an integer' : 'a number'} in [${r.min}, ${r.max}]`;
+}
+
+/**
+ * Fills in defaults and checks every setting, throwing a UsageError that names the option, the bad value and the
+ * valid range. Unknown keys are rejected too: a typo must not silently fall back to a default.
+ */
+export function resolveSettings(partial: Partial<Record<keyof TransferSettings, unknown>> = {}): TransferSettings {
+  const out: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  for (const [key, value] of Object.entries(partial)) {
+    if (value === undefined) continue;
+    if (!(key in SETTING_RANGES)) throw new UsageError(`unknown setting '${key}'`);
+    const k = key as keyof TransferSettings;
+    const range = SETTING_RANGES[k];
+    const bad = (): never => {
+      throw new UsageError(`${optionName(k)} ${String(value)}: must be ${describeRange(k)}`);
+    };
+    if (range.kind === 'choice') {
+      if (typeof value !== 'string' || !range.values.includes(value)) bad();
+      out[k] = value;
+    } else {
+      const num = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+      if (typeof num !== 'number' || !Number.isFinite(num) || num < range.min || num > range.max) bad();
+      if (range.kind === 'int' && !Number.isInteger(num)) bad();
+      out[k] = num;
+    }
+  }
+  const s = out as unknown as TransferSettings;
+  if (!isPowerOfTwo(s.nFft)) throw new UsageError(`--n-fft ${s.nFft}: must be a power of two (e.g. 1024, 2048, 4096)`);
+  if (s.hop > s.nFft) throw new UsageError(`--hop ${s.hop}: must not exceed --n-fft ${s.nFft}`);
+  return s;
+}

@@ -1,0 +1,276 @@
+import { decodeAudio, toMono, type AudioClip } from '../audio/decode.js';
+import { resample } from '../audio/resample.js';
+import { peak } from '../audio/wav.js';
+import { fastGriffinLim } from '../dsp/griffin-lim.js';
+import { Random } from '../dsp/random.js';
+import { logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../dsp/spectrogram.js';
+import { StftPlan } from '../dsp/stft.js';
+import { CancelledError, InputError, UsageError } from '../errors.js';
+import type { Runtime } from '../model/runtime.js';
+import { StyleNet, StyleObjective, type LogSpectrogram, type ObjectiveValue } from '../model/style-net.js';
+import { adam } from '../optim/adam.js';
+import { lbfgs } from '../optim/lbfgs.js';
+import type { IterationReport, MinimizeResult, Objective } from '../optim/types.js';
+import { resolveSettings, type TransferSettings } from './settings.js';
+
+/** Audio given to transfer: encoded file bytes (any format decodeAudio reads), or decoded channels. */
+export type AudioSource = { bytes: Uint8Array; name: string } | (AudioClip & { name?: string });
+
+/** What to restyle: a content clip (or a duration, for texture synthesis) and a style clip, plus any settings. */
+export interface TransferRequest extends Partial<TransferSettings> {
+  /** The audio whose structure is kept. Omit it and give `duration` to synthesise the style's texture. */
+  content?: AudioSource;
+  /** The audio whose timbre and texture are imposed. Any length. */
+  style: AudioSource;
+  /** Output length in seconds in texture mode (no content). */
+  duration?: number;
+}
+
+/** Stages of a run, in order. */
+export type Stage = 'decode' | 'analyse' | 'optimise' | 'phase';
+
+/** A progress event: the stage, how far it is, and the loss during optimisation. */
+export interface ProgressEvent {
+  /** Current stage. */
+  stage: Stage;
+  /** Steps done in this stage. */
+  step: number;
+  /** Steps in this stage. */
+  total: number;
+  /** Objective value (optimise stage). */
+  loss?: number;
+  /** Objective evaluations so far (optimise stage). */
+  evaluations?: number;
+  /** Milliseconds since the run started. */
+  elapsedMs: number;
+}
+
+/** Hooks of a run. */
+export interface TransferHooks {
+  /** Called as the run progresses. */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Cancels the run; transfer then rejects with a CancelledError within one optimiser step. */
+  signal?: AbortSignal;
+}
+
+/** Wall-clock milliseconds per stage. */
+export interface StageTimings {
+  decode: number;
+  analyse: number;
+  optimise: number;
+  phase: number;
+  total: number;
+}
+
+/** The result of a transfer. */
+export interface TransferResult {
+  /** The output, mono, at `sampleRate`; the content's length (or `duration`). Peak at most 1. */
+  audio: Float32Array;
+  /** Output sample rate. */
+  sampleRate: number;
+  /** Settings used, defaults filled in. */
+  settings: TransferSettings;
+  /** Loss after each optimiser iteration (the first entry is the start). */
+  lossHistory: number[];
+  /** Final loss and its terms. */
+  finalLoss: { total: number; style: number; content: number };
+  /** Loss at the start, for the reduction ratio. */
+  initialLoss: number;
+  /** Optimiser iterations and objective evaluations done, and why it stopped. */
+  optimiser: { iterations: number; evaluations: number; stopReason: MinimizeResult['stopReason'] };
+  /** Median milliseconds per objective evaluation. */
+  msPerEvaluation: number;
+  /** Spectral convergence (dB) of the output audio against the optimised magnitude: how well the phase was rebuilt. */
+  spectralConvergenceDb: number;
+  /** Log-magnitude spectrograms (bins x frames) of the content, style and optimised result, for reports and plots. */
+  spectrograms: { content?: LogSpectrogram; style: LogSpectrogram; result: LogSpectrogram };
+  /** Stage timings. */
+  timings: StageTimings;
+  /** Things the user should know (e.g. the output was scaled down to avoid clipping). */
+  warnings: string[];
+}
+
+/** Peak the output is scaled to when it would clip. */
+const CLIP_PEAK = 0.999;
+
+/**
+ * The whole job: decode -> mono -> resample -> STFT log1p magnitude -> optimise the spectrogram so that its random-net
+ * Gram matrix matches the style's (plus an optional content term) -> fast Griffin-Lim -> audio.
+ */
+export async function transfer(runtime: Runtime, request: TransferRequest, hooks: TransferHooks = {}): Promise<TransferResult> {
+  const { content: contentSource, style: styleSource, duration, ...rest } = request;
+  const settings = resolveSettings(rest);
+  const { signal } = hooks;
+  const started = now();
+  const elapsed = (): number => now() - started;
+  const report = (event: Omit<ProgressEvent, 'elapsedMs'>): void => hooks.onProgress?.({ ...event, elapsedMs: elapsed() });
+  const checkCancel = (): void => {
+    if (signal?.aborted) throw new CancelledError();
+  };
+  if (!contentSource && (duration === undefined || !(duration > 0))) {
+    throw new UsageError('texture mode needs --duration SECONDS > 0 when no content is given');
+  }
+  if (contentSource && duration !== undefined) throw new UsageError('give either a content clip or --duration, not both');
+  const warnings: string[] = [];
+  const sr = settings.sampleRate;
+
+  // Decode and bring both clips to mono at the working rate.
+  report({ stage: 'decode', step: 0, total: 1 });
+  const style = await loadMono(styleSource, 'style', sr);
+  const content = contentSource ? await loadMono(contentSource, 'content', sr) : undefined;
+  checkCancel();
+  const tDecode = elapsed();
+
+  // Analyse: spectrograms, the net, the style's statistics.
+  report({ stage: 'analyse', step: 0, total: 1 });
+  const plan = new StftPlan(settings.nFft, settings.hop);
+  const minSamples = (settings.kernel - 1) * settings.hop;
+  const checkLength = (signal: Float32Array, name: string): void => {
+    if (signal.length < minSamples) {
+      throw new InputError(
+        name,
+        `too short: ${(signal.length / sr).toFixed(3)} s, needs at least ${(minSamples / sr).toFixed(3)} s at --hop ${settings.hop} --kernel ${settings.kernel}`,
+      );
+    }
+  };
+  checkLength(style, sourceName(styleSource, 'style'));
+  if (peak(style) === 0) throw new InputError(sourceName(styleSource, 'style'), 'is silent: there is no style to transfer');
+  const outLength = content ? content.length : Math.round((duration as number) * sr);
+  if (content) checkLength(content, sourceName(contentSource as AudioSource, 'content'));
+  else if (outLength < minSamples) throw new UsageError(`--duration ${duration}: must be at least ${(minSamples / sr).toFixed(3)} s`);
+
+  const styleSpec = toLogSpectrogram(plan, style);
+  const contentStft = content ? plan.forward(content) : undefined;
+  const contentSpec = contentStft ? { data: logMagnitude(contentStft), bins: plan.bins, frames: contentStft.frames } : undefined;
+  const frames = contentSpec ? contentSpec.frames : plan.allocate(outLength).frames;
+
+  const net = StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel: settings.kernel }, settings.seed);
+  let objective: StyleObjective | undefined;
+  try {
+    const target = await net.styleTarget(styleSpec, frames);
+    checkCancel();
+    const useContent = contentSpec !== undefined && settings.contentWeight > 0;
+    objective = await StyleObjective.create(net, {
+      frames,
+      target,
+      content: useContent ? { features: await net.features(contentSpec), weight: settings.contentWeight } : undefined,
+    });
+    checkCancel();
+    const x = initialSpectrogram(settings, contentSpec, plan.bins * frames);
+    const tAnalyse = elapsed();
+
+    // Optimise.
+    const lossHistory: number[] = [];
+    const evalTimes: number[] = [];
+    // The optimisers return the total loss at their final point; keep each evaluation's terms to report them.
+    const termsByLoss = new Map<number, ObjectiveValue>();
+    const obj = objective;
+    const evaluate: Objective = async (point, grad) => {
+      const t0 = now();
+      const value = await obj.evaluate(point, grad);
+      evalTimes.push(now() - t0);
+      termsByLoss.set(value.loss, value);
+      if (lossHistory.length === 0) lossHistory.push(value.loss);
+      return value.loss;
+    };
+    const onIteration = (r: IterationReport): void => {
+      lossHistory.push(r.loss);
+      report({ stage: 'optimise', step: r.iteration, total: settings.iterations, loss: r.loss, evaluations: r.evaluations });
+    };
+    report({ stage: 'optimise', step: 0, total: settings.iterations });
+    const abortSignal = signal ?? new AbortController().signal;
+    let result: MinimizeResult;
+    try {
+      result =
+        settings.iterations === 0
+          ? { loss: await evaluate(x, new Float32Array(x.length)), iterations: 0, evaluations: 1, stopReason: 'iterations' }
+          : settings.optimizer === 'lbfgs'
+            ? await lbfgs(evaluate, x, { iterations: settings.iterations, onIteration, signal: abortSignal })
+            : await adam(evaluate, x, { iterations: settings.iterations, learningRate: settings.learningRate, onIteration, signal: abortSignal });
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError();
+      throw err;
+    }
+    const finalValue = termsByLoss.get(result.loss) ?? { loss: result.loss, styleLoss: NaN, contentLoss: NaN };
+    const tOptimise = elapsed();
+
+    // Phase reconstruction.
+    const magnitude = magnitudeFromLog(x);
+    report({ stage: 'phase', step: 0, total: settings.phaseIterations });
+    let audio = fastGriffinLim(plan, magnitude, {
+      iterations: settings.phaseIterations,
+      length: outLength,
+      seed: settings.seed,
+      onIteration: (i) => {
+        checkCancel();
+        if (i % 8 === 0 || i === settings.phaseIterations) report({ stage: 'phase', step: i, total: settings.phaseIterations });
+      },
+    });
+    // Judge the phase before any gain change: the measure compares against the optimised magnitude itself.
+    const convergence = spectralConvergenceDb(plan.forward(audio), magnitude);
+    const p = peak(audio);
+    if (!Number.isFinite(p)) throw new Error('phase reconstruction produced non-finite samples');
+    if (p > 1) {
+      const gain = CLIP_PEAK / p;
+      audio = audio.map((v) => v * gain);
+      warnings.push(`output peak ${p.toFixed(2)} exceeds full scale: scaled by ${(20 * Math.log10(gain)).toFixed(1)} dB to avoid clipping`);
+    }
+    const tPhase = elapsed();
+
+    return {
+      audio,
+      sampleRate: sr,
+      settings,
+      lossHistory,
+      finalLoss: { total: finalValue.loss, style: finalValue.styleLoss, content: finalValue.contentLoss },
+      initialLoss: lossHistory[0],
+      optimiser: { iterations: result.iterations, evaluations: result.evaluations, stopReason: result.stopReason },
+      msPerEvaluation: median(evalTimes),
+      spectralConvergenceDb: convergence,
+      spectrograms: { content: contentSpec, style: styleSpec, result: { data: x, bins: plan.bins, frames } },
+      timings: { decode: tDecode, analyse: tAnalyse - tDecode, optimise: tOptimise - tAnalyse, phase: tPhase - tOptimise, total: tPhase },
+      warnings,
+    };
+  } finally {
+    await objective?.dispose();
+    await net.dispose();
+  }
+}
+
+/** Decodes (if needed), mixes to mono and resamples to `sampleRate`. */
+async function loadMono(source: AudioSource, role: string, sampleRate: number): Promise<Float32Array> {
+  const clip = 'bytes' in source ? await decodeAudio(source.bytes, source.name) : checkClip(source, sourceName(source, role));
+  return resample(toMono(clip), clip.sampleRate, sampleRate);
+}
+
+function checkClip(clip: AudioClip, name: string): AudioClip {
+  if (clip.channels.length === 0 || clip.channels[0].length === 0) throw new InputError(name, 'no audio samples');
+  if (!(clip.sampleRate > 0)) throw new InputError(name, `invalid sample rate ${clip.sampleRate}`);
+  return clip;
+}
+
+function sourceName(source: AudioSource, role: string): string {
+  return source.name ?? role;
+}
+
+/** log1p STFT magnitude of a signal. */
+export function toLogSpectrogram(plan: StftPlan, signal: Float32Array): LogSpectrogram {
+  const spec = plan.forward(signal);
+  return { data: logMagnitude(spec), bins: spec.bins, frames: spec.frames };
+}
+
+/** The optimiser's starting point: the content's spectrogram, or 1e-3 Gaussian noise (Ulyanov & Lebedev). */
+function initialSpectrogram(settings: TransferSettings, content: LogSpectrogram | undefined, size: number): Float32Array {
+  if (settings.init === 'content' && content) return content.data.slice();
+  return new Random(settings.seed + 1).fillNormal(new Float32Array(size), 1e-3);
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function now(): number {
+  return performance.now();
+}

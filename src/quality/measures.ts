@@ -1,0 +1,113 @@
+import type { Runtime } from '../model/runtime.js';
+import { StyleNet, type LogSpectrogram } from '../model/style-net.js';
+import { featureFrames } from '../model/graphs.js';
+
+/** A random net the optimiser never saw, used only to judge the result. */
+export interface HeldOutNet {
+  /** Kernel width in frames. */
+  kernel: number;
+  /** Seed of its weights. */
+  seed: number;
+}
+
+/** Held-out nets: other kernel widths and seeds than any run's net (seeds far from the user's 0..n). */
+export const HELD_OUT_NETS: readonly HeldOutNet[] = [
+  { kernel: 3, seed: 90001 },
+  { kernel: 7, seed: 90002 },
+  { kernel: 15, seed: 90003 },
+];
+
+/** Filters of each held-out net: enough for stable Gram statistics, cheap next to the run itself. */
+export const HELD_OUT_FILTERS = 512;
+
+/** The objective quality measures of ALGORITHM.md for one result. */
+export interface QualityReport {
+  /** Mean over held-out nets of ||G(result) - G(style)|| / ||G(style)||. */
+  styleDistance: number;
+  /** The same for the content (how far the content was from the style to begin with). */
+  contentStyleDistance: number;
+  /** 1 - styleDistance / contentStyleDistance: 0 means nothing moved, 1 means the style's statistics. */
+  styleGain: number;
+  /** Pearson correlation of the result's and the content's log spectrograms over their common frames. */
+  contentCorrelation: number;
+}
+
+/** Pearson correlation of two log spectrograms (bins x frames) over their first min(frames) frames. */
+export function contentCorrelation(a: LogSpectrogram, b: LogSpectrogram): number {
+  if (a.bins !== b.bins) throw new RangeError('content correlation: spectrograms differ in bins');
+  const T = Math.min(a.frames, b.frames);
+  let n = 0;
+  let sa = 0;
+  let sb = 0;
+  for (let c = 0; c < a.bins; c++) {
+    for (let t = 0; t < T; t++) {
+      sa += a.data[c * a.frames + t];
+      sb += b.data[c * b.frames + t];
+      n++;
+    }
+  }
+  const ma = sa / n;
+  const mb = sb / n;
+  let cov = 0;
+  let va = 0;
+  let vb = 0;
+  for (let c = 0; c < a.bins; c++) {
+    for (let t = 0; t < T; t++) {
+      const da = a.data[c * a.frames + t] - ma;
+      const db = b.data[c * b.frames + t] - mb;
+      cov += da * db;
+      va += da * da;
+      vb += db * db;
+    }
+  }
+  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
+}
+
+/** Relative Frobenius distance ||G - A|| / ||A||. */
+function relativeDistance(g: Float32Array, a: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (g[i] - a[i]) ** 2;
+    den += a[i] * a[i];
+  }
+  return den > 0 ? Math.sqrt(num / den) : Infinity;
+}
+
+/**
+ * Judges a result: style distance under held-out random nets (log1p STFT magnitudes of the final audio), the same
+ * distance for the content, the style gain, and the content correlation. Spectrograms must share bins.
+ */
+export async function measureQuality(
+  runtime: Runtime,
+  specs: { content: LogSpectrogram; style: LogSpectrogram; result: LogSpectrogram },
+  nets: readonly HeldOutNet[] = HELD_OUT_NETS,
+  filters = HELD_OUT_FILTERS,
+): Promise<QualityReport> {
+  let styleDistance = 0;
+  let contentStyleDistance = 0;
+  for (const { kernel, seed } of nets) {
+    const net = StyleNet.create(runtime, { bins: specs.style.bins, filters, kernel }, seed);
+    try {
+      const gram = async (s: LogSpectrogram): Promise<Float32Array> => {
+        const g = await net.gramSum(s);
+        const T = featureFrames(s.frames, kernel);
+        for (let i = 0; i < g.length; i++) g[i] /= T;
+        return g;
+      };
+      const a = await gram(specs.style);
+      styleDistance += relativeDistance(await gram(specs.result), a);
+      contentStyleDistance += relativeDistance(await gram(specs.content), a);
+    } finally {
+      await net.dispose();
+    }
+  }
+  styleDistance /= nets.length;
+  contentStyleDistance /= nets.length;
+  return {
+    styleDistance,
+    contentStyleDistance,
+    styleGain: 1 - styleDistance / contentStyleDistance,
+    contentCorrelation: contentCorrelation(specs.content, specs.result),
+  };
+}

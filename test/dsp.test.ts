@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { StftPlan, frameCount } from '../src/dsp/stft.js';
+import { RealFft } from '../src/dsp/fft.js';
+import { hannWindow } from '../src/dsp/window.js';
+import { Random } from '../src/dsp/random.js';
+import { fastGriffinLim } from '../src/dsp/griffin-lim.js';
+import { magnitude, logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../src/dsp/spectrogram.js';
+import { decodeAudio, toMono } from '../src/audio/decode.js';
+
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+describe('FFT', () => {
+  it('matches a direct DFT of a random signal (closed form), to 1e-6', () => {
+    const n = 64;
+    const rng = new Random(1);
+    const x = Float64Array.from({ length: n }, () => rng.normal());
+    const re = new Float32Array(n / 2 + 1);
+    const im = new Float32Array(n / 2 + 1);
+    new RealFft(n).forward(x, re, im);
+    for (let k = 0; k <= n / 2; k++) {
+      let sr = 0;
+      let si = 0;
+      for (let t = 0; t < n; t++) {
+        sr += x[t] * Math.cos((2 * Math.PI * k * t) / n);
+        si -= x[t] * Math.sin((2 * Math.PI * k * t) / n);
+      }
+      expect(re[k]).toBeCloseTo(sr, 4);
+      expect(im[k]).toBeCloseTo(si, 4);
+    }
+  });
+
+  it('inverse undoes forward', () => {
+    const n = 256;
+    const rng = new Random(2);
+    const x = Float64Array.from({ length: n }, () => rng.normal());
+    const fft = new RealFft(n);
+    const re = new Float32Array(n / 2 + 1);
+    const im = new Float32Array(n / 2 + 1);
+    fft.forward(x, re, im);
+    const y = new Float64Array(n);
+    fft.inverse(re, im, y);
+    expect(relativeError(y, x)).toBeLessThan(1e-6);
+  });
+
+  it('rejects sizes that are not powers of two, naming the value', () => {
+    expect(() => new RealFft(1000)).toThrow(/power of two.*1000/);
+  });
+});
+
+describe('STFT', () => {
+  it('periodic Hann window sums (squared) to a constant 1.5 at hop n/4', () => {
+    const w = hannWindow(64);
+    for (let i = 0; i < 16; i++) {
+      let s = 0;
+      for (let k = 0; k < 4; k++) s += w[i + 16 * k] ** 2;
+      expect(s).toBeCloseTo(1.5, 6);
+    }
+  });
+
+  it('frame count matches librosa/torch center=True', () => {
+    expect(frameCount(22050 * 10, 512)).toBe(431);
+    expect(frameCount(100, 512)).toBe(1);
+  });
+
+  it.each([
+    [2048, 512, 22050 * 2 + 123],
+    [1024, 256, 5000],
+    [512, 128, 300], // shorter than one frame
+  ])('STFT -> inverse STFT of random noise round-trips (n_fft %i, hop %i, %i samples), relative error < 1e-5', (nFft, hop, length) => {
+    const rng = new Random(3);
+    const x = new Float32Array(length);
+    for (let i = 0; i < length; i++) x[i] = rng.normal();
+    const plan = new StftPlan(nFft, hop);
+    const y = plan.inverse(plan.forward(x), length);
+    expect(y.length).toBe(length);
+    expect(relativeError(y, x)).toBeLessThan(1e-5);
+  });
+
+  it('a sine of bin frequency peaks in that bin with amplitude n/4 (Hann gain 1/2)', () => {
+    const nFft = 1024;
+    const plan = new StftPlan(nFft, 256);
+    const k = 37;
+    const x = Float32Array.from({ length: 8192 }, (_, t) => Math.cos((2 * Math.PI * k * t) / nFft));
+    const mag = magnitude(plan.forward(x));
+    const frames = frameCount(x.length, 256);
+    const mid = Math.floor(frames / 2);
+    expect(mag[k * frames + mid]).toBeCloseTo(nFft / 4, 1);
+    expect(mag[(k + 3) * frames + mid]).toBeLessThan(1e-3);
+  });
+
+  it('log1p magnitude inverts, and clamps negative log values to zero magnitude', () => {
+    const m = Float32Array.of(0, 0.5, 3, 100);
+    const back = magnitudeFromLog(Float32Array.from(m, (v) => Math.log1p(v)));
+    expect(relativeError(back, m)).toBeLessThan(1e-6);
+    expect(magnitudeFromLog(Float32Array.of(-0.5))[0]).toBe(0);
+  });
+});
+
+describe('fast Griffin-Lim', () => {
+  it('rebuilds real speech from a consistent magnitude to <= -25 dB spectral convergence in 100 iterations', async () => {
+    const clip = await decodeAudio(readFileSync(new URL('../examples/speech.wav', import.meta.url)), 'speech.wav');
+    const x = toMono(clip);
+    const plan = new StftPlan(2048, 512);
+    const target = magnitude(plan.forward(x));
+    const y = fastGriffinLim(plan, target, { iterations: 100, length: x.length, seed: 0 });
+    const sc = spectralConvergenceDb(plan.forward(y), target);
+    expect(sc).toBeLessThanOrEqual(-25);
+    // And momentum matters: classic Griffin-Lim (momentum 0) is clearly worse at the same count.
+    const classic = fastGriffinLim(plan, target, { iterations: 100, length: x.length, seed: 0, momentum: 0 });
+    expect(spectralConvergenceDb(plan.forward(classic), target)).toBeGreaterThan(sc + 3);
+  });
+
+  it('is exact from the true phase', () => {
+    const rng = new Random(5);
+    const x = Float32Array.from({ length: 8000 }, () => rng.normal());
+    const plan = new StftPlan(512, 128);
+    const spec = plan.forward(x);
+    const y = fastGriffinLim(plan, magnitude(spec), { iterations: 0, length: x.length, initialPhase: spec });
+    expect(relativeError(y, x)).toBeLessThan(1e-5);
+  });
+
+  it('logMagnitude is log1p of the magnitude', () => {
+    const spec = { re: Float32Array.of(3, 0), im: Float32Array.of(4, 0), bins: 1, frames: 2 };
+    expect(Array.from(logMagnitude(spec))).toEqual([Math.fround(Math.log1p(5)), 0]);
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { StyleNet, StyleObjective, type LogSpectrogram } from '../src/model/style-net.js';
+import type { StyleMode } from '../src/model/graphs.js';
+import { Random } from '../src/dsp/random.js';
+import type { Runtime } from '../src/model/runtime.js';
+import { refFeatures, refGram, refLoss } from './reference.js';
+
+const runtime: Runtime = { ort, executionProviders: ['cpu'], threads: 1 };
+
+/** A positive random "log-magnitude" spectrogram. */
+function randomSpec(bins: number, frames: number, seed: number): LogSpectrogram {
+  const rng = new Random(seed);
+  const data = new Float32Array(bins * frames);
+  for (let i = 0; i < data.length; i++) data[i] = 2 * rng.uniform();
+  return { data, bins, frames };
+}
+
+describe.each<[StyleMode, number, number, number]>([
+  // mode, filters, content frames, style frames: kernel form needs T' + Ts' < N
+  ['gram', 16, 40, 31],
+  ['kernel', 64, 24, 20],
+])('style objective (%s form)', (mode, filters, frames, styleFrames) => {
+  const shape = { bins: 33, filters, kernel: 5 };
+  const contentWeight = 0.3;
+
+  async function setup(withContent: boolean) {
+    const net = StyleNet.create(runtime, shape, 7);
+    const style = randomSpec(shape.bins, styleFrames, 1);
+    const content = randomSpec(shape.bins, frames, 2);
+    const target = await net.styleTarget(style, frames, mode);
+    expect(target.mode).toBe(mode);
+    const contentFeatures = await net.features(content);
+    const objective = await StyleObjective.create(net, {
+      frames,
+      target,
+      content: withContent ? { features: contentFeatures, weight: contentWeight } : undefined,
+    });
+    const styleGram = refGram(refFeatures(style.data, styleFrames, net.weights, shape), filters);
+    const refContent = withContent ? { features: refFeatures(content.data, frames, net.weights, shape), weight: contentWeight } : undefined;
+    const ref = (x: ArrayLike<number>) => refLoss(x, frames, net.weights, shape, styleGram, refContent);
+    return { net, objective, ref, content };
+  }
+
+  it.each([false, true])('matches the float64 reference loss (content term: %s)', async (withContent) => {
+    const { net, objective, ref } = await setup(withContent);
+    const x = randomSpec(shape.bins, frames, 3).data;
+    const value = await objective.evaluate(x, new Float32Array(x.length));
+    const expected = ref(x);
+    // float32 sums over a few thousand terms: 1e-4 relative is far below any real mistake (a missing 1/T' is 30x).
+    expect(Math.abs(value.loss - expected) / expected).toBeLessThan(1e-4);
+    if (withContent) expect(value.contentLoss).toBeGreaterThan(0);
+    await objective.dispose();
+    await net.dispose();
+  });
+
+  it.each([false, true])('gradient agrees with central finite differences of the reference (content term: %s)', async (withContent) => {
+    const { net, objective, ref } = await setup(withContent);
+    const x = randomSpec(shape.bins, frames, 4).data;
+    const grad = new Float32Array(x.length);
+    await objective.evaluate(x, grad);
+    const xd = Float64Array.from(x);
+    const h = 1e-5;
+    const rng = new Random(9);
+    let num = 0;
+    let den = 0;
+    // 60 random coordinates, including the edges where the padded gradient convolution could go wrong.
+    const coords = [0, frames - 1, (shape.bins - 1) * frames, x.length - 1];
+    while (coords.length < 60) coords.push(Math.floor(rng.uniform() * x.length));
+    for (const i of coords) {
+      const keep = xd[i];
+      xd[i] = keep + h;
+      const plus = ref(xd);
+      xd[i] = keep - h;
+      const minus = ref(xd);
+      xd[i] = keep;
+      const fd = (plus - minus) / (2 * h);
+      num += (grad[i] - fd) ** 2;
+      den += fd * fd;
+    }
+    expect(Math.sqrt(num / den)).toBeLessThan(1e-3);
+    await objective.dispose();
+    await net.dispose();
+  });
+
+  it('gradient agrees with a directional finite difference of the ONNX loss itself', async () => {
+    const { net, objective } = await setup(true);
+    const x = randomSpec(shape.bins, frames, 5).data;
+    const grad = new Float32Array(x.length);
+    await objective.evaluate(x, grad);
+    const rng = new Random(11);
+    const v = rng.fillNormal(new Float32Array(x.length));
+    const h = 2e-3;
+    const xp = x.map((xi, i) => xi + h * v[i]);
+    const xm = x.map((xi, i) => xi - h * v[i]);
+    const scratch = new Float32Array(x.length);
+    const fd = ((await objective.evaluate(xp, scratch)).loss - (await objective.evaluate(xm, scratch)).loss) / (2 * h);
+    let dot = 0;
+    for (let i = 0; i < x.length; i++) dot += grad[i] * v[i];
+    // float32 losses limit this check to about 1% (rounding noise / h against the O(h^2) and ReLU-kink error);
+    // the 1e-3 check is the one against the float64 reference above. A wrong gradient is off by O(1) here.
+    expect(Math.abs(dot - fd) / Math.abs(fd)).toBeLessThan(3e-2);
+    await objective.dispose();
+    await net.dispose();
+  });
+});
