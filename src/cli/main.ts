@@ -10,7 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { encodeWav } from '../audio/wav.js';
 import { CancelledError, UsageError } from '../errors.js';
 import { measureQuality, type QualityReport } from '../quality/measures.js';
-import { DEFAULT_SETTINGS, OPTION_NAMES, SETTING_HELP, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
+import { DEFAULT_SETTINGS, OPTION_NAMES, SETTING_HELP, SETTING_RANGES, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
 import { toLogSpectrogram, type TransferResult } from '../pipeline/transfer.js';
 import { StftPlan } from '../dsp/stft.js';
 import { checkWritable, nodeRuntime, readInputFile, transfer, writeFileAtomic } from '../node/index.js';
@@ -46,9 +46,12 @@ function buildProgram(): Command {
     .helpOption('-h, --help', 'show this help')
     .showHelpAfterError('(run restyle --help for usage)')
     .exitOverride()
+    .configureHelp({ helpWidth: 120 })
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const key of Object.keys(OPTION_NAMES) as (keyof TransferSettings)[]) {
-    program.addOption(new Option(`${OPTION_NAMES[key]} <value>`, `${SETTING_HELP[key]} (default: ${DEFAULT_SETTINGS[key]})`));
+    const range = SETTING_RANGES[key];
+    const value = range.kind === 'choice' ? range.values.join('|') : range.kind === 'int' ? 'n' : 'x';
+    program.addOption(new Option(`${OPTION_NAMES[key]} <${value}>`, `${SETTING_HELP[key]} (default: ${DEFAULT_SETTINGS[key]})`));
   }
   return program;
 }

@@ -29,6 +29,8 @@ export interface TransferSettings {
   phaseIterations: number;
   /** Compute threads; 0 uses every core. */
   threads: number;
+  /** What to do when the output would clip: a look-ahead peak limiter (keeps the level) or scaling the whole clip. */
+  peakControl: 'limit' | 'scale';
 }
 
 /** The defaults, chosen by measurement on the bundled examples (README, "How the defaults were chosen"). */
@@ -46,6 +48,7 @@ export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
   init: 'content',
   phaseIterations: 64,
   threads: 0,
+  peakControl: 'limit',
 });
 
 type IntRange = { kind: 'int'; min: number; max: number };
@@ -67,6 +70,7 @@ export const SETTING_RANGES: Record<keyof TransferSettings, IntRange | NumRange 
   init: { kind: 'choice', values: ['content', 'noise'] },
   phaseIterations: { kind: 'int', min: 0, max: 10000 },
   threads: { kind: 'int', min: 0, max: 1024 },
+  peakControl: { kind: 'choice', values: ['limit', 'scale'] },
 };
 
 /** The CLI spelling of each setting (short where the sox/librosa tradition is: --sr, --phase-iters). */
@@ -84,6 +88,7 @@ export const OPTION_NAMES: Record<keyof TransferSettings, string> = {
   init: '--init',
   phaseIterations: '--phase-iters',
   threads: '--threads',
+  peakControl: '--peak',
 };
 
 /** One line of help per setting, for --help and the README's options table. */
@@ -101,6 +106,7 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   init: 'start from the content spectrogram or from noise',
   phaseIterations: 'fast Griffin-Lim iterations',
   threads: 'compute threads (0 = all cores)',
+  peakControl: 'if the output would clip: limit (look-ahead limiter) or scale (whole clip)',
 };
 
 /** The CLI spelling of a setting, e.g. nFft -> --n-fft. */

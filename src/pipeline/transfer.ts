@@ -1,6 +1,7 @@
 import { decodeAudio, toMono, type AudioClip } from '../audio/decode.js';
 import { resample } from '../audio/resample.js';
 import { peak } from '../audio/wav.js';
+import { limitPeaks } from '../audio/limiter.js';
 import { fastGriffinLim } from '../dsp/griffin-lim.js';
 import { Random } from '../dsp/random.js';
 import { logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../dsp/spectrogram.js';
@@ -90,7 +91,7 @@ export interface TransferResult {
   warnings: string[];
 }
 
-/** Peak the output is scaled to when it would clip. */
+/** Largest output sample: just under full scale, so 16-bit conversion never clips. */
 const CLIP_PEAK = 0.999;
 
 /**
@@ -156,7 +157,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       content: useContent ? { features: await net.features(contentSpec), weight: settings.contentWeight } : undefined,
     });
     checkCancel();
-    const x = initialSpectrogram(settings, contentSpec, plan.bins * frames);
+    const x = initialSpectrogram(settings, contentSpec, styleSpec, frames);
     const tAnalyse = elapsed();
 
     // Optimise.
@@ -210,10 +211,19 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     const convergence = spectralConvergenceDb(plan.forward(audio), magnitude);
     const p = peak(audio);
     if (!Number.isFinite(p)) throw new Error('phase reconstruction produced non-finite samples');
-    if (p > 1) {
-      const gain = CLIP_PEAK / p;
-      audio = audio.map((v) => v * gain);
-      warnings.push(`output peak ${p.toFixed(2)} exceeds full scale: scaled by ${(20 * Math.log10(gain)).toFixed(1)} dB to avoid clipping`);
+    if (p > CLIP_PEAK) {
+      if (settings.peakControl === 'scale') {
+        const gain = CLIP_PEAK / p;
+        audio = audio.map((v) => v * gain);
+        warnings.push(`output peak ${p.toFixed(2)} exceeds full scale: scaled by ${(20 * Math.log10(gain)).toFixed(1)} dB to avoid clipping`);
+      } else {
+        const limited = limitPeaks(audio, sr, { ceiling: CLIP_PEAK });
+        audio = limited.audio;
+        warnings.push(
+          `output peak ${p.toFixed(2)} exceeds full scale: peaks limited by up to ${limited.maxReductionDb.toFixed(1)} dB ` +
+            `(${(100 * limited.affectedFraction).toFixed(1)}% of samples; --peak scale lowers the whole clip instead)`,
+        );
+      }
     }
     const tPhase = elapsed();
 
@@ -259,10 +269,23 @@ export function toLogSpectrogram(plan: StftPlan, signal: Float32Array): LogSpect
   return { data: logMagnitude(spec), bins: spec.bins, frames: spec.frames };
 }
 
-/** The optimiser's starting point: the content's spectrogram, or 1e-3 Gaussian noise (Ulyanov & Lebedev). */
-function initialSpectrogram(settings: TransferSettings, content: LogSpectrogram | undefined, size: number): Float32Array {
-  if (settings.init === 'content' && content) return content.data.slice();
-  return new Random(settings.seed + 1).fillNormal(new Float32Array(size), 1e-3);
+/**
+ * The optimiser's starting point. With content: the content's spectrogram, or 1e-3 Gaussian noise (Ulyanov & Lebedev).
+ * Texture mode: Gaussian noise with each bin's mean and spread over the style's frames. Near-zero noise is a poor start
+ * there: with F ~ 0 the style gradient 4 (G - A) F vanishes, and L-BFGS spends its iterations leaving that saddle.
+ */
+function initialSpectrogram(settings: TransferSettings, content: LogSpectrogram | undefined, style: LogSpectrogram, frames: number): Float32Array {
+  const size = style.bins * frames;
+  const rng = new Random(settings.seed + 1);
+  if (content) return settings.init === 'content' ? content.data.slice() : rng.fillNormal(new Float32Array(size), 1e-3);
+  const x = new Float32Array(size);
+  for (let c = 0; c < style.bins; c++) {
+    const row = style.data.subarray(c * style.frames, (c + 1) * style.frames);
+    const mean = row.reduce((a, v) => a + v, 0) / row.length;
+    const std = Math.sqrt(row.reduce((a, v) => a + (v - mean) ** 2, 0) / row.length);
+    for (let t = 0; t < frames; t++) x[c * frames + t] = Math.max(0, mean + std * rng.normal());
+  }
+  return x;
 }
 
 function median(values: number[]): number {

@@ -1,0 +1,77 @@
+/**
+ * Quality/time curve: runs the transfer on bundled content/style pairs over a grid of settings and prints, for each,
+ * the held-out style gain and content correlation (ALGORITHM.md's measures, on the audio as written) and the time.
+ * Used to choose the defaults. Usage: npx tsx bench/quality-curve.ts [--pairs speech:plucks,melody:drums]
+ *   [--iterations 5,10,20,40] [--content-weights 0,0.01] [--phase-iters 32] [--filters 4096] [--json out.json]
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { nodeRuntime, transfer, measureQuality, toLogSpectrogram, StftPlan, peak } from '../src/node/index.js';
+
+const { values } = parseArgs({
+  options: {
+    pairs: { type: 'string', default: 'speech:plucks,speech:drums,melody:drums,melody:plucks' },
+    iterations: { type: 'string', default: '5,10,20,40' },
+    'content-weights': { type: 'string', default: '0' },
+    'phase-iters': { type: 'string', default: '32' },
+    filters: { type: 'string', default: '4096' },
+    kernel: { type: 'string', default: '11' },
+    init: { type: 'string', default: 'content' },
+    optimizer: { type: 'string', default: 'lbfgs' },
+    'learning-rate': { type: 'string', default: '0.03' },
+    json: { type: 'string' },
+  },
+});
+const list = (s: string): number[] => s.split(',').map(Number);
+const clip = (name: string) => ({ bytes: new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name });
+const runtime = nodeRuntime();
+const rows: Record<string, unknown>[] = [];
+console.log(`# ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads`);
+console.log('pair             cw      iters  evals  phase  gain(spec) gain(audio)  corr(audio)  SC dB   peak   seconds');
+for (const pair of values.pairs.split(',')) {
+  const [c, s] = pair.split(':');
+  for (const contentWeight of list(values['content-weights'])) {
+    for (const phaseIterations of list(values['phase-iters'])) {
+      for (const iterations of list(values.iterations)) {
+        const r = await transfer({
+          content: clip(c),
+          style: clip(s),
+          iterations,
+          contentWeight,
+          phaseIterations,
+          filters: Number(values.filters),
+          kernel: Number(values.kernel),
+          init: values.init as 'content' | 'noise',
+          optimizer: values.optimizer as 'lbfgs' | 'adam',
+          learningRate: Number(values['learning-rate']),
+        });
+        const plan = new StftPlan(r.settings.nFft, r.settings.hop);
+        const content = r.spectrograms.content!;
+        const onSpec = await measureQuality(runtime, { content, style: r.spectrograms.style, result: r.spectrograms.result });
+        const onAudio = await measureQuality(runtime, { content, style: r.spectrograms.style, result: toLogSpectrogram(plan, r.audio) });
+        const row = {
+          pair,
+          contentWeight,
+          iterations,
+          evaluations: r.optimiser.evaluations,
+          phaseIterations,
+          gainSpectrogram: onSpec.styleGain,
+          gainAudio: onAudio.styleGain,
+          correlationAudio: onAudio.contentCorrelation,
+          spectralConvergenceDb: r.spectralConvergenceDb,
+          peak: peak(r.audio),
+          seconds: r.timings.total / 1000,
+          msPerEvaluation: r.msPerEvaluation,
+        };
+        rows.push(row);
+        console.log(
+          `${pair.padEnd(16)} ${String(contentWeight).padEnd(7)} ${String(iterations).padStart(5)} ${String(row.evaluations).padStart(6)} ${String(phaseIterations).padStart(6)}` +
+            `  ${row.gainSpectrogram.toFixed(3).padStart(9)} ${row.gainAudio.toFixed(3).padStart(11)} ${row.correlationAudio.toFixed(3).padStart(12)}` +
+            `  ${row.spectralConvergenceDb.toFixed(1).padStart(6)} ${row.peak.toFixed(2).padStart(6)} ${row.seconds.toFixed(1).padStart(9)}`,
+        );
+      }
+    }
+  }
+}
+if (values.json) writeFileSync(values.json, JSON.stringify(rows, null, 2));

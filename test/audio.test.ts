@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decodeAudio, toMono } from '../src/audio/decode.js';
+import { resample } from '../src/audio/resample.js';
+import { encodeWav, peak } from '../src/audio/wav.js';
+import { limitPeaks } from '../src/audio/limiter.js';
+import { readInputFile } from '../src/node/files.js';
+import { InputError } from '../src/errors.js';
+import { Random } from '../src/dsp/random.js';
+
+const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
+
+/** Amplitude of the sinusoid at `freq` in x (least squares on sin and cos over the whole clip). */
+function toneAmplitude(x: Float32Array, sampleRate: number, freq: number): number {
+  let s = 0;
+  let c = 0;
+  for (let i = 0; i < x.length; i++) {
+    s += x[i] * Math.sin((2 * Math.PI * freq * i) / sampleRate);
+    c += x[i] * Math.cos((2 * Math.PI * freq * i) / sampleRate);
+  }
+  return (2 * Math.hypot(s, c)) / x.length;
+}
+
+describe('decodeAudio', () => {
+  it.each([
+    ['wav8.wav', 0.02],
+    ['wav16.wav', 0.002],
+    ['wav24.wav', 0.002],
+    ['wav32.wav', 0.002],
+    ['wavf32.wav', 0.002],
+    ['flac.flac', 0.002],
+    ['vorbis.ogg', 0.03],
+    ['mp3.mp3', 0.03],
+  ])('%s: stereo 44.1 kHz, left 440 Hz and right 660 Hz at amplitude 0.5 (tolerance %f)', async (name, tol) => {
+    const clip = await decodeAudio(fixture(name), name);
+    expect(clip.sampleRate).toBe(44100);
+    expect(clip.channels).toHaveLength(2);
+    // Lossy codecs add encoder delay and padding: allow 0.1 s either way.
+    expect(Math.abs(clip.channels[0].length - 22050)).toBeLessThan(4410);
+    expect(toneAmplitude(clip.channels[0], 44100, 440)).toBeCloseTo(0.5, 1);
+    expect(toneAmplitude(clip.channels[1], 44100, 660)).toBeCloseTo(0.5, 1);
+    expect(Math.abs(toneAmplitude(clip.channels[0], 44100, 440) - 0.5)).toBeLessThan(tol + 0.03);
+    expect(toneAmplitude(clip.channels[0], 44100, 660)).toBeLessThan(0.02);
+  });
+
+  it('mixes to mono by averaging the channels', async () => {
+    const clip = await decodeAudio(fixture('wav16.wav'), 'wav16.wav');
+    const mono = toMono(clip);
+    expect(toneAmplitude(mono, 44100, 440)).toBeCloseTo(0.25, 2);
+    expect(toneAmplitude(mono, 44100, 660)).toBeCloseTo(0.25, 2);
+  });
+
+  it.each([
+    ['rate8k.wav', 8000, 1],
+    ['rate192k.wav', 192000, 1],
+    ['six-channels.wav', 48000, 6],
+  ])('%s decodes at %i Hz with %i channel(s)', async (name, rate, channels) => {
+    const clip = await decodeAudio(fixture(name), name);
+    expect(clip.sampleRate).toBe(rate);
+    expect(clip.channels).toHaveLength(channels);
+  });
+
+  it('rejects an empty file, naming it', async () => {
+    await expect(decodeAudio(new Uint8Array(0), 'empty.wav')).rejects.toThrow(/^empty\.wav: file is empty$/);
+  });
+
+  it('rejects a text file named .wav', async () => {
+    const err = await decodeAudio(new TextEncoder().encode('this is not audio, just text\n'.repeat(20)), 'notes.wav').catch((e) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toMatch(/^notes\.wav: cannot decode audio/);
+  });
+
+  it('rejects a WAV cut inside its header', async () => {
+    await expect(decodeAudio(fixture('wav16.wav').subarray(0, 30), 'cut.wav')).rejects.toThrow(/^cut\.wav: /);
+  });
+
+  it('decodes what is there of a WAV whose data chunk is shorter than declared', async () => {
+    const clip = await decodeAudio(fixture('wav16.wav').subarray(0, 10044), 'short.wav');
+    expect(clip.channels[0].length).toBe(2500);
+  });
+
+  it('rejects NaN and infinite samples, counting them', async () => {
+    const x = new Float32Array(1000).fill(0.1);
+    x[10] = NaN;
+    x[20] = Infinity;
+    const bytes = await encodeWav([x], 22050, 'float32');
+    await expect(decodeAudio(bytes, 'nan.wav')).rejects.toThrow('nan.wav: 2 samples are NaN or infinite');
+  });
+});
+
+describe('readInputFile', () => {
+  it('names a missing path', async () => {
+    await expect(readInputFile('/no/such/file.wav')).rejects.toThrow('/no/such/file.wav: no such file or directory');
+  });
+  it('refuses a directory', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'restyle-'));
+    await expect(readInputFile(dir)).rejects.toThrow(`${dir}: is a directory, not an audio file`);
+  });
+});
+
+describe('resample', () => {
+  it.each([
+    [44100, 22050],
+    [8000, 22050],
+    [192000, 22050],
+    [22050, 16000],
+  ])('%i -> %i Hz keeps a 440 Hz tone and gives exactly round(n * ratio) samples', async (from, to) => {
+    const n = Math.round(from * 0.7) + 3;
+    const x = Float32Array.from({ length: n }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / from));
+    const y = await resample(x, from, to);
+    expect(y.length).toBe(Math.round((n * to) / from));
+    // Compare the middle (the ends carry the filter's transients) with the ideal sine at the new rate.
+    let err = 0;
+    for (let i = Math.floor(y.length * 0.1); i < y.length * 0.9; i++) err = Math.max(err, Math.abs(y[i] - 0.5 * Math.sin((2 * Math.PI * 440 * i) / to)));
+    expect(err).toBeLessThan(1e-3);
+  });
+
+  it('removes content above the new Nyquist frequency (band-limited, not linear interpolation)', async () => {
+    const from = 44100;
+    const x = Float32Array.from({ length: from }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 15000 * i) / from));
+    const y = await resample(x, from, 22050);
+    // 15 kHz cannot exist at 22.05 kHz; linear interpolation would alias it to 7.05 kHz at high level.
+    expect(peak(y.subarray(2000, y.length - 2000))).toBeLessThan(0.01);
+  });
+});
+
+describe('encodeWav', () => {
+  it('writes 16-bit PCM and 32-bit float that decode back', async () => {
+    const rng = new Random(4);
+    const x = Float32Array.from({ length: 5000 }, () => 0.5 * (2 * rng.uniform() - 1));
+    for (const [format, tol] of [['int16', 1 / 32000], ['float32', 0]] as const) {
+      const bytes = await encodeWav([x], 22050, format);
+      const back = await decodeAudio(bytes, 'x.wav');
+      expect(back.sampleRate).toBe(22050);
+      expect(back.channels[0].length).toBe(x.length);
+      let err = 0;
+      for (let i = 0; i < x.length; i++) err = Math.max(err, Math.abs(back.channels[0][i] - x[i]));
+      expect(err).toBeLessThanOrEqual(tol);
+    }
+  });
+});
+
+describe('limitPeaks', () => {
+  it('keeps every sample under the ceiling and leaves quiet parts alone', () => {
+    const rng = new Random(6);
+    const x = Float32Array.from({ length: 44100 }, () => 0.15 * rng.normal()); // 6.6 sigma below the ceiling
+    x[10000] = 2.5; // one loud spike
+    const { audio, maxReductionDb } = limitPeaks(x, 44100, { ceiling: 0.99, releaseMs: 20 });
+    expect(peak(audio)).toBeLessThanOrEqual(Math.fround(0.99)); // the ceiling as a float32 sample
+    expect(maxReductionDb).toBeCloseTo(20 * Math.log10(2.5 / 0.99), 1);
+    // Before the look-ahead window and long after the release (20 ms time constant) the gain is exactly 1.
+    for (const i of [100, 5000, 9500, 44000]) expect(audio[i]).toBe(x[i]);
+  });
+
+  it('does nothing to a signal under the ceiling', () => {
+    const x = Float32Array.from({ length: 1000 }, (_, i) => 0.5 * Math.sin(i / 10));
+    const { audio, maxReductionDb, affectedFraction } = limitPeaks(x, 22050);
+    expect(Array.from(audio)).toEqual(Array.from(x));
+    expect(maxReductionDb).toBe(0);
+    expect(affectedFraction).toBe(0);
+  });
+});

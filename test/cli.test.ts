@@ -1,0 +1,122 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decodeAudio } from '../src/audio/decode.js';
+import { DEFAULT_SETTINGS, OPTION_NAMES } from '../src/pipeline/settings.js';
+
+const root = path.resolve(new URL('..', import.meta.url).pathname);
+const cli = path.join(root, 'dist/cli/main.js');
+const speech = path.join(root, 'examples/speech.wav');
+const plucks = path.join(root, 'examples/plucks.wav');
+const fast = ['--filters', '64', '--kernel', '5', '--iterations', '3', '--phase-iters', '4'];
+
+function run(args: string[], cwd = root) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tempDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'restyle-cli-'));
+}
+
+beforeAll(() => {
+  if (!existsSync(cli)) throw new Error('dist/cli/main.js is missing: run npm run build (npm test does)');
+});
+
+describe('restyle CLI', () => {
+  it('--help exits 0 and lists every option with its default', () => {
+    const r = run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: restyle/);
+    for (const [key, flag] of Object.entries(OPTION_NAMES)) {
+      expect(r.stdout).toContain(flag);
+      expect(r.stdout).toContain(`(default: ${DEFAULT_SETTINGS[key as keyof typeof DEFAULT_SETTINGS]})`);
+    }
+    for (const flag of ['--output', '--duration', '--float', '--yes', '--quiet', '--report', '--verbose']) expect(r.stdout).toContain(flag);
+  });
+
+  it('a missing input exits 2 with one line naming the path, no stack trace', () => {
+    const dir = tempDir();
+    const r = run(['/no/such/content.wav', plucks, '-o', path.join(dir, 'out.wav')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('restyle: /no/such/content.wav: no such file or directory');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('an unknown option exits 1', () => {
+    const r = run([speech, plucks, '-o', '/tmp/x.wav', '--bogus']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unknown option '--bogus'/);
+  });
+
+  it.each([
+    [['--iterations', '-1'], '--iterations -1: must be an integer in [0, 100000]'],
+    [['--hop', '4096', '--n-fft', '2048'], '--hop 4096: must not exceed --n-fft 2048'],
+    [['--filters', '0'], '--filters 0: must be an integer in [1, 16384]'],
+    [['--optimizer', 'sgd'], '--optimizer sgd: must be one of lbfgs, adam'],
+    [['--n-fft', '1000'], '--n-fft 1000: must be a power of two'],
+  ])('invalid option %j exits 1 and states the valid range', (args, message) => {
+    const r = run([speech, plucks, '-o', '/tmp/never-written.wav', ...args]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('runs a small job: writes a 16-bit WAV of the content length and a one-line summary', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'out.wav');
+    const report = path.join(dir, 'report.json');
+    const r = run([speech, plucks, '-o', out, '--report', report, ...fast]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/restyle: wrote .*out\.wav \(5\.30 s, 22050 Hz, 16-bit\) in .*; stages: decode .* optimise .*; loss .*style gain .*content corr/);
+    const clip = await decodeAudio(new Uint8Array(readFileSync(out)), out);
+    const content = await decodeAudio(new Uint8Array(readFileSync(speech)), speech);
+    expect(clip.channels[0].length).toBe(content.channels[0].length);
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    expect(json.settings.filters).toBe(64);
+    expect(json.quality.styleGain).toBeTypeOf('number');
+    // Nothing but the output and the report: no temporary files left behind.
+    expect(readdirSync(dir).sort()).toEqual(['out.wav', 'report.json']);
+  });
+
+  it('writes 32-bit float with --float, and texture mode with --duration', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'tex.wav');
+    const r = run(['--duration', '1.5', plucks, '-o', out, '--float', '-q', ...fast]);
+    expect(r.code, r.stderr).toBe(0);
+    // -q drops progress and the summary; warnings (such as peak limiting) still print.
+    expect(r.stderr).not.toContain('wrote');
+    expect(r.stderr).not.toContain('optimise');
+    const bytes = readFileSync(out);
+    expect(bytes.readUInt16LE(20)).toBe(3); // WAVE_FORMAT_IEEE_FLOAT
+    const clip = await decodeAudio(new Uint8Array(bytes), out);
+    expect(clip.channels[0].length).toBe(Math.round(1.5 * 22050));
+  });
+
+  it('refuses to overwrite without -y, and an output that is an input', () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'exists.wav');
+    writeFileSync(out, 'precious');
+    const r = run([speech, plucks, '-o', out, ...fast]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('already exists (use -y to overwrite)');
+    expect(readFileSync(out, 'utf8')).toBe('precious');
+    const input = path.join(dir, 'in.wav');
+    copyFileSync(speech, input);
+    const same = run([input, plucks, '-o', input, '-y', ...fast]);
+    expect(same.code).toBe(1);
+    expect(same.stderr).toContain('is also an input');
+    expect(readFileSync(input).equals(readFileSync(speech))).toBe(true);
+  });
+
+  it('an unreadable (text) input exits 2 naming the file', () => {
+    const dir = tempDir();
+    const text = path.join(dir, 'notes.wav');
+    writeFileSync(text, 'not audio at all\n'.repeat(10));
+    const r = run([text, plucks, '-o', path.join(dir, 'o.wav')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^restyle: ${text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: cannot decode audio`));
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { transfer, decodeAudio, encodeWav, CancelledError, UsageError, InputError, type AudioClip, type ProgressEvent } from '../src/node/index.js';
+
+async function example(name: string, seconds: number): Promise<AudioClip> {
+  const clip = await decodeAudio(new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name);
+  return { channels: clip.channels.map((c) => c.slice(0, Math.round(seconds * clip.sampleRate))), sampleRate: clip.sampleRate };
+}
+
+// A small net keeps each run well under a second; the method is the same at 4096 filters.
+const small = { filters: 128, kernel: 5, threads: 2 } as const;
+
+describe('transfer end to end (2 s clips, small net)', () => {
+  it('lowers the style loss at least 10x and writes a decodable WAV of the content length with finite samples', async () => {
+    const content = await example('speech', 2);
+    const style = await example('plucks', 2);
+    const result = await transfer({ ...small, content, style, iterations: 30, phaseIterations: 16 });
+    expect(result.initialLoss / result.finalLoss.style).toBeGreaterThan(10);
+    expect(result.audio.length).toBe(content.channels[0].length);
+    expect(result.lossHistory.length).toBeGreaterThan(2);
+    for (let i = 1; i < result.lossHistory.length; i++) expect(result.lossHistory[i]).toBeLessThanOrEqual(result.lossHistory[i - 1]);
+    const wav = await encodeWav([result.audio], result.sampleRate);
+    const back = await decodeAudio(wav, 'out.wav');
+    expect(back.sampleRate).toBe(22050);
+    expect(back.channels[0].length).toBe(content.channels[0].length);
+    expect(back.channels[0].every(Number.isFinite)).toBe(true);
+    expect(Math.max(...back.channels[0].map(Math.abs))).toBeLessThanOrEqual(1);
+    expect(result.timings.total).toBeGreaterThan(0);
+    expect(Number.isFinite(result.spectralConvergenceDb)).toBe(true);
+  });
+
+  it('accepts a style longer or shorter than the content, and different sample rates', async () => {
+    const content = await example('speech', 2);
+    for (const styleSeconds of [0.8, 4]) {
+      const style = await example('drums', styleSeconds);
+      // Resample the style to 44.1 kHz first: the pipeline must bring both to --sr.
+      const style44 = { channels: [Float32Array.from({ length: style.channels[0].length * 2 }, (_, i) => style.channels[0][i >> 1])], sampleRate: 44100 };
+      const result = await transfer({ ...small, content, style: style44, iterations: 5, phaseIterations: 4 });
+      expect(result.audio.length).toBe(content.channels[0].length);
+      expect(result.finalLoss.style).toBeLessThan(result.initialLoss);
+    }
+  });
+
+  it('uses the N x N Gram form when the clips are long next to the filter count, with the same result quality', async () => {
+    const content = await example('speech', 2);
+    const style = await example('plucks', 2);
+    // 32 filters < content + style frames: gram form; the loss must still fall 10x.
+    const result = await transfer({ ...small, filters: 32, content, style, iterations: 30, phaseIterations: 4 });
+    expect(result.initialLoss / result.finalLoss.style).toBeGreaterThan(10);
+  });
+
+  it('adds a content term that keeps the result nearer the content', async () => {
+    const content = await example('speech', 2);
+    const style = await example('plucks', 2);
+    const without = await transfer({ ...small, content, style, iterations: 15, phaseIterations: 0 });
+    const withContent = await transfer({ ...small, content, style, iterations: 15, phaseIterations: 0, contentWeight: 10 });
+    expect(withContent.finalLoss.content).toBeGreaterThan(0);
+    const distance = (x: Float32Array): number => x.reduce((s, v, i) => s + (v - without.spectrograms.content!.data[i]) ** 2, 0);
+    expect(distance(withContent.spectrograms.result.data)).toBeLessThan(distance(without.spectrograms.result.data));
+  });
+
+  it('optimises with Adam too', async () => {
+    const content = await example('speech', 2);
+    const style = await example('plucks', 2);
+    const result = await transfer({ ...small, content, style, optimizer: 'adam', iterations: 40, learningRate: 0.05, phaseIterations: 0 });
+    expect(result.finalLoss.style).toBeLessThan(result.initialLoss / 3);
+  });
+
+  it('synthesises a texture of the requested duration without content', async () => {
+    const style = await example('drums', 2);
+    const result = await transfer({ ...small, style, duration: 1.5, iterations: 20, phaseIterations: 8 });
+    expect(result.audio.length).toBe(Math.round(1.5 * 22050));
+    expect(result.finalLoss.style).toBeLessThan(result.initialLoss / 10);
+  });
+
+  it('reports progress through every stage in order, and can be cancelled within one step', async () => {
+    const content = await example('speech', 2);
+    const style = await example('plucks', 2);
+    const stages: string[] = [];
+    await transfer({ ...small, content, style, iterations: 3, phaseIterations: 8 }, { onProgress: (e) => stages.push(e.stage) });
+    expect([...new Set(stages)]).toEqual(['decode', 'analyse', 'optimise', 'phase']);
+
+    const controller = new AbortController();
+    const events: ProgressEvent[] = [];
+    const run = transfer(
+      { ...small, content, style, iterations: 200 },
+      {
+        signal: controller.signal,
+        onProgress: (e) => {
+          events.push(e);
+          if (e.stage === 'optimise' && e.step === 2) controller.abort();
+        },
+      },
+    );
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    const optimiseSteps = events.filter((e) => e.stage === 'optimise').map((e) => e.step);
+    expect(Math.max(...optimiseSteps)).toBe(2);
+  });
+
+  it('gives identical output for identical inputs, settings and seed; another seed differs', async () => {
+    const content = await example('speech', 1);
+    const style = await example('plucks', 1);
+    const run = (seed: number) => transfer({ ...small, content, style, iterations: 4, phaseIterations: 4, seed });
+    const [a, b, c] = [await run(3), await run(3), await run(4)];
+    expect(Buffer.from(a.audio.buffer).equals(Buffer.from(b.audio.buffer))).toBe(true);
+    expect(Buffer.from(a.audio.buffer).equals(Buffer.from(c.audio.buffer))).toBe(false);
+  });
+
+  it('rejects a clip shorter than the net can see, naming it and the minimum', async () => {
+    const content = await example('speech', 0.05);
+    const style = await example('plucks', 1);
+    await expect(transfer({ ...small, content: { ...content, name: 'tiny.wav' }, style })).rejects.toThrow(
+      /^tiny\.wav: too short: 0\.050 s, needs at least 0\.093 s/,
+    );
+  });
+
+  it('rejects a silent style and bad settings with clear errors', async () => {
+    const content = await example('speech', 1);
+    const silence = { channels: [new Float32Array(22050)], sampleRate: 22050, name: 'silence.wav' };
+    await expect(transfer({ ...small, content, style: silence })).rejects.toThrow(new InputError('silence.wav', 'is silent: there is no style to transfer'));
+    await expect(transfer({ ...small, content, style: silence, hop: 4096 })).rejects.toThrow(UsageError);
+    await expect(transfer({ ...small, content, style: silence, iterations: -1 })).rejects.toThrow('--iterations -1: must be an integer in [0, 100000]');
+  });
+});
