@@ -15,6 +15,7 @@ const { values } = parseArgs({
     iterations: { type: 'string', default: '5,10,20,40' },
     'content-weights': { type: 'string', default: '0' },
     'phase-iters': { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '1' },
     filters: { type: 'string', default: '4096' },
     kernel: { type: 'string', default: '11' },
     init: { type: 'string', default: 'content' },
@@ -28,11 +29,11 @@ const clip = (name: string) => ({ bytes: new Uint8Array(readFileSync(new URL(`..
 const runtime = nodeRuntime();
 const rows: Record<string, unknown>[] = [];
 console.log(`# ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads`);
-console.log('pair             cw      iters  evals  phase  gain(spec) gain(audio)  corr(audio)  SC dB   peak   seconds');
+console.log('pair             cw      iters  evals  phase/rounds  gain(spec) gain(audio)  corr(audio)  SC dB   peak   seconds');
 for (const pair of values.pairs.split(',')) {
   const [c, s] = pair.split(':');
   for (const contentWeight of list(values['content-weights'])) {
-    for (const phaseIterations of list(values['phase-iters'])) {
+    for (const phaseIterations of list(values['phase-iters'])) for (const rounds of list(values.rounds)) {
       for (const iterations of list(values.iterations)) {
         const r = await transfer({
           content: clip(c),
@@ -40,6 +41,7 @@ for (const pair of values.pairs.split(',')) {
           iterations,
           contentWeight,
           phaseIterations,
+          rounds,
           filters: Number(values.filters),
           kernel: Number(values.kernel),
           init: values.init as 'content' | 'noise',
@@ -56,6 +58,7 @@ for (const pair of values.pairs.split(',')) {
           iterations,
           evaluations: r.optimiser.evaluations,
           phaseIterations,
+          rounds,
           gainSpectrogram: onSpec.styleGain,
           gainAudio: onAudio.styleGain,
           correlationAudio: onAudio.contentCorrelation,
@@ -66,7 +69,7 @@ for (const pair of values.pairs.split(',')) {
         };
         rows.push(row);
         console.log(
-          `${pair.padEnd(16)} ${String(contentWeight).padEnd(7)} ${String(iterations).padStart(5)} ${String(row.evaluations).padStart(6)} ${String(phaseIterations).padStart(6)}` +
+          `${pair.padEnd(16)} ${String(contentWeight).padEnd(7)} ${String(iterations).padStart(5)} ${String(row.evaluations).padStart(6)} ${String(phaseIterations).padStart(6)}/${rounds}` +
             `  ${row.gainSpectrogram.toFixed(3).padStart(9)} ${row.gainAudio.toFixed(3).padStart(11)} ${row.correlationAudio.toFixed(3).padStart(12)}` +
             `  ${row.spectralConvergenceDb.toFixed(1).padStart(6)} ${row.peak.toFixed(2).padStart(6)} ${row.seconds.toFixed(1).padStart(9)}`,
         );

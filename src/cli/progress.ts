@@ -41,7 +41,7 @@ export class ProgressDisplay {
       if (this.interactive && (e.stage === 'optimise' || e.stage === 'phase')) {
         this.bar = new cliProgress.SingleBar(
           {
-            format: `${LABELS[e.stage]} {bar} {value}/{total} {loss} elapsed {elapsed} ETA {eta_s}`,
+            format: `${LABELS[e.stage]} {bar} {value}/{total}${e.stage === 'optimise' ? ' evals' : ''} {loss} elapsed {elapsed} ETA {eta_s}`,
             stream: this.stream,
             hideCursor: true,
             barsize: 24,
@@ -76,7 +76,7 @@ export class ProgressDisplay {
 
   private payload(e: ProgressEvent): { loss: string; elapsed: string; eta_s: string } {
     return {
-      loss: e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : '',
+      loss: (e.iteration !== undefined ? `it ${e.iteration} ` : '') + (e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : ''),
       elapsed: formatSeconds(e.elapsedMs / 1000),
       eta_s: formatSeconds(stageEta(this.stageStart, e.elapsedMs, e.step, e.total)),
     };

@@ -25,8 +25,10 @@ export interface TransferSettings {
   learningRate: number;
   /** Start from the content's spectrogram, or from small noise. */
   init: 'content' | 'noise';
-  /** Griffin-Lim iterations. */
+  /** Griffin-Lim iterations (per reconstruction: once per round). */
   phaseIterations: number;
+  /** Optimisation rounds; between rounds the spectrogram is replaced by that of Griffin-Lim's audio. */
+  rounds: number;
   /** Compute threads; 0 uses every core. */
   threads: number;
   /** What to do when the output would clip: a look-ahead peak limiter (keeps the level) or scaling the whole clip. */
@@ -43,10 +45,11 @@ export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
   seed: 0,
   contentWeight: 0,
   optimizer: 'lbfgs',
-  iterations: 20,
+  iterations: 30,
   learningRate: 0.03,
   init: 'content',
-  phaseIterations: 64,
+  phaseIterations: 16,
+  rounds: 3,
   threads: 0,
   peakControl: 'limit',
 });
@@ -69,6 +72,7 @@ export const SETTING_RANGES: Record<keyof TransferSettings, IntRange | NumRange 
   learningRate: { kind: 'number', min: 1e-6, max: 10 },
   init: { kind: 'choice', values: ['content', 'noise'] },
   phaseIterations: { kind: 'int', min: 0, max: 10000 },
+  rounds: { kind: 'int', min: 1, max: 100 },
   threads: { kind: 'int', min: 0, max: 1024 },
   peakControl: { kind: 'choice', values: ['limit', 'scale'] },
 };
@@ -87,6 +91,7 @@ export const OPTION_NAMES: Record<keyof TransferSettings, string> = {
   learningRate: '--learning-rate',
   init: '--init',
   phaseIterations: '--phase-iters',
+  rounds: '--rounds',
   threads: '--threads',
   peakControl: '--peak',
 };
@@ -104,7 +109,8 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   iterations: 'optimiser iterations',
   learningRate: "Adam's step size",
   init: 'start from the content spectrogram or from noise',
-  phaseIterations: 'fast Griffin-Lim iterations',
+  phaseIterations: 'fast Griffin-Lim iterations per reconstruction',
+  rounds: 'optimisation rounds, with a phase reconstruction between rounds',
   threads: 'compute threads (0 = all cores)',
   peakControl: 'if the output would clip: limit (look-ahead limiter) or scale (whole clip)',
 };

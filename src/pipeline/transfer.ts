@@ -5,7 +5,7 @@ import { limitPeaks } from '../audio/limiter.js';
 import { fastGriffinLim } from '../dsp/griffin-lim.js';
 import { Random } from '../dsp/random.js';
 import { logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../dsp/spectrogram.js';
-import { StftPlan } from '../dsp/stft.js';
+import { StftPlan, type Spectrogram } from '../dsp/stft.js';
 import { CancelledError, InputError, UsageError } from '../errors.js';
 import type { Runtime } from '../model/runtime.js';
 import { StyleNet, StyleObjective, type LogSpectrogram, type ObjectiveValue } from '../model/style-net.js';
@@ -30,14 +30,19 @@ export interface TransferRequest extends Partial<TransferSettings> {
 /** Stages of a run, in order. */
 export type Stage = 'decode' | 'analyse' | 'optimise' | 'phase';
 
-/** A progress event: the stage, how far it is, and the loss during optimisation. */
+/**
+ * A progress event: the stage, how far it is, and the loss during optimisation. Steps are of equal cost within a
+ * stage (objective evaluations while optimising, Griffin-Lim iterations in the phase stage), so step/total drives an ETA.
+ */
 export interface ProgressEvent {
   /** Current stage. */
   stage: Stage;
   /** Steps done in this stage. */
   step: number;
-  /** Steps in this stage. */
+  /** Steps in this stage (optimise: the evaluation budget; a run that converges early ends below it). */
   total: number;
+  /** Optimiser iterations done (optimise stage). */
+  iteration?: number;
   /** Objective value (optimise stage). */
   loss?: number;
   /** Objective evaluations so far (optimise stage). */
@@ -174,41 +179,75 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       if (lossHistory.length === 0) lossHistory.push(value.loss);
       return value.loss;
     };
+    // Progress counts objective evaluations, the unit of cost (L-BFGS may take more than one per iteration), against
+    // the budget: 1.25 evaluations per L-BFGS iteration (as PyTorch's max_eval), one per Adam iteration plus a last one.
+    const rounds = Math.max(1, Math.min(settings.rounds, settings.iterations));
+    const shares = Array.from({ length: rounds }, (_, r) => Math.floor(settings.iterations / rounds) + (r < settings.iterations % rounds ? 1 : 0));
+    const budgetOf = (iterations: number): number =>
+      iterations === 0 ? 1 : settings.optimizer === 'lbfgs' ? Math.ceil(iterations * 1.25) : iterations + 1;
+    const budget = shares.reduce((a, n) => a + budgetOf(n), 0);
+    let done = 0; // iterations finished in earlier rounds
+    let evaluationsBefore = 0;
     const onIteration = (r: IterationReport): void => {
       lossHistory.push(r.loss);
-      report({ stage: 'optimise', step: r.iteration, total: settings.iterations, loss: r.loss, evaluations: r.evaluations });
+      const evaluations = evaluationsBefore + r.evaluations;
+      report({ stage: 'optimise', step: Math.min(evaluations, budget), total: budget, iteration: done + r.iteration, loss: r.loss, evaluations });
     };
-    report({ stage: 'optimise', step: 0, total: settings.iterations });
+    report({ stage: 'optimise', step: 0, total: budget, iteration: 0, evaluations: 0 });
     const abortSignal = signal ?? new AbortController().signal;
-    let result: MinimizeResult;
-    try {
-      result =
-        settings.iterations === 0
-          ? { loss: await evaluate(x, new Float32Array(x.length)), iterations: 0, evaluations: 1, stopReason: 'iterations' }
-          : settings.optimizer === 'lbfgs'
-            ? await lbfgs(evaluate, x, { iterations: settings.iterations, onIteration, signal: abortSignal })
-            : await adam(evaluate, x, { iterations: settings.iterations, learningRate: settings.learningRate, onIteration, signal: abortSignal });
-    } catch (err) {
-      if (signal?.aborted) throw new CancelledError();
-      throw err;
+    const gradScratch = new Float32Array(x.length);
+    const minimize = async (iterations: number): Promise<MinimizeResult> => {
+      try {
+        if (iterations === 0) return { loss: await evaluate(x, gradScratch), iterations: 0, evaluations: 1, stopReason: 'iterations' };
+        return settings.optimizer === 'lbfgs'
+          ? await lbfgs(evaluate, x, { iterations, maxEvaluations: budgetOf(iterations), onIteration, signal: abortSignal })
+          : await adam(evaluate, x, { iterations, learningRate: settings.learningRate, onIteration, signal: abortSignal });
+      } catch (err) {
+        if (signal?.aborted) throw new CancelledError();
+        throw err;
+      }
+    };
+    let betweenRoundsMs = 0; // Griffin-Lim time inside the optimise stage, reported as phase reconstruction
+    let phase: Spectrogram | undefined;
+    // Griffin-Lim from the previous round's phase (random at first), then the spectrogram of the audio it made.
+    const reconstruct = (iterations: number, onIteration?: (i: number) => void): { audio: Float32Array; magnitude: Float32Array } => {
+      const magnitude = magnitudeFromLog(x);
+      const audio = fastGriffinLim(plan, magnitude, { iterations, length: outLength, seed: settings.seed, initialPhase: phase, onIteration });
+      phase = plan.forward(audio);
+      return { audio, magnitude };
+    };
+
+    // Optimise in rounds. Between rounds the spectrogram is replaced by that of real audio (Griffin-Lim's), so the
+    // optimiser ends on a spectrogram a signal can have and less of its work is lost in phase reconstruction.
+    // Each round starts L-BFGS afresh: carrying its curvature pairs over was measured to move further from the content
+    // at the same cost (speech + plucks: style gain 0.710 and content correlation 0.677, against 0.739 and 0.820).
+    let result: MinimizeResult = { loss: NaN, iterations: 0, evaluations: 0, stopReason: 'iterations' };
+    for (let round = 0; round < rounds; round++) {
+      const r = await minimize(shares[round]);
+      done += r.iterations;
+      evaluationsBefore += r.evaluations;
+      result = { loss: r.loss, iterations: done, evaluations: evaluationsBefore, stopReason: r.stopReason };
+      if (round < rounds - 1) {
+        checkCancel();
+        const t0 = now();
+        reconstruct(settings.phaseIterations);
+        x.set(logMagnitude(phase as Spectrogram));
+        betweenRoundsMs += now() - t0;
+      }
     }
     const finalValue = termsByLoss.get(result.loss) ?? { loss: result.loss, styleLoss: NaN, contentLoss: NaN };
     const tOptimise = elapsed();
 
-    // Phase reconstruction.
-    const magnitude = magnitudeFromLog(x);
+    // Phase reconstruction of the final spectrogram.
     report({ stage: 'phase', step: 0, total: settings.phaseIterations });
-    let audio = fastGriffinLim(plan, magnitude, {
-      iterations: settings.phaseIterations,
-      length: outLength,
-      seed: settings.seed,
-      onIteration: (i) => {
-        checkCancel();
-        if (i % 8 === 0 || i === settings.phaseIterations) report({ stage: 'phase', step: i, total: settings.phaseIterations });
-      },
+    const final = reconstruct(settings.phaseIterations, (i) => {
+      checkCancel();
+      if (i % 8 === 0 || i === settings.phaseIterations) report({ stage: 'phase', step: i, total: settings.phaseIterations });
     });
+    let audio = final.audio;
+    const magnitude = final.magnitude;
     // Judge the phase before any gain change: the measure compares against the optimised magnitude itself.
-    const convergence = spectralConvergenceDb(plan.forward(audio), magnitude);
+    const convergence = spectralConvergenceDb(phase as Spectrogram, magnitude);
     const p = peak(audio);
     if (!Number.isFinite(p)) throw new Error('phase reconstruction produced non-finite samples');
     if (p > CLIP_PEAK) {
@@ -238,7 +277,14 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       msPerEvaluation: median(evalTimes),
       spectralConvergenceDb: convergence,
       spectrograms: { content: contentSpec, style: styleSpec, result: { data: x, bins: plan.bins, frames } },
-      timings: { decode: tDecode, analyse: tAnalyse - tDecode, optimise: tOptimise - tAnalyse, phase: tPhase - tOptimise, total: tPhase },
+      // Griffin-Lim between rounds ran inside the optimise stage; count it as phase reconstruction.
+      timings: {
+        decode: tDecode,
+        analyse: tAnalyse - tDecode,
+        optimise: tOptimise - tAnalyse - betweenRoundsMs,
+        phase: tPhase - tOptimise + betweenRoundsMs,
+        total: tPhase,
+      },
       warnings,
     };
   } finally {
