@@ -15,6 +15,7 @@ sox "$tmp/src.wav" -C 5 flac.flac
 sox "$tmp/src.wav" -C 3 vorbis.ogg
 sox "$tmp/src.wav" -b 16 "$tmp/src16.wav"
 lame --quiet -b 128 "$tmp/src16.wav" mp3.mp3
+sox "$tmp/src16.wav" -e ms-adpcm adpcm.wav
 sox -n -r 8000 -c 1 -b 16 rate8k.wav synth 0.5 sine 440 vol 0.5
 sox -n -r 192000 -c 1 -b 24 rate192k.wav synth 0.5 sine 440 vol 0.5
 sox -n -r 48000 -c 6 -b 16 six-channels.wav synth 0.5 sine 440 vol 0.5

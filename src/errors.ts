@@ -20,10 +20,28 @@ export class InputError extends Error {
   }
 }
 
-/** The run was cancelled through its AbortSignal. */
+/** The best result so far of a cancelled run (see TransferHooks.partialOnCancel). */
+export interface PartialResult {
+  /** Audio rebuilt from the optimiser's last accepted point. */
+  audio: Float32Array;
+  /** Its sample rate. */
+  sampleRate: number;
+  /** Optimiser iterations done before the cancel. */
+  iterations: number;
+}
+
+/** The run was cancelled through its AbortSignal; `partial` holds the best result so far when it was asked for. */
 export class CancelledError extends Error {
   override name = 'CancelledError';
-  constructor(message = 'cancelled') {
+  constructor(
+    message = 'cancelled',
+    readonly partial?: PartialResult,
+  ) {
     super(message);
   }
+}
+
+/** The run would need more memory (or another resource) than there is: the CLI exits 2. */
+export class ResourceError extends Error {
+  override name = 'ResourceError';
 }

@@ -80,6 +80,21 @@ describe('restyle CLI', () => {
     expect(readdirSync(dir).sort()).toEqual(['out.wav', 'report.json']);
   });
 
+  it('every setting option reaches the run (checked in the --report settings)', () => {
+    const dir = tempDir();
+    const report = path.join(dir, 'r.json');
+    const given = {
+      '--sr': '16000', '--n-fft': '1024', '--hop': '256', '--filters': '32', '--kernel': '3', '--seed': '7',
+      '--content-weight': '0.5', '--optimizer': 'adam', '--iterations': '2', '--learning-rate': '0.01',
+      '--init': 'noise', '--phase-iters': '3', '--rounds': '2', '--threads': '1', '--peak': 'scale',
+    };
+    expect(Object.keys(given).sort()).toEqual(Object.values(OPTION_NAMES).sort());
+    const r = run([speech, plucks, '-o', path.join(dir, 'o.wav'), '--report', report, '--no-quality', ...Object.entries(given).flat()]);
+    expect(r.code, r.stderr).toBe(0);
+    const settings = JSON.parse(readFileSync(report, 'utf8')).settings;
+    for (const [key, flag] of Object.entries(OPTION_NAMES)) expect(String(settings[key]), flag).toBe(given[flag as keyof typeof given]);
+  });
+
   it('writes 32-bit float with --float, and texture mode with --duration', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'tex.wav');

@@ -8,18 +8,18 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { encodeWav } from '../audio/wav.js';
-import { CancelledError, UsageError } from '../errors.js';
+import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import { measureQuality, type QualityReport } from '../quality/measures.js';
 import { DEFAULT_SETTINGS, OPTION_NAMES, SETTING_HELP, SETTING_RANGES, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
 import { toLogSpectrogram, type TransferResult } from '../pipeline/transfer.js';
 import { StftPlan } from '../dsp/stft.js';
-import { checkWritable, nodeRuntime, readInputFile, transfer, writeFileAtomic } from '../node/index.js';
+import { checkWritable, nodeRuntime, readInputFile, removePendingTempFiles, transfer, writeFileAtomic } from '../node/index.js';
 import { ProgressDisplay, formatSeconds } from './progress.js';
 
 /** Exit codes of the CLI. */
 export const EXIT = { ok: 0, usage: 1, processing: 2, interrupted: 130 } as const;
 
-interface CliOptions extends Partial<Record<keyof TransferSettings, string>> {
+interface CliOptions {
   output?: string;
   duration?: string;
   float?: boolean;
@@ -28,6 +28,8 @@ interface CliOptions extends Partial<Record<keyof TransferSettings, string>> {
   verbose?: boolean;
   report?: string;
   quality: boolean;
+  checkpoint?: boolean;
+  memoryLimit?: string;
 }
 
 function buildProgram(): Command {
@@ -41,6 +43,8 @@ function buildProgram(): Command {
     .option('-y, --yes', 'overwrite the output file if it exists')
     .option('-q, --quiet', 'no progress bar and no summary (errors and warnings still print)')
     .option('--report <file>', 'also write a JSON report (settings, losses, timings, quality)')
+    .option('--checkpoint', 'on Ctrl-C, write the best result so far to the output before exiting')
+    .option('--memory-limit <MB>', 'refuse runs estimated to need more memory than this (default: the available memory)')
     .option('--no-quality', 'skip the held-out quality measures in the summary')
     .option('--verbose', 'print stack traces with errors')
     .helpOption('-h, --help', 'show this help')
@@ -51,15 +55,21 @@ function buildProgram(): Command {
   for (const key of Object.keys(OPTION_NAMES) as (keyof TransferSettings)[]) {
     const range = SETTING_RANGES[key];
     const value = range.kind === 'choice' ? range.values.join('|') : range.kind === 'int' ? 'n' : 'x';
-    program.addOption(new Option(`${OPTION_NAMES[key]} <${value}>`, `${SETTING_HELP[key]} (default: ${DEFAULT_SETTINGS[key]})`));
+    const option = new Option(`${OPTION_NAMES[key]} <${value}>`, `${SETTING_HELP[key]} (default: ${DEFAULT_SETTINGS[key]})`);
+    // Store under the setting's own name (--sr would otherwise land in opts.sr, not opts.sampleRate).
+    program.addOption(option);
+    SETTING_ATTRIBUTES.set(option.attributeName(), key);
   }
   return program;
 }
 
+/** Commander's attribute name of each settings option -> the setting it sets. */
+const SETTING_ATTRIBUTES = new Map<string, keyof TransferSettings>();
+
 /** Maps parsed option strings to settings keys. */
-function settingsFrom(opts: CliOptions): Partial<Record<keyof TransferSettings, string>> {
+function settingsFrom(opts: Record<string, unknown>): Partial<Record<keyof TransferSettings, string>> {
   const out: Partial<Record<keyof TransferSettings, string>> = {};
-  for (const key of Object.keys(OPTION_NAMES) as (keyof TransferSettings)[]) if (opts[key] !== undefined) out[key] = opts[key];
+  for (const [attribute, key] of SETTING_ATTRIBUTES) if (typeof opts[attribute] === 'string') out[key] = opts[attribute] as string;
   return out;
 }
 
@@ -87,8 +97,14 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     throw err;
   }
+  const progress = new ProgressDisplay();
   const fail = (err: unknown): number => {
     const code = err instanceof UsageError ? EXIT.usage : err instanceof CancelledError ? EXIT.interrupted : EXIT.processing;
+    if (!(err instanceof UsageError || err instanceof InputError || err instanceof ResourceError || err instanceof CancelledError) && !opts.verbose) {
+      // Not one of ours: still one line, but say it is unexpected so that it gets reported.
+      process.stderr.write(`restyle: unexpected error: ${err instanceof Error ? err.message : String(err)} (run with --verbose for details)\n`);
+      return code;
+    }
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`restyle: ${err instanceof CancelledError ? 'interrupted' : message}\n`);
     if (opts.verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
@@ -99,22 +115,27 @@ export async function main(argv: string[]): Promise<number> {
   let interrupts = 0;
   const onSigint = (): void => {
     interrupts++;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write('\nrestyle: stopping after this step (Ctrl-C again to quit at once)\n');
+    if (interrupts > 1) {
+      removePendingTempFiles();
+      process.exit(EXIT.interrupted);
+    }
+    progress.stop();
+    process.stderr.write(`\nrestyle: stopping after this step${opts.checkpoint ? ' and saving the result so far' : ''} (Ctrl-C again to quit at once)\n`);
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const progress = new ProgressDisplay();
   try {
     const texture = opts.duration !== undefined;
     if (texture && files.length !== 1) throw new UsageError('with --duration give only the STYLE file');
     if (!texture && files.length !== 2) throw new UsageError(`expected CONTENT and STYLE files, got ${files.length} file(s)`);
     if (!opts.output) throw new UsageError('missing -o OUT (the output WAV file)');
     const duration = texture ? Number(opts.duration) : undefined;
+    const memoryLimitMb = opts.memoryLimit === undefined ? undefined : Number(opts.memoryLimit);
+    if (memoryLimitMb !== undefined && !(memoryLimitMb > 0)) throw new UsageError(`--memory-limit ${opts.memoryLimit}: must be a positive number of megabytes`);
     if (duration !== undefined && !(duration > 0 && duration <= 3600)) throw new UsageError(`--duration ${opts.duration}: must be a number of seconds in (0, 3600]`);
     for (const f of files) if (samePath(f, opts.output)) throw new UsageError(`output ${opts.output} is also an input; choose another name`);
     // Validate the settings before reading anything, so a typo fails in milliseconds with exit 1.
-    const settings = resolveSettings(settingsFrom(opts));
+    const settings = resolveSettings(settingsFrom(opts as unknown as Record<string, unknown>));
 
     const [contentFile, styleFile] = texture ? [undefined, files[0]] : [files[0], files[1]];
     const styleBytes = await readInputFile(styleFile);
@@ -127,9 +148,17 @@ export async function main(argv: string[]): Promise<number> {
         content: contentFile && contentBytes ? { bytes: contentBytes, name: contentFile } : undefined,
         style: { bytes: styleBytes, name: styleFile },
         duration,
+        ...(memoryLimitMb !== undefined ? { memoryLimitBytes: memoryLimitMb * 2 ** 20 } : {}),
       },
-      { signal: controller.signal, onProgress: opts.quiet ? undefined : (e) => progress.update(e) },
-    );
+      { signal: controller.signal, onProgress: opts.quiet ? undefined : (e) => progress.update(e), partialOnCancel: Boolean(opts.checkpoint) },
+    ).catch(async (err: unknown) => {
+      if (err instanceof CancelledError && err.partial && opts.output) {
+        const { audio, sampleRate, iterations } = err.partial;
+        await writeFileAtomic(opts.output, await encodeWav([audio], sampleRate, opts.float ? 'float32' : 'int16'));
+        process.stderr.write(`restyle: wrote the result after ${iterations} iteration(s) to ${opts.output}\n`);
+      }
+      throw err;
+    });
     progress.stop();
     let quality: QualityReport | undefined;
     if (opts.quality && result.spectrograms.content) {

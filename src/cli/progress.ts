@@ -34,7 +34,8 @@ export class ProgressDisplay {
 
   /** Takes one progress event. */
   update(e: ProgressEvent): void {
-    if (e.stage !== this.stage) {
+    const stageChanged = e.stage !== this.stage;
+    if (stageChanged) {
       this.finishStage();
       this.stage = e.stage;
       this.stageStart = e.elapsedMs;
@@ -56,7 +57,7 @@ export class ProgressDisplay {
       this.bar.update(e.step, this.payload(e));
     } else if (!this.interactive && (e.stage === 'optimise' || e.stage === 'phase')) {
       const done = e.step === e.total;
-      if (done || e.elapsedMs - this.lastLine > 5000) {
+      if (stageChanged || done || e.elapsedMs - this.lastLine > 5000) {
         this.lastLine = e.elapsedMs;
         const p = this.payload(e);
         this.stream.write(`${LABELS[e.stage]} ${e.step}/${e.total} ${p.loss} elapsed ${p.elapsed} ETA ${p.eta_s}\n`);

@@ -1,4 +1,4 @@
-import { promises as fs, constants as fsConstants } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../errors.js';
@@ -20,7 +20,19 @@ export async function readInputFile(file: string): Promise<Uint8Array> {
   }
 }
 
-/** Checks, before any long work, that `file` can be created: its directory exists and is writable. */
+/** Temporary files being written right now, removed by removePendingTempFiles when the process must exit at once. */
+const pendingTempFiles = new Set<string>();
+
+/** Synchronously deletes any temporary file of an unfinished atomic write (for a hard exit, e.g. a second Ctrl-C). */
+export function removePendingTempFiles(): void {
+  for (const f of pendingTempFiles) rmSync(f, { force: true });
+  pendingTempFiles.clear();
+}
+
+/**
+ * Checks, before any long work, that `file` can be created: its directory exists and a file can really be made there
+ * (a probe file, created and removed: access() says yes to root on read-only mounts).
+ */
 export async function checkWritable(file: string, overwrite: boolean): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   let stat;
@@ -30,10 +42,13 @@ export async function checkWritable(file: string, overwrite: boolean): Promise<v
     throw new InputError(file, `directory ${dir} does not exist`);
   }
   if (!stat.isDirectory()) throw new InputError(file, `${dir} is not a directory`);
+  const probe = path.join(dir, `.restyle-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await fs.access(dir, fsConstants.W_OK);
-  } catch {
-    throw new InputError(file, `directory ${dir} is not writable`);
+    await (await fs.open(probe, 'wx')).close();
+  } catch (err) {
+    throw new InputError(file, `directory ${dir} is not writable (${describeFsError(err, 'cannot create a file')})`);
+  } finally {
+    await fs.rm(probe, { force: true });
   }
   const existing = await fs.stat(file).catch(() => null);
   if (existing?.isDirectory()) throw new InputError(file, 'is a directory');
@@ -47,6 +62,7 @@ export async function checkWritable(file: string, overwrite: boolean): Promise<v
 export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  pendingTempFiles.add(temp);
   try {
     const handle = await fs.open(temp, 'wx');
     try {
@@ -59,6 +75,8 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
   } catch (err) {
     await fs.rm(temp, { force: true });
     throw new InputError(file, describeFsError(err, 'cannot write'));
+  } finally {
+    pendingTempFiles.delete(temp);
   }
 }
 
@@ -74,6 +92,8 @@ function describeFsError(err: unknown, action: string): string {
       return 'is a directory';
     case 'ENOSPC':
       return 'no space left on device';
+    case 'EROFS':
+      return 'read-only file system';
     default:
       return `${action}: ${err instanceof Error ? err.message : String(err)}`;
   }

@@ -5,14 +5,15 @@ import { limitPeaks } from '../audio/limiter.js';
 import { fastGriffinLim } from '../dsp/griffin-lim.js';
 import { Random } from '../dsp/random.js';
 import { logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../dsp/spectrogram.js';
-import { StftPlan, type Spectrogram } from '../dsp/stft.js';
-import { CancelledError, InputError, UsageError } from '../errors.js';
+import { StftPlan, frameCount, type Spectrogram } from '../dsp/stft.js';
+import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import type { Runtime } from '../model/runtime.js';
 import { StyleNet, StyleObjective, type LogSpectrogram, type ObjectiveValue } from '../model/style-net.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import type { IterationReport, MinimizeResult, Objective } from '../optim/types.js';
 import { resolveSettings, type TransferSettings } from './settings.js';
+import { estimateMemoryBytes, formatBytes } from './memory.js';
 
 /** Audio given to transfer: encoded file bytes (any format decodeAudio reads), or decoded channels. */
 export type AudioSource = { bytes: Uint8Array; name: string } | (AudioClip & { name?: string });
@@ -25,6 +26,8 @@ export interface TransferRequest extends Partial<TransferSettings> {
   style: AudioSource;
   /** Output length in seconds in texture mode (no content). */
   duration?: number;
+  /** Refuse runs whose estimated peak memory exceeds this many bytes (the Node binding passes the available memory). */
+  memoryLimitBytes?: number;
 }
 
 /** Stages of a run, in order. */
@@ -57,6 +60,8 @@ export interface TransferHooks {
   onProgress?: (event: ProgressEvent) => void;
   /** Cancels the run; transfer then rejects with a CancelledError within one optimiser step. */
   signal?: AbortSignal;
+  /** When cancelled while optimising, rebuild audio from the last accepted point and attach it to the CancelledError. */
+  partialOnCancel?: boolean;
 }
 
 /** Wall-clock milliseconds per stage. */
@@ -104,7 +109,7 @@ const CLIP_PEAK = 0.999;
  * Gram matrix matches the style's (plus an optional content term) -> fast Griffin-Lim -> audio.
  */
 export async function transfer(runtime: Runtime, request: TransferRequest, hooks: TransferHooks = {}): Promise<TransferResult> {
-  const { content: contentSource, style: styleSource, duration, ...rest } = request;
+  const { content: contentSource, style: styleSource, duration, memoryLimitBytes, ...rest } = request;
   const settings = resolveSettings(rest);
   const { signal } = hooks;
   const started = now();
@@ -145,10 +150,17 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   if (content) checkLength(content, sourceName(contentSource as AudioSource, 'content'));
   else if (outLength < minSamples) throw new UsageError(`--duration ${duration}: must be at least ${(minSamples / sr).toFixed(3)} s`);
 
+  const frames = frameCount(outLength, settings.hop);
+  const needed = estimateMemoryBytes(settings, frames, frameCount(style.length, settings.hop));
+  if (memoryLimitBytes !== undefined && needed > memoryLimitBytes) {
+    throw new ResourceError(
+      `this run needs about ${formatBytes(needed)} of memory but ${formatBytes(memoryLimitBytes)} is available: ` +
+        `use fewer --filters (now ${settings.filters}), a larger --hop (now ${settings.hop}) or a shorter content clip`,
+    );
+  }
   const styleSpec = toLogSpectrogram(plan, style);
   const contentStft = content ? plan.forward(content) : undefined;
   const contentSpec = contentStft ? { data: logMagnitude(contentStft), bins: plan.bins, frames: contentStft.frames } : undefined;
-  const frames = contentSpec ? contentSpec.frames : plan.allocate(outLength).frames;
 
   const net = StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel: settings.kernel }, settings.seed);
   let objective: StyleObjective | undefined;
@@ -223,12 +235,23 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     // at the same cost (speech + plucks: style gain 0.710 and content correlation 0.677, against 0.739 and 0.820).
     let result: MinimizeResult = { loss: NaN, iterations: 0, evaluations: 0, stopReason: 'iterations' };
     for (let round = 0; round < rounds; round++) {
-      const r = await minimize(shares[round]);
+      let r: MinimizeResult;
+      try {
+        r = await minimize(shares[round]);
+      } catch (err) {
+        if (err instanceof CancelledError && hooks.partialOnCancel) {
+          // The optimisers update x only at accepted points, so x is the best point so far: rebuild it as audio.
+          const { audio } = reconstruct(settings.phaseIterations);
+          // lossHistory holds the start and one entry per iteration, over all rounds.
+          const partial = { audio: controlPeaks(audio, settings, warnings), sampleRate: sr, iterations: Math.max(0, lossHistory.length - 1) };
+          throw new CancelledError('cancelled', partial);
+        }
+        throw err;
+      }
       done += r.iterations;
       evaluationsBefore += r.evaluations;
       result = { loss: r.loss, iterations: done, evaluations: evaluationsBefore, stopReason: r.stopReason };
       if (round < rounds - 1) {
-        checkCancel();
         const t0 = now();
         reconstruct(settings.phaseIterations);
         x.set(logMagnitude(phase as Spectrogram));
@@ -244,26 +267,10 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       checkCancel();
       if (i % 8 === 0 || i === settings.phaseIterations) report({ stage: 'phase', step: i, total: settings.phaseIterations });
     });
-    let audio = final.audio;
     const magnitude = final.magnitude;
     // Judge the phase before any gain change: the measure compares against the optimised magnitude itself.
     const convergence = spectralConvergenceDb(phase as Spectrogram, magnitude);
-    const p = peak(audio);
-    if (!Number.isFinite(p)) throw new Error('phase reconstruction produced non-finite samples');
-    if (p > CLIP_PEAK) {
-      if (settings.peakControl === 'scale') {
-        const gain = CLIP_PEAK / p;
-        audio = audio.map((v) => v * gain);
-        warnings.push(`output peak ${p.toFixed(2)} exceeds full scale: scaled by ${(20 * Math.log10(gain)).toFixed(1)} dB to avoid clipping`);
-      } else {
-        const limited = limitPeaks(audio, sr, { ceiling: CLIP_PEAK });
-        audio = limited.audio;
-        warnings.push(
-          `output peak ${p.toFixed(2)} exceeds full scale: peaks limited by up to ${limited.maxReductionDb.toFixed(1)} dB ` +
-            `(${(100 * limited.affectedFraction).toFixed(1)}% of samples; --peak scale lowers the whole clip instead)`,
-        );
-      }
-    }
+    const audio = controlPeaks(final.audio, settings, warnings);
     const tPhase = elapsed();
 
     return {
@@ -291,6 +298,24 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     await objective?.dispose();
     await net.dispose();
   }
+}
+
+/** Keeps the output within full scale by the chosen means, adding a warning when it acted. */
+function controlPeaks(audio: Float32Array, settings: TransferSettings, warnings: string[]): Float32Array {
+  const p = peak(audio);
+  if (!Number.isFinite(p)) throw new Error('phase reconstruction produced non-finite samples');
+  if (p <= CLIP_PEAK) return audio;
+  if (settings.peakControl === 'scale') {
+    const gain = CLIP_PEAK / p;
+    warnings.push(`output peak ${p.toFixed(2)} exceeds full scale: scaled by ${(20 * Math.log10(gain)).toFixed(1)} dB to avoid clipping`);
+    return audio.map((v) => v * gain);
+  }
+  const limited = limitPeaks(audio, settings.sampleRate, { ceiling: CLIP_PEAK });
+  warnings.push(
+    `output peak ${p.toFixed(2)} exceeds full scale: peaks limited by up to ${limited.maxReductionDb.toFixed(1)} dB ` +
+      `(${(100 * limited.affectedFraction).toFixed(1)}% of samples; --peak scale lowers the whole clip instead)`,
+  );
+  return limited.audio;
 }
 
 /** Decodes (if needed), mixes to mono and resamples to `sampleRate`. */

@@ -1,0 +1,202 @@
+/**
+ * The CLI on broken, hostile and unusual input: each case either works or exits with the right code and one line that
+ * names the file and the problem, without a stack trace, and leaves no file behind.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { encodeWav } from '../src/audio/wav.js';
+import { decodeAudio } from '../src/audio/decode.js';
+
+const root = path.resolve(new URL('..', import.meta.url).pathname);
+const cli = path.join(root, 'dist/cli/main.js');
+const fixtures = path.join(root, 'test/fixtures');
+const plucks = path.join(root, 'examples/plucks.wav');
+const speech = path.join(root, 'examples/speech.wav');
+const fast = ['--filters', '64', '--kernel', '5', '--iterations', '3', '--phase-iters', '4', '--no-quality'];
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { code: r.status, stderr: r.stderr };
+}
+
+function tempDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'restyle-rob-'));
+}
+
+/** A 16-bit mono WAV of `seconds` of a 440 Hz tone at `rate`, with `channels` channels. */
+async function toneWav(rate: number, seconds: number, channels = 1, amplitude = 0.5): Promise<Uint8Array> {
+  const n = Math.round(rate * seconds);
+  const ch = Array.from({ length: channels }, (_, c) => Float32Array.from({ length: n }, (_, i) => amplitude * Math.sin((2 * Math.PI * (440 + 110 * c) * i) / rate)));
+  return encodeWav(ch, rate);
+}
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+describe('bad input exits 2 with one line naming the file', () => {
+  const cases: [string, (dir: string) => Promise<string> | string, RegExp][] = [
+    ['a path that does not exist', (dir) => path.join(dir, 'missing.wav'), /: no such file or directory$/],
+    ['a directory', (dir) => { const d = path.join(dir, 'folder.wav'); mkdirSync(d); return d; }, /: is a directory, not an audio file$/],
+    ['an empty file', (dir) => { const f = path.join(dir, 'empty.wav'); writeFileSync(f, ''); return f; }, /: file is empty$/],
+    ['a truncated WAV header', (dir) => { const f = path.join(dir, 'cut.wav'); writeFileSync(f, readFileSync(path.join(fixtures, 'wav16.wav')).subarray(0, 30)); return f; }, /: (no audio samples|cannot decode audio)/],
+    ['a text file named .wav', (dir) => { const f = path.join(dir, 'text.wav'); writeFileSync(f, 'hello\n'.repeat(100)); return f; }, /: cannot decode audio/],
+    ['an unsupported codec (WAV format tag 0x1234)', (dir) => {
+      const bytes = Buffer.from(readFileSync(path.join(fixtures, 'wav16.wav')));
+      bytes.writeUInt16LE(0x1234, 20);
+      const f = path.join(dir, 'odd-codec.wav');
+      writeFileSync(f, bytes);
+      return f;
+    }, /: cannot decode audio \(Unsupported WAV format: 0x1234\)/],
+    ['NaN samples in a float WAV', async (dir) => {
+      const x = new Float32Array(22050).fill(0.1);
+      x[100] = NaN;
+      const f = path.join(dir, 'nan.wav');
+      writeFileSync(f, await encodeWav([x], 22050, 'float32'));
+      return f;
+    }, /: 1 samples are NaN or infinite$/],
+    ['a clip shorter than one STFT frame', async (dir) => { const f = path.join(dir, 'blip.wav'); writeFileSync(f, await toneWav(22050, 0.01)); return f; }, /: too short: 0\.010 s, needs at least/],
+  ];
+  it.each(cases)('%s', async (_label, make, message) => {
+    const dir = tempDir();
+    const input = await make(dir);
+    const before = readdirSync(dir).sort();
+    const out = path.join(dir, 'out.wav');
+    const r = run([input, plucks, '-o', out, ...fast]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^restyle: ${escape(input)}${message.source}`));
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+});
+
+describe('unusual but valid input works', () => {
+  it.each([
+    ['8 kHz', 8000, 1, 1],
+    ['192 kHz', 192000, 1, 1],
+    ['stereo', 44100, 2, 1],
+    ['8 channels', 48000, 8, 1],
+    ['pure silence as content', 22050, 1, 0],
+  ])('%s content', async (_label, rate, channels, amplitude) => {
+    const dir = tempDir();
+    const input = path.join(dir, 'in.wav');
+    writeFileSync(input, await toneWav(rate, 1, channels, amplitude * 0.5));
+    const out = path.join(dir, 'out.wav');
+    const r = run([input, plucks, '-o', out, ...fast]);
+    expect(r.code, r.stderr).toBe(0);
+    const clip = await decodeAudio(new Uint8Array(readFileSync(out)), out);
+    expect(clip.sampleRate).toBe(22050);
+    expect(clip.channels[0].length).toBe(22050);
+    expect(clip.channels[0].every(Number.isFinite)).toBe(true);
+  });
+
+  it.each(['adpcm.wav', 'wav8.wav', 'wav24.wav', 'wavf32.wav', 'flac.flac', 'vorbis.ogg', 'mp3.mp3', 'rate192k.wav', 'rate8k.wav', 'six-channels.wav'])(
+    'style %s (content and style at different rates)',
+    (name) => {
+      const dir = tempDir();
+      const r = run([speech, path.join(fixtures, name), '-o', path.join(dir, 'out.wav'), ...fast]);
+      expect(r.code, r.stderr).toBe(0);
+    },
+  );
+
+  it('a silent style is refused: there is nothing to transfer', async () => {
+    const dir = tempDir();
+    const style = path.join(dir, 'silence.wav');
+    writeFileSync(style, await toneWav(22050, 1, 1, 0));
+    const r = run([speech, style, '-o', path.join(dir, 'out.wav'), ...fast]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`restyle: ${style}: is silent: there is no style to transfer`);
+  });
+});
+
+describe('invalid options exit 1 and state the valid range', () => {
+  it.each([
+    [['--iterations', '-5'], '--iterations -5: must be an integer in [0, 100000]'],
+    [['--iterations', 'many'], '--iterations many: must be an integer in [0, 100000]'],
+    [['--hop', '4096'], '--hop 4096: must not exceed --n-fft 2048'],
+    [['--filters', '0'], '--filters 0: must be an integer in [1, 16384]'],
+    [['--kernel', '2.5'], '--kernel 2.5: must be an integer in [1, 255]'],
+    [['--optimizer', 'sgd'], '--optimizer sgd: must be one of lbfgs, adam'],
+    [['--content-weight', '-1'], '--content-weight -1: must be a number in [0, 1000000]'],
+    [['--sr', '100'], '--sr 100: must be an integer in [4000, 192000]'],
+    [['--memory-limit', '0'], '--memory-limit 0: must be a positive number of megabytes'],
+  ])('%j', (args, message) => {
+    const dir = tempDir();
+    const r = run([speech, plucks, '-o', path.join(dir, 'out.wav'), ...args]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(message);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('output safety', () => {
+  it('an unwritable output location is reported before any work, naming the path', () => {
+    for (const out of ['/proc/restyle-out.wav', '/no/such/dir/out.wav']) {
+      const started = Date.now();
+      const r = run([speech, plucks, '-o', out, '--filters', '4096', '--iterations', '100']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^restyle: ${escape(out)}: (directory .* is not writable|directory .* does not exist)`));
+      expect(Date.now() - started).toBeLessThan(10_000); // refused at once, not after 100 iterations
+    }
+  });
+
+  it('refuses a run that would not fit in memory, with the estimate and what to change', () => {
+    const dir = tempDir();
+    const r = run([speech, plucks, '-o', path.join(dir, 'out.wav'), '--memory-limit', '100']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^restyle: this run needs about \d+ MB of memory but 100 MB is available: use fewer --filters \(now 4096\), a larger --hop \(now 512\) or a shorter content clip$/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('Ctrl-C', () => {
+  /** Starts a long run, sends SIGINT once optimisation has begun, and resolves with its exit code and stderr. */
+  function interrupt(args: string[], signals = 1): Promise<{ code: number | null; stderr: string; ms: number }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      let sent = 0;
+      let sentAt = 0;
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (sent === 0 && stderr.includes('optimise')) {
+          sentAt = Date.now();
+          for (; sent < signals; sent++) child.kill('SIGINT');
+        }
+      });
+      child.on('exit', (code) => resolve({ code, stderr, ms: Date.now() - sentAt }));
+    });
+  }
+  const long = ['--filters', '256', '--iterations', '100000', '--rounds', '1', '--no-quality'];
+
+  it('stops within one step with exit 130 and leaves nothing behind', async () => {
+    const dir = tempDir();
+    const r = await interrupt([speech, plucks, '-o', path.join(dir, 'out.wav'), ...long]);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('restyle: interrupted');
+    expect(r.ms).toBeLessThan(5000);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('with --checkpoint writes the result so far, a valid WAV of the content length', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'out.wav');
+    const r = await interrupt([speech, plucks, '-o', out, '--checkpoint', ...long]);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/restyle: wrote the result after \d+ iteration\(s\) to /);
+    expect(readdirSync(dir)).toEqual(['out.wav']);
+    const clip = await decodeAudio(new Uint8Array(readFileSync(out)), out);
+    const content = await decodeAudio(new Uint8Array(readFileSync(speech)), speech);
+    expect(clip.channels[0].length).toBe(content.channels[0].length);
+  });
+
+  it('a second Ctrl-C exits at once', async () => {
+    const dir = tempDir();
+    const r = await interrupt([speech, plucks, '-o', path.join(dir, 'out.wav'), ...long], 2);
+    expect(r.code).toBe(130);
+    expect(existsSync(path.join(dir, 'out.wav'))).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
