@@ -81,6 +81,17 @@ describe('decodeAudio', () => {
     expect(clip.channels[0].length).toBe(2500);
   });
 
+  it('rejects a WAV header declaring absurd channels or sample rate at once (found by fuzzing)', async () => {
+    const bytes = Buffer.from(fixture('wav16.wav'));
+    bytes.writeUInt16LE(65282, 22);
+    const started = performance.now();
+    await expect(decodeAudio(new Uint8Array(bytes), 'odd.wav')).rejects.toThrow('odd.wav: corrupt WAV header: 65282 channels');
+    expect(performance.now() - started).toBeLessThan(100);
+    const rate = Buffer.from(fixture('wav16.wav'));
+    rate.writeUInt32LE(0, 24);
+    await expect(decodeAudio(new Uint8Array(rate), 'odd.wav')).rejects.toThrow('odd.wav: corrupt WAV header: sample rate 0 Hz');
+  });
+
   it('rejects NaN and infinite samples, counting them', async () => {
     const x = new Float32Array(1000).fill(0.1);
     x[10] = NaN;

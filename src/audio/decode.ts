@@ -16,6 +16,7 @@ export interface AudioClip {
  */
 export async function decodeAudio(bytes: Uint8Array, name: string): Promise<AudioClip> {
   if (bytes.length === 0) throw new InputError(name, 'file is empty');
+  checkWavHeader(bytes, name);
   let decoded;
   try {
     decoded = await decode(bytes);
@@ -31,6 +32,32 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Audi
   for (const ch of channels) for (let i = 0; i < ch.length; i++) if (!Number.isFinite(ch[i])) bad++;
   if (bad > 0) throw new InputError(name, `${bad} samples are NaN or infinite`);
   return { channels, sampleRate };
+}
+
+/** Most channels and the sample-rate range a WAV may declare before we call it corrupt. */
+const MAX_CHANNELS = 256;
+const SAMPLE_RATE_RANGE = [1000, 1_536_000] as const;
+
+/**
+ * Rejects a WAV whose fmt chunk declares an absurd channel count or sample rate before the decoder sees it: a
+ * corrupted header claiming 65,282 channels kept the decoder busy for seconds before it failed (found by fuzzing).
+ */
+function checkWavHeader(bytes: Uint8Array, name: string): void {
+  const tag = (at: number): string => String.fromCharCode(...bytes.subarray(at, at + 4));
+  if (bytes.length < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') return;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 12; at + 8 <= bytes.length; ) {
+    const size = view.getUint32(at + 4, true);
+    if (tag(at) === 'fmt ') {
+      if (at + 16 > bytes.length) return; // truncated: the decoder reports it
+      const channels = view.getUint16(at + 10, true);
+      const rate = view.getUint32(at + 12, true);
+      if (channels < 1 || channels > MAX_CHANNELS) throw new InputError(name, `corrupt WAV header: ${channels} channels`);
+      if (rate < SAMPLE_RATE_RANGE[0] || rate > SAMPLE_RATE_RANGE[1]) throw new InputError(name, `corrupt WAV header: sample rate ${rate} Hz`);
+      return;
+    }
+    at += 8 + size + (size & 1);
+  }
 }
 
 /** Averages the channels into one. */
