@@ -151,6 +151,18 @@ describe('output safety', () => {
   });
 });
 
+describe('reproducibility', () => {
+  it('same inputs, options and seed give a bit-identical file; inputs are left untouched', () => {
+    const dir = tempDir();
+    const before = [readFileSync(speech), readFileSync(plucks)];
+    const a = run([speech, plucks, '-o', path.join(dir, 'a.wav'), ...fast, '--seed', '5']);
+    const b = run([speech, plucks, '-o', path.join(dir, 'b.wav'), ...fast, '--seed', '5']);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(readFileSync(path.join(dir, 'a.wav')).equals(readFileSync(path.join(dir, 'b.wav')))).toBe(true);
+    expect(readFileSync(speech).equals(before[0]) && readFileSync(plucks).equals(before[1])).toBe(true);
+  });
+});
+
 describe('Ctrl-C', () => {
   /** Starts a long run, sends SIGINT once optimisation has begun, and resolves with its exit code and stderr. */
   function interrupt(args: string[], signals = 1): Promise<{ code: number | null; stderr: string; ms: number }> {
