@@ -1,0 +1,179 @@
+/**
+ * `npm run bench`: this project against the PyTorch implementation of the same algorithm (bench/torch_reference.py),
+ * side by side in one run on the same inputs and machine. Prints the machine, then per clip length: median ms per
+ * loss+gradient step and its GFLOP/s next to a bare Conv forward of the same size, end-to-end time (decode to WAV
+ * written), peak RSS, and the quality measures of both outputs; and the ratios. Writes bench/results/<date>.json.
+ *
+ *   npm run bench -- [--sizes 10,60,600] [--torch-e2e-sizes 10] [--torch-step-sizes 10,60] [--torch-steps 300]
+ *                    [--torch-optimizer lbfgs|adam] [--skip-torch] [--step-reps 5]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import {
+  DEFAULT_SETTINGS, StftPlan, StyleNet, StyleObjective, decodeAudio, measureQuality, nodeRuntime, resample, toLogSpectrogram, toMono,
+  type LogSpectrogram, type QualityReport,
+} from '../src/node/index.js';
+import { GraphBuilder } from '../src/model/onnx-graph.js';
+import { chooseStyleMode, featureFrames } from '../src/model/graphs.js';
+import { createSession, floatTensor } from '../src/model/runtime.js';
+import { writeBenchClips } from './clips.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10,60' },
+    'torch-e2e-sizes': { type: 'string', default: '10' },
+    'torch-step-sizes': { type: 'string', default: '10,60' },
+    'torch-steps': { type: 'string', default: '300' },
+    'torch-optimizer': { type: 'string', default: 'lbfgs' },
+    'skip-torch': { type: 'boolean', default: false },
+    'step-reps': { type: 'string', default: '5' },
+  },
+});
+const list = (s: string): number[] => (s ? s.split(',').map(Number) : []);
+const threads = os.availableParallelism();
+const runtime = nodeRuntime(threads);
+const settings = DEFAULT_SETTINGS;
+const reps = Number(values['step-reps']);
+const PYTHON = '/usr/bin/python3';
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function logSpec(path: string, plan: StftPlan): Promise<LogSpectrogram> {
+  const clip = await decodeAudio(new Uint8Array(readFileSync(path)), path);
+  return toLogSpectrogram(plan, await resample(toMono(clip), clip.sampleRate, settings.sampleRate));
+}
+
+/** Multiply-adds x 2 of one loss+gradient evaluation at these sizes. */
+function stepFlops(C: number, N: number, K: number, T: number, Ts: number): { step: number; conv: number } {
+  const Tf = featureFrames(T, K);
+  const Tsf = featureFrames(Ts, K);
+  const conv = 2 * N * C * K * Tf;
+  const grad = 2 * N * C * K * T;
+  const gramTerms = chooseStyleMode(N, Tf, Tsf) === 'kernel' ? 4 * N * Tf * (Tf + Tsf) : 4 * N * N * Tf;
+  return { step: conv + grad + gramTerms, conv };
+}
+
+/** Median ms of our loss+gradient step, and of a bare Conv forward of the same size, measured back to back. */
+async function ourStep(content: LogSpectrogram, style: LogSpectrogram): Promise<{ stepMs: number; convMs: number; mode: string }> {
+  const net = StyleNet.create(runtime, { bins: content.bins, filters: settings.filters, kernel: settings.kernel }, 0);
+  const target = await net.styleTarget(style, content.frames);
+  const objective = await StyleObjective.create(net, { frames: content.frames, target });
+  const grad = new Float32Array(content.data.length);
+  const times: number[] = [];
+  await objective.evaluate(content.data, grad); // warm-up
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await objective.evaluate(content.data, grad);
+    times.push(performance.now() - t0);
+  }
+  await objective.dispose();
+  const g = new GraphBuilder('conv');
+  const x = g.input('spec', [1, content.bins, content.frames]);
+  const w = g.input('weights', [settings.filters, content.bins, settings.kernel]);
+  g.op('Conv', [x, w], { kernel_shape: [settings.kernel] }, 'y');
+  g.output('y', [1, settings.filters, featureFrames(content.frames, settings.kernel)]);
+  const session = await createSession(runtime, g.toBytes());
+  const feeds = { spec: floatTensor(runtime, content.data, [1, content.bins, content.frames]), weights: net.weightsInput() };
+  await session.run(feeds);
+  const convTimes: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    convTimes.push(performance.now() - t0);
+  }
+  await session.release();
+  await net.dispose();
+  return { stepMs: median(times), convMs: median(convTimes), mode: target.mode };
+}
+
+/** Runs a command, returning its wall time, peak RSS (MB, from GNU time) and stdout. */
+function timed(cmd: string, args: string[]): { ms: number; rssMb: number | null; stdout: string; stderr: string; code: number | null } {
+  const t0 = performance.now();
+  const r = TIME
+    ? spawnSync(TIME, ['-f', 'RSS_KB=%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
+    : spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = performance.now() - t0;
+  const m = /RSS_KB=(\d+)/.exec(r.stderr ?? '');
+  return { ms, rssMb: m ? Number(m[1]) / 1024 : null, stdout: r.stdout, stderr: r.stderr, code: r.status };
+}
+
+async function quality(contentPath: string, stylePath: string, outPath: string): Promise<QualityReport> {
+  const plan = new StftPlan(settings.nFft, settings.hop);
+  return measureQuality(runtime, { content: await logSpec(contentPath, plan), style: await logSpec(stylePath, plan), result: await logSpec(outPath, plan) });
+}
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const machine = `${cpu}, ${os.cpus().length} cores, ${threads} threads for both, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`;
+console.log(`# machine: ${machine}; node ${process.version}`);
+let torchOk = !values['skip-torch'];
+if (torchOk) {
+  const setup = spawnSync('bash', [new URL('./setup.sh', import.meta.url).pathname], { encoding: 'utf8' });
+  if (setup.status !== 0) {
+    console.log(`# PyTorch side skipped: bench/setup.sh failed (${setup.stderr.trim().split('\n').pop()})`);
+    torchOk = false;
+  } else console.log(`# ${setup.stdout.trim()} (CPU, OpenBLAS, ${threads} threads)`);
+}
+mkdirSync('out/bench', { recursive: true });
+const results: Record<string, unknown>[] = [];
+const plan = new StftPlan(settings.nFft, settings.hop);
+for (const clip of await writeBenchClips(list(values.sizes))) {
+  const s = clip.seconds;
+  const content = await logSpec(clip.content, plan);
+  const style = await logSpec(clip.style, plan);
+  const flops = stepFlops(content.bins, settings.filters, settings.kernel, content.frames, style.frames);
+  const row: Record<string, unknown> = { seconds: s, frames: content.frames };
+  const step = await ourStep(content, style);
+  Object.assign(row, {
+    oursStepMs: step.stepMs,
+    oursStepGflops: flops.step / step.stepMs / 1e6,
+    convMs: step.convMs,
+    convGflops: flops.conv / step.convMs / 1e6,
+    gramForm: step.mode,
+  });
+  console.log(
+    `${s} s: our step ${step.stepMs.toFixed(0)} ms (${(row.oursStepGflops as number).toFixed(0)} GFLOP/s, ${step.mode} form); ` +
+      `bare Conv forward ${step.convMs.toFixed(0)} ms (${(row.convGflops as number).toFixed(0)} GFLOP/s): step at ${((100 * (row.oursStepGflops as number)) / (row.convGflops as number)).toFixed(0)}% of the Conv's rate`,
+  );
+  const ourOut = `out/bench/ours-${s}s.wav`;
+  const ours = timed(process.execPath, ['dist/cli/main.js', clip.content, clip.style, '-o', ourOut, '-y', '-q', '--report', `out/bench/ours-${s}s.json`]);
+  if (ours.code !== 0) throw new Error(`our run failed: ${ours.stderr}`);
+  const ourReport = JSON.parse(readFileSync(`out/bench/ours-${s}s.json`, 'utf8'));
+  const ourQuality = await quality(clip.content, clip.style, ourOut);
+  Object.assign(row, { oursTotalMs: ours.ms, oursRssMb: ours.rssMb, oursPhaseMs: ourReport.timingsMs.phase, oursQuality: ourQuality, oursEvaluations: ourReport.optimiser.evaluations });
+  console.log(
+    `${s} s: ours end to end ${(ours.ms / 1000).toFixed(1)} s (phase ${((100 * ourReport.timingsMs.phase) / ours.ms).toFixed(0)}%), ` +
+      `peak RSS ${ours.rssMb?.toFixed(0)} MB, style gain ${ourQuality.styleGain.toFixed(3)}, content corr ${ourQuality.contentCorrelation.toFixed(3)}`,
+  );
+  if (torchOk && list(values['torch-step-sizes']).includes(s)) {
+    const t = timed(PYTHON, ['bench/torch_reference.py', clip.content, clip.style, '/dev/null', '--time-steps', String(reps), '--threads', String(threads)]);
+    if (t.code === 0) {
+      const j = JSON.parse(t.stdout.trim().split('\n').pop() as string);
+      Object.assign(row, { torchStepMs: j.stepMsMedian, torchStepGflops: flops.step / j.stepMsMedian / 1e6 });
+      console.log(`${s} s: PyTorch step ${j.stepMsMedian.toFixed(0)} ms (${(row.torchStepGflops as number).toFixed(0)} GFLOP/s): ours ${(j.stepMsMedian / step.stepMs).toFixed(2)}x faster per step`);
+    } else console.log(`${s} s: PyTorch step failed: ${t.stderr.trim().split('\n').slice(-2).join(' ')}`);
+  }
+  if (torchOk && list(values['torch-e2e-sizes']).includes(s)) {
+    const torchOut = `out/bench/torch-${s}s.wav`;
+    const t = timed(PYTHON, [
+      'bench/torch_reference.py', clip.content, clip.style, torchOut, '--threads', String(threads),
+      '--optimizer', values['torch-optimizer'], '--steps', values['torch-steps'],
+    ]);
+    if (t.code === 0) {
+      const j = JSON.parse(t.stdout.trim().split('\n').pop() as string);
+      const tq = await quality(clip.content, clip.style, torchOut);
+      Object.assign(row, { torchTotalMs: t.ms, torchRssMb: t.rssMb, torchEvaluations: j.evaluations, torchPhaseMs: j.timingsMs.phase, torchQuality: tq });
+      console.log(
+        `${s} s: PyTorch end to end (${values['torch-optimizer']} ${values['torch-steps']} steps, ${j.evaluations} evals, GL 500) ${(t.ms / 1000).toFixed(1)} s, ` +
+          `peak RSS ${t.rssMb?.toFixed(0)} MB, style gain ${tq.styleGain.toFixed(3)}, content corr ${tq.contentCorrelation.toFixed(3)}: ours ${(t.ms / ours.ms).toFixed(1)}x faster end to end`,
+      );
+    } else console.log(`${s} s: PyTorch end to end failed: ${t.stderr.trim().split('\n').slice(-2).join(' ')}`);
+  }
+  results.push(row);
+}
+mkdirSync('bench/results', { recursive: true });
+const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+writeFileSync(file, JSON.stringify({ machine, settings, results }, null, 2));
+console.log(`# results: ${file}`);
