@@ -51,7 +51,7 @@ for (const pair of values.pairs.split(',')) {
         const plan = new StftPlan(r.settings.nFft, r.settings.hop);
         const content = r.spectrograms.content!;
         const onSpec = await measureQuality(runtime, { content, style: r.spectrograms.style, result: r.spectrograms.result });
-        const onAudio = await measureQuality(runtime, { content, style: r.spectrograms.style, result: toLogSpectrogram(plan, r.audio) });
+        const onAudio = await measureQuality(runtime, { content, style: r.spectrograms.style, result: toLogSpectrogram(plan, r.channels[0]) });
         const row = {
           pair,
           contentWeight,
@@ -63,7 +63,7 @@ for (const pair of values.pairs.split(',')) {
           gainAudio: onAudio.styleGain,
           correlationAudio: onAudio.contentCorrelation,
           spectralConvergenceDb: r.spectralConvergenceDb,
-          peak: peak(r.audio),
+          peak: peak(r.channels[0]),
           seconds: r.timings.total / 1000,
           msPerEvaluation: r.msPerEvaluation,
         };

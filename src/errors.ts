@@ -22,8 +22,8 @@ export class InputError extends Error {
 
 /** The best result so far of a cancelled run (see TransferHooks.partialOnCancel). */
 export interface PartialResult {
-  /** Audio rebuilt from the optimiser's last accepted point. */
-  audio: Float32Array;
+  /** Audio channels rebuilt from the optimiser's last accepted points. */
+  channels: Float32Array[];
   /** Its sample rate. */
   sampleRate: number;
   /** Optimiser iterations done before the cancel. */

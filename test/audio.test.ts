@@ -158,17 +158,30 @@ describe('limitPeaks', () => {
     const rng = new Random(6);
     const x = Float32Array.from({ length: 44100 }, () => 0.15 * rng.normal()); // 6.6 sigma below the ceiling
     x[10000] = 2.5; // one loud spike
-    const { audio, maxReductionDb } = limitPeaks(x, 44100, { ceiling: 0.99, releaseMs: 20 });
+    const {
+      channels: [audio],
+      maxReductionDb,
+    } = limitPeaks([x], 44100, { ceiling: 0.99, releaseMs: 20 });
     expect(peak(audio)).toBeLessThanOrEqual(Math.fround(0.99)); // the ceiling as a float32 sample
     expect(maxReductionDb).toBeCloseTo(20 * Math.log10(2.5 / 0.99), 1);
     // Before the look-ahead window and long after the release (20 ms time constant) the gain is exactly 1.
     for (const i of [100, 5000, 9500, 44000]) expect(audio[i]).toBe(x[i]);
   });
 
+  it('links the gain across channels: a peak in one channel lowers both by the same factor', () => {
+    const left = new Float32Array(4410).fill(0.5);
+    const right = new Float32Array(4410).fill(0.25);
+    left[2000] = 2;
+    const { channels } = limitPeaks([left, right], 44100, { ceiling: 0.99 });
+    for (const i of [1990, 2000, 2100]) expect(channels[0][i] / left[i]).toBeCloseTo(channels[1][i] / right[i], 6);
+    expect(channels[0][2000]).toBeLessThanOrEqual(Math.fround(0.99));
+    expect(channels[1][2000]).toBeLessThan(0.25);
+  });
+
   it('does nothing to a signal under the ceiling', () => {
     const x = Float32Array.from({ length: 1000 }, (_, i) => 0.5 * Math.sin(i / 10));
-    const { audio, maxReductionDb, affectedFraction } = limitPeaks(x, 22050);
-    expect(Array.from(audio)).toEqual(Array.from(x));
+    const { channels, maxReductionDb, affectedFraction } = limitPeaks([x], 22050);
+    expect(Array.from(channels[0])).toEqual(Array.from(x));
     expect(maxReductionDb).toBe(0);
     expect(affectedFraction).toBe(0);
   });

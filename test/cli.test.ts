@@ -69,7 +69,7 @@ describe('restyle CLI', () => {
     const report = path.join(dir, 'report.json');
     const r = run([speech, plucks, '-o', out, '--report', report, ...fast]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/restyle: wrote .*out\.wav \(5\.30 s, 22050 Hz, 16-bit\) in .*; stages: decode .* optimise .*; loss .*style gain .*content corr/);
+    expect(r.stderr).toMatch(/restyle: wrote .*out\.wav \(5\.30 s, mono, 22050 Hz, 16-bit\) in .*; stages: decode .* optimise .*; loss .*style gain .*content corr/);
     const clip = await decodeAudio(new Uint8Array(readFileSync(out)), out);
     const content = await decodeAudio(new Uint8Array(readFileSync(speech)), speech);
     expect(clip.channels[0].length).toBe(content.channels[0].length);
@@ -93,6 +93,23 @@ describe('restyle CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     const settings = JSON.parse(readFileSync(report, 'utf8')).settings;
     for (const [key, flag] of Object.entries(OPTION_NAMES)) expect(String(settings[key]), flag).toBe(given[flag as keyof typeof given]);
+  });
+
+  it('--device: webgpu without a GPU adapter is a clear error; auto falls back to the CPU and says so', () => {
+    // No machine here has a GPU. Where one has, --device webgpu runs and this test's first half does not apply.
+    const dir = tempDir();
+    const gpu = run([speech, plucks, '-o', path.join(dir, 'a.wav'), '--device', 'webgpu', ...fast]);
+    if (gpu.code !== 0) {
+      expect(gpu.code).toBe(2);
+      expect(gpu.stderr).toMatch(/restyle: webgpu unavailable \(.+\); use --device cpu or auto/);
+      expect(readdirSync(dir)).toEqual([]);
+      const auto = run([speech, plucks, '-o', path.join(dir, 'b.wav'), '--device', 'auto', ...fast]);
+      expect(auto.code, auto.stderr).toBe(0);
+      expect(auto.stderr).toMatch(/restyle: warning: webgpu unavailable \(.+\): running on the CPU/);
+    }
+    const bad = run([speech, plucks, '-o', path.join(dir, 'c.wav'), '--device', 'tpu']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/argument 'tpu' is invalid. Allowed choices are cpu, webgpu, auto/);
   });
 
   it('writes 32-bit float with --float, and texture mode with --duration', async () => {

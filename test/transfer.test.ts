@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { transfer, decodeAudio, encodeWav, CancelledError, UsageError, InputError, type AudioClip, type ProgressEvent } from '../src/node/index.js';
+import {
+  transfer, decodeAudio, encodeWav, CancelledError, UsageError, InputError, StftPlan, toLogSpectrogram, contentCorrelation,
+  type AudioClip, type ProgressEvent,
+} from '../src/node/index.js';
 
 async function example(name: string, seconds: number): Promise<AudioClip> {
   const clip = await decodeAudio(new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name);
@@ -16,10 +19,10 @@ describe('transfer end to end (2 s clips, small net)', () => {
     const style = await example('plucks', 2);
     const result = await transfer({ ...small, content, style, iterations: 30, phaseIterations: 16, rounds: 1 });
     expect(result.initialLoss / result.finalLoss.style).toBeGreaterThan(10);
-    expect(result.audio.length).toBe(content.channels[0].length);
+    expect(result.channels[0].length).toBe(content.channels[0].length);
     expect(result.lossHistory.length).toBeGreaterThan(2);
     for (let i = 1; i < result.lossHistory.length; i++) expect(result.lossHistory[i]).toBeLessThanOrEqual(result.lossHistory[i - 1]);
-    const wav = await encodeWav([result.audio], result.sampleRate);
+    const wav = await encodeWav(result.channels, result.sampleRate);
     const back = await decodeAudio(wav, 'out.wav');
     expect(back.sampleRate).toBe(22050);
     expect(back.channels[0].length).toBe(content.channels[0].length);
@@ -46,7 +49,7 @@ describe('transfer end to end (2 s clips, small net)', () => {
       // Resample the style to 44.1 kHz first: the pipeline must bring both to --sr.
       const style44 = { channels: [Float32Array.from({ length: style.channels[0].length * 2 }, (_, i) => style.channels[0][i >> 1])], sampleRate: 44100 };
       const result = await transfer({ ...small, content, style: style44, iterations: 5, phaseIterations: 4 });
-      expect(result.audio.length).toBe(content.channels[0].length);
+      expect(result.channels[0].length).toBe(content.channels[0].length);
       expect(result.finalLoss.style).toBeLessThan(result.initialLoss);
     }
   });
@@ -76,10 +79,52 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(result.finalLoss.style).toBeLessThan(result.initialLoss / 3);
   });
 
+  it('keeps stereo content stereo: each channel restyled, both of the content length', async () => {
+    const speech = await example('speech', 1);
+    const melody = await example('melody', 1);
+    const style = await example('plucks', 1);
+    const stereo = { channels: [speech.channels[0], melody.channels[0]], sampleRate: 22050 };
+    const result = await transfer({ ...small, content: stereo, style, iterations: 6, phaseIterations: 4 });
+    expect(result.channels).toHaveLength(2);
+    expect(result.channels[1].length).toBe(result.channels[0].length);
+    expect(result.optimiser.evaluations).toBeGreaterThan(8); // two optimisations
+    // The channels keep their own content: the left one is nearer the speech, the right one nearer the melody.
+    const plan = new StftPlan(2048, 512);
+    const spec = (x: Float32Array) => toLogSpectrogram(plan, x);
+    const [left, right] = result.channels.map(spec);
+    const [speechSpec, melodySpec] = stereo.channels.map(spec);
+    expect(contentCorrelation(speechSpec, left)).toBeGreaterThan(contentCorrelation(melodySpec, left));
+    expect(contentCorrelation(melodySpec, right)).toBeGreaterThan(contentCorrelation(speechSpec, right));
+
+    const mono = await transfer({ ...small, content: stereo, style, iterations: 6, phaseIterations: 4, mono: true });
+    expect(mono.channels).toHaveLength(1);
+    expect(mono.optimiser.evaluations).toBeLessThan(result.optimiser.evaluations);
+  });
+
+  it('restyles dual-mono content once and copies it to both channels', async () => {
+    const speech = await example('speech', 1);
+    const style = await example('plucks', 1);
+    const dual = { channels: [speech.channels[0], speech.channels[0].slice()], sampleRate: 22050 };
+    const result = await transfer({ ...small, content: dual, style, iterations: 6, phaseIterations: 4 });
+    const single = await transfer({ ...small, content: { channels: [speech.channels[0]], sampleRate: 22050 }, style, iterations: 6, phaseIterations: 4 });
+    expect(result.channels).toHaveLength(2);
+    expect(result.channels[1]).toEqual(result.channels[0]);
+    expect(result.optimiser.evaluations).toBe(single.optimiser.evaluations);
+  });
+
+  it('mixes content with more than two channels to mono, and says so', async () => {
+    const speech = await example('speech', 1);
+    const style = await example('plucks', 1);
+    const six = { channels: Array.from({ length: 6 }, () => speech.channels[0]), sampleRate: 22050 };
+    const result = await transfer({ ...small, content: six, style, iterations: 2, phaseIterations: 2 });
+    expect(result.channels).toHaveLength(1);
+    expect(result.warnings).toContain('content has 6 channels: mixed to mono (stereo is kept, more is not)');
+  });
+
   it('synthesises a texture of the requested duration without content', async () => {
     const style = await example('drums', 2);
     const result = await transfer({ ...small, style, duration: 1.5, iterations: 20, phaseIterations: 8 });
-    expect(result.audio.length).toBe(Math.round(1.5 * 22050));
+    expect(result.channels[0].length).toBe(Math.round(1.5 * 22050));
     expect(result.finalLoss.style).toBeLessThan(result.initialLoss / 10);
   });
 
@@ -113,8 +158,8 @@ describe('transfer end to end (2 s clips, small net)', () => {
     const style = await example('plucks', 1);
     const run = (seed: number) => transfer({ ...small, content, style, iterations: 4, phaseIterations: 4, seed });
     const [a, b, c] = [await run(3), await run(3), await run(4)];
-    expect(Buffer.from(a.audio.buffer).equals(Buffer.from(b.audio.buffer))).toBe(true);
-    expect(Buffer.from(a.audio.buffer).equals(Buffer.from(c.audio.buffer))).toBe(false);
+    expect(Buffer.from(a.channels[0].buffer).equals(Buffer.from(b.channels[0].buffer))).toBe(true);
+    expect(Buffer.from(a.channels[0].buffer).equals(Buffer.from(c.channels[0].buffer))).toBe(false);
   });
 
   it('rejects a clip shorter than the net can see, naming it and the minimum', async () => {

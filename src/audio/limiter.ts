@@ -10,8 +10,8 @@ export interface LimiterOptions {
 
 /** What the limiter did. */
 export interface LimiterResult {
-  /** The limited signal. */
-  audio: Float32Array;
+  /** The limited channels. */
+  channels: Float32Array[];
   /** Largest gain reduction applied, in dB (0 when nothing was limited). */
   maxReductionDb: number;
   /** Fraction of samples whose gain was reduced by more than 0.1 dB. */
@@ -23,23 +23,24 @@ export interface LimiterResult {
  * peaks untouched (scaling the whole clip down would change its spectral statistics, which the style is made of).
  * The gain is the minimum of ceiling/|x| over a window of ±attack around each sample, averaged over the same window
  * (so it is never above the required gain at any sample, and changes smoothly), then allowed to recover only at the
- * release rate.
+ * release rate. Channels share one gain (driven by the loudest), so a stereo image does not shift.
  */
-export function limitPeaks(signal: Float32Array, sampleRate: number, options: LimiterOptions = {}): LimiterResult {
+export function limitPeaks(channels: Float32Array[], sampleRate: number, options: LimiterOptions = {}): LimiterResult {
   const ceiling = options.ceiling ?? 0.999;
   const L = Math.max(1, Math.round(((options.attackMs ?? 5) * sampleRate) / 1000));
   const release = Math.exp(-1000 / ((options.releaseMs ?? 80) * sampleRate));
-  const n = signal.length;
+  const n = channels[0]?.length ?? 0;
   const required = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    const a = Math.abs(signal[i]);
+    let a = 0;
+    for (const ch of channels) a = Math.max(a, Math.abs(ch[i]));
     required[i] = a > ceiling ? ceiling / a : 1;
   }
   const windowMin = slidingMin(required, L);
   // Moving average over [i-L, i+L] of windowMin, with prefix sums in float64.
   const prefix = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + windowMin[i];
-  const out = new Float32Array(n);
+  const out = channels.map(() => new Float32Array(n));
   let gain = 1;
   let minGain = 1;
   let affected = 0;
@@ -50,11 +51,11 @@ export function limitPeaks(signal: Float32Array, sampleRate: number, options: Li
     // Fall at once to what the look-ahead asks; recover slowly.
     gain = Math.min(smooth, 1 - (1 - gain) * release);
     if (gain > 0.99999) gain = 1; // fully recovered (within 0.0001 dB): leave the samples bit-exact
-    out[i] = signal[i] * gain;
+    for (let c = 0; c < channels.length; c++) out[c][i] = channels[c][i] * gain;
     if (gain < minGain) minGain = gain;
     if (gain < 0.9886) affected++; // 0.1 dB
   }
-  return { audio: out, maxReductionDb: minGain < 1 ? -20 * Math.log10(minGain) : 0, affectedFraction: n > 0 ? affected / n : 0 };
+  return { channels: out, maxReductionDb: minGain < 1 ? -20 * Math.log10(minGain) : 0, affectedFraction: n > 0 ? affected / n : 0 };
 }
 
 /** Minimum of x over the window [i-L, i+L] at every i, in O(n) with a monotonic deque. */

@@ -8,12 +8,13 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { encodeWav } from '../audio/wav.js';
+import { toMono } from '../audio/decode.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import { measureQuality, type QualityReport } from '../quality/measures.js';
 import { DEFAULT_SETTINGS, OPTION_NAMES, SETTING_HELP, SETTING_RANGES, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
 import { toLogSpectrogram, type TransferResult } from '../pipeline/transfer.js';
 import { StftPlan } from '../dsp/stft.js';
-import { checkWritable, nodeRuntime, readInputFile, removePendingTempFiles, transfer, writeFileAtomic } from '../node/index.js';
+import { DEVICES, checkWritable, nodeRuntime, readInputFile, removePendingTempFiles, transfer, writeFileAtomic, type Device } from '../node/index.js';
 import { ProgressDisplay, formatSeconds } from './progress.js';
 
 /** Exit codes of the CLI. */
@@ -29,7 +30,9 @@ interface CliOptions {
   report?: string;
   quality: boolean;
   checkpoint?: boolean;
+  mono?: boolean;
   memoryLimit?: string;
+  device: Device;
 }
 
 function buildProgram(): Command {
@@ -40,10 +43,12 @@ function buildProgram(): Command {
     .option('-o, --output <file>', 'output WAV file (required)')
     .option('--duration <seconds>', 'texture mode: synthesise this many seconds of the style, no content')
     .option('--float', 'write 32-bit float WAV instead of 16-bit PCM')
+    .option('--mono', 'mix stereo content to mono (half the time of keeping both channels)')
     .option('-y, --yes', 'overwrite the output file if it exists')
     .option('-q, --quiet', 'no progress bar and no summary (errors and warnings still print)')
     .option('--report <file>', 'also write a JSON report (settings, losses, timings, quality)')
     .option('--checkpoint', 'on Ctrl-C, write the best result so far to the output before exiting')
+    .addOption(new Option('--device <name>', 'where to compute: cpu, webgpu (needs a GPU adapter), or auto (WebGPU if present, else CPU)').choices(DEVICES).default('cpu'))
     .option('--memory-limit <MB>', 'refuse runs estimated to need more memory than this (default: the available memory)')
     .option('--no-quality', 'skip the held-out quality measures in the summary')
     .option('--verbose', 'print stack traces with errors')
@@ -148,13 +153,15 @@ export async function main(argv: string[]): Promise<number> {
         content: contentFile && contentBytes ? { bytes: contentBytes, name: contentFile } : undefined,
         style: { bytes: styleBytes, name: styleFile },
         duration,
+        mono: Boolean(opts.mono),
+        device: opts.device,
         ...(memoryLimitMb !== undefined ? { memoryLimitBytes: memoryLimitMb * 2 ** 20 } : {}),
       },
       { signal: controller.signal, onProgress: opts.quiet ? undefined : (e) => progress.update(e), partialOnCancel: Boolean(opts.checkpoint) },
     ).catch(async (err: unknown) => {
       if (err instanceof CancelledError && err.partial && opts.output) {
-        const { audio, sampleRate, iterations } = err.partial;
-        await writeFileAtomic(opts.output, await encodeWav([audio], sampleRate, opts.float ? 'float32' : 'int16'));
+        const { channels, sampleRate, iterations } = err.partial;
+        await writeFileAtomic(opts.output, await encodeWav(channels, sampleRate, opts.float ? 'float32' : 'int16'));
         process.stderr.write(`restyle: wrote the result after ${iterations} iteration(s) to ${opts.output}\n`);
       }
       throw err;
@@ -163,13 +170,13 @@ export async function main(argv: string[]): Promise<number> {
     let quality: QualityReport | undefined;
     if (opts.quality && result.spectrograms.content) {
       const plan = new StftPlan(result.settings.nFft, result.settings.hop);
-      quality = await measureQuality(nodeRuntime(result.settings.threads), {
+      quality = await measureQuality(nodeRuntime(result.settings.threads, opts.device === 'cpu' ? 'cpu' : 'auto'), {
         content: result.spectrograms.content,
         style: result.spectrograms.style,
-        result: toLogSpectrogram(plan, result.audio),
+        result: toLogSpectrogram(plan, toMono({ channels: result.channels, sampleRate: result.sampleRate })),
       });
     }
-    const wav = await encodeWav([result.audio], result.sampleRate, opts.float ? 'float32' : 'int16');
+    const wav = await encodeWav(result.channels, result.sampleRate, opts.float ? 'float32' : 'int16');
     await writeFileAtomic(opts.output, wav);
     if (opts.report) await writeFileAtomic(opts.report, new TextEncoder().encode(JSON.stringify(reportOf(result, quality, opts.output), null, 2) + '\n'));
     for (const w of result.warnings) process.stderr.write(`restyle: warning: ${w}\n`);
@@ -188,7 +195,7 @@ export function summary(r: TransferResult, q: QualityReport | undefined, output:
   const t = r.timings;
   const s = (ms: number): string => formatSeconds(ms / 1000);
   const parts = [
-    `restyle: wrote ${output} (${(r.audio.length / r.sampleRate).toFixed(2)} s, ${r.sampleRate} Hz, ${float ? '32-bit float' : '16-bit'}) in ${s(t.total)}`,
+    `restyle: wrote ${output} (${(r.channels[0].length / r.sampleRate).toFixed(2)} s, ${r.channels.length === 2 ? 'stereo' : r.channels.length === 1 ? 'mono' : `${r.channels.length} channels`}, ${r.sampleRate} Hz, ${float ? '32-bit float' : '16-bit'}) in ${s(t.total)}`,
     `stages: decode ${s(t.decode)}, analyse ${s(t.analyse)}, optimise ${s(t.optimise)} (${r.optimiser.iterations} it, ${r.optimiser.evaluations} evals, ${Math.round(r.msPerEvaluation)} ms/eval), phase ${s(t.phase)}`,
     `loss ${r.initialLoss.toExponential(3)} -> ${r.finalLoss.total.toExponential(3)} (${(r.initialLoss / r.finalLoss.total).toFixed(1)}x)`,
   ];
@@ -200,7 +207,8 @@ export function summary(r: TransferResult, q: QualityReport | undefined, output:
 function reportOf(r: TransferResult, q: QualityReport | undefined, output: string): object {
   return {
     output,
-    durationSeconds: r.audio.length / r.sampleRate,
+    durationSeconds: r.channels[0].length / r.sampleRate,
+    channels: r.channels.length,
     sampleRate: r.sampleRate,
     settings: r.settings,
     loss: { initial: r.initialLoss, final: r.finalLoss, history: r.lossHistory },

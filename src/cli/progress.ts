@@ -26,6 +26,7 @@ export class ProgressDisplay {
   private stage: Stage | null = null;
   private stageStart = 0;
   private lastLine = 0;
+  private readonly doneStages = new Set<Stage>();
 
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stderr,
@@ -56,7 +57,9 @@ export class ProgressDisplay {
     if (this.bar) {
       this.bar.update(e.step, this.payload(e));
     } else if (!this.interactive && (e.stage === 'optimise' || e.stage === 'phase')) {
-      const done = e.step === e.total;
+      // A line when a stage starts, when it first reaches its total, and every 5 s between.
+      const done = e.step === e.total && !this.doneStages.has(e.stage);
+      if (done) this.doneStages.add(e.stage);
       if (stageChanged || done || e.elapsedMs - this.lastLine > 5000) {
         this.lastLine = e.elapsedMs;
         const p = this.payload(e);

@@ -1,4 +1,5 @@
 import type * as ortCommon from 'onnxruntime-common';
+import { ResourceError } from '../errors.js';
 
 /**
  * The part of onnxruntime the core uses. onnxruntime-node and onnxruntime-web both provide it, so the core never
@@ -20,16 +21,37 @@ export interface Runtime {
   executionProviders: string[];
   /** Intra-op threads; 0 lets onnxruntime choose. */
   threads: number;
+  /** When a session cannot be created with the preferred providers (e.g. no GPU adapter), fall back to the CPU. */
+  fallbackToCpu?: boolean;
+  /** What happened that the user should know (a fallback), appended by createSession. */
+  notes?: string[];
 }
 
-/** Creates a session for serialised model bytes with the runtime's settings. */
+/**
+ * Creates a session for serialised model bytes with the runtime's settings. With fallbackToCpu, a failure of the
+ * preferred providers switches this runtime to the CPU for good (and says so in runtime.notes).
+ */
 export async function createSession(runtime: Runtime, model: Uint8Array): Promise<Session> {
-  return runtime.ort.InferenceSession.create(model, {
-    executionProviders: runtime.executionProviders,
-    intraOpNumThreads: runtime.threads,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-  });
+  const create = (executionProviders: string[]): Promise<Session> =>
+    runtime.ort.InferenceSession.create(model, {
+      executionProviders,
+      intraOpNumThreads: runtime.threads,
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+    });
+  try {
+    return await create(runtime.executionProviders);
+  } catch (err) {
+    if (runtime.executionProviders.every((p) => p === 'cpu')) throw err;
+    // onnxruntime's message ends with the reason after a source location: keep the reason.
+    const parts = (err instanceof Error ? err.message : String(err)).split(/[:\n]/).map((p) => p.trim()).filter(Boolean);
+    const reason = parts[parts.length - 1] ?? 'unknown error';
+    const providers = runtime.executionProviders.join('/');
+    if (!runtime.fallbackToCpu) throw new ResourceError(`${providers} unavailable (${reason}); use --device cpu or auto`);
+    (runtime.notes ??= []).push(`${providers} unavailable (${reason}): running on the CPU`);
+    runtime.executionProviders = ['cpu'];
+    return create(runtime.executionProviders);
+  }
 }
 
 /** Wraps a Float32Array as a float32 tensor without copying it. */

@@ -233,6 +233,14 @@ export class StyleObjective {
     return { loss: styleLoss + contentLoss, styleLoss, contentLoss };
   }
 
+  /** Replaces the content features P (another channel of the same length); the objective must have a content term. */
+  setContentFeatures(features: Float32Array): void {
+    const current = this.feeds[IO.contentFeatures];
+    if (!current) throw new Error('this objective has no content term');
+    if (features.length !== current.size) throw new RangeError('content features have the wrong size');
+    this.feeds[IO.contentFeatures] = floatTensor(this.net.runtime, features, current.dims);
+  }
+
   /** Releases the session. */
   async dispose(): Promise<void> {
     await this.session.release();

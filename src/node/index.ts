@@ -10,9 +10,24 @@ import { transfer as coreTransfer, type TransferHooks, type TransferRequest, typ
 export * from '../index.js';
 export { readInputFile, writeFileAtomic, checkWritable, removePendingTempFiles } from './files.js';
 
-/** onnxruntime-node on the CPU with `threads` intra-op threads (0: one per core). */
-export function nodeRuntime(threads = 0): Runtime {
-  return { ort, executionProviders: ['cpu'], threads: threads > 0 ? threads : os.availableParallelism() };
+/** Where the graphs run: the CPU, onnxruntime-node's bundled WebGPU backend, or WebGPU when there is an adapter. */
+export type Device = 'cpu' | 'webgpu' | 'auto';
+
+/** The devices, for validation and help. */
+export const DEVICES: readonly Device[] = ['cpu', 'webgpu', 'auto'];
+
+/**
+ * onnxruntime-node with `threads` intra-op threads (0: one per core) on `device`: 'cpu'; 'webgpu' (an error if the
+ * machine has no WebGPU adapter); or 'auto', WebGPU with a fall-back to the CPU and a note in runtime.notes.
+ */
+export function nodeRuntime(threads = 0, device: Device = 'cpu'): Runtime {
+  return {
+    ort,
+    executionProviders: device === 'cpu' ? ['cpu'] : ['webgpu'],
+    threads: threads > 0 ? threads : os.availableParallelism(),
+    fallbackToCpu: device === 'auto',
+    notes: [],
+  };
 }
 
 /** Memory this process can still use, in bytes (the cgroup's limit or the system's available memory). */
@@ -25,6 +40,9 @@ export function availableMemoryBytes(): number {
  * Restyles `request.content` with `request.style` on this machine's CPU; see the core transfer for details.
  * Runs that would need more memory than is available are refused up front (override with memoryLimitBytes).
  */
-export function transfer(request: TransferRequest, hooks?: TransferHooks): Promise<TransferResult> {
-  return coreTransfer(nodeRuntime(request.threads ?? 0), { memoryLimitBytes: availableMemoryBytes(), ...request }, hooks);
+export async function transfer(request: TransferRequest & { device?: Device }, hooks?: TransferHooks): Promise<TransferResult> {
+  const { device, ...rest } = request;
+  const runtime = nodeRuntime(request.threads ?? 0, device);
+  const result = await coreTransfer(runtime, { memoryLimitBytes: availableMemoryBytes(), ...rest }, hooks);
+  return { ...result, warnings: [...(runtime.notes ?? []), ...result.warnings] };
 }

@@ -13,7 +13,7 @@ const FEATURE_COPIES = 8;
  * Estimates a run's peak memory in bytes from its sizes, before anything is allocated, so that a run that cannot fit
  * is refused at once rather than killed an hour in. Measured against peak RSS (README): within ~10% at 10 s / 4096.
  */
-export function estimateMemoryBytes(settings: TransferSettings, contentFrames: number, styleFrames: number): number {
+export function estimateMemoryBytes(settings: TransferSettings, contentFrames: number, styleFrames: number, channels = 1): number {
   const C = settings.nFft / 2 + 1;
   const { filters: N, kernel: K } = settings;
   const Tf = featureFrames(contentFrames, K);
@@ -26,7 +26,8 @@ export function estimateMemoryBytes(settings: TransferSettings, contentFrames: n
     chooseStyleMode(N, Tf, Ts) === 'kernel'
       ? (N * Ts + Tf * Tf + Ts * Tf) * float // style features, the T' x T' and Ts' x T' inner products
       : (3 * N * N + N * Math.min(Ts, 2048)) * float; // Gram, difference, target; one style chunk's features
-  const spectrograms = SPECTROGRAM_COPIES * C * contentFrames * float;
+  // Channels are optimised one after another; each keeps its spectrogram and its Griffin-Lim phase (3 arrays).
+  const spectrograms = (SPECTROGRAM_COPIES + 3 * (channels - 1)) * C * contentFrames * float;
   return BASE_BYTES + weights + im2col + features + style + spectrograms;
 }
 

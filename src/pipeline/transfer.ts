@@ -28,6 +28,8 @@ export interface TransferRequest extends Partial<TransferSettings> {
   duration?: number;
   /** Refuse runs whose estimated peak memory exceeds this many bytes (the Node binding passes the available memory). */
   memoryLimitBytes?: number;
+  /** Mix stereo content to mono (one optimisation instead of two). */
+  mono?: boolean;
 }
 
 /** Stages of a run, in order. */
@@ -54,6 +56,9 @@ export interface ProgressEvent {
   elapsedMs: number;
 }
 
+/** Channels of content kept apart at most; content with more is mixed to mono (each channel costs a full optimisation). */
+export const MAX_KEPT_CHANNELS = 2;
+
 /** Hooks of a run. */
 export interface TransferHooks {
   /** Called as the run progresses. */
@@ -75,25 +80,25 @@ export interface StageTimings {
 
 /** The result of a transfer. */
 export interface TransferResult {
-  /** The output, mono, at `sampleRate`; the content's length (or `duration`). Peak at most 1. */
-  audio: Float32Array;
+  /** The output channels (the content's: mono, or stereo unless `mono`), at `sampleRate`, the content's length (or `duration`). Peak at most 1. */
+  channels: Float32Array[];
   /** Output sample rate. */
   sampleRate: number;
   /** Settings used, defaults filled in. */
   settings: TransferSettings;
-  /** Loss after each optimiser iteration (the first entry is the start). */
+  /** Loss after each optimiser iteration (the first entry is the start), of the first channel. */
   lossHistory: number[];
-  /** Final loss and its terms. */
+  /** Final loss and its terms, summed over channels. */
   finalLoss: { total: number; style: number; content: number };
-  /** Loss at the start, for the reduction ratio. */
+  /** Loss at the start, summed over channels, for the reduction ratio. */
   initialLoss: number;
-  /** Optimiser iterations and objective evaluations done, and why it stopped. */
+  /** Optimiser iterations and objective evaluations done (all channels), and why the last one stopped. */
   optimiser: { iterations: number; evaluations: number; stopReason: MinimizeResult['stopReason'] };
   /** Median milliseconds per objective evaluation. */
   msPerEvaluation: number;
-  /** Spectral convergence (dB) of the output audio against the optimised magnitude: how well the phase was rebuilt. */
+  /** Spectral convergence (dB) of the output audio against the optimised magnitude (worst channel): how well the phase was rebuilt. */
   spectralConvergenceDb: number;
-  /** Log-magnitude spectrograms (bins x frames) of the content, style and optimised result, for reports and plots. */
+  /** Log-magnitude spectrograms (bins x frames) of the content (mono mix), the style and the optimised result (first channel). */
   spectrograms: { content?: LogSpectrogram; style: LogSpectrogram; result: LogSpectrogram };
   /** Stage timings. */
   timings: StageTimings;
@@ -104,12 +109,113 @@ export interface TransferResult {
 /** Largest output sample: just under full scale, so 16-bit conversion never clips. */
 const CLIP_PEAK = 0.999;
 
+/** Everything one run shares between its channels. */
+interface RunContext {
+  settings: TransferSettings;
+  plan: StftPlan;
+  objective: StyleObjective;
+  outLength: number;
+  signal?: AbortSignal;
+  /** Progress of the optimise stage, in evaluations over all channels. */
+  progress: (evaluations: number, iteration: number, loss: number) => void;
+}
+
+/** One channel's optimisation: its spectrogram (updated in place), Griffin-Lim state, and statistics. */
+interface ChannelState {
+  x: Float32Array;
+  phase?: Spectrogram;
+  lossHistory: number[];
+  evalTimes: number[];
+  iterations: number;
+  evaluations: number;
+  stopReason: MinimizeResult['stopReason'];
+  final: ObjectiveValue;
+  betweenRoundsMs: number;
+}
+
+/** Griffin-Lim on x from the channel's previous phase (random at first); keeps the new phase. */
+function reconstruct(ctx: RunContext, state: ChannelState, iterations: number, onIteration?: (i: number) => void): { audio: Float32Array; magnitude: Float32Array } {
+  const magnitude = magnitudeFromLog(state.x);
+  const audio = fastGriffinLim(ctx.plan, magnitude, {
+    iterations,
+    length: ctx.outLength,
+    seed: ctx.settings.seed,
+    initialPhase: state.phase,
+    onIteration,
+  });
+  state.phase = ctx.plan.forward(audio);
+  return { audio, magnitude };
+}
+
+/** Splits the iterations over the rounds, and the evaluation budget of each share (PyTorch's max_eval = 1.25 x iterations). */
+function roundPlan(settings: TransferSettings): { shares: number[]; budgetOf: (iterations: number) => number; budget: number } {
+  const rounds = Math.max(1, Math.min(settings.rounds, settings.iterations));
+  const shares = Array.from({ length: rounds }, (_, r) => Math.floor(settings.iterations / rounds) + (r < settings.iterations % rounds ? 1 : 0));
+  const budgetOf = (iterations: number): number => (iterations === 0 ? 1 : settings.optimizer === 'lbfgs' ? Math.ceil(iterations * 1.25) : iterations + 1);
+  return { shares, budgetOf, budget: shares.reduce((a, n) => a + budgetOf(n), 0) };
+}
+
 /**
- * The whole job: decode -> mono -> resample -> STFT log1p magnitude -> optimise the spectrogram so that its random-net
- * Gram matrix matches the style's (plus an optional content term) -> fast Griffin-Lim -> audio.
+ * Optimises one channel's spectrogram in rounds. Between rounds the spectrogram is replaced by that of real audio
+ * (Griffin-Lim's), so the optimiser ends on a spectrogram a signal can have and less of its work is lost in phase
+ * reconstruction. Each round starts L-BFGS afresh: carrying its curvature pairs over was measured to move further
+ * from the content at the same cost (speech + plucks: style gain 0.710 and content correlation 0.677, against 0.739
+ * and 0.820). `evaluationsBefore` offsets the progress of later channels.
+ */
+async function optimiseChannel(ctx: RunContext, state: ChannelState, evaluationsBefore: number): Promise<void> {
+  const { settings, objective, signal } = ctx;
+  const { shares, budgetOf } = roundPlan(settings);
+  // The optimisers return the total loss at their final point; keep each evaluation's terms to report them.
+  const termsByLoss = new Map<number, ObjectiveValue>();
+  const evaluate: Objective = async (point, grad) => {
+    const t0 = now();
+    const value = await objective.evaluate(point, grad);
+    state.evalTimes.push(now() - t0);
+    termsByLoss.set(value.loss, value);
+    if (state.lossHistory.length === 0) state.lossHistory.push(value.loss);
+    return value.loss;
+  };
+  const abortSignal = signal ?? new AbortController().signal;
+  for (let round = 0; round < shares.length; round++) {
+    const iterationsBefore = state.iterations;
+    const evaluationsBeforeRound = evaluationsBefore + state.evaluations;
+    const onIteration = (r: IterationReport): void => {
+      state.lossHistory.push(r.loss);
+      ctx.progress(evaluationsBeforeRound + r.evaluations, iterationsBefore + r.iteration, r.loss);
+    };
+    const iterations = shares[round];
+    let r: MinimizeResult;
+    try {
+      r =
+        iterations === 0
+          ? { loss: await evaluate(state.x, new Float32Array(state.x.length)), iterations: 0, evaluations: 1, stopReason: 'iterations' }
+          : settings.optimizer === 'lbfgs'
+            ? await lbfgs(evaluate, state.x, { iterations, maxEvaluations: budgetOf(iterations), onIteration, signal: abortSignal })
+            : await adam(evaluate, state.x, { iterations, learningRate: settings.learningRate, onIteration, signal: abortSignal });
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError();
+      throw err;
+    }
+    state.iterations += r.iterations;
+    state.evaluations += r.evaluations;
+    state.stopReason = r.stopReason;
+    state.final = termsByLoss.get(r.loss) ?? { loss: r.loss, styleLoss: NaN, contentLoss: NaN };
+    if (round < shares.length - 1) {
+      const t0 = now();
+      reconstruct(ctx, state, settings.phaseIterations);
+      state.x.set(logMagnitude(state.phase as Spectrogram));
+      state.betweenRoundsMs += now() - t0;
+    }
+  }
+}
+
+/**
+ * The whole job: decode -> resample -> STFT log1p magnitude -> optimise each content channel's spectrogram so that its
+ * random-net Gram matrix matches the style's (plus an optional content term) -> fast Griffin-Lim -> audio.
+ * Stereo content keeps its two channels (each optimised against the one style target; twice the cost) unless `mono`.
  */
 export async function transfer(runtime: Runtime, request: TransferRequest, hooks: TransferHooks = {}): Promise<TransferResult> {
-  const { content: contentSource, style: styleSource, duration, memoryLimitBytes, ...rest } = request;
+  const { content: contentSource, style: styleSource, duration, memoryLimitBytes, mono, ...rest } = request;
   const settings = resolveSettings(rest);
   const { signal } = hooks;
   const started = now();
@@ -125,10 +231,24 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   const warnings: string[] = [];
   const sr = settings.sampleRate;
 
-  // Decode and bring both clips to mono at the working rate.
+  // Decode and bring both clips to the working rate: the style to mono, the content to mono or its own channels.
   report({ stage: 'decode', step: 0, total: 1 });
-  const style = await loadMono(styleSource, 'style', sr);
-  const content = contentSource ? await loadMono(contentSource, 'content', sr) : undefined;
+  const styleClip = await loadClip(styleSource, 'style');
+  const style = await resample(toMono(styleClip), styleClip.sampleRate, sr);
+  let contentChannels: Float32Array[] | undefined;
+  let outputChannelCount = 1;
+  if (contentSource) {
+    const clip = await loadClip(contentSource, 'content');
+    let channels = clip.channels;
+    outputChannelCount = mono || channels.length > MAX_KEPT_CHANNELS ? 1 : channels.length;
+    if (mono || channels.length > MAX_KEPT_CHANNELS) {
+      if (!mono) warnings.push(`content has ${channels.length} channels: mixed to mono (stereo is kept, more is not)`);
+      channels = [toMono(clip)];
+    } else if (channels.length === 2 && sameSamples(channels[0], channels[1])) {
+      channels = [channels[0]]; // dual mono: one optimisation, copied to both channels at the end
+    }
+    contentChannels = await Promise.all(channels.map((c) => resample(c, clip.sampleRate, sr)));
+  }
   checkCancel();
   const tDecode = elapsed();
 
@@ -136,22 +256,23 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   report({ stage: 'analyse', step: 0, total: 1 });
   const plan = new StftPlan(settings.nFft, settings.hop);
   const minSamples = (settings.kernel - 1) * settings.hop;
-  const checkLength = (signal: Float32Array, name: string): void => {
-    if (signal.length < minSamples) {
+  const checkLength = (samples: Float32Array, name: string): void => {
+    if (samples.length < minSamples) {
       throw new InputError(
         name,
-        `too short: ${(signal.length / sr).toFixed(3)} s, needs at least ${(minSamples / sr).toFixed(3)} s at --hop ${settings.hop} --kernel ${settings.kernel}`,
+        `too short: ${(samples.length / sr).toFixed(3)} s, needs at least ${(minSamples / sr).toFixed(3)} s at --hop ${settings.hop} --kernel ${settings.kernel}`,
       );
     }
   };
   checkLength(style, sourceName(styleSource, 'style'));
   if (peak(style) === 0) throw new InputError(sourceName(styleSource, 'style'), 'is silent: there is no style to transfer');
-  const outLength = content ? content.length : Math.round((duration as number) * sr);
-  if (content) checkLength(content, sourceName(contentSource as AudioSource, 'content'));
+  const outLength = contentChannels ? contentChannels[0].length : Math.round((duration as number) * sr);
+  if (contentChannels) checkLength(contentChannels[0], sourceName(contentSource as AudioSource, 'content'));
   else if (outLength < minSamples) throw new UsageError(`--duration ${duration}: must be at least ${(minSamples / sr).toFixed(3)} s`);
 
   const frames = frameCount(outLength, settings.hop);
-  const needed = estimateMemoryBytes(settings, frames, frameCount(style.length, settings.hop));
+  const channelCount = contentChannels?.length ?? 1;
+  const needed = estimateMemoryBytes(settings, frames, frameCount(style.length, settings.hop), channelCount);
   if (memoryLimitBytes !== undefined && needed > memoryLimitBytes) {
     throw new ResourceError(
       `this run needs about ${formatBytes(needed)} of memory but ${formatBytes(memoryLimitBytes)} is available: ` +
@@ -159,131 +280,98 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     );
   }
   const styleSpec = toLogSpectrogram(plan, style);
-  const contentStft = content ? plan.forward(content) : undefined;
-  const contentSpec = contentStft ? { data: logMagnitude(contentStft), bins: plan.bins, frames: contentStft.frames } : undefined;
+  const contentSpecs = contentChannels?.map((c) => toLogSpectrogram(plan, c));
+  const contentMixSpec = contentChannels ? (contentChannels.length === 1 ? contentSpecs![0] : toLogSpectrogram(plan, mixDown(contentChannels))) : undefined;
 
   const net = StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel: settings.kernel }, settings.seed);
   let objective: StyleObjective | undefined;
   try {
     const target = await net.styleTarget(styleSpec, frames);
     checkCancel();
-    const useContent = contentSpec !== undefined && settings.contentWeight > 0;
+    const useContent = contentSpecs !== undefined && settings.contentWeight > 0;
     objective = await StyleObjective.create(net, {
       frames,
       target,
-      content: useContent ? { features: await net.features(contentSpec), weight: settings.contentWeight } : undefined,
+      content: useContent ? { features: await net.features(contentSpecs[0]), weight: settings.contentWeight } : undefined,
     });
     checkCancel();
-    const x = initialSpectrogram(settings, contentSpec, styleSpec, frames);
+    const states: ChannelState[] = Array.from({ length: channelCount }, (_, c) => ({
+      x: initialSpectrogram(settings, contentSpecs?.[c], styleSpec, frames),
+      lossHistory: [],
+      evalTimes: [],
+      iterations: 0,
+      evaluations: 0,
+      stopReason: 'iterations',
+      final: { loss: NaN, styleLoss: NaN, contentLoss: NaN },
+      betweenRoundsMs: 0,
+    }));
     const tAnalyse = elapsed();
 
-    // Optimise.
-    const lossHistory: number[] = [];
-    const evalTimes: number[] = [];
-    // The optimisers return the total loss at their final point; keep each evaluation's terms to report them.
-    const termsByLoss = new Map<number, ObjectiveValue>();
-    const obj = objective;
-    const evaluate: Objective = async (point, grad) => {
-      const t0 = now();
-      const value = await obj.evaluate(point, grad);
-      evalTimes.push(now() - t0);
-      termsByLoss.set(value.loss, value);
-      if (lossHistory.length === 0) lossHistory.push(value.loss);
-      return value.loss;
-    };
-    // Progress counts objective evaluations, the unit of cost (L-BFGS may take more than one per iteration), against
-    // the budget: 1.25 evaluations per L-BFGS iteration (as PyTorch's max_eval), one per Adam iteration plus a last one.
-    const rounds = Math.max(1, Math.min(settings.rounds, settings.iterations));
-    const shares = Array.from({ length: rounds }, (_, r) => Math.floor(settings.iterations / rounds) + (r < settings.iterations % rounds ? 1 : 0));
-    const budgetOf = (iterations: number): number =>
-      iterations === 0 ? 1 : settings.optimizer === 'lbfgs' ? Math.ceil(iterations * 1.25) : iterations + 1;
-    const budget = shares.reduce((a, n) => a + budgetOf(n), 0);
-    let done = 0; // iterations finished in earlier rounds
-    let evaluationsBefore = 0;
-    const onIteration = (r: IterationReport): void => {
-      lossHistory.push(r.loss);
-      const evaluations = evaluationsBefore + r.evaluations;
-      report({ stage: 'optimise', step: Math.min(evaluations, budget), total: budget, iteration: done + r.iteration, loss: r.loss, evaluations });
+    // Optimise each channel. Progress counts objective evaluations, the unit of cost, against the budget.
+    const budget = roundPlan(settings).budget * channelCount;
+    const ctx: RunContext = {
+      settings,
+      plan,
+      objective,
+      outLength,
+      signal,
+      progress: (evaluations, iteration, loss) =>
+        report({ stage: 'optimise', step: Math.min(evaluations, budget), total: budget, iteration, loss, evaluations }),
     };
     report({ stage: 'optimise', step: 0, total: budget, iteration: 0, evaluations: 0 });
-    const abortSignal = signal ?? new AbortController().signal;
-    const gradScratch = new Float32Array(x.length);
-    const minimize = async (iterations: number): Promise<MinimizeResult> => {
+    let evaluationsBefore = 0;
+    for (let c = 0; c < channelCount; c++) {
+      if (c > 0 && useContent) objective.setContentFeatures(await net.features(contentSpecs[c]));
       try {
-        if (iterations === 0) return { loss: await evaluate(x, gradScratch), iterations: 0, evaluations: 1, stopReason: 'iterations' };
-        return settings.optimizer === 'lbfgs'
-          ? await lbfgs(evaluate, x, { iterations, maxEvaluations: budgetOf(iterations), onIteration, signal: abortSignal })
-          : await adam(evaluate, x, { iterations, learningRate: settings.learningRate, onIteration, signal: abortSignal });
-      } catch (err) {
-        if (signal?.aborted) throw new CancelledError();
-        throw err;
-      }
-    };
-    let betweenRoundsMs = 0; // Griffin-Lim time inside the optimise stage, reported as phase reconstruction
-    let phase: Spectrogram | undefined;
-    // Griffin-Lim from the previous round's phase (random at first), then the spectrogram of the audio it made.
-    const reconstruct = (iterations: number, onIteration?: (i: number) => void): { audio: Float32Array; magnitude: Float32Array } => {
-      const magnitude = magnitudeFromLog(x);
-      const audio = fastGriffinLim(plan, magnitude, { iterations, length: outLength, seed: settings.seed, initialPhase: phase, onIteration });
-      phase = plan.forward(audio);
-      return { audio, magnitude };
-    };
-
-    // Optimise in rounds. Between rounds the spectrogram is replaced by that of real audio (Griffin-Lim's), so the
-    // optimiser ends on a spectrogram a signal can have and less of its work is lost in phase reconstruction.
-    // Each round starts L-BFGS afresh: carrying its curvature pairs over was measured to move further from the content
-    // at the same cost (speech + plucks: style gain 0.710 and content correlation 0.677, against 0.739 and 0.820).
-    let result: MinimizeResult = { loss: NaN, iterations: 0, evaluations: 0, stopReason: 'iterations' };
-    for (let round = 0; round < rounds; round++) {
-      let r: MinimizeResult;
-      try {
-        r = await minimize(shares[round]);
+        await optimiseChannel(ctx, states[c], evaluationsBefore);
       } catch (err) {
         if (err instanceof CancelledError && hooks.partialOnCancel) {
-          // The optimisers update x only at accepted points, so x is the best point so far: rebuild it as audio.
-          const { audio } = reconstruct(settings.phaseIterations);
-          // lossHistory holds the start and one entry per iteration, over all rounds.
-          const partial = { audio: controlPeaks(audio, settings, warnings), sampleRate: sr, iterations: Math.max(0, lossHistory.length - 1) };
+          // The optimisers update x only at accepted points, so each x is the best point so far: rebuild them as audio.
+          const audio = states.map((state) => reconstruct(ctx, state, settings.phaseIterations).audio);
+          const partial = {
+            channels: widen(controlPeaks(audio, settings, warnings), outputChannelCount),
+            sampleRate: sr,
+            iterations: states.reduce((a, st) => a + Math.max(0, st.lossHistory.length - 1), 0),
+          };
           throw new CancelledError('cancelled', partial);
         }
         throw err;
       }
-      done += r.iterations;
-      evaluationsBefore += r.evaluations;
-      result = { loss: r.loss, iterations: done, evaluations: evaluationsBefore, stopReason: r.stopReason };
-      if (round < rounds - 1) {
-        const t0 = now();
-        reconstruct(settings.phaseIterations);
-        x.set(logMagnitude(phase as Spectrogram));
-        betweenRoundsMs += now() - t0;
-      }
+      evaluationsBefore += states[c].evaluations;
     }
-    const finalValue = termsByLoss.get(result.loss) ?? { loss: result.loss, styleLoss: NaN, contentLoss: NaN };
     const tOptimise = elapsed();
 
-    // Phase reconstruction of the final spectrogram.
-    report({ stage: 'phase', step: 0, total: settings.phaseIterations });
-    const final = reconstruct(settings.phaseIterations, (i) => {
-      checkCancel();
-      if (i % 8 === 0 || i === settings.phaseIterations) report({ stage: 'phase', step: i, total: settings.phaseIterations });
-    });
-    const magnitude = final.magnitude;
-    // Judge the phase before any gain change: the measure compares against the optimised magnitude itself.
-    const convergence = spectralConvergenceDb(phase as Spectrogram, magnitude);
-    const audio = controlPeaks(final.audio, settings, warnings);
+    // Phase reconstruction of the final spectrograms.
+    const phaseTotal = settings.phaseIterations * channelCount;
+    report({ stage: 'phase', step: 0, total: phaseTotal });
+    let convergence = -Infinity;
+    const audio: Float32Array[] = [];
+    for (let c = 0; c < channelCount; c++) {
+      const final = reconstruct(ctx, states[c], settings.phaseIterations, (i) => {
+        checkCancel();
+        const step = c * settings.phaseIterations + i;
+        if (i % 8 === 0 || i === settings.phaseIterations) report({ stage: 'phase', step, total: phaseTotal });
+      });
+      // Judge the phase before any gain change: the measure compares against the optimised magnitude itself.
+      convergence = Math.max(convergence, spectralConvergenceDb(states[c].phase as Spectrogram, final.magnitude));
+      audio.push(final.audio);
+    }
+    const channels = widen(controlPeaks(audio, settings, warnings), outputChannelCount);
     const tPhase = elapsed();
+    const betweenRoundsMs = states.reduce((a, st) => a + st.betweenRoundsMs, 0);
+    const sum = (f: (st: ChannelState) => number): number => states.reduce((a, st) => a + f(st), 0);
 
     return {
-      audio,
+      channels,
       sampleRate: sr,
       settings,
-      lossHistory,
-      finalLoss: { total: finalValue.loss, style: finalValue.styleLoss, content: finalValue.contentLoss },
-      initialLoss: lossHistory[0],
-      optimiser: { iterations: result.iterations, evaluations: result.evaluations, stopReason: result.stopReason },
-      msPerEvaluation: median(evalTimes),
+      lossHistory: states[0].lossHistory,
+      finalLoss: { total: sum((st) => st.final.loss), style: sum((st) => st.final.styleLoss), content: sum((st) => st.final.contentLoss) },
+      initialLoss: sum((st) => st.lossHistory[0]),
+      optimiser: { iterations: sum((st) => st.iterations), evaluations: sum((st) => st.evaluations), stopReason: states[channelCount - 1].stopReason },
+      msPerEvaluation: median(states.flatMap((st) => st.evalTimes)),
       spectralConvergenceDb: convergence,
-      spectrograms: { content: contentSpec, style: styleSpec, result: { data: x, bins: plan.bins, frames } },
+      spectrograms: { content: contentMixSpec, style: styleSpec, result: { data: states[0].x, bins: plan.bins, frames } },
       // Griffin-Lim between rounds ran inside the optimise stage; count it as phase reconstruction.
       timings: {
         decode: tDecode,
@@ -300,28 +388,41 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   }
 }
 
-/** Keeps the output within full scale by the chosen means, adding a warning when it acted. */
-function controlPeaks(audio: Float32Array, settings: TransferSettings, warnings: string[]): Float32Array {
-  const p = peak(audio);
+/** Copies a single optimised channel to `count` output channels (dual-mono content). */
+function widen(channels: Float32Array[], count: number): Float32Array[] {
+  return channels.length >= count ? channels : Array.from({ length: count }, () => channels[0]);
+}
+
+function sameSamples(a: Float32Array, b: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function mixDown(channels: Float32Array[]): Float32Array {
+  return toMono({ channels, sampleRate: 0 });
+}
+
+/** Keeps the output within full scale by the chosen means (one gain for all channels), adding a warning when it acted. */
+function controlPeaks(channels: Float32Array[], settings: TransferSettings, warnings: string[]): Float32Array[] {
+  const p = Math.max(...channels.map(peak));
   if (!Number.isFinite(p)) throw new Error('phase reconstruction produced non-finite samples');
-  if (p <= CLIP_PEAK) return audio;
+  if (p <= CLIP_PEAK) return channels;
   if (settings.peakControl === 'scale') {
     const gain = CLIP_PEAK / p;
     warnings.push(`output peak ${p.toFixed(2)} exceeds full scale: scaled by ${(20 * Math.log10(gain)).toFixed(1)} dB to avoid clipping`);
-    return audio.map((v) => v * gain);
+    return channels.map((ch) => ch.map((v) => v * gain));
   }
-  const limited = limitPeaks(audio, settings.sampleRate, { ceiling: CLIP_PEAK });
+  const limited = limitPeaks(channels, settings.sampleRate, { ceiling: CLIP_PEAK });
   warnings.push(
     `output peak ${p.toFixed(2)} exceeds full scale: peaks limited by up to ${limited.maxReductionDb.toFixed(1)} dB ` +
       `(${(100 * limited.affectedFraction).toFixed(1)}% of samples; --peak scale lowers the whole clip instead)`,
   );
-  return limited.audio;
+  return limited.channels;
 }
 
-/** Decodes (if needed), mixes to mono and resamples to `sampleRate`. */
-async function loadMono(source: AudioSource, role: string, sampleRate: number): Promise<Float32Array> {
-  const clip = 'bytes' in source ? await decodeAudio(source.bytes, source.name) : checkClip(source, sourceName(source, role));
-  return resample(toMono(clip), clip.sampleRate, sampleRate);
+/** Decodes `source` if it is encoded bytes, or checks decoded channels. */
+async function loadClip(source: AudioSource, role: string): Promise<AudioClip> {
+  return 'bytes' in source ? decodeAudio(source.bytes, source.name) : checkClip(source, sourceName(source, role));
 }
 
 function checkClip(clip: AudioClip, name: string): AudioClip {
