@@ -46,14 +46,15 @@ async function logSpec(path: string, plan: StftPlan): Promise<LogSpectrogram> {
   return toLogSpectrogram(plan, await resample(toMono(clip), clip.sampleRate, settings.sampleRate));
 }
 
-/** Multiply-adds x 2 of one loss+gradient evaluation at these sizes. */
-function stepFlops(C: number, N: number, K: number, T: number, Ts: number): { step: number; conv: number } {
+/** Floating-point operations (2 per multiply-add) of one loss+gradient evaluation: ours, which picks the cheaper Gram
+ * form, and PyTorch's, which forms the N x N Gram (F F^T, then (G - A) F in the backward pass). */
+function stepFlops(C: number, N: number, K: number, T: number, Ts: number): { step: number; torchStep: number; conv: number } {
   const Tf = featureFrames(T, K);
   const Tsf = featureFrames(Ts, K);
   const conv = 2 * N * C * K * Tf;
   const grad = 2 * N * C * K * T;
   const gramTerms = chooseStyleMode(N, Tf, Tsf) === 'kernel' ? 4 * N * Tf * (Tf + Tsf) : 4 * N * N * Tf;
-  return { step: conv + grad + gramTerms, conv };
+  return { step: conv + grad + gramTerms, torchStep: conv + grad + 4 * N * N * Tf, conv };
 }
 
 /** Median ms of our loss+gradient step, and of a bare Conv forward of the same size, measured back to back. */
@@ -151,7 +152,7 @@ for (const clip of await writeBenchClips(list(values.sizes))) {
     const t = timed(PYTHON, ['bench/torch_reference.py', clip.content, clip.style, '/dev/null', '--time-steps', String(reps), '--threads', String(threads)]);
     if (t.code === 0) {
       const j = JSON.parse(t.stdout.trim().split('\n').pop() as string);
-      Object.assign(row, { torchStepMs: j.stepMsMedian, torchStepGflops: flops.step / j.stepMsMedian / 1e6 });
+      Object.assign(row, { torchStepMs: j.stepMsMedian, torchStepGflops: flops.torchStep / j.stepMsMedian / 1e6 });
       console.log(`${s} s: PyTorch step ${j.stepMsMedian.toFixed(0)} ms (${(row.torchStepGflops as number).toFixed(0)} GFLOP/s): ours ${(j.stepMsMedian / step.stepMs).toFixed(2)}x faster per step`);
     } else console.log(`${s} s: PyTorch step failed: ${t.stderr.trim().split('\n').slice(-2).join(' ')}`);
   }

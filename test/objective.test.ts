@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { StyleNet, StyleObjective, type LogSpectrogram } from '../src/model/style-net.js';
+import { ChunkedStyleObjective, StyleNet, StyleObjective, type LogSpectrogram } from '../src/model/style-net.js';
 import type { StyleMode } from '../src/model/graphs.js';
 import { Random } from '../src/dsp/random.js';
 import type { Runtime } from '../src/model/runtime.js';
@@ -102,5 +102,34 @@ describe.each<[StyleMode, number, number, number]>([
     expect(Math.abs(dot - fd) / Math.abs(fd)).toBeLessThan(3e-2);
     await objective.dispose();
     await net.dispose();
+  });
+});
+
+describe('chunked objective (long clips)', () => {
+  it.each([false, true])('matches the one-shot objective in loss and gradient (content term: %s)', async (withContent) => {
+    const shape = { bins: 33, filters: 16, kernel: 5 };
+    const frames = 70; // 66 feature frames in chunks of 16: five chunks, the last one short
+    const net = StyleNet.create(runtime, shape, 3);
+    const style = randomSpec(shape.bins, 50, 1);
+    const content = randomSpec(shape.bins, frames, 2);
+    const target = await net.styleTarget(style, frames, 'gram');
+    const options = { frames, target, content: withContent ? { features: await net.features(content), weight: 0.2 } : undefined };
+    const oneShot = await StyleObjective.create(net, options);
+    const chunked = await ChunkedStyleObjective.create(net, { ...options, chunkFeatureFrames: 16 });
+    const x = randomSpec(shape.bins, frames, 8).data;
+    const g1 = new Float32Array(x.length);
+    const g2 = new Float32Array(x.length);
+    const v1 = await oneShot.evaluate(x, g1);
+    const v2 = await chunked.evaluate(x, g2);
+    expect(Math.abs(v2.loss - v1.loss) / v1.loss).toBeLessThan(1e-5);
+    expect(Math.abs(v2.contentLoss - v1.contentLoss)).toBeLessThanOrEqual(1e-5 * Math.max(1, v1.contentLoss));
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < x.length; i++) {
+      num += (g2[i] - g1[i]) ** 2;
+      den += g1[i] ** 2;
+    }
+    expect(Math.sqrt(num / den)).toBeLessThan(1e-5);
+    await Promise.all([oneShot.dispose(), chunked.dispose(), net.dispose()]);
   });
 });

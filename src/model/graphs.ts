@@ -56,6 +56,8 @@ export const IO = {
   features: 'features',
   gramSum: 'gram_sum',
   gramNormSquared: 'gram_norm_sq',
+  gramDifference: 'gram_difference',
+  featureScale: 'feature_scale',
 } as const;
 
 /** conv -> ReLU as an (N x T') matrix; the weights are a graph input so that several sessions share one copy. */
@@ -155,5 +157,34 @@ export function buildObjectiveGraph(shape: ObjectiveShape): Uint8Array {
   const dFmasked = g.op('Reshape', [g.op('Mul', [dF, active]), g.constInt64([1, N, Tf])]);
   g.op('Conv', [dFmasked, flipped], { kernel_shape: [K], pads: [K - 1, K - 1] }, IO.grad);
   g.output(IO.grad, [1, C, T]);
+  return g.toBytes();
+}
+
+/**
+ * Gradient of one time chunk of a long spectrogram, given the whole clip's Gram difference D = G - A (N x N):
+ *   F = relu(conv(S_c, W)),  dL/dF = (4 D F / T' + 2 w (F - P_c)) * [F > 0],  dL/dS_c = conv(pad(dL/dF, K-1), flip(W^T)),
+ * and the chunk's content term w ||F - P_c||^2. Chunks overlap by K-1 input frames so their conv outputs tile the
+ * clip; their input gradients add up where they overlap. `featureScale` is 4 / T' for the whole clip's T'.
+ */
+export function buildChunkGradientGraph(shape: NetShape & { withContent: boolean }): Uint8Array {
+  const { filters: N, bins: C, kernel: K } = shape;
+  const g = new GraphBuilder('chunk_gradient');
+  const { features: F } = convRelu(g, shape, 'T');
+  const flipped = g.input(IO.flippedWeights, [C, N, K]);
+  const D = g.input(IO.gramDifference, [N, N]);
+  const scale = g.input(IO.featureScale, []);
+  let dF = g.op('Mul', [g.op('MatMul', [D, F]), scale]);
+  if (shape.withContent) {
+    const P = g.input(IO.contentFeatures, [N, 'Tf']);
+    const w = g.input(IO.contentWeight, []);
+    const E = g.op('Sub', [F, P]);
+    g.op('Mul', [g.op('ReduceSumSquare', [E], { keepdims: 0 }), w], {}, IO.contentLoss);
+    g.output(IO.contentLoss, []);
+    dF = g.op('Add', [dF, g.op('Mul', [E, g.op('Mul', [w, g.scalar(2)])])]);
+  }
+  const active = g.op('Cast', [g.op('Greater', [F, g.scalar(0)])], { to: 1 });
+  const dFmasked = g.op('Unsqueeze', [g.op('Mul', [dF, active]), g.constInt64([0])]);
+  g.op('Conv', [dFmasked, flipped], { kernel_shape: [K], pads: [K - 1, K - 1] }, IO.grad);
+  g.output(IO.grad, [1, C, 'T']);
   return g.toBytes();
 }

@@ -4,6 +4,7 @@ import {
   buildGramNormGraph,
   buildGramSumGraph,
   buildObjectiveGraph,
+  buildChunkGradientGraph,
   chooseStyleMode,
   featureFrames,
   type NetShape,
@@ -27,8 +28,8 @@ export type StyleTarget =
   | { mode: 'kernel'; features: Float32Array; featureFrames: number; constant: number }
   | { mode: 'gram'; gram: Float32Array; constant: number };
 
-/** Feature frames per chunk when summarising a long style: bounds memory to N x 2048 features at a time. */
-const STYLE_CHUNK_FEATURE_FRAMES = 2048;
+/** Feature frames per chunk when summarising a long clip: bounds memory to N x 2048 features at a time. */
+export const CHUNK_FEATURE_FRAMES = 2048;
 
 /**
  * One random one-layer conv net (weights drawn once from a seed) and the sessions that evaluate it.
@@ -113,17 +114,13 @@ export class StyleNet {
   }
 
   /** Sum over all frames of F F^T (N x N), computed on overlapping chunks whose conv outputs tile the whole clip. */
-  async gramSum(spec: LogSpectrogram): Promise<Float32Array> {
+  async gramSum(spec: LogSpectrogram, chunkFeatureFrames = CHUNK_FEATURE_FRAMES): Promise<Float32Array> {
     const { filters: N, kernel: K } = this.shape;
-    const { bins: C, frames: T, data } = spec;
+    const { bins: C } = spec;
     this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.shape));
     const total = new Float64Array(N * N);
-    const outFrames = featureFrames(T, K);
-    for (let start = 0; start < outFrames; start += STYLE_CHUNK_FEATURE_FRAMES) {
-      const chunkOut = Math.min(STYLE_CHUNK_FEATURE_FRAMES, outFrames - start);
-      const chunkIn = chunkOut + K - 1;
-      const chunk = new Float32Array(C * chunkIn);
-      for (let c = 0; c < C; c++) chunk.set(data.subarray(c * T + start, c * T + start + chunkIn), c * chunkIn);
+    for (const { start, chunkIn } of chunksOf(spec.frames, K, chunkFeatureFrames)) {
+      const chunk = sliceFrames(spec, start, chunkIn);
       const out = await this.gramSumSession.run({
         [IO.spec]: floatTensor(this.runtime, chunk, [1, C, chunkIn]),
         [IO.weights]: this.weightsTensor,
@@ -150,6 +147,25 @@ export class StyleNet {
   }
 }
 
+/** Chunks of a clip of `frames` input frames whose conv outputs (at most `chunkFeatureFrames` each) tile the clip. */
+export function chunksOf(frames: number, kernel: number, chunkFeatureFrames: number): { start: number; chunkIn: number; chunkOut: number }[] {
+  const out = [];
+  const total = featureFrames(frames, kernel);
+  for (let start = 0; start < total; start += chunkFeatureFrames) {
+    const chunkOut = Math.min(chunkFeatureFrames, total - start);
+    out.push({ start, chunkIn: chunkOut + kernel - 1, chunkOut });
+  }
+  return out;
+}
+
+/** Frames [start, start + count) of a bins x frames spectrogram, as a contiguous bins x count array. */
+function sliceFrames(spec: { data: Float32Array; bins: number; frames: number }, start: number, count: number): Float32Array {
+  const { bins: C, frames: T, data } = spec;
+  const out = new Float32Array(C * count);
+  for (let c = 0; c < C; c++) out.set(data.subarray(c * T + start, c * T + start + count), c * count);
+  return out;
+}
+
 /** The value of the objective at one point, by term. */
 export interface ObjectiveValue {
   /** Total loss: style + content. */
@@ -170,11 +186,23 @@ export interface ObjectiveOptions {
   content?: { features: Float32Array; weight: number };
 }
 
+/** A loss and its gradient over spectrograms of one length: StyleObjective or ChunkedStyleObjective. */
+export interface SpectrogramObjective {
+  /** Frames of the optimised spectrogram. */
+  readonly frames: number;
+  /** Evaluates the objective at spectrogram `x` (bins x frames) and writes its gradient into `grad`. */
+  evaluate(x: Float32Array, grad: Float32Array): Promise<ObjectiveValue>;
+  /** Replaces the content features P (another channel of the same length). */
+  setContentFeatures(features: Float32Array): void;
+  /** Releases its sessions. */
+  dispose(): Promise<void>;
+}
+
 /**
  * The loss and its gradient with respect to a spectrogram of fixed length, on one onnxruntime session.
  * Lifecycle: create -> evaluate (many times) -> dispose.
  */
-export class StyleObjective {
+export class StyleObjective implements SpectrogramObjective {
   private readonly feeds: Record<string, OrtTensor>;
 
   private constructor(
@@ -239,6 +267,103 @@ export class StyleObjective {
     if (!current) throw new Error('this objective has no content term');
     if (features.length !== current.size) throw new RangeError('content features have the wrong size');
     this.feeds[IO.contentFeatures] = floatTensor(this.net.runtime, features, current.dims);
+  }
+
+  /** Releases the session. */
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/**
+ * The same objective for long clips, evaluated chunk by chunk so that no tensor spans the whole clip (a 10-minute clip
+ * has 4096 x 25,830 features, 423 MB each, and the one-shot graph holds several). Two passes per evaluation: the Gram
+ * matrix summed over chunks gives D = G - A, then each chunk's input gradient given D. The conv forward runs twice,
+ * which costs about a third more per evaluation than the one-shot graph, in exchange for memory that does not grow
+ * with the clip's length beyond the spectrogram itself. Needs the style in Gram form.
+ */
+export class ChunkedStyleObjective implements SpectrogramObjective {
+  private contentFeatures: Float32Array | null;
+
+  private constructor(
+    private readonly net: StyleNet,
+    private readonly session: Session,
+    /** Frames of the optimised spectrogram. */
+    readonly frames: number,
+    private readonly styleGram: Float32Array,
+    private readonly contentWeight: number,
+    contentFeatures: Float32Array | null,
+    private readonly chunkFeatureFrames: number,
+  ) {
+    this.contentFeatures = contentFeatures;
+  }
+
+  /** Builds the chunk-gradient graph and opens its session. */
+  static async create(net: StyleNet, options: ObjectiveOptions & { chunkFeatureFrames?: number }): Promise<ChunkedStyleObjective> {
+    const { target, frames } = options;
+    if (target.mode !== 'gram') throw new Error('the chunked objective needs the style as a Gram matrix');
+    if (frames < net.shape.kernel) throw new RangeError(`the optimised spectrogram needs at least ${net.shape.kernel} frames, got ${frames}`);
+    const withContent = options.content !== undefined && options.content.weight > 0;
+    const session = await createSession(net.runtime, buildChunkGradientGraph({ ...net.shape, withContent }));
+    return new ChunkedStyleObjective(
+      net,
+      session,
+      frames,
+      target.gram,
+      withContent ? (options.content as { weight: number }).weight : 0,
+      withContent ? (options.content as { features: Float32Array }).features : null,
+      options.chunkFeatureFrames ?? CHUNK_FEATURE_FRAMES,
+    );
+  }
+
+  /** Evaluates the objective at spectrogram `x` (bins x frames) and writes its gradient into `grad`. */
+  async evaluate(x: Float32Array, grad: Float32Array): Promise<ObjectiveValue> {
+    const { runtime, shape } = this.net;
+    const { bins: C, filters: N, kernel: K } = shape;
+    const T = this.frames;
+    if (x.length !== C * T || grad.length !== x.length) throw new RangeError('objective: input or gradient has the wrong size');
+    const spec = { data: x, bins: C, frames: T };
+    const Tf = featureFrames(T, K);
+    // Pass 1: D = G - A and the style loss, in float64.
+    const gram = await this.net.gramSum(spec, this.chunkFeatureFrames);
+    const D = new Float32Array(N * N);
+    let styleLoss = 0;
+    for (let i = 0; i < D.length; i++) {
+      const d = gram[i] / Tf - this.styleGram[i];
+      D[i] = d;
+      styleLoss += d * d;
+    }
+    // Pass 2: each chunk's input gradient, added where chunks overlap.
+    grad.fill(0);
+    let contentLoss = 0;
+    const feeds: Record<string, OrtTensor> = {
+      [IO.weights]: this.net.weightsInput(),
+      [IO.flippedWeights]: this.net.flippedWeights(),
+      [IO.gramDifference]: floatTensor(runtime, D, [N, N]),
+      [IO.featureScale]: floatTensor(runtime, Float32Array.of(4 / Tf), []),
+    };
+    if (this.contentFeatures) feeds[IO.contentWeight] = floatTensor(runtime, Float32Array.of(this.contentWeight), []);
+    for (const { start, chunkIn, chunkOut } of chunksOf(T, K, this.chunkFeatureFrames)) {
+      feeds[IO.spec] = floatTensor(runtime, sliceFrames(spec, start, chunkIn), [1, C, chunkIn]);
+      if (this.contentFeatures) {
+        feeds[IO.contentFeatures] = floatTensor(runtime, sliceFrames({ data: this.contentFeatures, bins: N, frames: Tf }, start, chunkOut), [N, chunkOut]);
+      }
+      const out = await this.session.run(feeds);
+      const g = out[IO.grad].data as Float32Array;
+      for (let c = 0; c < C; c++) {
+        const row = c * T + start;
+        for (let t = 0; t < chunkIn; t++) grad[row + t] += g[c * chunkIn + t];
+      }
+      if (out[IO.contentLoss]) contentLoss += scalarOf(out[IO.contentLoss]);
+    }
+    return { loss: styleLoss + contentLoss, styleLoss, contentLoss };
+  }
+
+  /** Replaces the content features P (N x T'). */
+  setContentFeatures(features: Float32Array): void {
+    if (!this.contentFeatures) throw new Error('this objective has no content term');
+    if (features.length !== this.contentFeatures.length) throw new RangeError('content features have the wrong size');
+    this.contentFeatures = features;
   }
 
   /** Releases the session. */

@@ -1,11 +1,29 @@
 import { chooseStyleMode, featureFrames } from '../model/graphs.js';
+import { CHUNK_FEATURE_FRAMES } from '../model/style-net.js';
 import type { TransferSettings } from './settings.js';
 
 /** Bytes of the process before any audio: Node, onnxruntime and the decoders' wasm. */
 const BASE_BYTES = 160 * 2 ** 20;
-/** Spectrogram-sized float arrays alive while optimising: x, gradient, direction, trial point, line-search gradients,
- * 2 x 10 L-BFGS correction pairs, the content spectrogram, Griffin-Lim's complex buffers. */
-const SPECTROGRAM_COPIES = 34;
+/** Spectrogram-sized float arrays alive while optimising, besides L-BFGS's correction pairs: x, gradient, direction,
+ * trial point, line-search gradients, the content spectrogram and STFT, Griffin-Lim's phase. */
+const SPECTROGRAM_COPIES = 14;
+
+/** Feature frames above which the objective runs chunk by chunk (about 95 s at the default hop). */
+export const LONG_CLIP_FEATURE_FRAMES = 4096;
+
+/** Whether a clip of this many feature frames is optimised with the chunked objective. */
+export function useChunkedObjective(featureFrameCount: number): boolean {
+  return featureFrameCount > LONG_CLIP_FEATURE_FRAMES;
+}
+
+/**
+ * L-BFGS correction pairs to keep: 10 (scipy's default) up to 6.4M spectrogram values (~2.5 min at the defaults),
+ * then fewer, so that the pairs never take more than ~512 MB, down to 3 (a 10-minute clip: 26.5M values, 106 MB a
+ * copy). A 10-minute run at 1 pair measured 2.6 GB peak RSS; every further pair adds 212 MB.
+ */
+export function lbfgsHistoryFor(spectrogramValues: number): number {
+  return Math.max(3, Math.min(10, Math.floor(6.4e7 / spectrogramValues)));
+}
 /** Feature-sized (N x T') tensors alive at once in the objective graph (conv output, ReLU, scaled, gradient, mask, ...). */
 const FEATURE_COPIES = 8;
 
@@ -20,14 +38,18 @@ export function estimateMemoryBytes(settings: TransferSettings, contentFrames: n
   const Ts = featureFrames(styleFrames, K);
   const float = 4;
   const weights = 2 * N * C * K * float; // W and its flipped transpose
-  const im2col = (C * K * Tf + N * K * contentFrames) * float; // forward and gradient convolutions' unfolded inputs
-  const features = FEATURE_COPIES * N * Tf * float;
+  const chunked = useChunkedObjective(Tf);
+  const live = chunked ? Math.min(Tf, CHUNK_FEATURE_FRAMES) : Tf; // feature frames in one graph run
+  const im2col = (C * K * live + N * K * (live + K - 1)) * float; // forward and gradient convolutions' unfolded inputs
+  const contentFeatures = settings.contentWeight > 0 ? N * Tf * float : 0;
+  const features = FEATURE_COPIES * N * live * float + contentFeatures;
   const style =
-    chooseStyleMode(N, Tf, Ts) === 'kernel'
+    !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel'
       ? (N * Ts + Tf * Tf + Ts * Tf) * float // style features, the T' x T' and Ts' x T' inner products
       : (3 * N * N + N * Math.min(Ts, 2048)) * float; // Gram, difference, target; one style chunk's features
   // Channels are optimised one after another; each keeps its spectrogram and its Griffin-Lim phase (3 arrays).
-  const spectrograms = (SPECTROGRAM_COPIES + 3 * (channels - 1)) * C * contentFrames * float;
+  const copies = SPECTROGRAM_COPIES + 2 * lbfgsHistoryFor(C * contentFrames) + 3 * (channels - 1);
+  const spectrograms = copies * C * contentFrames * float;
   return BASE_BYTES + weights + im2col + features + style + spectrograms;
 }
 

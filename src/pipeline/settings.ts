@@ -45,7 +45,7 @@ export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
   seed: 0,
   contentWeight: 0,
   optimizer: 'lbfgs',
-  iterations: 30,
+  iterations: 20,
   learningRate: 0.03,
   init: 'content',
   phaseIterations: 16,

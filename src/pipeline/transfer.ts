@@ -8,12 +8,20 @@ import { logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../dsp/sp
 import { StftPlan, frameCount, type Spectrogram } from '../dsp/stft.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import type { Runtime } from '../model/runtime.js';
-import { StyleNet, StyleObjective, type LogSpectrogram, type ObjectiveValue } from '../model/style-net.js';
+import {
+  ChunkedStyleObjective,
+  StyleNet,
+  StyleObjective,
+  type LogSpectrogram,
+  type ObjectiveValue,
+  type SpectrogramObjective,
+} from '../model/style-net.js';
+import { featureFrames } from '../model/graphs.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import type { IterationReport, MinimizeResult, Objective } from '../optim/types.js';
 import { resolveSettings, type TransferSettings } from './settings.js';
-import { estimateMemoryBytes, formatBytes } from './memory.js';
+import { estimateMemoryBytes, formatBytes, lbfgsHistoryFor, useChunkedObjective } from './memory.js';
 
 /** Audio given to transfer: encoded file bytes (any format decodeAudio reads), or decoded channels. */
 export type AudioSource = { bytes: Uint8Array; name: string } | (AudioClip & { name?: string });
@@ -106,6 +114,12 @@ export interface TransferResult {
   warnings: string[];
 }
 
+/**
+ * Largest change of any log1p-magnitude value in L-BFGS's first step of a round (a factor of e^0.5 = 1.65 in
+ * magnitude): the size of the steps the line search accepted when left to find it, reached in one evaluation.
+ */
+const FIRST_STEP_MAX_CHANGE = 0.5;
+
 /** Largest output sample: just under full scale, so 16-bit conversion never clips. */
 const CLIP_PEAK = 0.999;
 
@@ -113,7 +127,7 @@ const CLIP_PEAK = 0.999;
 interface RunContext {
   settings: TransferSettings;
   plan: StftPlan;
-  objective: StyleObjective;
+  objective: SpectrogramObjective;
   outLength: number;
   signal?: AbortSignal;
   /** Progress of the optimise stage, in evaluations over all channels. */
@@ -167,21 +181,28 @@ async function optimiseChannel(ctx: RunContext, state: ChannelState, evaluations
   const { shares, budgetOf } = roundPlan(settings);
   // The optimisers return the total loss at their final point; keep each evaluation's terms to report them.
   const termsByLoss = new Map<number, ObjectiveValue>();
+  // Progress after every evaluation, not only every iteration: on a long clip one line search can take minutes.
+  let evaluationsInRound = 0;
+  let lastIteration = state.iterations;
+  let lastLoss = NaN;
   const evaluate: Objective = async (point, grad) => {
     const t0 = now();
     const value = await objective.evaluate(point, grad);
     state.evalTimes.push(now() - t0);
     termsByLoss.set(value.loss, value);
     if (state.lossHistory.length === 0) state.lossHistory.push(value.loss);
+    evaluationsInRound++;
+    ctx.progress(evaluationsBefore + state.evaluations + evaluationsInRound, lastIteration, Number.isNaN(lastLoss) ? value.loss : lastLoss);
     return value.loss;
   };
   const abortSignal = signal ?? new AbortController().signal;
   for (let round = 0; round < shares.length; round++) {
     const iterationsBefore = state.iterations;
-    const evaluationsBeforeRound = evaluationsBefore + state.evaluations;
+    evaluationsInRound = 0;
     const onIteration = (r: IterationReport): void => {
       state.lossHistory.push(r.loss);
-      ctx.progress(evaluationsBeforeRound + r.evaluations, iterationsBefore + r.iteration, r.loss);
+      lastIteration = iterationsBefore + r.iteration;
+      lastLoss = r.loss;
     };
     const iterations = shares[round];
     let r: MinimizeResult;
@@ -190,7 +211,14 @@ async function optimiseChannel(ctx: RunContext, state: ChannelState, evaluations
         iterations === 0
           ? { loss: await evaluate(state.x, new Float32Array(state.x.length)), iterations: 0, evaluations: 1, stopReason: 'iterations' }
           : settings.optimizer === 'lbfgs'
-            ? await lbfgs(evaluate, state.x, { iterations, maxEvaluations: budgetOf(iterations), onIteration, signal: abortSignal })
+            ? await lbfgs(evaluate, state.x, {
+                iterations,
+                maxEvaluations: budgetOf(iterations),
+                historySize: lbfgsHistoryFor(state.x.length),
+                firstStepMaxChange: FIRST_STEP_MAX_CHANGE,
+                onIteration,
+                signal: abortSignal,
+              })
             : await adam(evaluate, state.x, { iterations, learningRate: settings.learningRate, onIteration, signal: abortSignal });
     } catch (err) {
       if (signal?.aborted) throw new CancelledError();
@@ -284,16 +312,19 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   const contentMixSpec = contentChannels ? (contentChannels.length === 1 ? contentSpecs![0] : toLogSpectrogram(plan, mixDown(contentChannels))) : undefined;
 
   const net = StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel: settings.kernel }, settings.seed);
-  let objective: StyleObjective | undefined;
+  let objective: SpectrogramObjective | undefined;
   try {
-    const target = await net.styleTarget(styleSpec, frames);
+    // Long clips run chunk by chunk, with the style as a Gram matrix; short ones in one graph run, in the cheaper form.
+    const chunked = useChunkedObjective(featureFrames(frames, settings.kernel));
+    const target = await net.styleTarget(styleSpec, frames, chunked ? 'gram' : undefined);
     checkCancel();
     const useContent = contentSpecs !== undefined && settings.contentWeight > 0;
-    objective = await StyleObjective.create(net, {
+    const objectiveOptions = {
       frames,
       target,
       content: useContent ? { features: await net.features(contentSpecs[0]), weight: settings.contentWeight } : undefined,
-    });
+    };
+    objective = chunked ? await ChunkedStyleObjective.create(net, objectiveOptions) : await StyleObjective.create(net, objectiveOptions);
     checkCancel();
     const states: ChannelState[] = Array.from({ length: channelCount }, (_, c) => ({
       x: initialSpectrogram(settings, contentSpecs?.[c], styleSpec, frames),
