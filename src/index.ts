@@ -16,6 +16,7 @@ export { StyleNet, StyleObjective, type LogSpectrogram, type StyleTarget, type O
 export { lbfgs, type LbfgsOptions } from './optim/lbfgs.js';
 export { adam, type AdamOptions } from './optim/adam.js';
 export type { Objective, MinimizeResult, IterationReport } from './optim/types.js';
+export { drawReport, colormap, type RgbaImage, type PlotInput } from './report/plot.js';
 export { measureQuality, contentCorrelation, HELD_OUT_NETS, type QualityReport } from './quality/measures.js';
 export {
   DEFAULT_SETTINGS,

@@ -67,7 +67,8 @@ describe('restyle CLI', () => {
     const dir = tempDir();
     const out = path.join(dir, 'out.wav');
     const report = path.join(dir, 'report.json');
-    const r = run([speech, plucks, '-o', out, '--report', report, ...fast]);
+    const plot = path.join(dir, 'plot.png');
+    const r = run([speech, plucks, '-o', out, '--report', report, '--plot', plot, ...fast]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/restyle: wrote .*out\.wav \(5\.30 s, mono, 22050 Hz, 16-bit\) in .*; stages: decode .* optimise .*; loss .*style gain .*content corr/);
     const clip = await decodeAudio(new Uint8Array(readFileSync(out)), out);
@@ -76,8 +77,9 @@ describe('restyle CLI', () => {
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json.settings.filters).toBe(64);
     expect(json.quality.styleGain).toBeTypeOf('number');
-    // Nothing but the output and the report: no temporary files left behind.
-    expect(readdirSync(dir).sort()).toEqual(['out.wav', 'report.json']);
+    expect(readFileSync(plot).subarray(1, 4).toString()).toBe('PNG');
+    // Nothing but the output, the picture and the report: no temporary files left behind.
+    expect(readdirSync(dir).sort()).toEqual(['out.wav', 'plot.png', 'report.json']);
   });
 
   it('every setting option reaches the run (checked in the --report settings)', () => {

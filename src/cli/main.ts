@@ -16,6 +16,8 @@ import { toLogSpectrogram, type TransferResult } from '../pipeline/transfer.js';
 import { StftPlan } from '../dsp/stft.js';
 import { DEVICES, checkWritable, nodeRuntime, readInputFile, removePendingTempFiles, transfer, writeFileAtomic, type Device } from '../node/index.js';
 import { ProgressDisplay, formatSeconds } from './progress.js';
+import { drawReport } from '../report/plot.js';
+import { encodePng } from '../node/png.js';
 
 /** Exit codes of the CLI. */
 export const EXIT = { ok: 0, usage: 1, processing: 2, interrupted: 130 } as const;
@@ -30,6 +32,7 @@ interface CliOptions {
   report?: string;
   quality: boolean;
   checkpoint?: boolean;
+  plot?: string;
   mono?: boolean;
   memoryLimit?: string;
   device: Device;
@@ -47,6 +50,7 @@ function buildProgram(): Command {
     .option('-y, --yes', 'overwrite the output file if it exists')
     .option('-q, --quiet', 'no progress bar and no summary (errors and warnings still print)')
     .option('--report <file>', 'also write a JSON report (settings, losses, timings, quality)')
+    .option('--plot <file.png>', 'also draw content, style and result spectrograms and the loss curve as a PNG')
     .option('--checkpoint', 'on Ctrl-C, write the best result so far to the output before exiting')
     .addOption(new Option('--device <name>', 'where to compute: cpu, webgpu (needs a GPU adapter), or auto (WebGPU if present, else CPU)').choices(DEVICES).default('cpu'))
     .option('--memory-limit <MB>', 'refuse runs estimated to need more memory than this (default: the available memory)')
@@ -167,17 +171,28 @@ export async function main(argv: string[]): Promise<number> {
       throw err;
     });
     progress.stop();
+    // The quality measures and the picture judge the audio as written (mixed to mono), not the optimised spectrogram.
+    const plan = new StftPlan(result.settings.nFft, result.settings.hop);
+    const written = toLogSpectrogram(plan, toMono({ channels: result.channels, sampleRate: result.sampleRate }));
     let quality: QualityReport | undefined;
     if (opts.quality && result.spectrograms.content) {
-      const plan = new StftPlan(result.settings.nFft, result.settings.hop);
       quality = await measureQuality(nodeRuntime(result.settings.threads, opts.device === 'cpu' ? 'cpu' : 'auto'), {
         content: result.spectrograms.content,
         style: result.spectrograms.style,
-        result: toLogSpectrogram(plan, toMono({ channels: result.channels, sampleRate: result.sampleRate })),
+        result: written,
       });
     }
     const wav = await encodeWav(result.channels, result.sampleRate, opts.float ? 'float32' : 'int16');
     await writeFileAtomic(opts.output, wav);
+    if (opts.plot) {
+      const panels = [
+        ...(result.spectrograms.content ? [{ title: 'content', spec: result.spectrograms.content }] : []),
+        { title: 'style', spec: result.spectrograms.style },
+        { title: 'result', spec: written },
+      ];
+      const picture = drawReport({ panels, lossHistory: result.lossHistory, sampleRate: result.sampleRate, hop: result.settings.hop });
+      await writeFileAtomic(opts.plot, encodePng(picture));
+    }
     if (opts.report) await writeFileAtomic(opts.report, new TextEncoder().encode(JSON.stringify(reportOf(result, quality, opts.output), null, 2) + '\n'));
     for (const w of result.warnings) process.stderr.write(`restyle: warning: ${w}\n`);
     if (!opts.quiet) process.stderr.write(summary(result, quality, opts.output, Boolean(opts.float)) + '\n');

@@ -9,6 +9,7 @@ import { transfer as coreTransfer, type TransferHooks, type TransferRequest, typ
 
 export * from '../index.js';
 export { readInputFile, writeFileAtomic, checkWritable, removePendingTempFiles } from './files.js';
+export { encodePng } from './png.js';
 
 /** Where the graphs run: the CPU, onnxruntime-node's bundled WebGPU backend, or WebGPU when there is an adapter. */
 export type Device = 'cpu' | 'webgpu' | 'auto';

@@ -1,0 +1,211 @@
+import type { LogSpectrogram } from '../model/style-net.js';
+import { rasterizeText, textWidth, GLYPH_HEIGHT } from './font.js';
+
+/** An RGBA image, row-major, 4 bytes a pixel (what PNG encoders and canvas ImageData take). */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** What the report picture shows. */
+export interface PlotInput {
+  /** Spectrograms (log1p magnitudes, bins x frames) to draw side by side, with their titles. */
+  panels: { title: string; spec: LogSpectrogram }[];
+  /** Loss after each iteration (drawn on a log scale). */
+  lossHistory: number[];
+  /** Sample rate and hop, for the time and frequency axes. */
+  sampleRate: number;
+  hop: number;
+}
+
+/** Dynamic range shown, in dB below the loudest value of all panels. */
+const RANGE_DB = 80;
+const PANEL_W = 380;
+const PANEL_H = 300;
+const MARGIN_L = 58;
+const MARGIN_T = 28;
+const GAP = 26;
+const LOSS_H = 190;
+const BACKGROUND = [255, 255, 255];
+const INK = [30, 30, 30];
+const GRID = [200, 200, 200];
+
+/** Magma-like colour map: control points from black through purple and orange to pale yellow. */
+const COLORMAP = [
+  [0, 0, 4],
+  [40, 11, 84],
+  [101, 21, 110],
+  [159, 42, 99],
+  [212, 72, 66],
+  [245, 125, 21],
+  [250, 193, 39],
+  [252, 253, 191],
+];
+
+/** Colour of a value in [0, 1]. */
+export function colormap(v: number): number[] {
+  const x = Math.min(1, Math.max(0, v)) * (COLORMAP.length - 1);
+  const i = Math.min(COLORMAP.length - 2, Math.floor(x));
+  const f = x - i;
+  return COLORMAP[i].map((c, k) => Math.round(c + f * (COLORMAP[i + 1][k] - c)));
+}
+
+/** A step from 1-2-5 x 10^k giving at most `maxTicks` ticks over `span`. */
+export function niceStep(span: number, maxTicks: number): number {
+  const raw = span / Math.max(1, maxTicks);
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
+  return 10 * p;
+}
+
+/**
+ * Draws the report picture: the spectrograms side by side on one dB colour scale (time in seconds across, frequency
+ * in kHz up), a colour bar, and below them the loss curve on a log scale. Pure: returns pixels; callers encode them.
+ */
+export function drawReport(input: PlotInput): RgbaImage {
+  const n = input.panels.length;
+  const width = MARGIN_L + n * PANEL_W + (n - 1) * GAP + 70;
+  const height = MARGIN_T + PANEL_H + 40 + LOSS_H + 50;
+  const data = new Uint8Array(width * height * 4);
+  const img: RgbaImage = { width, height, data };
+  fillRect(img, 0, 0, width, height, BACKGROUND);
+
+  // One dB scale for every panel: magnitude = expm1(log1p magnitude).
+  let top = -Infinity;
+  for (const { spec } of input.panels) for (const v of spec.data) top = Math.max(top, v);
+  const topDb = 20 * Math.log10(Math.expm1(Math.max(top, 1e-6)) + 1e-9);
+  const nyquist = input.sampleRate / 2;
+
+  input.panels.forEach(({ title, spec }, p) => {
+    const x0 = MARGIN_L + p * (PANEL_W + GAP);
+    const y0 = MARGIN_T;
+    for (let py = 0; py < PANEL_H; py++) {
+      const bin = Math.min(spec.bins - 1, Math.floor(((PANEL_H - 1 - py) / PANEL_H) * spec.bins));
+      for (let px = 0; px < PANEL_W; px++) {
+        const frame = Math.min(spec.frames - 1, Math.floor((px / PANEL_W) * spec.frames));
+        const db = 20 * Math.log10(Math.expm1(Math.max(0, spec.data[bin * spec.frames + frame])) + 1e-9);
+        setPixel(img, x0 + px, y0 + py, colormap(1 + (db - topDb) / RANGE_DB));
+      }
+    }
+    text(img, title, x0, y0 - 12 - GLYPH_HEIGHT, 2);
+    // Time axis (seconds) under the panel.
+    const seconds = (spec.frames * input.hop) / input.sampleRate;
+    const tStep = niceStep(seconds, 6);
+    for (let t = 0; t <= seconds + 1e-9; t += tStep) {
+      const px = x0 + Math.round((t / seconds) * (PANEL_W - 1));
+      fillRect(img, px, y0 + PANEL_H, 1, 4, INK);
+      const label = formatTick(t);
+      text(img, label, px - textWidth(label) / 2, y0 + PANEL_H + 6);
+    }
+    const unit = 'time (s)';
+    text(img, unit, x0 + PANEL_W - textWidth(unit), y0 + PANEL_H + 18);
+    // Frequency axis (kHz) on the left of the first panel, ticks on every panel.
+    const fStep = niceStep(nyquist / 1000, 6);
+    for (let f = 0; f <= nyquist / 1000 + 1e-9; f += fStep) {
+      const py = y0 + PANEL_H - 1 - Math.round(((f * 1000) / nyquist) * (PANEL_H - 1));
+      fillRect(img, x0 - 4, py, 4, 1, INK);
+      if (p === 0) {
+        const label = formatTick(f);
+        text(img, label, x0 - 7 - textWidth(label), py - 3);
+      }
+    }
+    if (p === 0) text(img, 'kHz', 4, y0 + PANEL_H / 2 - 3);
+    strokeRect(img, x0 - 1, y0 - 1, PANEL_W + 2, PANEL_H + 2, INK);
+  });
+
+  // Colour bar.
+  const cx = MARGIN_L + n * PANEL_W + (n - 1) * GAP + 14;
+  for (let py = 0; py < PANEL_H; py++) fillRect(img, cx, MARGIN_T + py, 14, 1, colormap(1 - py / (PANEL_H - 1)));
+  strokeRect(img, cx - 1, MARGIN_T - 1, 16, PANEL_H + 2, INK);
+  text(img, '0 dB', cx + 18, MARGIN_T - 3);
+  text(img, `-${RANGE_DB}`, cx + 18, MARGIN_T + PANEL_H - 6);
+
+  drawLoss(img, input.lossHistory, MARGIN_L, MARGIN_T + PANEL_H + 48, width - MARGIN_L - 80, LOSS_H);
+  return img;
+}
+
+/** The loss curve, log scale, iterations across. */
+function drawLoss(img: RgbaImage, losses: number[], x0: number, y0: number, w: number, h: number): void {
+  text(img, 'loss', x0, y0 - 12 - GLYPH_HEIGHT, 2);
+  strokeRect(img, x0 - 1, y0 - 1, w + 2, h + 2, INK);
+  const values = losses.filter((v) => v > 0 && Number.isFinite(v));
+  if (values.length < 2) return;
+  const lo = Math.floor(Math.log10(Math.min(...values)));
+  const hi = Math.ceil(Math.log10(Math.max(...values)));
+  const span = Math.max(1, hi - lo);
+  for (let e = lo; e <= lo + span; e++) {
+    const py = y0 + h - 1 - Math.round(((e - lo) / span) * (h - 1));
+    fillRect(img, x0, py, w, 1, GRID);
+    const label = `1e${e}`;
+    text(img, label, x0 - 7 - textWidth(label), py - 3);
+  }
+  const iters = losses.length - 1;
+  const step = niceStep(iters, 10);
+  for (let i = 0; i <= iters; i += step) {
+    const px = x0 + Math.round((i / iters) * (w - 1));
+    fillRect(img, px, y0 + h, 1, 4, INK);
+    const label = String(i);
+    text(img, label, px - textWidth(label) / 2, y0 + h + 6);
+  }
+  text(img, 'iteration', x0 + w - textWidth('iteration'), y0 + h + 18);
+  let prev: [number, number] | null = null;
+  losses.forEach((v, i) => {
+    if (!(v > 0)) return;
+    const px = x0 + Math.round((i / iters) * (w - 1));
+    const py = y0 + h - 1 - Math.round(((Math.log10(v) - lo) / span) * (h - 1));
+    if (prev) line(img, prev[0], prev[1], px, py, [200, 60, 40]);
+    fillRect(img, px - 1, py - 1, 3, 3, [200, 60, 40]);
+    prev = [px, py];
+  });
+}
+
+function formatTick(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+}
+
+function setPixel(img: RgbaImage, x: number, y: number, rgb: number[]): void {
+  if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
+  const i = 4 * (y * img.width + x);
+  img.data[i] = rgb[0];
+  img.data[i + 1] = rgb[1];
+  img.data[i + 2] = rgb[2];
+  img.data[i + 3] = 255;
+}
+
+function fillRect(img: RgbaImage, x: number, y: number, w: number, h: number, rgb: number[]): void {
+  for (let yy = y; yy < y + h; yy++) for (let xx = x; xx < x + w; xx++) setPixel(img, xx, yy, rgb);
+}
+
+function strokeRect(img: RgbaImage, x: number, y: number, w: number, h: number, rgb: number[]): void {
+  fillRect(img, x, y, w, 1, rgb);
+  fillRect(img, x, y + h - 1, w, 1, rgb);
+  fillRect(img, x, y, 1, h, rgb);
+  fillRect(img, x + w - 1, y, 1, h, rgb);
+}
+
+function text(img: RgbaImage, s: string, x: number, y: number, scale = 1): void {
+  rasterizeText(s, Math.round(x), Math.round(y), scale, (px, py) => setPixel(img, px, py, INK));
+}
+
+/** Bresenham line. */
+function line(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, rgb: number[]): void {
+  const dx = Math.abs(x1 - x0);
+  const dy = -Math.abs(y1 - y0);
+  const sx = x0 < x1 ? 1 : -1;
+  const sy = y0 < y1 ? 1 : -1;
+  let err = dx + dy;
+  for (;;) {
+    setPixel(img, x0, y0, rgb);
+    if (x0 === x1 && y0 === y1) return;
+    const e2 = 2 * err;
+    if (e2 >= dy) {
+      err += dy;
+      x0 += sx;
+    }
+    if (e2 <= dx) {
+      err += dx;
+      y0 += sy;
+    }
+  }
+}

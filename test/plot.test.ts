@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { PNG } from 'pngjs';
+import { drawReport, colormap, niceStep } from '../src/report/plot.js';
+import { encodePng } from '../src/node/png.js';
+
+/** A spectrogram with one loud bin (a tone) over quiet noise-free silence. */
+function toneSpec(bins: number, frames: number, bin: number) {
+  const data = new Float32Array(bins * frames);
+  for (let t = 0; t < frames; t++) data[bin * frames + t] = Math.log1p(100);
+  return { data, bins, frames };
+}
+
+describe('report picture', () => {
+  it('colour map runs from near black to pale yellow; ticks step 1-2-5', () => {
+    expect(colormap(0)).toEqual([0, 0, 4]);
+    expect(colormap(1)).toEqual([252, 253, 191]);
+    expect(colormap(2)).toEqual(colormap(1));
+    expect(niceStep(10, 6)).toBe(2);
+    expect(niceStep(11.025, 6)).toBe(2);
+    expect(niceStep(0.9, 6)).toBe(0.2);
+  });
+
+  it('draws each panel with the loud bin bright where it is, encodes as a PNG that decodes', () => {
+    const image = drawReport({
+      panels: [
+        { title: 'content', spec: toneSpec(65, 40, 10) },
+        { title: 'result', spec: toneSpec(65, 40, 50) },
+      ],
+      lossHistory: [1000, 300, 120, 80],
+      sampleRate: 22050,
+      hop: 512,
+    });
+    const png = PNG.sync.read(Buffer.from(encodePng(image)));
+    expect([png.width, png.height]).toEqual([image.width, image.height]);
+    // Brightness of a panel's middle column, top to bottom: the tone's row is the brightest.
+    const brightestRow = (x: number): number => {
+      let best = -1;
+      let row = 0;
+      for (let y = 28; y < 328; y++) {
+        const i = 4 * (y * png.width + x);
+        const v = png.data[i] + png.data[i + 1] + png.data[i + 2];
+        if (v > best) [best, row] = [v, y];
+      }
+      return row;
+    };
+    // Bin 10 of 65 sits low in the first panel, bin 50 high in the second (frequency grows upwards).
+    const low = brightestRow(58 + 190);
+    const high = brightestRow(58 + 380 + 26 + 190);
+    expect(low).toBeGreaterThan(28 + 300 * (1 - 11 / 65) - 6);
+    expect(high).toBeLessThan(28 + 300 * (1 - 50 / 65) + 6);
+  });
+});
