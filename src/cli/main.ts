@@ -172,10 +172,13 @@ export async function main(argv: string[]): Promise<number> {
     });
     progress.stop();
     // The quality measures and the picture judge the audio as written (mixed to mono), not the optimised spectrogram.
-    const plan = new StftPlan(result.settings.nFft, result.settings.hop);
-    const written = toLogSpectrogram(plan, toMono({ channels: result.channels, sampleRate: result.sampleRate }));
+    const wantQuality = opts.quality && result.spectrograms.content !== undefined;
+    const written =
+      wantQuality || opts.plot
+        ? toLogSpectrogram(new StftPlan(result.settings.nFft, result.settings.hop), toMono({ channels: result.channels, sampleRate: result.sampleRate }))
+        : undefined;
     let quality: QualityReport | undefined;
-    if (opts.quality && result.spectrograms.content) {
+    if (wantQuality && result.spectrograms.content && written) {
       quality = await measureQuality(nodeRuntime(result.settings.threads, opts.device === 'cpu' ? 'cpu' : 'auto'), {
         content: result.spectrograms.content,
         style: result.spectrograms.style,
@@ -184,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const wav = await encodeWav(result.channels, result.sampleRate, opts.float ? 'float32' : 'int16');
     await writeFileAtomic(opts.output, wav);
-    if (opts.plot) {
+    if (opts.plot && written) {
       const panels = [
         ...(result.spectrograms.content ? [{ title: 'content', spec: result.spectrograms.content }] : []),
         { title: 'style', spec: result.spectrograms.style },
