@@ -2,7 +2,7 @@
  * Quality/time curve: runs the transfer on bundled content/style pairs over a grid of settings and prints, for each,
  * the held-out style gain and content correlation (ALGORITHM.md's measures, on the audio as written) and the time.
  * Used to choose the defaults. Usage: npx tsx bench/quality-curve.ts [--pairs speech:plucks,melody:drums]
- *   [--iterations 5,10,20,40] [--content-weights 0,0.01] [--phase-iters 32] [--filters 4096] [--json out.json]
+ *   [--iterations 5,10,20,40] [--content-weights 0,0.01] [--phase-iters 32] [--filters 4096] [--kernels 3,11,31] [--json out.json]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     filters: { type: 'string', default: '4096' },
     kernel: { type: 'string', default: '11' },
+    kernels: { type: 'string', default: '' },
     init: { type: 'string', default: 'content' },
     optimizer: { type: 'string', default: 'lbfgs' },
     'learning-rate': { type: 'string', default: '0.03' },
@@ -44,6 +45,7 @@ for (const pair of values.pairs.split(',')) {
           rounds,
           filters: Number(values.filters),
           kernel: Number(values.kernel),
+          kernels: values.kernels ? values.kernels.split(',').map(Number) : [],
           init: values.init as 'content' | 'noise',
           optimizer: values.optimizer as 'lbfgs' | 'adam',
           learningRate: Number(values['learning-rate']),

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, copy
 import os from 'node:os';
 import path from 'node:path';
 import { decodeAudio } from '../src/audio/decode.js';
-import { DEFAULT_SETTINGS, OPTION_NAMES } from '../src/pipeline/settings.js';
+import { DEFAULT_SETTINGS, OPTION_NAMES, displayDefault } from '../src/pipeline/settings.js';
 
 const root = path.resolve(new URL('..', import.meta.url).pathname);
 const cli = path.join(root, 'dist/cli/main.js');
@@ -32,7 +32,8 @@ describe('restyle CLI', () => {
     expect(r.stdout).toMatch(/Usage: restyle/);
     for (const [key, flag] of Object.entries(OPTION_NAMES)) {
       expect(r.stdout).toContain(flag);
-      expect(r.stdout).toContain(`(default: ${DEFAULT_SETTINGS[key as keyof typeof DEFAULT_SETTINGS]})`);
+      const shown = displayDefault(key as keyof typeof DEFAULT_SETTINGS);
+      if (shown !== '') expect(r.stdout).toContain(`(default: ${shown})`);
     }
     for (const flag of ['--output', '--duration', '--float', '--yes', '--quiet', '--report', '--verbose']) expect(r.stdout).toContain(flag);
   });
@@ -86,7 +87,7 @@ describe('restyle CLI', () => {
     const dir = tempDir();
     const report = path.join(dir, 'r.json');
     const given = {
-      '--sr': '16000', '--n-fft': '1024', '--hop': '256', '--filters': '32', '--kernel': '3', '--seed': '7',
+      '--sr': '16000', '--n-fft': '1024', '--hop': '256', '--filters': '32', '--kernel': '3', '--kernels': '3,5', '--seed': '7',
       '--content-weight': '0.5', '--optimizer': 'adam', '--iterations': '2', '--learning-rate': '0.01',
       '--init': 'noise', '--phase-iters': '3', '--rounds': '2', '--threads': '1', '--peak': 'scale',
     };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { ChunkedStyleObjective, StyleNet, StyleObjective, type LogSpectrogram } from '../src/model/style-net.js';
+import { ChunkedStyleObjective, StyleNet, StyleObjective, SumObjective, type LogSpectrogram } from '../src/model/style-net.js';
 import type { StyleMode } from '../src/model/graphs.js';
 import { Random } from '../src/dsp/random.js';
 import type { Runtime } from '../src/model/runtime.js';
@@ -131,5 +131,26 @@ describe('chunked objective (long clips)', () => {
     }
     expect(Math.sqrt(num / den)).toBeLessThan(1e-5);
     await Promise.all([oneShot.dispose(), chunked.dispose(), net.dispose()]);
+  });
+});
+
+describe('sum of objectives (several kernel widths)', () => {
+  it('adds the parts’ values and gradients', async () => {
+    const frames = 30;
+    const nets = [3, 7].map((kernel, i) => StyleNet.create(runtime, { bins: 33, filters: 16, kernel }, i));
+    const style = randomSpec(33, 40, 1);
+    const parts = await Promise.all(nets.map(async (net) => StyleObjective.create(net, { frames, target: await net.styleTarget(style, frames) })));
+    const sum = new SumObjective(parts);
+    const x = randomSpec(33, frames, 2).data;
+    const g = new Float32Array(x.length);
+    const total = await sum.evaluate(x, g);
+    const g0 = new Float32Array(x.length);
+    const g1 = new Float32Array(x.length);
+    const v0 = await parts[0].evaluate(x, g0);
+    const v1 = await parts[1].evaluate(x, g1);
+    expect(total.loss).toBeCloseTo(v0.loss + v1.loss, 6);
+    for (let i = 0; i < x.length; i += 17) expect(g[i]).toBeCloseTo(g0[i] + g1[i], 5);
+    await sum.dispose();
+    await Promise.all(nets.map((n) => n.dispose()));
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_SETTINGS, OPTION_NAMES } from '../src/pipeline/settings.js';
+import { DEFAULT_SETTINGS, OPTION_NAMES, displayDefault } from '../src/pipeline/settings.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
@@ -17,7 +17,7 @@ describe('README', () => {
     for (const [key, flag] of Object.entries(OPTION_NAMES)) {
       const row = readme.split('\n').find((line) => line.startsWith(`| \`${flag}\``));
       expect(row, `README options table lacks ${flag}`).toBeDefined();
-      expect(row!.split('|')[2].trim()).toBe(String(DEFAULT_SETTINGS[key as keyof typeof DEFAULT_SETTINGS]));
+      expect(row!.split('|')[2].trim()).toBe(displayDefault(key as keyof typeof DEFAULT_SETTINGS));
     }
   });
 });

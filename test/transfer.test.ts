@@ -72,6 +72,17 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(distance(withContent.spectrograms.result.data)).toBeLessThan(distance(without.spectrograms.result.data));
   });
 
+  it('sums the style losses of several nets with --kernels', async () => {
+    const content = await example('speech', 2);
+    const style = await example('plucks', 2);
+    const result = await transfer({ ...small, content, style, kernels: [3, 9], iterations: 20, phaseIterations: 4, rounds: 1 });
+    expect(result.settings.kernels).toEqual([3, 9]);
+    expect(result.initialLoss / result.finalLoss.style).toBeGreaterThan(10);
+    await expect(transfer({ ...small, content, style, kernels: [3, 0] })).rejects.toThrow(
+      '--kernels 3,0: must be a comma-separated list of at most 4 integers in [1, 255]',
+    );
+  });
+
   it('optimises with Adam too', async () => {
     const content = await example('speech', 2);
     const style = await example('plucks', 2);

@@ -11,7 +11,7 @@ import { encodeWav } from '../audio/wav.js';
 import { toMono } from '../audio/decode.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import { measureQuality, type QualityReport } from '../quality/measures.js';
-import { DEFAULT_SETTINGS, OPTION_NAMES, SETTING_HELP, SETTING_RANGES, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
+import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, displayDefault, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
 import { toLogSpectrogram, type TransferResult } from '../pipeline/transfer.js';
 import { StftPlan } from '../dsp/stft.js';
 import { DEVICES, checkWritable, nodeRuntime, readInputFile, removePendingTempFiles, transfer, writeFileAtomic, type Device } from '../node/index.js';
@@ -63,8 +63,9 @@ function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const key of Object.keys(OPTION_NAMES) as (keyof TransferSettings)[]) {
     const range = SETTING_RANGES[key];
-    const value = range.kind === 'choice' ? range.values.join('|') : range.kind === 'int' ? 'n' : 'x';
-    const option = new Option(`${OPTION_NAMES[key]} <${value}>`, `${SETTING_HELP[key]} (default: ${DEFAULT_SETTINGS[key]})`);
+    const value = range.kind === 'choice' ? range.values.join('|') : range.kind === 'int' ? 'n' : range.kind === 'intList' ? 'n,n,...' : 'x';
+    const shown = displayDefault(key);
+    const option = new Option(`${OPTION_NAMES[key]} <${value}>`, `${SETTING_HELP[key]}${shown === '' ? '' : ` (default: ${shown})`}`);
     // Store under the setting's own name (--sr would otherwise land in opts.sr, not opts.sampleRate).
     program.addOption(option);
     SETTING_ATTRIBUTES.set(option.attributeName(), key);

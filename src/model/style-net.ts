@@ -371,3 +371,45 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     await this.session.release();
   }
 }
+
+/**
+ * The sum of several objectives over the same spectrogram, e.g. nets of different kernel widths (Antognini et al.
+ * 2019: several one-layer nets of different widths capture texture at several time scales).
+ */
+export class SumObjective implements SpectrogramObjective {
+  private scratch = new Float32Array(0);
+
+  /** Sums `parts`, which must share the spectrogram's length. */
+  constructor(readonly parts: SpectrogramObjective[]) {
+    if (parts.length === 0 || parts.some((p) => p.frames !== parts[0].frames)) throw new RangeError('SumObjective needs parts of one length');
+    this.frames = parts[0].frames;
+  }
+
+  /** Frames of the optimised spectrogram. */
+  readonly frames: number;
+
+  /** Evaluates every part and adds their values and gradients. */
+  async evaluate(x: Float32Array, grad: Float32Array): Promise<ObjectiveValue> {
+    const total = await this.parts[0].evaluate(x, grad);
+    if (this.scratch.length !== grad.length) this.scratch = new Float32Array(grad.length);
+    const scratch = this.scratch;
+    for (const part of this.parts.slice(1)) {
+      const v = await part.evaluate(x, scratch);
+      for (let i = 0; i < grad.length; i++) grad[i] += scratch[i];
+      total.loss += v.loss;
+      total.styleLoss += v.styleLoss;
+      total.contentLoss += v.contentLoss;
+    }
+    return total;
+  }
+
+  /** Not meaningful for a sum (each net has its own content features): set them on the parts. */
+  setContentFeatures(): void {
+    throw new Error('set content features on each part of a SumObjective');
+  }
+
+  /** Releases every part. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.parts.map((p) => p.dispose()));
+  }
+}

@@ -1,6 +1,6 @@
 import { chooseStyleMode, featureFrames } from '../model/graphs.js';
 import { CHUNK_FEATURE_FRAMES } from '../model/style-net.js';
-import type { TransferSettings } from './settings.js';
+import { kernelWidths, type TransferSettings } from './settings.js';
 
 /** Bytes of the process before any audio: Node, onnxruntime and the decoders' wasm. */
 const BASE_BYTES = 160 * 2 ** 20;
@@ -33,11 +33,13 @@ const FEATURE_COPIES = 8;
  */
 export function estimateMemoryBytes(settings: TransferSettings, contentFrames: number, styleFrames: number, channels = 1): number {
   const C = settings.nFft / 2 + 1;
-  const { filters: N, kernel: K } = settings;
+  const { filters: N } = settings;
+  const widths = kernelWidths(settings);
+  const K = Math.max(...widths);
   const Tf = featureFrames(contentFrames, K);
   const Ts = featureFrames(styleFrames, K);
   const float = 4;
-  const weights = 2 * N * C * K * float; // W and its flipped transpose
+  const weights = widths.reduce((a, k) => a + 2 * N * C * k * float, 0); // each net's W and its flipped transpose
   const chunked = useChunkedObjective(Tf);
   const live = chunked ? Math.min(Tf, CHUNK_FEATURE_FRAMES) : Tf; // feature frames in one graph run
   const im2col = (C * K * live + N * K * (live + K - 1)) * float; // forward and gradient convolutions' unfolded inputs

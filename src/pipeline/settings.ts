@@ -13,6 +13,8 @@ export interface TransferSettings {
   filters: number;
   /** Kernel width of the style net, in frames. */
   kernel: number;
+  /** Several nets, one per kernel width, their style losses summed (Antognini et al.); empty: one net of `kernel`. */
+  kernels: number[];
   /** Seed of the net's weights, the noise initialisation and Griffin-Lim's initial phase. */
   seed: number;
   /** Weight of the content loss (0: style loss only). */
@@ -42,6 +44,7 @@ export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
   hop: 512,
   filters: 4096,
   kernel: 11,
+  kernels: [],
   seed: 0,
   contentWeight: 0,
   optimizer: 'lbfgs',
@@ -57,14 +60,16 @@ export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
 type IntRange = { kind: 'int'; min: number; max: number };
 type NumRange = { kind: 'number'; min: number; max: number };
 type Choice = { kind: 'choice'; values: readonly string[] };
+type IntList = { kind: 'intList'; min: number; max: number; maxLength: number };
 
 /** Valid values of each setting, used for validation and for --help. */
-export const SETTING_RANGES: Record<keyof TransferSettings, IntRange | NumRange | Choice> = {
+export const SETTING_RANGES: Record<keyof TransferSettings, IntRange | NumRange | Choice | IntList> = {
   sampleRate: { kind: 'int', min: 4000, max: 192000 },
   nFft: { kind: 'int', min: 64, max: 16384 },
   hop: { kind: 'int', min: 16, max: 16384 },
   filters: { kind: 'int', min: 1, max: 16384 },
   kernel: { kind: 'int', min: 1, max: 255 },
+  kernels: { kind: 'intList', min: 1, max: 255, maxLength: 4 },
   seed: { kind: 'int', min: 0, max: 2 ** 32 - 1 },
   contentWeight: { kind: 'number', min: 0, max: 1e6 },
   optimizer: { kind: 'choice', values: ['lbfgs', 'adam'] },
@@ -84,6 +89,7 @@ export const OPTION_NAMES: Record<keyof TransferSettings, string> = {
   hop: '--hop',
   filters: '--filters',
   kernel: '--kernel',
+  kernels: '--kernels',
   seed: '--seed',
   contentWeight: '--content-weight',
   optimizer: '--optimizer',
@@ -103,6 +109,7 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   hop: 'hop between STFT frames in samples',
   filters: 'random filters in the style net',
   kernel: 'kernel width of the style net in frames',
+  kernels: 'several nets, one per kernel width (e.g. 3,11,31), style losses summed; replaces --kernel',
   seed: 'random seed (net weights, noise, initial phase)',
   contentWeight: 'weight of the content loss (0 = style loss only)',
   optimizer: 'optimiser: lbfgs or adam',
@@ -115,6 +122,17 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   peakControl: 'if the output would clip: limit (look-ahead limiter) or scale (whole clip)',
 };
 
+/** A setting's default as shown by --help and the README ("" for an empty list). */
+export function displayDefault(key: keyof TransferSettings): string {
+  const v = DEFAULT_SETTINGS[key];
+  return Array.isArray(v) ? v.join(',') : String(v);
+}
+
+/** The kernel widths of the nets a run uses: `kernels` when given, else the one `kernel`. */
+export function kernelWidths(settings: TransferSettings): number[] {
+  return settings.kernels.length > 0 ? settings.kernels : [settings.kernel];
+}
+
 /** The CLI spelling of a setting, e.g. nFft -> --n-fft. */
 export function optionName(key: keyof TransferSettings): string {
   return OPTION_NAMES[key];
@@ -124,6 +142,7 @@ export function optionName(key: keyof TransferSettings): string {
 export function describeRange(key: keyof TransferSettings): string {
   const r = SETTING_RANGES[key];
   if (r.kind === 'choice') return `one of ${r.values.join(', ')}`;
+  if (r.kind === 'intList') return `a comma-separated list of at most ${r.maxLength} integers in [${r.min}, ${r.max}]`;
   return `${r.kind === 'int' ? 'an integer' : 'a number'} in [${r.min}, ${r.max}]`;
 }
 
@@ -144,6 +163,10 @@ export function resolveSettings(partial: Partial<Record<keyof TransferSettings, 
     if (range.kind === 'choice') {
       if (typeof value !== 'string' || !range.values.includes(value)) bad();
       out[k] = value;
+    } else if (range.kind === 'intList') {
+      const items = Array.isArray(value) ? value : typeof value === 'string' ? (value.trim() === '' ? [] : value.split(',').map((v) => Number(v.trim()))) : bad();
+      if (items.length > range.maxLength || items.some((v) => typeof v !== 'number' || !Number.isInteger(v) || v < range.min || v > range.max)) bad();
+      out[k] = items;
     } else {
       const num = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
       if (typeof num !== 'number' || !Number.isFinite(num) || num < range.min || num > range.max) bad();

@@ -12,6 +12,7 @@ import {
   ChunkedStyleObjective,
   StyleNet,
   StyleObjective,
+  SumObjective,
   type LogSpectrogram,
   type ObjectiveValue,
   type SpectrogramObjective,
@@ -20,7 +21,7 @@ import { featureFrames } from '../model/graphs.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import type { IterationReport, MinimizeResult, Objective } from '../optim/types.js';
-import { resolveSettings, type TransferSettings } from './settings.js';
+import { kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
 import { estimateMemoryBytes, formatBytes, lbfgsHistoryFor, useChunkedObjective } from './memory.js';
 
 /** Audio given to transfer: encoded file bytes (any format decodeAudio reads), or decoded channels. */
@@ -283,12 +284,14 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   // Analyse: spectrograms, the net, the style's statistics.
   report({ stage: 'analyse', step: 0, total: 1 });
   const plan = new StftPlan(settings.nFft, settings.hop);
-  const minSamples = (settings.kernel - 1) * settings.hop;
+  const widths = kernelWidths(settings);
+  const widest = Math.max(...widths);
+  const minSamples = (widest - 1) * settings.hop;
   const checkLength = (samples: Float32Array, name: string): void => {
     if (samples.length < minSamples) {
       throw new InputError(
         name,
-        `too short: ${(samples.length / sr).toFixed(3)} s, needs at least ${(minSamples / sr).toFixed(3)} s at --hop ${settings.hop} --kernel ${settings.kernel}`,
+        `too short: ${(samples.length / sr).toFixed(3)} s, needs at least ${(minSamples / sr).toFixed(3)} s at --hop ${settings.hop} --kernel ${widest}`,
       );
     }
   };
@@ -311,21 +314,26 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   const contentSpecs = contentChannels?.map((c) => toLogSpectrogram(plan, c));
   const contentMixSpec = contentChannels ? (contentChannels.length === 1 ? contentSpecs![0] : toLogSpectrogram(plan, mixDown(contentChannels))) : undefined;
 
-  const net = StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel: settings.kernel }, settings.seed);
+  // One net per kernel width (one by default); the first keeps the user's seed, so a single net is unchanged.
+  const nets = widths.map((kernel, i) => StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel }, (settings.seed + 7919 * i) >>> 0));
+  const parts: SpectrogramObjective[] = [];
   let objective: SpectrogramObjective | undefined;
   try {
-    // Long clips run chunk by chunk, with the style as a Gram matrix; short ones in one graph run, in the cheaper form.
-    const chunked = useChunkedObjective(featureFrames(frames, settings.kernel));
-    const target = await net.styleTarget(styleSpec, frames, chunked ? 'gram' : undefined);
-    checkCancel();
     const useContent = contentSpecs !== undefined && settings.contentWeight > 0;
-    const objectiveOptions = {
-      frames,
-      target,
-      content: useContent ? { features: await net.features(contentSpecs[0]), weight: settings.contentWeight } : undefined,
-    };
-    objective = chunked ? await ChunkedStyleObjective.create(net, objectiveOptions) : await StyleObjective.create(net, objectiveOptions);
-    checkCancel();
+    for (const net of nets) {
+      // Long clips run chunk by chunk, with the style as a Gram matrix; short ones in one graph run, in the cheaper form.
+      const chunked = useChunkedObjective(featureFrames(frames, net.shape.kernel));
+      const target = await net.styleTarget(styleSpec, frames, chunked ? 'gram' : undefined);
+      checkCancel();
+      const objectiveOptions = {
+        frames,
+        target,
+        content: useContent ? { features: await net.features(contentSpecs[0]), weight: settings.contentWeight } : undefined,
+      };
+      parts.push(chunked ? await ChunkedStyleObjective.create(net, objectiveOptions) : await StyleObjective.create(net, objectiveOptions));
+      checkCancel();
+    }
+    objective = parts.length === 1 ? parts[0] : new SumObjective(parts);
     const states: ChannelState[] = Array.from({ length: channelCount }, (_, c) => ({
       x: initialSpectrogram(settings, contentSpecs?.[c], styleSpec, frames),
       lossHistory: [],
@@ -352,7 +360,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     report({ stage: 'optimise', step: 0, total: budget, iteration: 0, evaluations: 0 });
     let evaluationsBefore = 0;
     for (let c = 0; c < channelCount; c++) {
-      if (c > 0 && useContent) objective.setContentFeatures(await net.features(contentSpecs[c]));
+      if (c > 0 && useContent) for (let i = 0; i < nets.length; i++) parts[i].setContentFeatures(await nets[i].features(contentSpecs[c]));
       try {
         await optimiseChannel(ctx, states[c], evaluationsBefore);
       } catch (err) {
@@ -414,8 +422,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       warnings,
     };
   } finally {
-    await objective?.dispose();
-    await net.dispose();
+    await Promise.all(parts.map((p) => p.dispose()));
+    await Promise.all(nets.map((n) => n.dispose()));
   }
 }
 
