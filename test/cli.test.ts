@@ -1,25 +1,11 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeAudio } from '../src/audio/decode.js';
 import { DEFAULT_SETTINGS, OPTION_NAMES, displayDefault } from '../src/pipeline/settings.js';
+import { cli, escapeRegExp, plucks, run, speech, tempDir } from './cli-helpers.js';
 
-const root = path.resolve(new URL('..', import.meta.url).pathname);
-const cli = path.join(root, 'dist/cli/main.js');
-const speech = path.join(root, 'examples/speech.wav');
-const plucks = path.join(root, 'examples/plucks.wav');
 const fast = ['--filters', '64', '--kernel', '5', '--iterations', '3', '--phase-iters', '4'];
-
-function run(args: string[], cwd = root) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function tempDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'restyle-cli-'));
-}
 
 beforeAll(() => {
   if (!existsSync(cli)) throw new Error('dist/cli/main.js is missing: run npm run build (npm test does)');
@@ -151,7 +137,7 @@ describe('restyle CLI', () => {
     writeFileSync(text, 'not audio at all\n'.repeat(10));
     const r = run([text, plucks, '-o', path.join(dir, 'o.wav')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^restyle: ${text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: cannot decode audio`));
+    expect(r.stderr).toMatch(new RegExp(`^restyle: ${escapeRegExp(text)}: cannot decode audio`));
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

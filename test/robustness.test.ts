@@ -3,28 +3,15 @@
  * names the file and the problem, without a stack trace, and leaves no file behind.
  */
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import os from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { encodeWav } from '../src/audio/wav.js';
 import { decodeAudio } from '../src/audio/decode.js';
+import { cli, escapeRegExp as escape, plucks, root, run, speech, tempDir } from './cli-helpers.js';
 
-const root = path.resolve(new URL('..', import.meta.url).pathname);
-const cli = path.join(root, 'dist/cli/main.js');
 const fixtures = path.join(root, 'test/fixtures');
-const plucks = path.join(root, 'examples/plucks.wav');
-const speech = path.join(root, 'examples/speech.wav');
 const fast = ['--filters', '64', '--kernel', '5', '--iterations', '3', '--phase-iters', '4', '--no-quality'];
-
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  return { code: r.status, stderr: r.stderr };
-}
-
-function tempDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'restyle-rob-'));
-}
 
 /** A 16-bit mono WAV of `seconds` of a 440 Hz tone at `rate`, with `channels` channels. */
 async function toneWav(rate: number, seconds: number, channels = 1, amplitude = 0.5): Promise<Uint8Array> {
@@ -33,7 +20,6 @@ async function toneWav(rate: number, seconds: number, channels = 1, amplitude = 
   return encodeWav(ch, rate);
 }
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 describe('bad input exits 2 with one line naming the file', () => {
   const cases: [string, (dir: string) => Promise<string> | string, RegExp][] = [

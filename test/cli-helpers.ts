@@ -1,0 +1,29 @@
+/** What the CLI test files share: paths, a runner for the built CLI, and fresh temporary folders. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The repository root. */
+export const root = path.resolve(new URL('..', import.meta.url).pathname);
+/** The built CLI (npm test builds it first). */
+export const cli = path.join(root, 'dist/cli/main.js');
+/** The bundled content and style examples. */
+export const speech = path.join(root, 'examples/speech.wav');
+export const plucks = path.join(root, 'examples/plucks.wav');
+
+/** Runs the CLI with `args` in the repository root, without stdin; returns its exit code and output. */
+export function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A new empty temporary folder. */
+export function tempDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'restyle-test-'));
+}
+
+/** `s` with regular-expression metacharacters escaped. */
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
