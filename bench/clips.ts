@@ -3,7 +3,10 @@
  * npx tsx bench/clips.ts 10 60  ->  out/bench/speech-10s.wav, out/bench/plucks-10s.wav, ... (22.05 kHz, 16-bit).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { decodeAudio, toMono, encodeWav } from '../src/index.js';
+import {
+  DEFAULT_SETTINGS, StftPlan, decodeAudio, encodeWav, measureQuality, resample, toLogSpectrogram, toMono,
+  type LogSpectrogram, type QualityReport, type Runtime,
+} from '../src/index.js';
 
 /** Loops the bundled example `name` to `seconds` and returns its mono samples at the example's rate. */
 export async function loopedExample(name: string, seconds: number): Promise<{ samples: Float32Array; sampleRate: number }> {
@@ -28,6 +31,22 @@ export async function writeBenchClips(seconds: number[], dir = 'out/bench'): Pro
     result.push(paths);
   }
   return result;
+}
+
+/** The model's view of an audio file at the default settings: mono, resampled, log1p STFT magnitude. */
+export async function fileLogSpectrogram(path: string): Promise<LogSpectrogram> {
+  const { sampleRate, nFft, hop } = DEFAULT_SETTINGS;
+  const clip = await decodeAudio(new Uint8Array(readFileSync(path)), path);
+  return toLogSpectrogram(new StftPlan(nFft, hop), await resample(toMono(clip), clip.sampleRate, sampleRate));
+}
+
+/** The held-out quality measures of an output file against its content and style files, on the audio as written. */
+export async function fileQuality(runtime: Runtime, contentPath: string, stylePath: string, outPath: string): Promise<QualityReport> {
+  return measureQuality(runtime, {
+    content: await fileLogSpectrogram(contentPath),
+    style: await fileLogSpectrogram(stylePath),
+    result: await fileLogSpectrogram(outPath),
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,22 +4,16 @@
  * compares each at its own defaults. Usage: npx tsx bench/equal-settings.ts [--seconds 10] [--iterations 20] [--phase-iters 48]
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { StftPlan, decodeAudio, measureQuality, nodeRuntime, resample, toLogSpectrogram, toMono } from '../src/node/index.js';
-import { writeBenchClips } from './clips.js';
+import { nodeRuntime } from '../src/node/index.js';
+import { fileQuality, writeBenchClips } from './clips.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '10' }, iterations: { type: 'string', default: '20' }, 'phase-iters': { type: 'string', default: '48' } },
 });
 const [clip] = await writeBenchClips([Number(values.seconds)]);
-const plan = new StftPlan(2048, 512);
 const runtime = nodeRuntime();
-const spec = async (path: string) => {
-  const c = await decodeAudio(new Uint8Array(readFileSync(path)), path);
-  return toLogSpectrogram(plan, await resample(toMono(c), c.sampleRate, 22050));
-};
-const quality = async (out: string) => measureQuality(runtime, { content: await spec(clip.content), style: await spec(clip.style), result: await spec(out) });
+const quality = (out: string) => fileQuality(runtime, clip.content, clip.style, out);
 const common = ['--iterations', values.iterations, '--phase-iters', values['phase-iters']];
 const t0 = performance.now();
 const ours = spawnSync(process.execPath, ['dist/cli/main.js', clip.content, clip.style, '-o', 'out/bench/eq-ours.wav', '-y', '-q', '--rounds', '1', '--float', '--peak', 'limit', ...common], { encoding: 'utf8' });

@@ -12,13 +12,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import {
-  DEFAULT_SETTINGS, StftPlan, StyleNet, StyleObjective, decodeAudio, measureQuality, nodeRuntime, resample, toLogSpectrogram, toMono,
-  type LogSpectrogram, type QualityReport,
+  DEFAULT_SETTINGS, StyleNet, StyleObjective, nodeRuntime, type LogSpectrogram, type QualityReport,
 } from '../src/node/index.js';
 import { GraphBuilder } from '../src/model/onnx-graph.js';
 import { chooseStyleMode, featureFrames } from '../src/model/graphs.js';
 import { createSession, floatTensor } from '../src/model/runtime.js';
-import { writeBenchClips } from './clips.js';
+import { fileLogSpectrogram, fileQuality, writeBenchClips } from './clips.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,11 +39,6 @@ const PYTHON = '/usr/bin/python3';
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function logSpec(path: string, plan: StftPlan): Promise<LogSpectrogram> {
-  const clip = await decodeAudio(new Uint8Array(readFileSync(path)), path);
-  return toLogSpectrogram(plan, await resample(toMono(clip), clip.sampleRate, settings.sampleRate));
-}
 
 /** Floating-point operations (2 per multiply-add) of one loss+gradient evaluation: ours, which picks the cheaper Gram
  * form, and PyTorch's, which forms the N x N Gram (F F^T, then (G - A) F in the backward pass). */
@@ -101,10 +95,7 @@ function timed(cmd: string, args: string[]): { ms: number; rssMb: number | null;
   return { ms, rssMb: m ? Number(m[1]) / 1024 : null, stdout: r.stdout, stderr: r.stderr, code: r.status };
 }
 
-async function quality(contentPath: string, stylePath: string, outPath: string): Promise<QualityReport> {
-  const plan = new StftPlan(settings.nFft, settings.hop);
-  return measureQuality(runtime, { content: await logSpec(contentPath, plan), style: await logSpec(stylePath, plan), result: await logSpec(outPath, plan) });
-}
+const quality = (contentPath: string, stylePath: string, outPath: string): Promise<QualityReport> => fileQuality(runtime, contentPath, stylePath, outPath);
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const machine = `${cpu}, ${os.cpus().length} cores, ${threads} threads for both, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`;
@@ -119,11 +110,10 @@ if (torchOk) {
 }
 mkdirSync('out/bench', { recursive: true });
 const results: Record<string, unknown>[] = [];
-const plan = new StftPlan(settings.nFft, settings.hop);
 for (const clip of await writeBenchClips(list(values.sizes))) {
   const s = clip.seconds;
-  const content = await logSpec(clip.content, plan);
-  const style = await logSpec(clip.style, plan);
+  const content = await fileLogSpectrogram(clip.content);
+  const style = await fileLogSpectrogram(clip.style);
   const flops = stepFlops(content.bins, settings.filters, settings.kernel, content.frames, style.frames);
   const row: Record<string, unknown> = { seconds: s, frames: content.frames };
   const step = await ourStep(content, style);
