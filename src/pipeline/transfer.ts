@@ -269,8 +269,9 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   if (contentSource) {
     const clip = await loadClip(contentSource, 'content');
     let channels = clip.channels;
-    outputChannelCount = mono || channels.length > MAX_KEPT_CHANNELS ? 1 : channels.length;
-    if (mono || channels.length > MAX_KEPT_CHANNELS) {
+    const mixToMono = mono || channels.length > MAX_KEPT_CHANNELS;
+    outputChannelCount = mixToMono ? 1 : channels.length;
+    if (mixToMono) {
       if (!mono) warnings.push(`content has ${channels.length} channels: mixed to mono (stereo is kept, more is not)`);
       channels = [toMono(clip)];
     } else if (channels.length === 2 && sameSamples(channels[0], channels[1])) {
@@ -317,7 +318,6 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   // One net per kernel width (one by default); the first keeps the user's seed, so a single net is unchanged.
   const nets = widths.map((kernel, i) => StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel }, (settings.seed + 7919 * i) >>> 0));
   const parts: SpectrogramObjective[] = [];
-  let objective: SpectrogramObjective | undefined;
   try {
     const useContent = contentSpecs !== undefined && settings.contentWeight > 0;
     for (const net of nets) {
@@ -333,7 +333,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       parts.push(chunked ? await ChunkedStyleObjective.create(net, objectiveOptions) : await StyleObjective.create(net, objectiveOptions));
       checkCancel();
     }
-    objective = parts.length === 1 ? parts[0] : new SumObjective(parts);
+    const objective = parts.length === 1 ? parts[0] : new SumObjective(parts);
     const states: ChannelState[] = Array.from({ length: channelCount }, (_, c) => ({
       x: initialSpectrogram(settings, contentSpecs?.[c], styleSpec, frames),
       lossHistory: [],
@@ -397,8 +397,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     }
     const channels = widen(controlPeaks(audio, settings, warnings), outputChannelCount);
     const tPhase = elapsed();
-    const betweenRoundsMs = states.reduce((a, st) => a + st.betweenRoundsMs, 0);
     const sum = (f: (st: ChannelState) => number): number => states.reduce((a, st) => a + f(st), 0);
+    const betweenRoundsMs = sum((st) => st.betweenRoundsMs);
 
     return {
       channels,
