@@ -21,6 +21,7 @@ export { measureQuality, contentCorrelation, HELD_OUT_NETS, type QualityReport }
 export {
   DEFAULT_SETTINGS,
   SETTING_RANGES,
+  SETTING_HELP,
   OPTION_NAMES,
   resolveSettings,
   describeRange,
@@ -37,3 +38,5 @@ export {
   type Stage,
   type StageTimings,
 } from './pipeline/transfer.js';
+export { assessResult, reportPlotInput, type Assessment } from './pipeline/assess.js';
+export { formatSeconds, stageEta } from './pipeline/eta.js';

@@ -8,14 +8,14 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { encodeWav } from '../audio/wav.js';
-import { toMono } from '../audio/decode.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
-import { measureQuality, type QualityReport } from '../quality/measures.js';
+import type { QualityReport } from '../quality/measures.js';
 import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, displayDefault, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
-import { toLogSpectrogram, type TransferResult } from '../pipeline/transfer.js';
-import { StftPlan } from '../dsp/stft.js';
+import type { TransferResult } from '../pipeline/transfer.js';
+import { assessResult, reportPlotInput } from '../pipeline/assess.js';
 import { DEVICES, checkWritable, nodeRuntime, readInputFile, removePendingTempFiles, transfer, writeFileAtomic, type Device } from '../node/index.js';
-import { ProgressDisplay, formatSeconds } from './progress.js';
+import { ProgressDisplay } from './progress.js';
+import { formatSeconds } from '../pipeline/eta.js';
 import { drawReport } from '../report/plot.js';
 import { encodePng } from '../node/png.js';
 
@@ -172,31 +172,12 @@ export async function main(argv: string[]): Promise<number> {
       throw err;
     });
     progress.stop();
-    // The quality measures and the picture judge the audio as written (mixed to mono), not the optimised spectrogram.
-    const wantQuality = opts.quality && result.spectrograms.content !== undefined;
-    const written =
-      wantQuality || opts.plot
-        ? toLogSpectrogram(new StftPlan(result.settings.nFft, result.settings.hop), toMono({ channels: result.channels, sampleRate: result.sampleRate }))
-        : undefined;
-    let quality: QualityReport | undefined;
-    if (wantQuality && result.spectrograms.content && written) {
-      quality = await measureQuality(nodeRuntime(result.settings.threads, opts.device === 'cpu' ? 'cpu' : 'auto'), {
-        content: result.spectrograms.content,
-        style: result.spectrograms.style,
-        result: written,
-      });
-    }
+    const { written, quality } = await assessResult(nodeRuntime(result.settings.threads, opts.device === 'cpu' ? 'cpu' : 'auto'), result, {
+      quality: opts.quality,
+    });
     const wav = await encodeWav(result.channels, result.sampleRate, opts.float ? 'float32' : 'int16');
     await writeFileAtomic(opts.output, wav);
-    if (opts.plot && written) {
-      const panels = [
-        ...(result.spectrograms.content ? [{ title: 'content', spec: result.spectrograms.content }] : []),
-        { title: 'style', spec: result.spectrograms.style },
-        { title: 'result', spec: written },
-      ];
-      const picture = drawReport({ panels, lossHistory: result.lossHistory, sampleRate: result.sampleRate, hop: result.settings.hop });
-      await writeFileAtomic(opts.plot, encodePng(picture));
-    }
+    if (opts.plot) await writeFileAtomic(opts.plot, encodePng(drawReport(reportPlotInput(result, written))));
     if (opts.report) await writeFileAtomic(opts.report, new TextEncoder().encode(JSON.stringify(reportOf(result, quality, opts.output), null, 2) + '\n'));
     for (const w of result.warnings) process.stderr.write(`restyle: warning: ${w}\n`);
     if (!opts.quiet) process.stderr.write(summary(result, quality, opts.output, Boolean(opts.float)) + '\n');

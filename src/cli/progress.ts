@@ -1,19 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { ProgressEvent, Stage } from '../pipeline/transfer.js';
-
-/** Formats seconds as "4.2s" or "3m05s". */
-export function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '--';
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  return `${m}m${String(Math.round(s - 60 * m)).padStart(2, '0')}s`;
-}
-
-/** Estimated seconds left in a stage from its progress so far (linear in steps: every step costs the same). */
-export function stageEta(stageStartMs: number, nowMs: number, step: number, total: number): number {
-  if (step <= 0 || total <= 0) return NaN;
-  return (((nowMs - stageStartMs) / step) * (total - step)) / 1000;
-}
+import { formatSeconds, stageEta } from '../pipeline/eta.js';
 
 const LABELS: Record<Stage, string> = { decode: 'decode  ', analyse: 'analyse ', optimise: 'optimise', phase: 'phase   ' };
 
