@@ -22,6 +22,7 @@ import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import type { IterationReport, MinimizeResult, Objective } from '../optim/types.js';
 import { kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
+import { yieldToEventLoop } from './yield.js';
 import { estimateMemoryBytes, formatBytes, lbfgsHistoryFor, useChunkedObjective } from './memory.js';
 
 /** Audio given to transfer: encoded file bytes (any format decodeAudio reads), or decoded channels. */
@@ -187,6 +188,10 @@ async function optimiseChannel(ctx: RunContext, state: ChannelState, evaluations
   let lastIteration = state.iterations;
   let lastLoss = NaN;
   const evaluate: Objective = async (point, grad) => {
+    // A cancel that arrived as a message is seen here, before the next evaluation, even inside a line search (the
+    // optimisers change x only at accepted points, so x stays the best point so far).
+    await yieldToEventLoop();
+    if (signal?.aborted) throw new CancelledError();
     const t0 = now();
     const value = await objective.evaluate(point, grad);
     state.evalTimes.push(now() - t0);
