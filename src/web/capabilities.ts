@@ -1,0 +1,90 @@
+/**
+ * What the browser offers (WebGPU adapter, cross-origin isolation, cores) and the backend chosen from it. No
+ * onnxruntime import here: the page uses this to describe the backend without loading the runtime.
+ */
+import { ResourceError } from '../errors.js';
+
+/** Where the graphs run in the browser. */
+export type WebBackend = 'auto' | 'webgpu' | 'wasm';
+
+/** The backends, for validation and the page's selector. */
+export const WEB_BACKENDS: readonly WebBackend[] = ['auto', 'webgpu', 'wasm'];
+
+/** The browser features that decide the backend, detected once (separate so that tests can fake them). */
+export interface BrowserCapabilities {
+  /** A WebGPU adapter that is not a software fallback, described; null when there is none. */
+  gpuAdapter: string | null;
+  /** Why there is no GPU adapter (no navigator.gpu, no adapter, software only). */
+  gpuMissingReason?: string;
+  /** Whether SharedArrayBuffer may be used (the page is cross-origin isolated), which wasm threads need. */
+  crossOriginIsolated: boolean;
+  /** Logical processors. */
+  hardwareConcurrency: number;
+  /** Whether WebAssembly exists at all. */
+  webAssembly: boolean;
+}
+
+interface GpuAdapterLike {
+  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+}
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
+}
+
+/** Detects WebGPU, cross-origin isolation and cores in this global scope (window or worker). */
+export async function detectCapabilities(): Promise<BrowserCapabilities> {
+  const scope = globalThis as unknown as { navigator?: { gpu?: GpuLike; hardwareConcurrency?: number }; crossOriginIsolated?: boolean };
+  const gpu = scope.navigator?.gpu;
+  let gpuAdapter: string | null = null;
+  let gpuMissingReason: string | undefined;
+  if (!gpu) {
+    gpuMissingReason = 'this browser has no WebGPU';
+  } else {
+    try {
+      const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+      // A software adapter (SwiftShader) runs the graphs far slower than wasm: treat it as no GPU.
+      if (!adapter) gpuMissingReason = 'WebGPU found no GPU adapter';
+      else if (adapter.info?.isFallbackAdapter || adapter.isFallbackAdapter) gpuMissingReason = 'WebGPU offers only a software adapter';
+      else gpuAdapter = [adapter.info?.vendor, adapter.info?.architecture].filter(Boolean).join(' ') || 'GPU';
+    } catch (err) {
+      gpuMissingReason = `WebGPU failed (${err instanceof Error ? err.message : String(err)})`;
+    }
+  }
+  return {
+    gpuAdapter,
+    gpuMissingReason,
+    crossOriginIsolated: scope.crossOriginIsolated === true,
+    hardwareConcurrency: Math.max(1, scope.navigator?.hardwareConcurrency ?? 1),
+    webAssembly: typeof WebAssembly === 'object',
+  };
+}
+
+/** Most wasm threads used: onnxruntime-web's own cap, and more rarely helps a single convolution. */
+const MAX_WASM_THREADS = 16;
+
+/**
+ * Chooses the backend from the capabilities: 'webgpu' insists (an error without an adapter), 'wasm' never uses the
+ * GPU, 'auto' uses WebGPU when there is a hardware adapter. Pure: configure() applies the choice to onnxruntime-web.
+ */
+export function chooseBackend(
+  requested: WebBackend,
+  caps: BrowserCapabilities,
+  threads = 0,
+): { providers: string[]; threads: number; label: string; notes: string[] } {
+  if (!caps.webAssembly) throw new ResourceError('this browser has no WebAssembly, which restyle needs; use a current Chrome, Edge, Firefox or Safari');
+  const notes: string[] = [];
+  const wasmThreads = caps.crossOriginIsolated ? Math.min(MAX_WASM_THREADS, threads > 0 ? threads : caps.hardwareConcurrency) : 1;
+  if (!caps.crossOriginIsolated) {
+    notes.push('WebAssembly threads unavailable: the page is not cross-origin isolated (serve it with COOP/COEP headers), so one thread runs');
+  }
+  if (requested === 'webgpu' && !caps.gpuAdapter) {
+    throw new ResourceError(`WebGPU unavailable: ${caps.gpuMissingReason ?? 'no adapter'}; choose "auto" or "wasm"`);
+  }
+  if (requested !== 'wasm' && caps.gpuAdapter) {
+    return { providers: ['webgpu'], threads: wasmThreads, label: `WebGPU (${caps.gpuAdapter})`, notes: [] };
+  }
+  if (requested === 'auto') notes.unshift(`${caps.gpuMissingReason ?? 'no WebGPU'}: running on WebAssembly`);
+  return { providers: ['wasm'], threads: wasmThreads, label: `WebAssembly, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}`, notes };
+}
+

@@ -1,0 +1,80 @@
+/**
+ * The page's handle on the transfer worker: create it around a Worker, run requests (one at a time), cancel, dispose.
+ */
+import type { ProgressEvent } from '../pipeline/transfer.js';
+import type { BackendMessage, ErrorMessage, FromWorker, ResultMessage, RunMessage } from './protocol.js';
+
+/** A failed or cancelled run, as the worker described it. */
+export class RunFailure extends Error {
+  override name = 'RunFailure';
+  constructor(readonly failure: ErrorMessage) {
+    super(failure.message);
+  }
+  /** Whether the run was cancelled rather than failed. */
+  get cancelled(): boolean {
+    return this.failure.kind === 'cancelled';
+  }
+}
+
+/** Callbacks of one run. */
+export interface RunCallbacks {
+  onBackend?: (message: BackendMessage) => void;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/** Runs transfers in a Web Worker. */
+export class TransferClient {
+  private nextId = 1;
+  private pending: { id: number; resolve: (r: ResultMessage) => void; reject: (e: Error) => void; callbacks: RunCallbacks } | null = null;
+  private disposed = false;
+
+  constructor(private readonly worker: Worker) {
+    worker.addEventListener('message', (event: MessageEvent<FromWorker>) => this.receive(event.data));
+    worker.addEventListener('error', (event: ErrorEvent) => {
+      this.pending?.reject(new RunFailure({ type: 'error', id: this.pending.id, kind: 'internal', message: `worker failed: ${event.message}` }));
+      this.pending = null;
+    });
+  }
+
+  /** Whether a run is in progress. */
+  get busy(): boolean {
+    return this.pending !== null;
+  }
+
+  /** Starts a run; resolves with its result, rejects with a RunFailure (kind 'cancelled' after cancel()). */
+  run(request: Omit<RunMessage, 'type' | 'id'>, callbacks: RunCallbacks = {}): Promise<ResultMessage> {
+    if (this.disposed) return Promise.reject(new Error('TransferClient used after dispose()'));
+    if (this.pending) return Promise.reject(new Error('a run is already in progress; cancel it first'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending = { id, resolve, reject, callbacks };
+      // The file bytes are copied, not transferred: the page keeps them for the next run.
+      this.worker.postMessage({ ...request, type: 'run', id } satisfies RunMessage);
+    });
+  }
+
+  /** Asks the worker to stop the current run (within one optimiser step). */
+  cancel(): void {
+    if (this.pending) this.worker.postMessage({ type: 'cancel', id: this.pending.id });
+  }
+
+  /** Stops the worker for good. */
+  dispose(): void {
+    this.disposed = true;
+    this.pending?.reject(new RunFailure({ type: 'error', id: this.pending.id, kind: 'cancelled', message: 'cancelled' }));
+    this.pending = null;
+    this.worker.terminate();
+  }
+
+  private receive(msg: FromWorker): void {
+    const p = this.pending;
+    if (!p || msg.id !== p.id) return; // a late message of a finished run
+    if (msg.type === 'backend') p.callbacks.onBackend?.(msg);
+    else if (msg.type === 'progress') p.callbacks.onProgress?.(msg.event);
+    else {
+      this.pending = null;
+      if (msg.type === 'result') p.resolve(msg);
+      else p.reject(new RunFailure(msg));
+    }
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * The library for browsers: the core, onnxruntime-web's runtime, and the Web Worker that runs transfers off the page.
+ */
+export * from '../index.js';
+export { webRuntime, type WebRuntime, type WasmPaths } from './runtime.js';
+export { chooseBackend, detectCapabilities, WEB_BACKENDS, type WebBackend, type BrowserCapabilities } from './capabilities.js';
+export { startTransferWorker, failureOf, type WorkerScope } from './worker.js';
+export { TransferClient, RunFailure, type RunCallbacks } from './client.js';
+export type * from './protocol.js';

@@ -1,0 +1,89 @@
+/** Messages between the page and the transfer worker. Plain data only: they cross postMessage. */
+import type { ProgressEvent, StageTimings } from '../pipeline/transfer.js';
+import type { TransferSettings } from '../pipeline/settings.js';
+import type { QualityReport } from '../quality/measures.js';
+import type { RgbaImage } from '../report/plot.js';
+import type { WebBackend } from './capabilities.js';
+
+/** An input file as the page read it. */
+export interface FileInput {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Page to worker: start a run. Settings are strings or numbers as typed; the core validates them. */
+export interface RunMessage {
+  type: 'run';
+  id: number;
+  content?: FileInput;
+  style: FileInput;
+  settings: Partial<Record<keyof TransferSettings, string | number | number[]>>;
+  backend: WebBackend;
+  duration?: number;
+  mono?: boolean;
+}
+
+/** Page to worker: stop the run `id` (the worker answers with an error of kind 'cancelled'). */
+export interface CancelMessage {
+  type: 'cancel';
+  id: number;
+}
+
+/** Messages the worker receives. */
+export type ToWorker = RunMessage | CancelMessage;
+
+/** Worker to page: the backend chosen for the run, and why a faster one is not used. */
+export interface BackendMessage {
+  type: 'backend';
+  id: number;
+  label: string;
+  notes: string[];
+}
+
+/** Worker to page: progress of the run. */
+export interface ProgressMessage {
+  type: 'progress';
+  id: number;
+  event: ProgressEvent;
+}
+
+/** What the page shows about a finished run. */
+export interface RunSummary {
+  durationSeconds: number;
+  channels: number;
+  sampleRate: number;
+  settings: TransferSettings;
+  timings: StageTimings;
+  iterations: number;
+  evaluations: number;
+  msPerEvaluation: number;
+  initialLoss: number;
+  finalLoss: number;
+  spectralConvergenceDb: number;
+  quality?: QualityReport;
+  warnings: string[];
+}
+
+/** Worker to page: the finished run, with the WAV file and the report picture. */
+export interface ResultMessage {
+  type: 'result';
+  id: number;
+  wav: Uint8Array;
+  picture: RgbaImage;
+  lossHistory: number[];
+  summary: RunSummary;
+}
+
+/** Kinds of failure, for the page's wording: bad input, bad setting, not enough resources, cancelled, a bug. */
+export type FailureKind = 'input' | 'usage' | 'resource' | 'cancelled' | 'internal';
+
+/** Worker to page: the run failed or was cancelled; `message` is one line for the user. */
+export interface ErrorMessage {
+  type: 'error';
+  id: number;
+  kind: FailureKind;
+  message: string;
+}
+
+/** Messages the page receives. */
+export type FromWorker = BackendMessage | ProgressMessage | ResultMessage | ErrorMessage;

@@ -1,0 +1,42 @@
+// The browser backend choice, as a pure function of what the browser offers (the real browser is in web.test.ts).
+import { describe, expect, it } from 'vitest';
+import { chooseBackend, type BrowserCapabilities } from '../src/web/capabilities.js';
+import { ResourceError } from '../src/errors.js';
+
+const base: BrowserCapabilities = { gpuAdapter: null, gpuMissingReason: 'WebGPU found no GPU adapter', crossOriginIsolated: true, hardwareConcurrency: 8, webAssembly: true };
+
+describe('chooseBackend', () => {
+  it('auto uses a hardware WebGPU adapter when there is one', () => {
+    const c = chooseBackend('auto', { ...base, gpuAdapter: 'nvidia ampere', gpuMissingReason: undefined });
+    expect(c.providers).toEqual(['webgpu']);
+    expect(c.label).toBe('WebGPU (nvidia ampere)');
+    expect(c.notes).toEqual([]);
+  });
+
+  it('auto falls back to wasm with every core as threads and says why', () => {
+    const c = chooseBackend('auto', base);
+    expect(c).toMatchObject({ providers: ['wasm'], threads: 8, label: 'WebAssembly, 8 threads' });
+    expect(c.notes).toEqual(['WebGPU found no GPU adapter: running on WebAssembly']);
+  });
+
+  it('runs one wasm thread when the page is not cross-origin isolated, and says how to fix it', () => {
+    const c = chooseBackend('wasm', { ...base, crossOriginIsolated: false });
+    expect(c).toMatchObject({ providers: ['wasm'], threads: 1, label: 'WebAssembly, 1 thread' });
+    expect(c.notes.join()).toMatch(/not cross-origin isolated \(serve it with COOP\/COEP headers\)/);
+  });
+
+  it('honours an explicit thread count, capped at 16', () => {
+    expect(chooseBackend('wasm', base, 3).threads).toBe(3);
+    expect(chooseBackend('wasm', { ...base, hardwareConcurrency: 64 }).threads).toBe(16);
+  });
+
+  it('wasm never uses the GPU; webgpu without an adapter is an error naming the reason and the alternatives', () => {
+    expect(chooseBackend('wasm', { ...base, gpuAdapter: 'gpu' }).providers).toEqual(['wasm']);
+    expect(() => chooseBackend('webgpu', base)).toThrow(ResourceError);
+    expect(() => chooseBackend('webgpu', base)).toThrow('WebGPU unavailable: WebGPU found no GPU adapter; choose "auto" or "wasm"');
+  });
+
+  it('refuses a browser without WebAssembly', () => {
+    expect(() => chooseBackend('auto', { ...base, webAssembly: false })).toThrow(/no WebAssembly/);
+  });
+});

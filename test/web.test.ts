@@ -1,0 +1,154 @@
+// The web app in a real browser: Debian's Chromium, headless, driven by playwright-core, on the built static files
+// served by Vite's preview server (with the COOP/COEP headers a deployment needs). npm test builds web/dist and
+// installs Chromium first (scripts/ensure-chromium.sh).
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+import { decodeAudio } from '../src/audio/decode.js';
+import { root } from './cli-helpers.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const content = path.join(root, 'test/fixtures/wav16.wav');
+const style = path.join(root, 'test/fixtures/vorbis.ogg');
+
+let server: PreviewServer;
+let origin: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+/** Requests the page made to anywhere but its own origin (or blob:/data: URLs it made itself). */
+let foreignRequests: string[];
+let pageErrors: string[];
+
+/** The run's end state as the page shows it. */
+const finished = (p: Page, timeout = 90_000): Promise<unknown> =>
+  p.waitForFunction(() => ['done', 'failed', 'cancelled'].includes(document.getElementById('progress-text')?.dataset.stage ?? ''), null, { timeout });
+
+async function setSetting(name: string, value: string): Promise<void> {
+  await page.fill(`#setting-${name}`, value);
+}
+
+beforeAll(async () => {
+  if (!existsSync(path.join(root, 'web/dist/index.html'))) throw new Error('web/dist is missing: run `npm run web:build` (npm test does)');
+  if (!CHROMIUM) throw new Error('no Chromium found: run `bash scripts/ensure-chromium.sh` (npm test does) or set CHROMIUM_PATH');
+  server = await preview({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'silent', preview: { port: 0, host: '127.0.0.1' } });
+  origin = new URL(server.resolvedUrls!.local[0]).origin;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+beforeEach(async () => {
+  await context?.close();
+  context = await browser.newContext({ acceptDownloads: true });
+  page = await context.newPage();
+  foreignRequests = [];
+  pageErrors = [];
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:')) foreignRequests.push(url);
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(origin + '/');
+  await page.waitForSelector('body[data-ready=true]');
+});
+
+describe('web app', () => {
+  it('is cross-origin isolated, says which backend runs, and loads the bundled examples from its own origin', async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    await page.waitForFunction(() => document.getElementById('backend')?.dataset.state !== 'unknown');
+    // Headless Chromium without a GPU has no (hardware) WebGPU adapter: the page says so and runs on wasm threads.
+    expect(await page.textContent('#backend')).toMatch(/^Compute: (WebGPU \(.+\)|WebAssembly, \d+ threads?)$/);
+    await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('plucks.wav'));
+    expect(await page.textContent('#content-name')).toMatch(/^speech\.wav \(\d+ KB\)$/);
+    expect(foreignRequests).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('restyles two small files, shows the result with the content duration, and downloads a valid WAV', async () => {
+    await page.setInputFiles('#content-file', content);
+    await page.setInputFiles('#style-file', style);
+    await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('vorbis.ogg'));
+    await setSetting('iterations', '3');
+    await setSetting('filters', '128');
+    await page.click('#run');
+    await finished(page);
+    expect(await page.textContent('#error')).toBe('');
+    expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('done');
+
+    const expected = decodeAudio(new Uint8Array(readFileSync(content)), 'content');
+    const seconds = (await expected).channels[0].length / (await expected).sampleRate;
+    expect(Number(await page.getAttribute('#result', 'data-duration'))).toBeCloseTo(seconds, 2);
+    expect(await page.textContent('#summary')).toMatch(/style gain -?\d\.\d{3}, content correlation \d\.\d{3}/);
+    // The report picture (content, style, result spectrograms and loss curve) was drawn.
+    const picture = await page.evaluate(() => {
+      const c = document.getElementById('report') as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let coloured = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] !== d[i + 1] || d[i + 1] !== d[i + 2]) coloured++;
+      return { width: c.width, height: c.height, coloured };
+    });
+    expect(picture.width).toBeGreaterThan(800);
+    expect(picture.coloured).toBeGreaterThan(10_000);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    expect(download.suggestedFilename()).toBe('wav16-in-vorbis-style.wav');
+    const bytes = new Uint8Array(readFileSync(await download.path()));
+    const wav = await decodeAudio(bytes, 'download');
+    expect(wav.sampleRate).toBe(22050);
+    expect(Math.abs(wav.channels[0].length / wav.sampleRate - seconds)).toBeLessThan(0.01);
+    expect(wav.channels[0].some((v) => v !== 0)).toBe(true);
+
+    mkdirSync(path.join(root, 'out'), { recursive: true });
+    await page.screenshot({ path: path.join(root, 'out/web-screenshot.png'), fullPage: true });
+    expect(foreignRequests).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('reports progress while optimising, and cancel stops the worker, which then runs again', async () => {
+    await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('plucks.wav'));
+    await setSetting('iterations', '500');
+    await setSetting('filters', '512');
+    await page.click('#run');
+    // Two progress updates with growing steps, then the live loss curve has points.
+    await page.waitForFunction(() => (document.getElementById('progress') as HTMLProgressElement).value >= 3, null, { timeout: 60_000 });
+    expect(await page.textContent('#progress-text')).toMatch(/^Optimising \d+\/\d+ · loss \d\.\d{3}e[+-]\d+ · elapsed .+ · ETA .+$/);
+    expect(await page.isDisabled('#run')).toBe(true);
+    const clicked = Date.now();
+    await page.click('#cancel');
+    await finished(page, 10_000);
+    expect(Date.now() - clicked).toBeLessThan(5_000);
+    expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('cancelled');
+    expect(await page.isHidden('#result')).toBe(true);
+    expect(await page.isEnabled('#run')).toBe(true);
+    // The worker is free again: a short run completes.
+    await setSetting('iterations', '2');
+    await setSetting('filters', '64');
+    await page.click('#run');
+    await finished(page);
+    expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('done');
+  });
+
+  it('names an unreadable file in a one-line message', async () => {
+    await page.setInputFiles('#content-file', { name: 'notes.wav', mimeType: 'audio/wav', buffer: Buffer.from('these are not samples\n') });
+    await page.click('#run');
+    await finished(page);
+    expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('failed');
+    const message = await page.textContent('#error');
+    expect(message).toMatch(/^notes\.wav: /);
+    expect(message).not.toContain('\n');
+    expect(message).not.toMatch(/\bat .+:\d+:\d+/); // no stack trace
+  });
+
+  it('refuses an invalid setting with its valid range', async () => {
+    await setSetting('iterations', '-1');
+    await page.click('#run');
+    await finished(page);
+    expect(await page.textContent('#error')).toMatch(/iterations -1: must be an integer in \[0, 100000\]/);
+  });
+});

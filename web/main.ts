@@ -1,0 +1,412 @@
+// The page: picks the inputs (file, drop, microphone, bundled example), builds the settings form from the library's
+// own option table, runs the transfer in a Web Worker through TransferClient, and shows progress, the live loss
+// curve, the result's player, download and report picture. No request leaves the page's own origin.
+import speechUrl from '../examples/speech.wav?url';
+import melodyUrl from '../examples/melody.wav?url';
+import plucksUrl from '../examples/plucks.wav?url';
+import drumsUrl from '../examples/drums.wav?url';
+// Only what the page needs, module by module: the runtime and the pipeline load in the worker, not here.
+import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, type TransferSettings } from '../src/pipeline/settings.js';
+import { formatSeconds, stageEta } from '../src/pipeline/eta.js';
+import type { ProgressEvent, Stage } from '../src/pipeline/transfer.js';
+import { encodeWav } from '../src/audio/wav.js';
+import { TransferClient, RunFailure } from '../src/web/client.js';
+import { WEB_BACKENDS, chooseBackend, detectCapabilities, type WebBackend } from '../src/web/capabilities.js';
+import type { FileInput, ResultMessage } from '../src/web/protocol.js';
+
+type Role = 'content' | 'style';
+
+/** Bundled examples, served from this site. */
+const EXAMPLES: Record<string, string> = { speech: speechUrl, melody: melodyUrl, plucks: plucksUrl, drums: drumsUrl };
+const DEFAULT_EXAMPLE: Record<Role, string> = { content: 'speech', style: 'plucks' };
+
+/** Settings shown up front; the rest sit under "More settings". Threads are the browser's to choose. */
+const MAIN_SETTINGS: (keyof TransferSettings)[] = ['iterations', 'contentWeight', 'filters', 'kernel', 'sampleRate', 'seed'];
+const MORE_SETTINGS: (keyof TransferSettings)[] = ['rounds', 'phaseIterations', 'optimizer', 'learningRate', 'init', 'nFft', 'hop', 'kernels', 'peakControl'];
+const LABELS: Record<keyof TransferSettings, string> = {
+  sampleRate: 'Sample rate (Hz)',
+  nFft: 'FFT size',
+  hop: 'Hop (samples)',
+  filters: 'Filters',
+  kernel: 'Kernel width (frames)',
+  kernels: 'Several kernel widths (e.g. 3,11,31)',
+  seed: 'Seed',
+  contentWeight: 'Content weight',
+  optimizer: 'Optimiser',
+  iterations: 'Iterations',
+  learningRate: 'Adam step size',
+  init: 'Start from',
+  phaseIterations: 'Griffin-Lim iterations',
+  rounds: 'Rounds',
+  threads: 'Threads',
+  peakControl: 'If it would clip',
+};
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`page is missing #${id}`);
+  return el as T;
+};
+
+const inputs: Partial<Record<Role, FileInput & { url: string }>> = {};
+const client = new TransferClient(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }));
+let lossPoints: number[] = [];
+let resultUrl: string | null = null;
+
+// ---- inputs ----------------------------------------------------------------------------------------------------
+
+/** Takes a file's bytes as the content or style input and shows its player. */
+function setInput(role: Role, name: string, bytes: Uint8Array, blob: Blob): void {
+  const previous = inputs[role];
+  if (previous) URL.revokeObjectURL(previous.url);
+  const url = URL.createObjectURL(blob);
+  inputs[role] = { name, bytes, url };
+  $(`${role}-name`).textContent = `${name} (${formatBytes(bytes.length)})`;
+  const audio = $<HTMLAudioElement>(`${role}-audio`);
+  audio.src = url;
+  audio.hidden = false;
+  hideError();
+}
+
+async function loadFile(role: Role, file: File): Promise<void> {
+  setInput(role, file.name, new Uint8Array(await file.arrayBuffer()), file);
+}
+
+async function loadExample(role: Role, name: string): Promise<void> {
+  const response = await fetch(EXAMPLES[name]);
+  if (!response.ok) throw new Error(`example ${name}: HTTP ${response.status}`);
+  const blob = await response.blob();
+  setInput(role, `${name}.wav`, new Uint8Array(await blob.arrayBuffer()), blob);
+}
+
+function wireInput(role: Role): void {
+  const fileInput = $<HTMLInputElement>(`${role}-file`);
+  fileInput.addEventListener('change', () => {
+    const file = fileInput.files?.[0];
+    if (file) void loadFile(role, file).catch(showError);
+  });
+  const drop = fileInput.closest('label') as HTMLElement;
+  drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    const file = e.dataTransfer?.files[0];
+    if (file) void loadFile(role, file).catch(showError);
+  });
+  const examples = $(`${role}-examples`);
+  for (const name of Object.keys(EXAMPLES)) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = name;
+    button.dataset.example = name;
+    button.addEventListener('click', () => void loadExample(role, name).catch(showError));
+    examples.append(button);
+  }
+  wireRecorder(role);
+}
+
+/** Records from the microphone; the browser decodes its recording, which becomes a WAV input like any file. */
+function wireRecorder(role: Role): void {
+  const button = $<HTMLButtonElement>(`${role}-record`);
+  let recorder: MediaRecorder | null = null;
+  button.addEventListener('click', async () => {
+    if (recorder) {
+      recorder.stop();
+      return;
+    }
+    try {
+      if (!navigator.mediaDevices?.getUserMedia || typeof MediaRecorder === 'undefined') throw new Error('this browser cannot record audio');
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      const chunks: Blob[] = [];
+      recorder = new MediaRecorder(stream);
+      recorder.addEventListener('dataavailable', (e) => chunks.push(e.data));
+      recorder.addEventListener('stop', async () => {
+        stream.getTracks().forEach((t) => t.stop());
+        recorder = null;
+        button.classList.remove('recording');
+        button.textContent = '● Record';
+        try {
+          const encoded = await new Blob(chunks).arrayBuffer();
+          const context = new AudioContext();
+          const decoded = await context.decodeAudioData(encoded);
+          void context.close();
+          const channels = Array.from({ length: decoded.numberOfChannels }, (_, c) => decoded.getChannelData(c));
+          const wav = await encodeWav(channels, decoded.sampleRate, 'float32');
+          setInput(role, `recording-${role}.wav`, wav, new Blob([wav as BlobPart], { type: 'audio/wav' }));
+        } catch (err) {
+          showError(new Error(`recording: could not decode it (${err instanceof Error ? err.message : String(err)})`));
+        }
+      });
+      recorder.start();
+      button.classList.add('recording');
+      button.textContent = '■ Stop recording';
+    } catch (err) {
+      recorder = null;
+      showError(new Error(`microphone unavailable: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  });
+}
+
+// ---- settings --------------------------------------------------------------------------------------------------
+
+function settingControl(key: keyof TransferSettings): HTMLElement {
+  const label = document.createElement('label');
+  label.title = SETTING_HELP[key];
+  label.append(LABELS[key]);
+  const range = SETTING_RANGES[key];
+  const fallback = DEFAULT_SETTINGS[key];
+  let control: HTMLInputElement | HTMLSelectElement;
+  if (range.kind === 'choice') {
+    control = document.createElement('select');
+    for (const v of range.values) control.add(new Option(v, v, v === fallback, v === fallback));
+  } else {
+    control = document.createElement('input');
+    if (range.kind === 'intList') {
+      control.type = 'text';
+      control.placeholder = 'none';
+      control.value = (fallback as number[]).join(',');
+    } else {
+      control.type = 'number';
+      control.min = String(range.min);
+      control.max = String(range.max);
+      control.step = range.kind === 'int' ? '1' : 'any';
+      control.value = String(fallback);
+    }
+  }
+  control.name = key;
+  control.id = `setting-${key}`;
+  label.append(control);
+  return label;
+}
+
+function buildSettings(): void {
+  for (const key of MAIN_SETTINGS) $('main-settings').append(settingControl(key));
+  for (const key of MORE_SETTINGS) $('more-settings').append(settingControl(key));
+  const backend = document.createElement('label');
+  backend.title = 'auto: WebGPU when this browser has a GPU adapter, otherwise WebAssembly';
+  backend.append('Compute');
+  const select = document.createElement('select');
+  select.id = 'setting-backend';
+  for (const b of WEB_BACKENDS) select.add(new Option(b === 'wasm' ? 'WebAssembly (CPU)' : b === 'webgpu' ? 'WebGPU' : 'auto', b));
+  backend.append(select);
+  const mono = document.createElement('label');
+  mono.title = 'mix stereo content to mono (one optimisation instead of two)';
+  mono.append('Mix to mono');
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.id = 'setting-mono';
+  mono.append(box);
+  $('main-settings').append(backend, mono);
+}
+
+/** The settings that differ from the defaults, as typed (the library validates them and names a bad one). */
+function readSettings(): Partial<Record<keyof TransferSettings, string>> {
+  const out: Partial<Record<keyof TransferSettings, string>> = {};
+  for (const key of [...MAIN_SETTINGS, ...MORE_SETTINGS]) {
+    const control = $<HTMLInputElement | HTMLSelectElement>(`setting-${key}`);
+    const fallback = DEFAULT_SETTINGS[key];
+    const shown = Array.isArray(fallback) ? fallback.join(',') : String(fallback);
+    const value = control.value.trim();
+    if (value !== shown) out[key] = value;
+  }
+  return out;
+}
+
+// ---- run -------------------------------------------------------------------------------------------------------
+
+const STAGE_NAMES: Record<Stage, string> = { decode: 'Decoding', analyse: 'Analysing', optimise: 'Optimising', phase: 'Rebuilding phase' };
+let stageStart = { stage: '' as Stage | '', ms: 0 };
+
+function showProgress(e: ProgressEvent): void {
+  if (e.stage !== stageStart.stage) stageStart = { stage: e.stage, ms: e.elapsedMs };
+  const progress = $<HTMLProgressElement>('progress');
+  progress.max = Math.max(1, e.total);
+  progress.value = e.step;
+  const eta = stageEta(stageStart.ms, e.elapsedMs, e.step, e.total);
+  const parts = [`${STAGE_NAMES[e.stage]} ${e.step}/${e.total}`];
+  if (e.loss !== undefined) parts.push(`loss ${e.loss.toExponential(3)}`);
+  parts.push(`elapsed ${formatSeconds(e.elapsedMs / 1000)}`);
+  if (e.stage === 'optimise' || e.stage === 'phase') parts.push(`ETA ${formatSeconds(eta)}`);
+  $('progress-text').textContent = parts.join(' · ');
+  $('progress-text').dataset.stage = e.stage;
+  if (e.stage === 'optimise' && e.loss !== undefined) {
+    lossPoints.push(e.loss);
+    drawLoss();
+  }
+}
+
+/** The live loss curve: every evaluation's loss on a log scale. */
+function drawLoss(): void {
+  const canvas = $<HTMLCanvasElement>('loss');
+  const g = canvas.getContext('2d');
+  if (!g) return;
+  const { width, height } = canvas;
+  g.clearRect(0, 0, width, height);
+  g.font = '12px system-ui, sans-serif';
+  g.fillStyle = '#666';
+  const values = lossPoints.filter((v) => v > 0 && Number.isFinite(v)).map(Math.log10);
+  if (values.length < 2) {
+    g.fillText(values.length ? 'waiting for the next evaluation…' : 'The loss of each evaluation appears here while a run optimises.', 12, height / 2);
+    return;
+  }
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const pad = { l: 64, r: 12, t: 12, b: 24 };
+  const x = (i: number): number => pad.l + (i / (values.length - 1)) * (width - pad.l - pad.r);
+  const y = (v: number): number => pad.t + (hi === lo ? 0.5 : (hi - v) / (hi - lo)) * (height - pad.t - pad.b);
+  g.strokeStyle = '#ccc';
+  g.beginPath();
+  g.moveTo(pad.l, pad.t);
+  g.lineTo(pad.l, height - pad.b);
+  g.lineTo(width - pad.r, height - pad.b);
+  g.stroke();
+  g.fillText(`1e${hi.toFixed(1)}`, 4, pad.t + 8);
+  g.fillText(`1e${lo.toFixed(1)}`, 4, height - pad.b);
+  g.fillText(`${values.length} evaluations`, width - 110, height - 6);
+  g.strokeStyle = '#b4432f';
+  g.lineWidth = 2;
+  g.beginPath();
+  values.forEach((v, i) => (i === 0 ? g.moveTo(x(i), y(v)) : g.lineTo(x(i), y(v))));
+  g.stroke();
+}
+
+function showResult(message: ResultMessage): void {
+  const { summary: s } = message;
+  if (resultUrl) URL.revokeObjectURL(resultUrl);
+  resultUrl = URL.createObjectURL(new Blob([message.wav as BlobPart], { type: 'audio/wav' }));
+  const audio = $<HTMLAudioElement>('result-audio');
+  audio.src = resultUrl;
+  const download = $<HTMLAnchorElement>('download');
+  download.href = resultUrl;
+  const base = (n: string | undefined): string => (n ?? 'audio').replace(/\.[^.]+$/, '');
+  download.download = `${base(inputs.content?.name)}-in-${base(inputs.style?.name)}-style.wav`;
+  const t = s.timings;
+  const q = s.quality;
+  $('summary').textContent = [
+    `${s.durationSeconds.toFixed(2)} s, ${s.channels === 2 ? 'stereo' : 'mono'}, ${s.sampleRate} Hz, in ${formatSeconds(t.total / 1000)}`,
+    `optimise ${formatSeconds(t.optimise / 1000)} (${s.iterations} iterations, ${s.evaluations} evaluations, ${Math.round(s.msPerEvaluation)} ms each)`,
+    `phase ${formatSeconds(t.phase / 1000)} (${s.spectralConvergenceDb.toFixed(1)} dB)`,
+    `loss ${s.initialLoss.toExponential(3)} → ${s.finalLoss.toExponential(3)}`,
+    ...(q ? [`style gain ${q.styleGain.toFixed(3)}, content correlation ${q.contentCorrelation.toFixed(3)} (held-out nets)`] : []),
+  ].join(' · ');
+  const result = $('result');
+  result.dataset.duration = String(s.durationSeconds);
+  result.dataset.msPerEvaluation = String(s.msPerEvaluation);
+  result.dataset.evaluations = String(s.evaluations);
+  const canvas = $<HTMLCanvasElement>('report');
+  canvas.width = message.picture.width;
+  canvas.height = message.picture.height;
+  const pixels = new ImageData(new Uint8ClampedArray(message.picture.data.buffer as ArrayBuffer, message.picture.data.byteOffset, message.picture.data.byteLength), message.picture.width, message.picture.height);
+  canvas.getContext('2d')?.putImageData(pixels, 0, 0);
+  result.hidden = false;
+  if (s.warnings.length) showNotes(s.warnings);
+}
+
+async function run(): Promise<void> {
+  hideError();
+  const { content, style } = inputs;
+  if (!content || !style) {
+    showError(new Error(`choose ${!content && !style ? 'a content and a style file' : !content ? 'a content file' : 'a style file'} first`));
+    return;
+  }
+  setRunning(true);
+  lossPoints = [];
+  drawLoss();
+  stageStart = { stage: '', ms: 0 };
+  $('progress-text').textContent = 'Starting…';
+  try {
+    const message = await client.run(
+      {
+        content: { name: content.name, bytes: content.bytes },
+        style: { name: style.name, bytes: style.bytes },
+        settings: readSettings(),
+        backend: $<HTMLSelectElement>('setting-backend').value as WebBackend,
+        mono: $<HTMLInputElement>('setting-mono').checked,
+      },
+      {
+        onBackend: (b) => {
+          showBackend(b.label, b.label.startsWith('WebGPU'));
+          if (b.notes.length) showNotes(b.notes);
+        },
+        onProgress: showProgress,
+      },
+    );
+    showResult(message);
+    $('progress-text').textContent = `Done in ${formatSeconds(message.summary.timings.total / 1000)}.`;
+    $('progress-text').dataset.stage = 'done';
+  } catch (err) {
+    if (err instanceof RunFailure && err.cancelled) {
+      $('progress-text').textContent = 'Cancelled.';
+      $('progress-text').dataset.stage = 'cancelled';
+    } else {
+      $('progress-text').textContent = 'Failed.';
+      $('progress-text').dataset.stage = 'failed';
+      showError(err);
+    }
+  } finally {
+    setRunning(false);
+  }
+}
+
+function setRunning(running: boolean): void {
+  $<HTMLButtonElement>('run').disabled = running;
+  $<HTMLButtonElement>('cancel').disabled = !running;
+  document.body.dataset.running = String(running);
+}
+
+// ---- messages --------------------------------------------------------------------------------------------------
+
+function showError(err: unknown): void {
+  const el = $('error');
+  el.textContent = err instanceof Error ? err.message : String(err);
+  el.hidden = false;
+}
+
+function hideError(): void {
+  $('error').hidden = true;
+}
+
+function showNotes(notes: string[]): void {
+  const el = $('notes');
+  el.textContent = notes.join(' · ');
+  el.hidden = false;
+}
+
+function showBackend(label: string, gpu: boolean): void {
+  const el = $('backend');
+  el.textContent = `Compute: ${label}`;
+  el.dataset.state = gpu ? 'gpu' : 'cpu';
+}
+
+function formatBytes(n: number): string {
+  return n < 1024 * 1024 ? `${(n / 1024).toFixed(0)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** What the page can tell before any run: the backend "auto" would pick here, and why not a faster one. */
+async function describeBrowser(): Promise<void> {
+  try {
+    const choice = chooseBackend('auto', await detectCapabilities());
+    showBackend(choice.label, choice.providers[0] === 'webgpu');
+    if (choice.notes.length) showNotes(choice.notes);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+// ---- start -----------------------------------------------------------------------------------------------------
+
+wireInput('content');
+wireInput('style');
+buildSettings();
+drawLoss();
+$('run').addEventListener('click', () => void run());
+$('cancel').addEventListener('click', () => client.cancel());
+window.addEventListener('pagehide', () => client.dispose());
+void describeBrowser();
+// The bundled pair is loaded at start, so that one click on "Restyle" shows what the tool does.
+void Promise.all([loadExample('content', DEFAULT_EXAMPLE.content), loadExample('style', DEFAULT_EXAMPLE.style)]).catch(showError);
+document.body.dataset.ready = 'true';
