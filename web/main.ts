@@ -297,6 +297,7 @@ function showResult(message: ResultMessage): void {
   result.dataset.duration = String(s.durationSeconds);
   result.dataset.msPerEvaluation = String(s.msPerEvaluation);
   result.dataset.evaluations = String(s.evaluations);
+  result.dataset.totalMs = String(t.total);
   const canvas = $<HTMLCanvasElement>('report');
   canvas.width = message.picture.width;
   canvas.height = message.picture.height;

@@ -1,0 +1,101 @@
+/**
+ * `npm run bench:web`: the web app's wasm backend in headless Chromium against onnxruntime-node on the CPU, same
+ * clips, same settings, same machine, one run. The browser side drives the real page (built web/dist, served with
+ * COOP/COEP so wasm runs threaded) and reads the figures the page shows; the Node side calls the library.
+ *
+ *   npm run bench:web -- [--seconds 10] [--iterations 20] [--filters 4096] [--repeats 1]
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { preview } from 'vite';
+import { transfer } from '../src/node/index.js';
+import { writeBenchClips } from './clips.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    iterations: { type: 'string', default: '20' },
+    filters: { type: 'string', default: '4096' },
+    repeats: { type: 'string', default: '1' },
+  },
+});
+const seconds = Number(values.seconds);
+const iterations = Number(values.iterations);
+const filters = Number(values.filters);
+const repeats = Number(values.repeats);
+const root = path.resolve(new URL('..', import.meta.url).pathname);
+const chromiumPath = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+if (!existsSync(path.join(root, 'web/dist/index.html'))) throw new Error('web/dist is missing: run `npm run web:build`');
+if (!chromiumPath) throw new Error('no Chromium: run `bash scripts/ensure-chromium.sh`');
+
+const [clip] = await writeBenchClips([seconds]);
+const threads = os.availableParallelism();
+console.log(`# machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}`);
+console.log(`# ${seconds} s speech + ${seconds} s plucks, ${filters} filters, kernel 11, ${iterations} iterations (defaults otherwise)`);
+
+interface Row {
+  side: string;
+  msPerEvaluation: number;
+  evaluations: number;
+  totalMs: number;
+}
+const rows: Row[] = [];
+
+// Browser: the real page, files set on its inputs, figures read from its result section.
+const server = await preview({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'silent', preview: { port: 0, host: '127.0.0.1' } });
+const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+const version = browser.version();
+try {
+  const page = await browser.newPage();
+  await page.goto(server.resolvedUrls!.local[0]);
+  await page.waitForSelector('body[data-ready=true]');
+  await page.setInputFiles('#content-file', clip.content);
+  await page.setInputFiles('#style-file', clip.style);
+  await page.fill('#setting-iterations', String(iterations));
+  await page.fill('#setting-filters', String(filters));
+  await page.selectOption('#setting-backend', 'wasm');
+  for (let r = 0; r < repeats; r++) {
+    await page.click('#run');
+    await page.waitForFunction(() => ['done', 'failed', 'cancelled'].includes(document.getElementById('progress-text')?.dataset.stage ?? ''), null, { timeout: 0 });
+    if ((await page.getAttribute('#progress-text', 'data-stage')) !== 'done') throw new Error(`browser run failed: ${await page.textContent('#error')}`);
+    const backend = (await page.textContent('#backend'))?.replace(/^Compute: /, '') ?? '';
+    const summary = await page.textContent('#summary');
+    rows.push({
+      side: `Chromium ${version}, onnxruntime-web ${backend}`,
+      msPerEvaluation: Number(await page.getAttribute('#result', 'data-ms-per-evaluation')),
+      evaluations: Number(await page.getAttribute('#result', 'data-evaluations')),
+      totalMs: Number(await page.getAttribute('#result', 'data-total-ms')),
+    });
+    console.log(`browser run ${r + 1}: ${summary}`);
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+// Node: the library on onnxruntime-node's CPU backend, same inputs and settings.
+for (let r = 0; r < repeats; r++) {
+  const result = await transfer({
+    content: { bytes: new Uint8Array(readFileSync(clip.content)), name: clip.content },
+    style: { bytes: new Uint8Array(readFileSync(clip.style)), name: clip.style },
+    iterations,
+    filters,
+    threads,
+  });
+  rows.push({ side: `Node ${process.version}, onnxruntime-node CPU, ${threads} threads`, msPerEvaluation: result.msPerEvaluation, evaluations: result.optimiser.evaluations, totalMs: result.timings.total });
+  console.log(`node run ${r + 1}: ${result.optimiser.evaluations} evaluations, ${result.msPerEvaluation.toFixed(0)} ms each, ${(result.timings.total / 1000).toFixed(1)} s`);
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const sides = [...new Set(rows.map((r) => r.side))];
+const node = median(rows.filter((r) => r.side.startsWith('Node')).map((r) => r.msPerEvaluation));
+console.log('\n| runtime | ms per loss+gradient step (median) | evaluations | decode to result | step vs Node CPU |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const side of sides) {
+  const mine = rows.filter((r) => r.side === side);
+  const step = median(mine.map((r) => r.msPerEvaluation));
+  console.log(`| ${side} | ${step.toFixed(0)} | ${median(mine.map((r) => r.evaluations))} | ${(median(mine.map((r) => r.totalMs)) / 1000).toFixed(1)} s | ${(step / node).toFixed(2)}x |`);
+}
