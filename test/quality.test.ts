@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { transfer, measureQuality, nodeRuntime, toLogSpectrogram, StftPlan } from '../src/node/index.js';
+import { MIN_CONTENT_STYLE_DISTANCE, formatStyleGain } from '../src/quality/measures.js';
 
 const clip = (name: string) => ({ bytes: new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name });
 
@@ -23,4 +24,17 @@ describe('quality at the defaults', () => {
     // Griffin-Lim after the rounds reaches the optimised magnitude closely.
     expect(result.spectralConvergenceDb).toBeLessThan(-15);
   }, 180_000);
+});
+
+describe('style gain', () => {
+  it('is undefined (NaN) when the content already is the style, instead of a huge ratio of noise', async () => {
+    const result = await transfer({ content: clip('plucks'), style: clip('plucks'), iterations: 1, filters: 64 });
+    const plan = new StftPlan(result.settings.nFft, result.settings.hop);
+    const specs = { content: result.spectrograms.content!, style: result.spectrograms.style, result: toLogSpectrogram(plan, result.channels[0]) };
+    const q = await measureQuality(nodeRuntime(), specs);
+    expect(q.contentStyleDistance).toBeLessThan(MIN_CONTENT_STYLE_DISTANCE);
+    expect(q.styleGain).toBeNaN();
+    expect(formatStyleGain(q.styleGain)).toBe('n/a (the content already has the style)');
+    expect(formatStyleGain(0.7261)).toBe('0.726');
+  });
 });

@@ -36,6 +36,14 @@ describe('chooseBackend', () => {
     expect(() => chooseBackend('webgpu', base)).toThrow('WebGPU unavailable: WebGPU found no GPU adapter; choose "auto" or "wasm"');
   });
 
+  it('uses a software WebGPU adapter only when WebGPU is asked for, and warns about its speed', () => {
+    const caps = { ...base, gpuMissingReason: 'WebGPU offers only a software adapter', softwareAdapter: 'google swiftshader' };
+    expect(chooseBackend('auto', caps).providers).toEqual(['wasm']);
+    const c = chooseBackend('webgpu', caps);
+    expect(c).toMatchObject({ providers: ['webgpu'], label: 'WebGPU (google swiftshader, software)' });
+    expect(c.notes.join()).toMatch(/software adapter .* slower than WebAssembly/);
+  });
+
   it('refuses a browser without WebAssembly', () => {
     expect(() => chooseBackend('auto', { ...base, webAssembly: false })).toThrow(/no WebAssembly/);
   });

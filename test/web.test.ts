@@ -145,6 +145,40 @@ describe('web app', () => {
     expect(message).not.toMatch(/\bat .+:\d+:\d+/); // no stack trace
   });
 
+  it('runs the WebGPU backend on a software adapter and agrees with WebAssembly on the loss', async () => {
+    // The GPU path, on the only GPU here: Chromium's SwiftShader, offered only with --enable-unsafe-swiftshader. The
+    // first loss is the objective at the content's own spectrogram, the same function on both backends.
+    const gpuBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader'] });
+    try {
+      const gpuPage = await gpuBrowser.newPage();
+      await gpuPage.goto(origin + '/');
+      await gpuPage.waitForSelector('body[data-ready=true]');
+      await gpuPage.setInputFiles('#content-file', content);
+      await gpuPage.setInputFiles('#style-file', style);
+      await gpuPage.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('vorbis.ogg'));
+      // SwiftShader runs shaders on the CPU: the smallest run that still optimises (two iterations in one round).
+      await gpuPage.fill('#setting-iterations', '2');
+      await gpuPage.fill('#setting-filters', '32');
+      await gpuPage.click('summary'); // "More settings"
+      await gpuPage.fill('#setting-rounds', '1');
+      const losses: Record<string, number[]> = {};
+      for (const backend of ['wasm', 'webgpu']) {
+        await gpuPage.selectOption('#setting-backend', backend);
+        await gpuPage.click('#run');
+        await finished(gpuPage, 120_000);
+        expect(await gpuPage.textContent('#error')).toBe('');
+        expect(await gpuPage.getAttribute('#progress-text', 'data-stage')).toBe('done');
+        losses[backend] = [Number(await gpuPage.getAttribute('#result', 'data-initial-loss')), Number(await gpuPage.getAttribute('#result', 'data-final-loss'))];
+      }
+      expect(await gpuPage.textContent('#backend')).toBe('Compute: WebGPU (google swiftshader, software)');
+      expect(await gpuPage.textContent('#notes')).toMatch(/software adapter/);
+      expect(Math.abs(losses.webgpu[0] / losses.wasm[0] - 1)).toBeLessThan(1e-3);
+      expect(Math.abs(losses.webgpu[1] / losses.wasm[1] - 1)).toBeLessThan(0.05);
+    } finally {
+      await gpuBrowser.close();
+    }
+  });
+
   it('refuses an invalid setting with its valid range', async () => {
     await setSetting('iterations', '-1');
     await page.click('#run');

@@ -10,6 +10,7 @@ import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, type TransferSettings }
 import { formatSeconds, stageEta } from '../src/pipeline/eta.js';
 import type { ProgressEvent, Stage } from '../src/pipeline/transfer.js';
 import { encodeWav } from '../src/audio/wav.js';
+import { formatStyleGain } from '../src/quality/measures.js';
 import { TransferClient, RunFailure } from '../src/web/client.js';
 import { WEB_BACKENDS, chooseBackend, detectCapabilities, type WebBackend } from '../src/web/capabilities.js';
 import type { FileInput, ResultMessage } from '../src/web/protocol.js';
@@ -291,13 +292,15 @@ function showResult(message: ResultMessage): void {
     `optimise ${formatSeconds(t.optimise / 1000)} (${s.iterations} iterations, ${s.evaluations} evaluations, ${Math.round(s.msPerEvaluation)} ms each)`,
     `phase ${formatSeconds(t.phase / 1000)} (${s.spectralConvergenceDb.toFixed(1)} dB)`,
     `loss ${s.initialLoss.toExponential(3)} → ${s.finalLoss.toExponential(3)}`,
-    ...(q ? [`style gain ${q.styleGain.toFixed(3)}, content correlation ${q.contentCorrelation.toFixed(3)} (held-out nets)`] : []),
+    ...(q ? [`style gain ${formatStyleGain(q.styleGain)}, content correlation ${q.contentCorrelation.toFixed(3)} (held-out nets)`] : []),
   ].join(' · ');
   const result = $('result');
   result.dataset.duration = String(s.durationSeconds);
   result.dataset.msPerEvaluation = String(s.msPerEvaluation);
   result.dataset.evaluations = String(s.evaluations);
   result.dataset.totalMs = String(t.total);
+  result.dataset.initialLoss = String(s.initialLoss);
+  result.dataset.finalLoss = String(s.finalLoss);
   const canvas = $<HTMLCanvasElement>('report');
   canvas.width = message.picture.width;
   canvas.height = message.picture.height;
@@ -319,6 +322,8 @@ async function run(): Promise<void> {
   drawLoss();
   stageStart = { stage: '', ms: 0 };
   $('progress-text').textContent = 'Starting…';
+  $('progress-text').dataset.stage = 'starting';
+  $('result').hidden = true;
   try {
     const message = await client.run(
       {

@@ -20,13 +20,24 @@ export const HELD_OUT_NETS: readonly HeldOutNet[] = [
 /** Filters of each held-out net: enough for stable Gram statistics, cheap next to the run itself. */
 export const HELD_OUT_FILTERS = 512;
 
+/** Below this held-out distance between content and style (1%), the style gain is undefined (NaN). */
+export const MIN_CONTENT_STYLE_DISTANCE = 0.01;
+
+/** The style gain for people: three decimals, or why there is none. */
+export function formatStyleGain(gain: number): string {
+  return Number.isNaN(gain) ? 'n/a (the content already has the style)' : gain.toFixed(3);
+}
+
 /** The objective quality measures of ALGORITHM.md for one result. */
 export interface QualityReport {
   /** Mean over held-out nets of ||G(result) - G(style)|| / ||G(style)||. */
   styleDistance: number;
   /** The same for the content (how far the content was from the style to begin with). */
   contentStyleDistance: number;
-  /** 1 - styleDistance / contentStyleDistance: 0 means nothing moved, 1 means the style's statistics. */
+  /**
+   * 1 - styleDistance / contentStyleDistance: 0 means nothing moved, 1 means the style's statistics; NaN when the
+   * content is already within MIN_CONTENT_STYLE_DISTANCE of the style (e.g. the same clip).
+   */
   styleGain: number;
   /** Pearson correlation of the result's and the content's log spectrograms over their common frames. */
   contentCorrelation: number;
@@ -107,7 +118,8 @@ export async function measureQuality(
   return {
     styleDistance,
     contentStyleDistance,
-    styleGain: 1 - styleDistance / contentStyleDistance,
+    // When the content already has the style's statistics there is nothing to gain: the ratio would be noise / noise.
+    styleGain: contentStyleDistance < MIN_CONTENT_STYLE_DISTANCE ? NaN : 1 - styleDistance / contentStyleDistance,
     contentCorrelation: contentCorrelation(specs.content, specs.result),
   };
 }

@@ -16,6 +16,8 @@ export interface BrowserCapabilities {
   gpuAdapter: string | null;
   /** Why there is no GPU adapter (no navigator.gpu, no adapter, software only). */
   gpuMissingReason?: string;
+  /** A software WebGPU adapter (e.g. SwiftShader), described, when that is all there is: used only when asked for. */
+  softwareAdapter?: string;
   /** Whether SharedArrayBuffer may be used (the page is cross-origin isolated), which wasm threads need. */
   crossOriginIsolated: boolean;
   /** Logical processors. */
@@ -38,15 +40,19 @@ export async function detectCapabilities(): Promise<BrowserCapabilities> {
   const gpu = scope.navigator?.gpu;
   let gpuAdapter: string | null = null;
   let gpuMissingReason: string | undefined;
+  let softwareAdapter: string | undefined;
   if (!gpu) {
     gpuMissingReason = 'this browser has no WebGPU';
   } else {
     try {
       const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-      // A software adapter (SwiftShader) runs the graphs far slower than wasm: treat it as no GPU.
+      const name = [adapter?.info?.vendor, adapter?.info?.architecture].filter(Boolean).join(' ') || 'GPU';
+      // A software adapter (SwiftShader) runs the graphs far slower than wasm: "auto" treats it as no GPU.
       if (!adapter) gpuMissingReason = 'WebGPU found no GPU adapter';
-      else if (adapter.info?.isFallbackAdapter || adapter.isFallbackAdapter) gpuMissingReason = 'WebGPU offers only a software adapter';
-      else gpuAdapter = [adapter.info?.vendor, adapter.info?.architecture].filter(Boolean).join(' ') || 'GPU';
+      else if (adapter.info?.isFallbackAdapter || adapter.isFallbackAdapter) {
+        gpuMissingReason = 'WebGPU offers only a software adapter';
+        softwareAdapter = name;
+      } else gpuAdapter = name;
     } catch (err) {
       gpuMissingReason = `WebGPU failed (${err instanceof Error ? err.message : String(err)})`;
     }
@@ -54,6 +60,7 @@ export async function detectCapabilities(): Promise<BrowserCapabilities> {
   return {
     gpuAdapter,
     gpuMissingReason,
+    softwareAdapter,
     crossOriginIsolated: scope.crossOriginIsolated === true,
     hardwareConcurrency: Math.max(1, scope.navigator?.hardwareConcurrency ?? 1),
     webAssembly: typeof WebAssembly === 'object',
@@ -64,8 +71,9 @@ export async function detectCapabilities(): Promise<BrowserCapabilities> {
 const MAX_WASM_THREADS = 16;
 
 /**
- * Chooses the backend from the capabilities: 'webgpu' insists (an error without an adapter), 'wasm' never uses the
- * GPU, 'auto' uses WebGPU when there is a hardware adapter. Pure: configure() applies the choice to onnxruntime-web.
+ * Chooses the backend from the capabilities: 'webgpu' insists (a software adapter if that is all there is, an error
+ * without any), 'wasm' never uses the GPU, 'auto' uses WebGPU when there is a hardware adapter.
+ * Pure: webRuntime() applies the choice to onnxruntime-web.
  */
 export function chooseBackend(
   requested: WebBackend,
@@ -77,6 +85,10 @@ export function chooseBackend(
   const wasmThreads = caps.crossOriginIsolated ? Math.min(MAX_WASM_THREADS, threads > 0 ? threads : caps.hardwareConcurrency) : 1;
   if (!caps.crossOriginIsolated) {
     notes.push('WebAssembly threads unavailable: the page is not cross-origin isolated (serve it with COOP/COEP headers), so one thread runs');
+  }
+  if (requested === 'webgpu' && !caps.gpuAdapter && caps.softwareAdapter) {
+    const label = `WebGPU (${caps.softwareAdapter}, software)`;
+    return { providers: ['webgpu'], threads: wasmThreads, label, notes: [...notes, 'WebGPU runs on a software adapter here: expect it to be slower than WebAssembly'] };
   }
   if (requested === 'webgpu' && !caps.gpuAdapter) {
     throw new ResourceError(`WebGPU unavailable: ${caps.gpuMissingReason ?? 'no adapter'}; choose "auto" or "wasm"`);
