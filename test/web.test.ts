@@ -134,8 +134,42 @@ describe('web app', () => {
     expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('done');
   });
 
-  it('names an unreadable file in a one-line message', async () => {
-    await page.setInputFiles('#content-file', { name: 'notes.wav', mimeType: 'audio/wav', buffer: Buffer.from('these are not samples\n') });
+  it("records from the microphone into a WAV input (Chromium's fake device: a beep)", async () => {
+    const micBrowser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+    });
+    try {
+      const micPage = await micBrowser.newPage();
+      await micPage.goto(origin + '/');
+      await micPage.waitForSelector('body[data-ready=true]');
+      await micPage.click('#content-record');
+      await micPage.waitForFunction(() => document.getElementById('content-record')?.classList.contains('recording'));
+      await micPage.waitForTimeout(1500);
+      await micPage.click('#content-record');
+      await micPage.waitForFunction(() => document.getElementById('content-name')?.textContent?.startsWith('recording-content.wav'), null, { timeout: 10_000 });
+      expect(await micPage.textContent('#error')).toBe('');
+      // The recording is a real input: its player knows its length (about the 1.5 s recorded).
+      const seconds = await micPage.evaluate(async () => {
+        const audio = document.getElementById('content-audio') as HTMLAudioElement;
+        if (!Number.isFinite(audio.duration) || audio.duration === 0) await new Promise((r) => audio.addEventListener('loadedmetadata', r, { once: true }));
+        return audio.duration;
+      });
+      expect(seconds).toBeGreaterThan(1);
+      expect(seconds).toBeLessThan(3);
+    } finally {
+      await micBrowser.close();
+    }
+  });
+
+  it('takes a dropped file, and names an unreadable one in a one-line message', async () => {
+    const dataTransfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['these are not samples\n'], 'notes.wav', { type: 'audio/wav' }));
+      return dt;
+    });
+    await page.dispatchEvent('#content-box label.drop', 'drop', { dataTransfer });
+    await page.waitForFunction(() => document.getElementById('content-name')?.textContent?.startsWith('notes.wav'));
     await page.click('#run');
     await finished(page);
     expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('failed');
