@@ -56,6 +56,7 @@ def main():
     p.add_argument("--phase-iters", type=int, default=500)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--save-spec", default="", help="also write the optimised log1p magnitude: raw float32, bins x frames, row-major")
     p.add_argument("--time-steps", type=int, default=0, help="only time this many loss+gradient steps, no output")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -125,6 +126,8 @@ def main():
             closure()
             optimizer.step()
     t_optimise = time.perf_counter()
+    if a.save_spec:
+        x.detach()[0].numpy().astype(np.float32).tofile(a.save_spec)
 
     # Fast Griffin-Lim (Perraudin et al.), as librosa.griffinlim with momentum 0.99, from random phase.
     with torch.no_grad():
