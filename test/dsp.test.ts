@@ -7,6 +7,7 @@ import { Random } from '../src/dsp/random.js';
 import { fastGriffinLim } from '../src/dsp/griffin-lim.js';
 import { magnitude, logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../src/dsp/spectrogram.js';
 import { decodeAudio, toMono } from '../src/audio/decode.js';
+import { logMagnitudeGradient } from '../src/dsp/log-magnitude-gradient.js';
 
 function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let num = 0;
@@ -102,6 +103,28 @@ describe('STFT', () => {
     const back = magnitudeFromLog(Float32Array.from(m, (v) => Math.log1p(v)));
     expect(relativeError(back, m)).toBeLessThan(1e-6);
     expect(magnitudeFromLog(Float32Array.of(-0.5))[0]).toBe(0);
+  });
+});
+
+describe('gradient through log1p |STFT|', () => {
+  it('matches central differences of a random linear loss of the log spectrogram to 1e-3', () => {
+    const plan = new StftPlan(64, 16);
+    const length = 200;
+    const rng = new Random(1);
+    const x = new Float32Array(length).map(() => rng.normal());
+    const w = new Float32Array(plan.bins * frameCount(length, 16)).map(() => rng.normal());
+    const loss = (sig: Float32Array): number => logMagnitude(plan.forward(sig)).reduce((a, v, i) => a + w[i] * v, 0);
+    const grad = logMagnitudeGradient(plan, plan.forward(x), w, length);
+    // Edges (centre padding), the middle, both sides of a frame boundary.
+    for (const n of [0, 1, 5, 31, 32, 100, 150, 198, 199]) {
+      const h = 1e-2;
+      const a = Float32Array.from(x);
+      a[n] += h;
+      const b = Float32Array.from(x);
+      b[n] -= h;
+      const fd = (loss(a) - loss(b)) / (2 * h);
+      expect(Math.abs(grad[n] - fd)).toBeLessThan(1e-3 * Math.max(1, Math.abs(fd)));
+    }
   });
 });
 

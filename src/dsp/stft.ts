@@ -91,6 +91,11 @@ export class StftPlan {
     return out;
   }
 
+  /** Inverse real FFT of one frame's bins 0..nFft/2 (Hermitian spectrum) into `out` (nFft samples), no window. */
+  inverseFrame(re: Float32Array, im: Float32Array, out: Float64Array): void {
+    this.fft.inverse(re, im, out, 0, 1);
+  }
+
   private cachedNorm: { frames: number; length: number; norm: Float32Array } | null = null;
 
   /** Sum of squared windows at each output sample, cached because Griffin-Lim reuses one shape. */
