@@ -2,12 +2,14 @@
  * Quality/time curve: runs the transfer on bundled content/style pairs over a grid of settings and prints, for each,
  * the held-out style gain and content correlation (ALGORITHM.md's measures, on the audio as written) and the time.
  * Used to choose the defaults. Usage: npx tsx bench/quality-curve.ts [--pairs speech:plucks,melody:drums]
- *   [--iterations 5,10,20,40] [--content-weights 0,0.01] [--phase-iters 32] [--filters 4096] [--kernels 3,11,31] [--json out.json]
+ *   [--iterations 5,10,20,40] [--content-weights 0,0.01] [--init matched,content] [--phase-iters 32] [--filters 4096] [--kernels 3,11,31] [--json out.json]
+ *   [--plot curve.png]  (style gain against content correlation, one line per pair and setting, points = iterations)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { nodeRuntime, transfer, measureQuality, toLogSpectrogram, StftPlan, peak } from '../src/node/index.js';
+import { nodeRuntime, transfer, measureQuality, toLogSpectrogram, StftPlan, peak, encodePng, DEFAULT_SETTINGS, type TransferSettings } from '../src/node/index.js';
+import { drawTradeOff } from '../src/report/trade-off.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,10 +21,11 @@ const { values } = parseArgs({
     filters: { type: 'string', default: '4096' },
     kernel: { type: 'string', default: '11' },
     kernels: { type: 'string', default: '' },
-    init: { type: 'string', default: 'content' },
+    init: { type: 'string', default: DEFAULT_SETTINGS.init },
     optimizer: { type: 'string', default: 'lbfgs' },
     'learning-rate': { type: 'string', default: '0.03' },
     json: { type: 'string' },
+    plot: { type: 'string' },
   },
 });
 const list = (s: string): number[] => s.split(',').map(Number);
@@ -30,10 +33,10 @@ const clip = (name: string) => ({ bytes: new Uint8Array(readFileSync(new URL(`..
 const runtime = nodeRuntime();
 const rows: Record<string, unknown>[] = [];
 console.log(`# ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads`);
-console.log('pair             cw      iters  evals  phase/rounds  gain(spec) gain(audio)  corr(audio)  SC dB   peak   seconds');
+console.log('pair, init               cw      iters  evals  phase/rounds  gain(spec) gain(audio)  corr(audio)  SC dB   peak   seconds');
 for (const pair of values.pairs.split(',')) {
   const [c, s] = pair.split(':');
-  for (const contentWeight of list(values['content-weights'])) {
+  for (const init of values.init.split(',') as TransferSettings['init'][]) for (const contentWeight of list(values['content-weights'])) {
     for (const phaseIterations of list(values['phase-iters'])) for (const rounds of list(values.rounds)) {
       for (const iterations of list(values.iterations)) {
         const r = await transfer({
@@ -46,7 +49,7 @@ for (const pair of values.pairs.split(',')) {
           filters: Number(values.filters),
           kernel: Number(values.kernel),
           kernels: values.kernels ? values.kernels.split(',').map(Number) : [],
-          init: values.init as 'content' | 'noise',
+          init,
           optimizer: values.optimizer as 'lbfgs' | 'adam',
           learningRate: Number(values['learning-rate']),
         });
@@ -56,6 +59,7 @@ for (const pair of values.pairs.split(',')) {
         const onAudio = await measureQuality(runtime, { content, style: r.spectrograms.style, result: toLogSpectrogram(plan, r.channels[0]) });
         const row = {
           pair,
+          init,
           contentWeight,
           iterations,
           evaluations: r.optimiser.evaluations,
@@ -71,7 +75,7 @@ for (const pair of values.pairs.split(',')) {
         };
         rows.push(row);
         console.log(
-          `${pair.padEnd(16)} ${String(contentWeight).padEnd(7)} ${String(iterations).padStart(5)} ${String(row.evaluations).padStart(6)} ${String(phaseIterations).padStart(6)}/${rounds}` +
+          `${`${pair} ${init}`.padEnd(24)} ${String(contentWeight).padEnd(7)} ${String(iterations).padStart(5)} ${String(row.evaluations).padStart(6)} ${String(phaseIterations).padStart(6)}/${rounds}` +
             `  ${row.gainSpectrogram.toFixed(3).padStart(9)} ${row.gainAudio.toFixed(3).padStart(11)} ${row.correlationAudio.toFixed(3).padStart(12)}` +
             `  ${row.spectralConvergenceDb.toFixed(1).padStart(6)} ${row.peak.toFixed(2).padStart(6)} ${row.seconds.toFixed(1).padStart(9)}`,
         );
@@ -80,3 +84,21 @@ for (const pair of values.pairs.split(',')) {
   }
 }
 if (values.json) writeFileSync(values.json, JSON.stringify(rows, null, 2));
+if (values.plot) {
+  // One line per pair (and content weight, phase iterations, rounds when several were swept), points by iterations.
+  const series = new Map<string, { name: string; points: { gain: number; correlation: number; label: string; chosen: boolean }[] }>();
+  for (const r of rows) {
+    const name = [r.pair, `from ${r.init}`, r.contentWeight ? `cw ${r.contentWeight}` : '', `${r.rounds} rounds`].filter(Boolean).join(', ');
+    if (!series.has(name)) series.set(name, { name: String(name), points: [] });
+    series.get(name)!.points.push({
+      gain: Number(r.gainAudio),
+      correlation: Number(r.correlationAudio),
+      label: `${r.iterations} it, ${Number(r.seconds).toFixed(0)} s`,
+      chosen: r.iterations === DEFAULT_SETTINGS.iterations && r.rounds === DEFAULT_SETTINGS.rounds && r.init === DEFAULT_SETTINGS.init && !r.contentWeight,
+    });
+  }
+  const chosenLegend = `default: from ${DEFAULT_SETTINGS.init}, ${DEFAULT_SETTINGS.iterations} it`;
+  const image = drawTradeOff({ series: [...series.values()], chosenLegend, target: { gain: 0.95, correlation: 0.85 }, title: `${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads` });
+  writeFileSync(values.plot, encodePng(image));
+  console.log(`wrote ${values.plot}`);
+}

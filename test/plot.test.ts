@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { drawReport, colormap, niceStep } from '../src/report/plot.js';
 import { encodePng } from '../src/node/png.js';
+import { drawTradeOff } from '../src/report/trade-off.js';
 
 /** A spectrogram with one loud bin (a tone) over quiet noise-free silence. */
 function toneSpec(bins: number, frames: number, bin: number) {
@@ -48,5 +49,35 @@ describe('report picture', () => {
     const high = brightestRow(58 + 380 + 26 + 190);
     expect(low).toBeGreaterThan(28 + 300 * (1 - 11 / 65) - 6);
     expect(high).toBeLessThan(28 + 300 * (1 - 50 / 65) + 6);
+  });
+});
+
+describe('trade-off chart', () => {
+  it('puts better points up and to the right, shades the target corner, rings the default', () => {
+    const image = drawTradeOff({
+      series: [{ name: 'a + b', points: [{ gain: 0.6, correlation: 0.9, label: 'few' }, { gain: 0.8, correlation: 0.7, label: 'many', chosen: true }] }],
+      target: { gain: 0.95, correlation: 0.85 },
+      chosenLegend: 'default',
+    });
+    const at = (x: number, y: number): number[] => Array.from(image.data.subarray(4 * (y * image.width + x), 4 * (y * image.width + x) + 3));
+    // The points are 5x5 squares of the series colour (labels and lines are thinner): find their centres.
+    const red = (x: number, y: number): boolean => at(x, y).join() === '200,60,40';
+    const centres: [number, number][] = [];
+    for (let y = 42; y < 498; y++) {
+      for (let x = 66; x < 702; x++) {
+        let full = true;
+        for (let dy = -2; dy <= 2 && full; dy++) for (let dx = -2; dx <= 2 && full; dx++) full = red(x + dx, y + dy);
+        if (full) centres.push([x, y]);
+      }
+    }
+    expect(centres).toHaveLength(2);
+    const [left, right] = centres[0][0] < centres[1][0] ? centres : [centres[1], centres[0]];
+    expect(left[1]).toBeLessThan(right[1]); // higher correlation is drawn higher (smaller y)
+    // The target corner (gain >= 0.95, corr >= 0.85) is shaded; the plot's lower-left corner is not.
+    expect(at(64 + 640 - 3, 40 + 3)).toEqual([225, 240, 225]);
+    expect(at(64 + 3, 40 + 460 - 3)).toEqual([255, 255, 255]);
+    // The default is ringed in ink around the 'many' point.
+    expect(at(right[0] - 6, right[1])).toEqual([30, 30, 30]);
+    expect(at(left[0] - 6, left[1])).not.toEqual([30, 30, 30]);
   });
 });

@@ -11,7 +11,7 @@ import { MIN_CONTENT_STYLE_DISTANCE, formatStyleGain } from '../src/quality/meas
 const clip = (name: string) => ({ bytes: new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name });
 
 describe('quality at the defaults', () => {
-  it('speech + plucks: style gain >= 0.70 and content correlation >= 0.78 (measured 0.726 / 0.825)', async () => {
+  it('speech + plucks: style gain >= 0.71 and content correlation >= 0.80 (measured 0.742 / 0.848)', async () => {
     const result = await transfer({ content: clip('speech'), style: clip('plucks') });
     const plan = new StftPlan(result.settings.nFft, result.settings.hop);
     const q = await measureQuality(nodeRuntime(), {
@@ -19,8 +19,8 @@ describe('quality at the defaults', () => {
       style: result.spectrograms.style,
       result: toLogSpectrogram(plan, result.channels[0]),
     });
-    expect(q.styleGain).toBeGreaterThanOrEqual(0.7);
-    expect(q.contentCorrelation).toBeGreaterThanOrEqual(0.78);
+    expect(q.styleGain).toBeGreaterThanOrEqual(0.71);
+    expect(q.contentCorrelation).toBeGreaterThanOrEqual(0.8);
     // Griffin-Lim after the rounds reaches the optimised magnitude closely.
     expect(result.spectralConvergenceDb).toBeLessThan(-15);
   }, 180_000);

@@ -53,6 +53,8 @@ const inputs: Partial<Record<Role, FileInput & { url: string }>> = {};
 const client = new TransferClient(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }));
 let lossPoints: number[] = [];
 let resultUrl: string | null = null;
+/** What the worker said about its backend for the current run; shown with the run's own warnings. */
+let backendNotes: string[] = [];
 
 // ---- inputs ----------------------------------------------------------------------------------------------------
 
@@ -307,7 +309,7 @@ function showResult(message: ResultMessage): void {
   const pixels = new ImageData(new Uint8ClampedArray(message.picture.data.buffer as ArrayBuffer, message.picture.data.byteOffset, message.picture.data.byteLength), message.picture.width, message.picture.height);
   canvas.getContext('2d')?.putImageData(pixels, 0, 0);
   result.hidden = false;
-  if (s.warnings.length) showNotes(s.warnings);
+  if (s.warnings.length) showNotes([...backendNotes, ...s.warnings]);
 }
 
 async function run(): Promise<void> {
@@ -318,6 +320,8 @@ async function run(): Promise<void> {
     return;
   }
   setRunning(true);
+  backendNotes = [];
+  $('notes').hidden = true;
   lossPoints = [];
   drawLoss();
   stageStart = { stage: '', ms: 0 };
@@ -336,6 +340,7 @@ async function run(): Promise<void> {
       {
         onBackend: (b) => {
           showBackend(b.label, b.label.startsWith('WebGPU'));
+          backendNotes = b.notes;
           if (b.notes.length) showNotes(b.notes);
         },
         onProgress: showProgress,

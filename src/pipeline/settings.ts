@@ -25,8 +25,8 @@ export interface TransferSettings {
   iterations: number;
   /** Adam's step size (L-BFGS ignores it). */
   learningRate: number;
-  /** Start from the content's spectrogram, or from small noise. */
-  init: 'content' | 'noise';
+  /** Start from the content's spectrogram EQ-matched to the style's average spectrum, the content as it is, or small noise. */
+  init: 'matched' | 'content' | 'noise';
   /** Griffin-Lim iterations (per reconstruction: once per round). */
   phaseIterations: number;
   /** Optimisation rounds; between rounds the spectrogram is replaced by that of Griffin-Lim's audio. */
@@ -48,9 +48,9 @@ export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
   seed: 0,
   contentWeight: 0,
   optimizer: 'lbfgs',
-  iterations: 20,
+  iterations: 12,
   learningRate: 0.03,
-  init: 'content',
+  init: 'matched',
   phaseIterations: 16,
   rounds: 3,
   threads: 0,
@@ -75,7 +75,7 @@ export const SETTING_RANGES: Record<keyof TransferSettings, IntRange | NumRange 
   optimizer: { kind: 'choice', values: ['lbfgs', 'adam'] },
   iterations: { kind: 'int', min: 0, max: 100000 },
   learningRate: { kind: 'number', min: 1e-6, max: 10 },
-  init: { kind: 'choice', values: ['content', 'noise'] },
+  init: { kind: 'choice', values: ['matched', 'content', 'noise'] },
   phaseIterations: { kind: 'int', min: 0, max: 10000 },
   rounds: { kind: 'int', min: 1, max: 100 },
   threads: { kind: 'int', min: 0, max: 1024 },
@@ -115,11 +115,11 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   optimizer: 'optimiser: lbfgs or adam',
   iterations: 'optimiser iterations',
   learningRate: "Adam's step size",
-  init: 'start from the content spectrogram or from noise',
+  init: "start from: matched (content EQ'd to the style's mean spectrum), content, noise",
   phaseIterations: 'fast Griffin-Lim iterations per reconstruction',
   rounds: 'optimisation rounds, with a phase reconstruction between rounds',
   threads: 'compute threads (0 = all cores)',
-  peakControl: 'if the output would clip: limit (look-ahead limiter) or scale (whole clip)',
+  peakControl: 'on clipping: limit (look-ahead limiter) or scale (whole clip)',
 };
 
 /** A setting's default as shown by --help and the README ("" for an empty list). */

@@ -1,12 +1,8 @@
 import type { LogSpectrogram } from '../model/style-net.js';
-import { rasterizeText, textWidth, GLYPH_HEIGHT } from './font.js';
+import { textWidth, GLYPH_HEIGHT } from './font.js';
+import { INK, fillRect, formatTick, line, setPixel, strokeRect, text, type RgbaImage } from './raster.js';
 
-/** An RGBA image, row-major, 4 bytes a pixel (what PNG encoders and canvas ImageData take). */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+export type { RgbaImage };
 
 /** What the report picture shows. */
 export interface PlotInput {
@@ -28,7 +24,6 @@ const MARGIN_T = 28;
 const GAP = 26;
 const LOSS_H = 190;
 const BACKGROUND = [255, 255, 255];
-const INK = [30, 30, 30];
 const GRID = [200, 200, 200];
 
 /** Magma-like colour map: control points from black through purple and orange to pale yellow. */
@@ -158,54 +153,4 @@ function drawLoss(img: RgbaImage, losses: number[], x0: number, y0: number, w: n
     fillRect(img, px - 1, py - 1, 3, 3, [200, 60, 40]);
     prev = [px, py];
   });
-}
-
-function formatTick(v: number): string {
-  return Number.isInteger(v) ? String(v) : v.toFixed(1);
-}
-
-function setPixel(img: RgbaImage, x: number, y: number, rgb: number[]): void {
-  if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
-  const i = 4 * (y * img.width + x);
-  img.data[i] = rgb[0];
-  img.data[i + 1] = rgb[1];
-  img.data[i + 2] = rgb[2];
-  img.data[i + 3] = 255;
-}
-
-function fillRect(img: RgbaImage, x: number, y: number, w: number, h: number, rgb: number[]): void {
-  for (let yy = y; yy < y + h; yy++) for (let xx = x; xx < x + w; xx++) setPixel(img, xx, yy, rgb);
-}
-
-function strokeRect(img: RgbaImage, x: number, y: number, w: number, h: number, rgb: number[]): void {
-  fillRect(img, x, y, w, 1, rgb);
-  fillRect(img, x, y + h - 1, w, 1, rgb);
-  fillRect(img, x, y, 1, h, rgb);
-  fillRect(img, x + w - 1, y, 1, h, rgb);
-}
-
-function text(img: RgbaImage, s: string, x: number, y: number, scale = 1): void {
-  rasterizeText(s, Math.round(x), Math.round(y), scale, (px, py) => setPixel(img, px, py, INK));
-}
-
-/** Bresenham line. */
-function line(img: RgbaImage, x0: number, y0: number, x1: number, y1: number, rgb: number[]): void {
-  const dx = Math.abs(x1 - x0);
-  const dy = -Math.abs(y1 - y0);
-  const sx = x0 < x1 ? 1 : -1;
-  const sy = y0 < y1 ? 1 : -1;
-  let err = dx + dy;
-  for (;;) {
-    setPixel(img, x0, y0, rgb);
-    if (x0 === x1 && y0 === y1) return;
-    const e2 = 2 * err;
-    if (e2 >= dy) {
-      err += dy;
-      x0 += sx;
-    }
-    if (e2 <= dx) {
-      err += dx;
-      y0 += sy;
-    }
-  }
 }

@@ -1,0 +1,105 @@
+import { textWidth, GLYPH_HEIGHT } from './font.js';
+import { INK, createImage, fillRect, line, strokeRect, text, type RgbaImage } from './raster.js';
+import { niceStep } from './plot.js';
+
+/** One measured setting: its held-out style gain, content correlation, and a short label (e.g. iterations). */
+export interface TradeOffPoint {
+  gain: number;
+  correlation: number;
+  label?: string;
+  /** Whether this is the default setting (ringed). */
+  chosen?: boolean;
+}
+
+/** What the style/content trade-off chart shows. */
+export interface TradeOffInput {
+  /** One line per content/style pair, points in the order of the swept setting. */
+  series: { name: string; points: TradeOffPoint[] }[];
+  /** What the ringed points are, for the legend (e.g. "default: 20 iterations"). */
+  chosenLegend?: string;
+  /** A target region (gain and correlation at least these), shaded. */
+  target?: { gain: number; correlation: number };
+  /** Title above the chart. */
+  title?: string;
+}
+
+const COLOURS = [
+  [200, 60, 40],
+  [40, 110, 190],
+  [40, 150, 70],
+  [150, 70, 170],
+  [210, 140, 20],
+];
+const W = 640;
+const H = 460;
+const M = { l: 64, r: 200, t: 40, b: 50 };
+
+/**
+ * Draws style gain (across) against content correlation (up) for each pair, one point per setting: the curve the
+ * defaults are chosen on. Up and right is better; the shaded corner is the target. Pure: returns pixels.
+ */
+export function drawTradeOff(input: TradeOffInput): RgbaImage {
+  const img = createImage(M.l + W + M.r, M.t + H + M.b);
+  const all = input.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.gain) && Number.isFinite(p.correlation));
+  const xs = [...all.map((p) => p.gain), ...(input.target ? [input.target.gain, 1] : [])];
+  const ys = [...all.map((p) => p.correlation), ...(input.target ? [input.target.correlation, 1] : [])];
+  const range = (v: number[]): [number, number] => {
+    const lo = Math.min(...v);
+    const hi = Math.max(...v);
+    const pad = Math.max(0.02, (hi - lo) * 0.06);
+    return [Math.floor((lo - pad) * 20) / 20, Math.min(1, Math.ceil((hi + pad) * 20) / 20)];
+  };
+  const [x0, x1] = range(xs);
+  const [y0, y1] = range(ys);
+  const px = (x: number): number => M.l + Math.round(((x - x0) / (x1 - x0)) * (W - 1));
+  const py = (y: number): number => M.t + H - 1 - Math.round(((y - y0) / (y1 - y0)) * (H - 1));
+
+  if (input.target) {
+    const tx = px(input.target.gain);
+    const ty = py(Math.min(1, y1));
+    fillRect(img, tx, ty, px(x1) - tx, py(input.target.correlation) - ty, [225, 240, 225]);
+    text(img, 'target', tx + 4, ty + 4, 1, [40, 120, 40]);
+  }
+  // Grid and ticks.
+  const step = (lo: number, hi: number): number => niceStep(hi - lo, 8);
+  for (let x = Math.ceil(x0 / step(x0, x1)) * step(x0, x1); x <= x1 + 1e-9; x += step(x0, x1)) {
+    fillRect(img, px(x), M.t, 1, H, [228, 228, 228]);
+    const label = x.toFixed(2);
+    text(img, label, px(x) - textWidth(label) / 2, M.t + H + 6);
+  }
+  for (let y = Math.ceil(y0 / step(y0, y1)) * step(y0, y1); y <= y1 + 1e-9; y += step(y0, y1)) {
+    fillRect(img, M.l, py(y), W, 1, [228, 228, 228]);
+    const label = y.toFixed(2);
+    text(img, label, M.l - 7 - textWidth(label), py(y) - 3);
+  }
+  strokeRect(img, M.l - 1, M.t - 1, W + 2, H + 2, INK);
+  const xLabel = 'held-out style gain';
+  text(img, xLabel, M.l + W - textWidth(xLabel) * 2, M.t + H + 22, 2);
+  text(img, 'content correlation', M.l, M.t - 10 - GLYPH_HEIGHT * 2, 2);
+  if (input.title) text(img, input.title, M.l + W + 16, M.t - 10 - GLYPH_HEIGHT * 2, 1);
+
+  input.series.forEach((series, i) => {
+    const rgb = COLOURS[i % COLOURS.length];
+    const points = series.points.filter((p) => Number.isFinite(p.gain) && Number.isFinite(p.correlation));
+    points.forEach((p, k) => {
+      const [cx, cy] = [px(p.gain), py(p.correlation)];
+      if (k > 0) line(img, px(points[k - 1].gain), py(points[k - 1].correlation), cx, cy, rgb);
+      fillRect(img, cx - 2, cy - 2, 5, 5, rgb);
+      if (p.chosen) {
+        strokeRect(img, cx - 6, cy - 6, 13, 13, INK);
+        strokeRect(img, cx - 5, cy - 5, 11, 11, INK);
+      }
+      if (p.label) text(img, p.label, cx + 6, cy - 10, 1, rgb);
+    });
+    // Legend.
+    const ly = M.t + 8 + i * 18;
+    fillRect(img, M.l + W + 16, ly, 12, 5, rgb);
+    text(img, series.name, M.l + W + 34, ly - 1, 1);
+  });
+  if (input.chosenLegend !== undefined) {
+    const ly = M.t + 8 + input.series.length * 18 + 6;
+    strokeRect(img, M.l + W + 16, ly - 3, 11, 11, INK);
+    text(img, input.chosenLegend, M.l + W + 34, ly, 1);
+  }
+  return img;
+}
