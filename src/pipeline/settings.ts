@@ -51,7 +51,7 @@ export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
   iterations: 12,
   learningRate: 0.03,
   init: 'matched',
-  phaseIterations: 16,
+  phaseIterations: 8,
   rounds: 3,
   threads: 0,
   peakControl: 'limit',
