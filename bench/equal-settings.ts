@@ -16,7 +16,7 @@ const runtime = nodeRuntime();
 const quality = (out: string) => fileQuality(runtime, clip.content, clip.style, out);
 const common = ['--iterations', values.iterations, '--phase-iters', values['phase-iters']];
 const t0 = performance.now();
-const ours = spawnSync(process.execPath, ['dist/cli/main.js', clip.content, clip.style, '-o', 'out/bench/eq-ours.wav', '-y', '-q', '--rounds', '1', '--float', '--peak', 'limit', ...common], { encoding: 'utf8' });
+const ours = spawnSync(process.execPath, ['dist/cli/main.js', clip.content, clip.style, '-o', 'out/bench/eq-ours.wav', '-y', '-q', '--rounds', '1', '--init', 'content', '--float', '--peak', 'limit', ...common], { encoding: 'utf8' });
 const oursMs = performance.now() - t0;
 if (ours.status !== 0) throw new Error(ours.stderr);
 const t1 = performance.now();

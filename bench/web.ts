@@ -3,7 +3,7 @@
  * clips, same settings, same machine, one run. The browser side drives the real page (built web/dist, served with
  * COOP/COEP so wasm runs threaded) and reads the figures the page shows; the Node side calls the library.
  *
- *   npm run bench:web -- [--seconds 10] [--iterations 20] [--filters 4096] [--repeats 1]
+ *   npm run bench:web -- [--seconds 10] [--iterations 12] [--filters 4096] [--repeats 1]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,13 +11,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
-import { transfer } from '../src/node/index.js';
+import { DEFAULT_SETTINGS, transfer } from '../src/node/index.js';
 import { writeBenchClips } from './clips.js';
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
-    iterations: { type: 'string', default: '20' },
+    iterations: { type: 'string', default: String(DEFAULT_SETTINGS.iterations) },
     filters: { type: 'string', default: '4096' },
     repeats: { type: 'string', default: '1' },
   },
