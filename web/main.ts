@@ -82,7 +82,27 @@ async function loadExample(role: Role, name: string): Promise<void> {
   setInput(role, `${name}.wav`, new Uint8Array(await blob.arrayBuffer()), blob);
 }
 
+/** What each input box says. */
+const ROLE_TEXT: Record<Role, { title: string; hint: string }> = {
+  content: { title: 'Content', hint: 'the structure to keep (voice, melody)' },
+  style: { title: 'Style', hint: 'the timbre to take (a beat, an instrument, a texture)' },
+};
+
+/** Clones the input box for `role`; each part gets the id `${role}-${part}` (e.g. content-file). */
+function buildInputBox(role: Role): void {
+  const template = $<HTMLTemplateElement>('input-template');
+  const box = template.content.firstElementChild!.cloneNode(true) as HTMLElement;
+  box.id = `${role}-box`;
+  box.dataset.role = role;
+  box.querySelectorAll<HTMLElement>('[data-part]').forEach((part) => (part.id = `${role}-${part.dataset.part}`));
+  box.querySelector('[data-part=title]')!.textContent = ROLE_TEXT[role].title;
+  box.querySelector('[data-part=hint]')!.textContent = ROLE_TEXT[role].hint;
+  (box.querySelector('[data-part=drop]') as HTMLLabelElement).htmlFor = `${role}-file`;
+  $('inputs').append(box);
+}
+
 function wireInput(role: Role): void {
+  buildInputBox(role);
   const fileInput = $<HTMLInputElement>(`${role}-file`);
   fileInput.addEventListener('change', () => {
     const file = fileInput.files?.[0];
