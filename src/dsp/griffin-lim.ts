@@ -28,7 +28,7 @@ export function fastGriffinLim(plan: StftPlan, magnitude: Float32Array, options:
   const n = plan.bins * frames;
   if (magnitude.length !== n) throw new RangeError(`Griffin-Lim: magnitude has ${magnitude.length} values, expected ${plan.bins} x ${frames}`);
 
-  // Unit phasors, then the current complex estimate M * phasor.
+  // Unit phasors; the estimate M * phasor is never stored whole (inversePolar forms it frame by frame).
   const cosP = new Float32Array(n);
   const sinP = new Float32Array(n);
   if (options.initialPhase) {
@@ -46,22 +46,13 @@ export function fastGriffinLim(plan: StftPlan, magnitude: Float32Array, options:
       sinP[i] = Math.sin(a);
     }
   }
-  const estimate: Spectrogram = { re: new Float32Array(n), im: new Float32Array(n), bins: plan.bins, frames };
   const rebuilt = plan.allocate(length);
   const previous: Spectrogram = plan.allocate(length);
   const signal = new Float32Array(length);
   const alpha = momentum / (1 + momentum);
 
-  const applyPhase = (): void => {
-    for (let i = 0; i < n; i++) {
-      estimate.re[i] = magnitude[i] * cosP[i];
-      estimate.im[i] = magnitude[i] * sinP[i];
-    }
-  };
-
   for (let it = 0; it < iterations; it++) {
-    applyPhase();
-    plan.inverse(estimate, length, signal);
+    plan.inversePolar(magnitude, cosP, sinP, length, signal);
     plan.forward(signal, rebuilt);
     for (let i = 0; i < n; i++) {
       // Accelerated step: extrapolate away from the previous projection (it is zero on the first iteration).
@@ -77,6 +68,5 @@ export function fastGriffinLim(plan: StftPlan, magnitude: Float32Array, options:
     }
     options.onIteration?.(it + 1);
   }
-  applyPhase();
-  return plan.inverse(estimate, length, signal);
+  return plan.inversePolar(magnitude, cosP, sinP, length, signal);
 }

@@ -34,6 +34,9 @@ export class StftPlan {
   readonly window: Float32Array;
   private readonly fft: RealFft;
   private readonly frame: Float64Array;
+  /** One frame's bins, for inversePolar. */
+  private readonly binRe: Float32Array;
+  private readonly binIm: Float32Array;
 
   /** Plans an STFT; nFft must be a power of two and 1 <= hop <= nFft. */
   constructor(nFft: number, hop: number) {
@@ -45,6 +48,8 @@ export class StftPlan {
     this.window = hannWindow(nFft);
     this.fft = new RealFft(nFft);
     this.frame = new Float64Array(nFft);
+    this.binRe = new Float32Array(this.bins);
+    this.binIm = new Float32Array(this.bins);
   }
 
   /** Allocates an empty spectrogram for a signal of `length` samples. */
@@ -75,13 +80,42 @@ export class StftPlan {
    * `out` may be passed to avoid allocation.
    */
   inverse(spec: Spectrogram, length: number, out: Float32Array = new Float32Array(length)): Float32Array {
+    const { frame } = this;
+    const { frames } = spec;
+    return this.overlapAdd(frames, length, out, (t) => this.fft.inverse(spec.re, spec.im, frame, t, frames));
+  }
+
+  /**
+   * The inverse STFT of magnitude x (cos + i sin), all bins x frames, without forming that complex spectrogram:
+   * Griffin-Lim calls this every iteration, and on a long clip the two spectrogram-sized arrays it saves are
+   * hundreds of megabytes.
+   */
+  inversePolar(magnitude: Float32Array, cos: Float32Array, sin: Float32Array, length: number, out: Float32Array = new Float32Array(length)): Float32Array {
+    const { frame, bins, binRe, binIm } = this;
+    const frames = frameCount(length, this.hop);
+    return this.overlapAdd(frames, length, out, (t) => {
+      for (let k = 0; k < bins; k++) {
+        const i = k * frames + t;
+        binRe[k] = magnitude[i] * cos[i];
+        binIm[k] = magnitude[i] * sin[i];
+      }
+      this.fft.inverse(binRe, binIm, frame, 0, 1);
+    });
+  }
+
+  /** Inverse real FFT of one frame's bins 0..nFft/2 (Hermitian spectrum) into `out` (nFft samples), no window. */
+  inverseFrame(re: Float32Array, im: Float32Array, out: Float64Array): void {
+    this.fft.inverse(re, im, out, 0, 1);
+  }
+
+  /** Overlap-adds the windowed frames that `inverseFrameAt(t)` leaves in this.frame, then normalises. */
+  private overlapAdd(frames: number, length: number, out: Float32Array, inverseFrameAt: (t: number) => void): Float32Array {
     const { nFft, hop, window, frame } = this;
     const half = nFft / 2;
-    const { frames } = spec;
     out.fill(0);
     const norm = this.windowSumSquare(frames, length);
     for (let t = 0; t < frames; t++) {
-      this.fft.inverse(spec.re, spec.im, frame, t, frames);
+      inverseFrameAt(t);
       const start = t * hop - half;
       const i0 = Math.max(0, -start);
       const i1 = Math.min(nFft, length - start);
@@ -89,11 +123,6 @@ export class StftPlan {
     }
     for (let j = 0; j < length; j++) out[j] = norm[j] > 1e-8 ? out[j] / norm[j] : 0;
     return out;
-  }
-
-  /** Inverse real FFT of one frame's bins 0..nFft/2 (Hermitian spectrum) into `out` (nFft samples), no window. */
-  inverseFrame(re: Float32Array, im: Float32Array, out: Float64Array): void {
-    this.fft.inverse(re, im, out, 0, 1);
   }
 
   private cachedNorm: { frames: number; length: number; norm: Float32Array } | null = null;

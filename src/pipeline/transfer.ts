@@ -159,7 +159,8 @@ function reconstruct(ctx: RunContext, state: ChannelState, iterations: number, o
     initialPhase: state.phase,
     onIteration,
   });
-  state.phase = ctx.plan.forward(audio);
+  // Griffin-Lim read the previous phase only at its start: overwrite it in place rather than allocate a new one.
+  state.phase = ctx.plan.forward(audio, state.phase);
   return { audio, magnitude };
 }
 
