@@ -16,28 +16,6 @@ export interface LbfgsOptions extends MinimizeOptions {
    * and cost five more evaluations of bracketing before the line search reached a useful step.
    */
   firstStepMaxChange?: number;
-  /** Arrays of x's size to reuse, and to leave the run's arrays in for the next call (e.g. the next round). */
-  workspace?: LbfgsWorkspace;
-}
-
-/**
- * Spare arrays of one size, shared by L-BFGS's vectors and its line search. On a 10-minute clip each is 106 MB:
- * allocating new ones every iteration and round left the old ones to the garbage collector, and the peak memory
- * counted them all; with a workspace a run allocates each array once.
- */
-export class LbfgsWorkspace {
-  private readonly spare: Float32Array[] = [];
-
-  /** An array of length n (its contents are undefined: every user overwrites it). */
-  take(n: number): Float32Array {
-    const i = this.spare.findIndex((a) => a.length === n);
-    return i >= 0 ? this.spare.splice(i, 1)[0] : new Float32Array(n);
-  }
-
-  /** Gives arrays back for reuse. */
-  give(...arrays: Float32Array[]): void {
-    this.spare.push(...arrays);
-  }
 }
 
 /** A point of the line search: step length, value, directional derivative, and the gradient there. */
@@ -83,103 +61,97 @@ export async function lbfgs(objective: Objective, x: Float32Array, options: Lbfg
   const y: Float32Array[] = [];
   const rho: number[] = [];
   const alpha = new Float64Array(m);
-  const workspace = options.workspace ?? new LbfgsWorkspace();
-  let g: Float32Array = workspace.take(n);
-  const d = workspace.take(n);
-  const xTrial = workspace.take(n);
+  let g: Float32Array = new Float32Array(n);
+  const d = new Float32Array(n);
+  const xTrial = new Float32Array(n);
   let evaluations = 0;
-  try {
-    const evaluate = async (t: number, grad: Float32Array): Promise<number> => {
-      signal?.throwIfAborted();
-      for (let i = 0; i < n; i++) xTrial[i] = x[i] + t * d[i];
-      evaluations++;
-      return objective(xTrial, grad);
-    };
 
+  const evaluate = async (t: number, grad: Float32Array): Promise<number> => {
     signal?.throwIfAborted();
-    let f = await objective(x, g);
+    for (let i = 0; i < n; i++) xTrial[i] = x[i] + t * d[i];
     evaluations++;
-    if (!Number.isFinite(f)) throw new Error(`L-BFGS: the objective is not finite at the start (${f})`);
-    if (maxAbs(g) <= gradTol) return { loss: f, iterations: 0, evaluations, stopReason: 'converged' };
+    return objective(xTrial, grad);
+  };
 
-    let it = 0;
-    let stopReason: MinimizeResult['stopReason'] = 'iterations';
-    while (it < iterations) {
-      // Two-loop recursion: d = -H g.
-      for (let i = 0; i < n; i++) d[i] = -g[i];
-      const k = s.length;
-      for (let j = k - 1; j >= 0; j--) {
-        alpha[j] = rho[j] * dot(s[j], d);
-        const a = alpha[j];
-        const yj = y[j];
-        for (let i = 0; i < n; i++) d[i] -= a * yj[i];
-      }
-      if (k > 0) {
-        const gamma = dot(s[k - 1], y[k - 1]) / dot(y[k - 1], y[k - 1]);
-        for (let i = 0; i < n; i++) d[i] *= gamma;
-      }
-      for (let j = 0; j < k; j++) {
-        const b = rho[j] * dot(y[j], d);
-        const coef = alpha[j] - b;
-        const sj = s[j];
-        for (let i = 0; i < n; i++) d[i] += coef * sj[i];
-      }
-      let gtd = dot(g, d);
-      if (!(gtd < 0)) {
-        // Not a descent direction (curvature information went bad): restart from steepest descent.
-        s.length = y.length = rho.length = 0;
-        for (let i = 0; i < n; i++) d[i] = -g[i];
-        gtd = dot(g, d);
-      }
-      // Without curvature pairs, d = -g has the gradient's scale: size the first trial step explicitly.
-      const t0 = s.length > 0 ? 1 : options.firstStepMaxChange ? options.firstStepMaxChange / maxAbs(d) : Math.min(1, 1 / sumAbs(g));
+  signal?.throwIfAborted();
+  let f = await objective(x, g);
+  evaluations++;
+  if (!Number.isFinite(f)) throw new Error(`L-BFGS: the objective is not finite at the start (${f})`);
+  if (maxAbs(g) <= gradTol) return { loss: f, iterations: 0, evaluations, stopReason: 'converged' };
 
-      const result = await strongWolfe(evaluate, d, f, g, gtd, t0, maxAbs(d), { c1, c2, maxIterations: maxLineSearch, changeTol }, workspace);
-      it++;
-      if (!result) {
-        stopReason = 'line-search';
-        break;
-      }
-      const { t, f: fNew, g: gNew } = result;
-      // New correction pair: s = t d, y = g_new - g.
-      const sNew = s.length === m ? s.shift()! : workspace.take(n);
-      const yNew = y.length === m ? y.shift()! : workspace.take(n);
-      if (rho.length === m) rho.shift();
-      for (let i = 0; i < n; i++) {
-        sNew[i] = t * d[i];
-        yNew[i] = gNew[i] - g[i];
-        x[i] += sNew[i];
-      }
-      const ys = dot(yNew, sNew);
-      if (ys > 1e-10) {
-        s.push(sNew);
-        y.push(yNew);
-        rho.push(1 / ys);
-      } else workspace.give(sNew, yNew);
-      const fOld = f;
-      f = fNew;
-      workspace.give(g); // the line search's gradient array replaces it
-      g = gNew;
-      options.onIteration?.({ iteration: it, loss: f, evaluations });
-
-      if (maxAbs(g) <= gradTol) {
-        stopReason = 'converged';
-        break;
-      }
-      if (Math.abs(f - fOld) < changeTol || Math.abs(t) * maxAbs(d) <= changeTol) {
-        stopReason = 'converged';
-        break;
-      }
-      if (evaluations >= maxEvaluations) {
-        stopReason = 'evaluations';
-        break;
-      }
+  let it = 0;
+  let stopReason: MinimizeResult['stopReason'] = 'iterations';
+  while (it < iterations) {
+    // Two-loop recursion: d = -H g.
+    for (let i = 0; i < n; i++) d[i] = -g[i];
+    const k = s.length;
+    for (let j = k - 1; j >= 0; j--) {
+      alpha[j] = rho[j] * dot(s[j], d);
+      const a = alpha[j];
+      const yj = y[j];
+      for (let i = 0; i < n; i++) d[i] -= a * yj[i];
     }
-    return { loss: f, iterations: it, evaluations, stopReason };
-  } finally {
-    // Every array goes back to the workspace when the run ends, however it ends: the next round reuses them.
-    workspace.give(g, d, xTrial, ...s, ...y);
+    if (k > 0) {
+      const gamma = dot(s[k - 1], y[k - 1]) / dot(y[k - 1], y[k - 1]);
+      for (let i = 0; i < n; i++) d[i] *= gamma;
+    }
+    for (let j = 0; j < k; j++) {
+      const b = rho[j] * dot(y[j], d);
+      const coef = alpha[j] - b;
+      const sj = s[j];
+      for (let i = 0; i < n; i++) d[i] += coef * sj[i];
+    }
+    let gtd = dot(g, d);
+    if (!(gtd < 0)) {
+      // Not a descent direction (curvature information went bad): restart from steepest descent.
+      s.length = y.length = rho.length = 0;
+      for (let i = 0; i < n; i++) d[i] = -g[i];
+      gtd = dot(g, d);
+    }
+    // Without curvature pairs, d = -g has the gradient's scale: size the first trial step explicitly.
+    const t0 = s.length > 0 ? 1 : options.firstStepMaxChange ? options.firstStepMaxChange / maxAbs(d) : Math.min(1, 1 / sumAbs(g));
+
+    const result = await strongWolfe(evaluate, d, f, g, gtd, t0, maxAbs(d), { c1, c2, maxIterations: maxLineSearch, changeTol });
+    it++;
+    if (!result) {
+      stopReason = 'line-search';
+      break;
+    }
+    const { t, f: fNew, g: gNew } = result;
+    // New correction pair: s = t d, y = g_new - g.
+    const sNew = s.length === m ? s.shift()! : new Float32Array(n);
+    const yNew = y.length === m ? y.shift()! : new Float32Array(n);
+    if (rho.length === m) rho.shift();
+    for (let i = 0; i < n; i++) {
+      sNew[i] = t * d[i];
+      yNew[i] = gNew[i] - g[i];
+      x[i] += sNew[i];
+    }
+    const ys = dot(yNew, sNew);
+    if (ys > 1e-10) {
+      s.push(sNew);
+      y.push(yNew);
+      rho.push(1 / ys);
+    }
+    const fOld = f;
+    f = fNew;
+    g = gNew;
+    options.onIteration?.({ iteration: it, loss: f, evaluations });
+
+    if (maxAbs(g) <= gradTol) {
+      stopReason = 'converged';
+      break;
+    }
+    if (Math.abs(f - fOld) < changeTol || Math.abs(t) * maxAbs(d) <= changeTol) {
+      stopReason = 'converged';
+      break;
+    }
+    if (evaluations >= maxEvaluations) {
+      stopReason = 'evaluations';
+      break;
+    }
   }
+  return { loss: f, iterations: it, evaluations, stopReason };
 }
 
 function sumAbs(a: Float32Array): number {
@@ -202,12 +174,12 @@ async function strongWolfe(
   t0: number,
   dMax: number,
   opts: { c1: number; c2: number; maxIterations: number; changeTol: number },
-  workspace: LbfgsWorkspace,
 ): Promise<{ t: number; f: number; g: Float32Array } | null> {
   const { c1, c2, maxIterations, changeTol } = opts;
-  const buffer = (): Float32Array => workspace.take(d.length);
+  const spare: Float32Array[] = [];
+  const buffer = (): Float32Array => spare.pop() ?? new Float32Array(d.length);
   const release = (p: LinePoint): void => {
-    if (p.g !== g) workspace.give(p.g);
+    if (p.g !== g) spare.push(p.g);
   };
   const probe = async (t: number): Promise<LinePoint> => {
     const grad = buffer();
@@ -271,10 +243,7 @@ async function strongWolfe(
     }
   }
   // Out of evaluations or interval too small: take the best point found if it decreased f.
-  release(hi);
-  if (lo.t > 0 && lo.f < f) return { t: lo.t, f: lo.f, g: lo.g };
-  release(lo);
-  return null;
+  return lo.t > 0 && lo.f < f ? { t: lo.t, f: lo.f, g: lo.g } : null;
 
   function accept(p: LinePoint, other: LinePoint): { t: number; f: number; g: Float32Array } {
     release(other);

@@ -19,7 +19,7 @@ import {
 } from '../model/style-net.js';
 import { featureFrames } from '../model/graphs.js';
 import { adam } from '../optim/adam.js';
-import { LbfgsWorkspace, lbfgs } from '../optim/lbfgs.js';
+import { lbfgs } from '../optim/lbfgs.js';
 import type { IterationReport, MinimizeResult, Objective } from '../optim/types.js';
 import { kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
 import { yieldToEventLoop } from './yield.js';
@@ -203,8 +203,6 @@ async function optimiseChannel(ctx: RunContext, state: ChannelState, evaluations
     return value.loss;
   };
   const abortSignal = signal ?? new AbortController().signal;
-  // One set of L-BFGS arrays for all rounds (on a long clip each is ~100 MB).
-  const workspace = new LbfgsWorkspace();
   for (let round = 0; round < shares.length; round++) {
     const iterationsBefore = state.iterations;
     evaluationsInRound = 0;
@@ -225,7 +223,6 @@ async function optimiseChannel(ctx: RunContext, state: ChannelState, evaluations
                 maxEvaluations: budgetOf(iterations),
                 historySize: lbfgsHistoryFor(state.x.length),
                 firstStepMaxChange: FIRST_STEP_MAX_CHANGE,
-                workspace,
                 onIteration,
                 signal: abortSignal,
               })
