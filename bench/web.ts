@@ -5,14 +5,12 @@
  *
  *   npm run bench:web -- [--seconds 10] [--iterations 12] [--filters 4096] [--repeats 1]
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
-import { preview } from 'vite';
 import { DEFAULT_SETTINGS, transfer } from '../src/node/index.js';
 import { writeBenchClips } from './clips.js';
+import { launchChromium, runFinished, startPreview } from '../test/browser.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,10 +24,6 @@ const seconds = Number(values.seconds);
 const iterations = Number(values.iterations);
 const filters = Number(values.filters);
 const repeats = Number(values.repeats);
-const root = path.resolve(new URL('..', import.meta.url).pathname);
-const chromiumPath = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-if (!existsSync(path.join(root, 'web/dist/index.html'))) throw new Error('web/dist is missing: run `npm run web:build`');
-if (!chromiumPath) throw new Error('no Chromium: run `bash scripts/ensure-chromium.sh`');
 
 const [clip] = await writeBenchClips([seconds]);
 const threads = os.availableParallelism();
@@ -45,8 +39,8 @@ interface Row {
 const rows: Row[] = [];
 
 // Browser: the real page, files set on its inputs, figures read from its result section.
-const server = await preview({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'silent', preview: { port: 0, host: '127.0.0.1' } });
-const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+const server = await startPreview();
+const browser = await launchChromium();
 const version = browser.version();
 try {
   const page = await browser.newPage();
@@ -59,7 +53,7 @@ try {
   await page.selectOption('#setting-backend', 'wasm');
   for (let r = 0; r < repeats; r++) {
     await page.click('#run');
-    await page.waitForFunction(() => ['done', 'failed', 'cancelled'].includes(document.getElementById('progress-text')?.dataset.stage ?? ''), null, { timeout: 0 });
+    await runFinished(page, 0);
     if ((await page.getAttribute('#progress-text', 'data-stage')) !== 'done') throw new Error(`browser run failed: ${await page.textContent('#error')}`);
     const backend = (await page.textContent('#backend'))?.replace(/^Compute: /, '') ?? '';
     const summary = await page.textContent('#summary');

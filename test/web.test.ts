@@ -1,15 +1,15 @@
 // The web app in a real browser: Debian's Chromium, headless, driven by playwright-core, on the built static files
 // served by Vite's preview server (with the COOP/COEP headers a deployment needs). npm test builds web/dist and
 // installs Chromium first (scripts/ensure-chromium.sh).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { preview, type PreviewServer } from 'vite';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { PreviewServer } from 'vite';
 import { decodeAudio } from '../src/audio/decode.js';
 import { root } from './cli-helpers.js';
+import { launchChromium, runFinished, startPreview } from './browser.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const content = path.join(root, 'test/fixtures/wav16.wav');
 const style = path.join(root, 'test/fixtures/vorbis.ogg');
 
@@ -22,20 +22,14 @@ let page: Page;
 let foreignRequests: string[];
 let pageErrors: string[];
 
-/** The run's end state as the page shows it. */
-const finished = (p: Page, timeout = 90_000): Promise<unknown> =>
-  p.waitForFunction(() => ['done', 'failed', 'cancelled'].includes(document.getElementById('progress-text')?.dataset.stage ?? ''), null, { timeout });
-
 async function setSetting(name: string, value: string): Promise<void> {
   await page.fill(`#setting-${name}`, value);
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(root, 'web/dist/index.html'))) throw new Error('web/dist is missing: run `npm run web:build` (npm test does)');
-  if (!CHROMIUM) throw new Error('no Chromium found: run `bash scripts/ensure-chromium.sh` (npm test does) or set CHROMIUM_PATH');
-  server = await preview({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'silent', preview: { port: 0, host: '127.0.0.1' } });
+  server = await startPreview();
   origin = new URL(server.resolvedUrls!.local[0]).origin;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -77,7 +71,7 @@ describe('web app', () => {
     await setSetting('iterations', '3');
     await setSetting('filters', '128');
     await page.click('#run');
-    await finished(page);
+    await runFinished(page);
     expect(await page.textContent('#error')).toBe('');
     expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('done');
 
@@ -121,7 +115,7 @@ describe('web app', () => {
     expect(await page.isDisabled('#run')).toBe(true);
     const clicked = Date.now();
     await page.click('#cancel');
-    await finished(page, 10_000);
+    await runFinished(page, 10_000);
     expect(Date.now() - clicked).toBeLessThan(5_000);
     expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('cancelled');
     expect(await page.isHidden('#result')).toBe(true);
@@ -130,15 +124,12 @@ describe('web app', () => {
     await setSetting('iterations', '2');
     await setSetting('filters', '64');
     await page.click('#run');
-    await finished(page);
+    await runFinished(page);
     expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('done');
   });
 
   it("records from the microphone into a WAV input (Chromium's fake device: a beep)", async () => {
-    const micBrowser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
-    });
+    const micBrowser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']);
     try {
       const micPage = await micBrowser.newPage();
       await micPage.goto(origin + '/');
@@ -171,7 +162,7 @@ describe('web app', () => {
     await page.dispatchEvent('#content-box label.drop', 'drop', { dataTransfer });
     await page.waitForFunction(() => document.getElementById('content-name')?.textContent?.startsWith('notes.wav'));
     await page.click('#run');
-    await finished(page);
+    await runFinished(page);
     expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('failed');
     const message = await page.textContent('#error');
     expect(message).toMatch(/^notes\.wav: /);
@@ -182,7 +173,7 @@ describe('web app', () => {
   it('runs the WebGPU backend on a software adapter and agrees with WebAssembly on the loss', async () => {
     // The GPU path, on the only GPU here: Chromium's SwiftShader, offered only with --enable-unsafe-swiftshader. The
     // first loss is the objective at the content's own spectrogram, the same function on both backends.
-    const gpuBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader'] });
+    const gpuBrowser = await launchChromium(['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader']);
     try {
       const gpuPage = await gpuBrowser.newPage();
       await gpuPage.goto(origin + '/');
@@ -199,7 +190,7 @@ describe('web app', () => {
       for (const backend of ['wasm', 'webgpu']) {
         await gpuPage.selectOption('#setting-backend', backend);
         await gpuPage.click('#run');
-        await finished(gpuPage, 120_000);
+        await runFinished(gpuPage, 120_000);
         expect(await gpuPage.textContent('#error')).toBe('');
         expect(await gpuPage.getAttribute('#progress-text', 'data-stage')).toBe('done');
         losses[backend] = [Number(await gpuPage.getAttribute('#result', 'data-initial-loss')), Number(await gpuPage.getAttribute('#result', 'data-final-loss'))];
@@ -216,7 +207,7 @@ describe('web app', () => {
   it('refuses an invalid setting with its valid range', async () => {
     await setSetting('iterations', '-1');
     await page.click('#run');
-    await finished(page);
+    await runFinished(page);
     expect(await page.textContent('#error')).toMatch(/iterations -1: must be an integer in \[0, 100000\]/);
   });
 });

@@ -510,7 +510,7 @@ function initialSpectrogram(settings: TransferSettings, content: LogSpectrogram 
   const x = new Float32Array(size);
   for (let c = 0; c < style.bins; c++) {
     const row = style.data.subarray(c * style.frames, (c + 1) * style.frames);
-    const mean = row.reduce((a, v) => a + v, 0) / row.length;
+    const mean = rowMean(style.data, c, style.frames);
     const std = Math.sqrt(row.reduce((a, v) => a + (v - mean) ** 2, 0) / row.length);
     for (let t = 0; t < frames; t++) x[c * frames + t] = Math.max(0, mean + std * rng.normal());
   }

@@ -1,0 +1,26 @@
+/** What the browser tests and `npm run bench:web` share: Chromium, the preview server of the built app, a run's end. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+import { root } from './cli-helpers.js';
+
+/** Chromium to drive: $CHROMIUM_PATH, else Debian's or Ubuntu's package. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+
+/** Serves web/dist (built by `npm run web:build`) with the app's COOP/COEP headers on a free local port. */
+export async function startPreview(): Promise<PreviewServer> {
+  if (!existsSync(path.join(root, 'web/dist/index.html'))) throw new Error('web/dist is missing: run `npm run web:build` (npm test does)');
+  return preview({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'silent', preview: { port: 0, host: '127.0.0.1' } });
+}
+
+/** Launches headless Chromium with `extraArgs`. */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  if (!CHROMIUM_PATH) throw new Error('no Chromium found: run `bash scripts/ensure-chromium.sh` (npm test does) or set CHROMIUM_PATH');
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-dev-shm-usage', ...extraArgs] });
+}
+
+/** Waits until the page's run ended: done, failed or cancelled (timeout 0 waits for ever). */
+export function runFinished(page: Page, timeout = 90_000): Promise<unknown> {
+  return page.waitForFunction(() => ['done', 'failed', 'cancelled'].includes(document.getElementById('progress-text')?.dataset.stage ?? ''), null, { timeout });
+}
