@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { ChunkedStyleObjective, StyleNet, StyleObjective, SumObjective, type LogSpectrogram } from '../src/model/style-net.js';
+import { ChunkedStyleObjective, StyleNet, StyleObjective, SumObjective, type ConvolutionChoice, type LogSpectrogram } from '../src/model/style-net.js';
 import type { StyleMode } from '../src/model/graphs.js';
 import { Random } from '../src/dsp/random.js';
 import type { Runtime } from '../src/model/runtime.js';
@@ -16,16 +16,19 @@ function randomSpec(bins: number, frames: number, seed: number): LogSpectrogram 
   return { data, bins, frames };
 }
 
-describe.each<[StyleMode, number, number, number]>([
-  // mode, filters, content frames, style frames: kernel form needs T' + Ts' < N
-  ['gram', 16, 40, 31],
-  ['kernel', 64, 24, 20],
-])('style objective (%s form)', (mode, filters, frames, styleFrames) => {
+describe.each<[StyleMode, ConvolutionChoice, number, number, number]>([
+  // mode, convolution, filters, content frames, style frames: kernel form needs T' + Ts' < N
+  ['gram', 'direct', 16, 40, 31],
+  ['kernel', 'direct', 64, 24, 20],
+  ['gram', 'dft', 16, 40, 31],
+  ['kernel', 'dft', 64, 24, 20],
+])('style objective (%s form, %s convolution)', (mode, convolution, filters, frames, styleFrames) => {
   const shape = { bins: 33, filters, kernel: 5 };
   const contentWeight = 0.3;
 
   async function setup(withContent: boolean) {
-    const net = StyleNet.create(runtime, shape, 7);
+    const net = StyleNet.create(runtime, shape, 7, convolution);
+    expect(net.conv === null).toBe(convolution === 'direct');
     const style = randomSpec(shape.bins, styleFrames, 1);
     const content = randomSpec(shape.bins, frames, 2);
     const target = await net.styleTarget(style, frames, mode);
@@ -106,10 +109,15 @@ describe.each<[StyleMode, number, number, number]>([
 });
 
 describe('chunked objective (long clips)', () => {
-  it.each([false, true])('matches the one-shot objective in loss and gradient (content term: %s)', async (withContent) => {
+  it.each<[boolean, ConvolutionChoice]>([
+    [false, 'direct'],
+    [true, 'direct'],
+    [false, 'dft'],
+    [true, 'dft'],
+  ])('matches the one-shot objective in loss and gradient (content term: %s, %s convolution)', async (withContent, convolution) => {
     const shape = { bins: 33, filters: 16, kernel: 5 };
     const frames = 70; // 66 feature frames in chunks of 16: five chunks, the last one short
-    const net = StyleNet.create(runtime, shape, 3);
+    const net = StyleNet.create(runtime, shape, 3, convolution);
     const style = randomSpec(shape.bins, 50, 1);
     const content = randomSpec(shape.bins, frames, 2);
     const target = await net.styleTarget(style, frames, 'gram');

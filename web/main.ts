@@ -23,7 +23,7 @@ const DEFAULT_EXAMPLE: Record<Role, string> = { content: 'speech', style: 'pluck
 
 /** Settings shown up front; the rest sit under "More settings". Threads are the browser's to choose. */
 const MAIN_SETTINGS: (keyof TransferSettings)[] = ['iterations', 'contentWeight', 'filters', 'kernel', 'sampleRate', 'seed'];
-const MORE_SETTINGS: (keyof TransferSettings)[] = ['rounds', 'phaseIterations', 'optimizer', 'learningRate', 'init', 'nFft', 'hop', 'kernels', 'peakControl'];
+const MORE_SETTINGS: (keyof TransferSettings)[] = ['rounds', 'phaseIterations', 'optimizer', 'learningRate', 'init', 'nFft', 'hop', 'kernels', 'peakControl', 'convolution'];
 const LABELS: Record<keyof TransferSettings, string> = {
   sampleRate: 'Sample rate (Hz)',
   nFft: 'FFT size',
@@ -41,6 +41,7 @@ const LABELS: Record<keyof TransferSettings, string> = {
   rounds: 'Rounds',
   threads: 'Threads',
   peakControl: 'If it would clip',
+  convolution: 'Convolution',
 };
 
 const $ = <T extends HTMLElement>(id: string): T => {

@@ -1,4 +1,5 @@
 import { GraphBuilder } from './onnx-graph.js';
+import { blockCount, blockDftMatrix, blockInverseMatrix, kernelDftMatrix, transposeMatrix, validOutputMask, type BlockPlan } from './spectral-conv.js';
 
 /** Sizes of the one-layer style net: input bins C, filters N, kernel width K. */
 export interface NetShape {
@@ -23,6 +24,13 @@ export interface ObjectiveShape extends NetShape {
   styleFeatureFrames?: number;
   /** Whether the graph has a content term (its weight is a graph input). */
   withContent: boolean;
+  /** The convolution's form (default: onnxruntime's Conv). */
+  conv?: ConvPlan;
+}
+
+/** Columns of the objective's feature matrices: T' for the Conv form, S x B block outputs (T' real, the rest 0) in block form. */
+export function featureColumns(plan: ConvPlan, featureFrameCount: number): number {
+  return plan ? blockCount(plan, featureFrameCount) * plan.hop : featureFrameCount;
 }
 
 /** Conv output length for `frames` input frames (valid convolution, no padding). */
@@ -58,31 +66,134 @@ export const IO = {
   gramNormSquared: 'gram_norm_sq',
   gramDifference: 'gram_difference',
   featureScale: 'feature_scale',
+  blocks: 'spec_blocks',
+  spectralWeights: 'weights_spectral',
+  featureFrames: 'feature_frames',
+  outputMask: 'output_mask',
 } as const;
 
-/** conv -> ReLU as an (N x T') matrix; the weights are a graph input so that several sessions share one copy. */
-function convRelu(g: GraphBuilder, shape: NetShape, frames: number | string): { preActivation: string; features: string } {
-  const spec = g.input(IO.spec, [1, shape.bins, frames]);
-  const weights = g.input(IO.weights, [shape.filters, shape.bins, shape.kernel]);
-  const conv = g.op('Conv', [spec, weights], { kernel_shape: [shape.kernel] });
-  const relu = g.op('Relu', [conv]);
-  const features = g.op('Reshape', [relu, g.constInt64([shape.filters, -1])]);
-  return { preActivation: conv, features };
+/** How the graphs compute the net's convolution: null for onnxruntime's Conv, or a plan of DFT blocks (spectral-conv.ts). */
+export type ConvPlan = BlockPlan | null;
+
+/** The net's convolution inside one graph: its output and, on demand, the adjoint that gives the input gradient. */
+interface ConvFragment {
+  /** Conv output before the ReLU, N x columns (T' columns, or B x S block outputs in block form). */
+  output: string;
+  /** Adds the input gradient as the graph output IO.grad, given the gradient of `output`. */
+  inputGradient(dOutput: string): void;
 }
 
-/** Forward graph: spectrogram (1 x C x T, any T) -> ReLU features (N x T'). */
-export function buildFeaturesGraph(shape: NetShape): Uint8Array {
+/**
+ * The Conv form: input IO.spec (1 x C x T), weights IO.weights (N x C x K). The input gradient is a plain Conv with the
+ * weights transposed and flipped in time (IO.flippedWeights), measured here ~1.5x faster than ConvTranspose.
+ */
+function directConv(g: GraphBuilder, shape: NetShape, frames: number | string): ConvFragment {
+  const { filters: N, bins: C, kernel: K } = shape;
+  const spec = g.input(IO.spec, [1, C, frames]);
+  const weights = g.input(IO.weights, [N, C, K]);
+  const conv = g.op('Conv', [spec, weights], { kernel_shape: [K] });
+  return {
+    output: g.op('Reshape', [conv, g.constInt64([N, -1])]),
+    inputGradient(dOutput) {
+      const flipped = g.input(IO.flippedWeights, [C, N, K]);
+      const d = g.op('Unsqueeze', [dOutput, g.constInt64([0])]);
+      g.op('Conv', [d, flipped], { kernel_shape: [K], pads: [K - 1, K - 1] }, IO.grad);
+      g.output(IO.grad, [1, C, frames]);
+    },
+  };
+}
+
+/**
+ * The block form (overlap-save DFT, spectral-conv.ts): input IO.blocks (C x B x L, cut by frameBlocks), weights
+ * IO.spectralWeights (P x 2N x C: per DFT bin the kernels' real parts stacked over their imaginary parts). Output
+ * N x (S B), its columns in
+ * the order (j, b) for output frame b S + j: every use of the features (Gram matrices, sums of squares, the ReLU) is
+ * indifferent to the order of time columns, and this order keeps every transpose here a move of whole rows. The input
+ * gradient is IO.grad in block form (C x B x L), to be added back with overlapAddBlocks.
+ */
+function blockConv(g: GraphBuilder, shape: NetShape, plan: BlockPlan, blocks: number | string): ConvFragment {
+  const { filters: N, bins: C } = shape;
+  const { length: L, hop: S, points: P } = plan;
+  const x = g.input(IO.blocks, [C, blocks, L]);
+  const weights = g.input(IO.spectralWeights, [P, 2 * N, C]);
+  const dft = blockDftMatrix(plan);
+  const inverse = blockInverseMatrix(plan);
+  // C x B x L -> C x B x 2P (DFT) -> P x C x 2B: per bin, the blocks' real parts beside their imaginary parts.
+  const spectrum = g.op('MatMul', [x, g.constFloat(dft, [L, 2 * P])]);
+  const split = g.op('Reshape', [spectrum, g.constInt64([0, 0, 2, P])]);
+  const perBin = g.op('Reshape', [g.op('Transpose', [split], { perm: [3, 0, 2, 1] }), g.constInt64([P, C, -1])]);
+  // P x 2N x 2B: the four real products (kernel part a, block part c) for every filter and block: (p, a, n, c, b).
+  const products = g.op('MatMul', [weights, perBin]);
+  // -> (n, p, a, c, b) = N x 4P x B, then the inverse DFT of the complex products' valid outputs: N x S x B.
+  const byFilter = g.op('Transpose', [g.op('Reshape', [products, g.constInt64([P, 2, N, 2, -1])])], { perm: [2, 0, 1, 3, 4] });
+  const inverseT = g.constFloat(transposeMatrix(inverse, 4 * P, S), [S, 4 * P]);
+  const outputs = g.op('MatMul', [inverseT, g.op('Reshape', [byFilter, g.constInt64([N, 4 * P, -1])])]);
+  return {
+    output: g.op('Reshape', [outputs, g.constInt64([N, -1])]),
+    inputGradient(dOutput) {
+      // Every step above, transposed and in reverse order.
+      const dByFilter = g.op('MatMul', [g.constFloat(inverse, [4 * P, S]), g.op('Reshape', [dOutput, g.constInt64([N, S, -1])])]);
+      const dProducts = g.op('Transpose', [g.op('Reshape', [dByFilter, g.constInt64([N, P, 2, 2, -1])])], { perm: [1, 2, 0, 3, 4] });
+      // Per bin dZ_p^T W_p (2B x C), with the weights as stored (no transposed copy): P x 2B x 2N times P x 2N x C.
+      const dProductsT = g.op('Transpose', [g.op('Reshape', [dProducts, g.constInt64([P, 2 * N, -1])])], { perm: [0, 2, 1] });
+      const dPerBin = g.op('MatMul', [dProductsT, weights]);
+      // P x 2B x C = (p, c, b, f) -> C x B x 2P -> the DFT's transpose: C x B x L.
+      const dSplit = g.op('Reshape', [dPerBin, g.constInt64([P, 2, -1, C])]);
+      const dSpectrum = g.op('Reshape', [g.op('Transpose', [dSplit], { perm: [3, 2, 1, 0] }), g.constInt64([C, -1, 2 * P])]);
+      g.op('MatMul', [dSpectrum, g.constFloat(transposeMatrix(dft, L, 2 * P), [2 * P, L])], {}, IO.grad);
+      g.output(IO.grad, [C, blocks, L]);
+    },
+  };
+}
+
+/** The convolution in the form `plan` asks for. */
+function convFragment(g: GraphBuilder, shape: NetShape, plan: ConvPlan, frames: number | string, blocks: number | string): ConvFragment {
+  return plan ? blockConv(g, shape, plan, blocks) : directConv(g, shape, frames);
+}
+
+/**
+ * The kernels' DFT per block bin for a group of n filters: weights n x C x K -> 2P x (n C), row 2p + a holding part a
+ * (0 real, 1 imaginary) of bin p. StyleNet runs it on groups of filters and places the rows into the block form's
+ * P x 2N x C weights. (Measured at 4096 filters: 0.8 s in groups of 512, 1.8 s in one run, most of it the 571 MB output
+ * crossing into JavaScript; with the small matrix read transposed, or MatMul then Transpose, slower still.)
+ */
+export function buildSpectralWeightsGraph(shape: NetShape, plan: BlockPlan): Uint8Array {
+  const { bins: C, kernel: K } = shape;
+  const P = plan.points;
+  const g = new GraphBuilder('spectral_weights');
+  const w = g.op('Reshape', [g.input(IO.weights, ['n', C, K]), g.constInt64([-1, K])]);
+  const dftT = transposeMatrix(kernelDftMatrix(plan), K, 2 * P);
+  g.op('Gemm', [g.constFloat(dftT, [2 * P, K]), w], { transB: 1 }, IO.spectralWeights);
+  g.output(IO.spectralWeights, [2 * P, 'nC']);
+  return g.toBytes();
+}
+
+/**
+ * ReLU features N x T' of a whole input: in block form the B x S outputs are cut to the T' real ones (IO.featureFrames,
+ * an int64 input, since T varies between runs of one session).
+ */
+function reluFeatures(g: GraphBuilder, shape: NetShape, plan: ConvPlan): string {
+  const conv = convFragment(g, shape, plan, 'T', 'B').output;
+  if (!plan) return g.op('Relu', [conv]);
+  // Block columns (j, b) back to time order (b, j), then the padding after T' cut off.
+  const byTime = g.op('Transpose', [g.op('Reshape', [conv, g.constInt64([shape.filters, plan.hop, -1])])], { perm: [0, 2, 1] });
+  const frames = g.inputInt64(IO.featureFrames, [1]);
+  const flat = g.op('Reshape', [byTime, g.constInt64([shape.filters, -1])]);
+  return g.op('Relu', [g.op('Slice', [flat, g.constInt64([0]), frames, g.constInt64([1])])]);
+}
+
+/** Forward graph: spectrogram (1 x C x T, any T; or its blocks) -> ReLU features (N x T'). */
+export function buildFeaturesGraph(shape: NetShape, plan: ConvPlan = null): Uint8Array {
   const g = new GraphBuilder('features');
-  const { features } = convRelu(g, shape, 'T');
-  g.op('Identity', [features], {}, IO.features);
+  g.op('Identity', [reluFeatures(g, shape, plan)], {}, IO.features);
   g.output(IO.features, [shape.filters, 'Tf']);
   return g.toBytes();
 }
 
 /** Gram accumulation graph: spectrogram chunk -> F F^T (N x N, not normalised), so a long style is summarised chunk by chunk. */
-export function buildGramSumGraph(shape: NetShape): Uint8Array {
+export function buildGramSumGraph(shape: NetShape, plan: ConvPlan = null): Uint8Array {
   const g = new GraphBuilder('gram_sum');
-  const { features } = convRelu(g, shape, 'T');
+  const features = reluFeatures(g, shape, plan);
   g.op('Gemm', [features, features], { transB: 1 }, IO.gramSum);
   g.output(IO.gramSum, [shape.filters, shape.filters]);
   return g.toBytes();
@@ -101,17 +212,20 @@ export function buildGramNormGraph(filters: number): Uint8Array {
 /**
  * The objective and its gradient with respect to the spectrogram, in one graph (no autodiff at run time):
  *   F = relu(conv(S, W)),  Fn = F / sqrt(T'),  G = Fn Fn^T,  L_style = ||G - A||^2,  L_content = w ||F - P||^2,
- *   dL/dF = (4 (G - A) Fn / sqrt(T') + 2 w (F - P)) * [F > 0],   dL/dS = conv(pad(dL/dF, K-1), flip(W^T)).
- * The input gradient is a plain Conv with the weights transposed and flipped in time, measured here ~1.5x faster
- * than ConvTranspose. In kernel mode (G - A) Fn is expanded as Fn (Fn^T Fn) - Fs (Fs^T Fn) with Fs = style features
- * / sqrt(Ts'), and L_style = ||Fn^T Fn||^2 - 2 ||Fs^T Fn||^2 + ||A||^2 (the constant is an input).
+ *   dL/dF = (4 (G - A) Fn / sqrt(T') + 2 w (F - P)) * [F > 0],   dL/dS = the convolution's adjoint applied to dL/dF
+ * (see directConv and blockConv; in block form F has S x B columns, those past T' masked to 0). In kernel mode
+ * (G - A) Fn is expanded as Fn (Fn^T Fn) - Fs (Fs^T Fn) with Fs = style features / sqrt(Ts'), and
+ * L_style = ||Fn^T Fn||^2 - 2 ||Fs^T Fn||^2 + ||A||^2 (the constant is an input).
  */
 export function buildObjectiveGraph(shape: ObjectiveShape): Uint8Array {
-  const { filters: N, bins: C, kernel: K, frames: T } = shape;
+  const { filters: N, kernel: K, frames: T } = shape;
+  const plan = shape.conv ?? null;
   const Tf = featureFrames(T, K);
+  const columns = featureColumns(plan, Tf);
   const g = new GraphBuilder('style_objective');
-  const { features: F } = convRelu(g, shape, T);
-  const flipped = g.input(IO.flippedWeights, [C, N, K]);
+  const conv = convFragment(g, shape, plan, T, plan ? blockCount(plan, Tf) : 0);
+  // In block form the outputs past T' are not conv outputs: masking them to 0 leaves every sum below unchanged.
+  const F = plan ? g.op('Mul', [g.op('Relu', [conv.output]), g.constFloat(validOutputMask(plan, Tf), [1, columns])]) : g.op('Relu', [conv.output]);
   const invSqrtT = g.scalar(1 / Math.sqrt(Tf));
   const Fn = g.op('Mul', [F, invSqrtT]);
 
@@ -140,7 +254,7 @@ export function buildObjectiveGraph(shape: ObjectiveShape): Uint8Array {
   g.output(IO.styleLoss, []);
 
   if (shape.withContent) {
-    const P = g.input(IO.contentFeatures, [N, Tf]);
+    const P = g.input(IO.contentFeatures, [N, columns]);
     const w = g.input(IO.contentWeight, []);
     const E = g.op('Sub', [F, P]);
     const contentLoss = g.op('Mul', [g.op('ReduceSumSquare', [E], { keepdims: 0 }), w], {}, IO.contentLoss);
@@ -154,9 +268,7 @@ export function buildObjectiveGraph(shape: ObjectiveShape): Uint8Array {
 
   // ReLU's derivative: pass the gradient where the unit was active.
   const active = g.op('Cast', [g.op('Greater', [F, g.scalar(0)])], { to: 1 });
-  const dFmasked = g.op('Reshape', [g.op('Mul', [dF, active]), g.constInt64([1, N, Tf])]);
-  g.op('Conv', [dFmasked, flipped], { kernel_shape: [K], pads: [K - 1, K - 1] }, IO.grad);
-  g.output(IO.grad, [1, C, T]);
+  conv.inputGradient(g.op('Mul', [dF, active]));
   return g.toBytes();
 }
 
@@ -164,13 +276,16 @@ export function buildObjectiveGraph(shape: ObjectiveShape): Uint8Array {
  * Gradient of one time chunk of a long spectrogram, given the whole clip's Gram difference D = G - A (N x N):
  *   F = relu(conv(S_c, W)),  dL/dF = (4 D F / T' + 2 w (F - P_c)) * [F > 0],  dL/dS_c = conv(pad(dL/dF, K-1), flip(W^T)),
  * and the chunk's content term w ||F - P_c||^2. Chunks overlap by K-1 input frames so their conv outputs tile the
- * clip; their input gradients add up where they overlap. `featureScale` is 4 / T' for the whole clip's T'.
+ * clip; their input gradients add up where they overlap. `featureScale` is 4 / T' for the whole clip's T'. In block
+ * form IO.outputMask (1 x S B) zeroes the chunk's padding outputs.
  */
-export function buildChunkGradientGraph(shape: NetShape & { withContent: boolean }): Uint8Array {
-  const { filters: N, bins: C, kernel: K } = shape;
+export function buildChunkGradientGraph(shape: NetShape & { withContent: boolean; conv?: ConvPlan }): Uint8Array {
+  const { filters: N } = shape;
+  const plan = shape.conv ?? null;
   const g = new GraphBuilder('chunk_gradient');
-  const { features: F } = convRelu(g, shape, 'T');
-  const flipped = g.input(IO.flippedWeights, [C, N, K]);
+  const conv = convFragment(g, shape, plan, 'T', 'B');
+  const relu = g.op('Relu', [conv.output]);
+  const F = plan ? g.op('Mul', [relu, g.input(IO.outputMask, [1, 'BS'])]) : relu;
   const D = g.input(IO.gramDifference, [N, N]);
   const scale = g.input(IO.featureScale, []);
   let dF = g.op('Mul', [g.op('MatMul', [D, F]), scale]);
@@ -183,8 +298,6 @@ export function buildChunkGradientGraph(shape: NetShape & { withContent: boolean
     dF = g.op('Add', [dF, g.op('Mul', [E, g.op('Mul', [w, g.scalar(2)])])]);
   }
   const active = g.op('Cast', [g.op('Greater', [F, g.scalar(0)])], { to: 1 });
-  const dFmasked = g.op('Unsqueeze', [g.op('Mul', [dF, active]), g.constInt64([0])]);
-  g.op('Conv', [dFmasked, flipped], { kernel_shape: [K], pads: [K - 1, K - 1] }, IO.grad);
-  g.output(IO.grad, [1, C, 'T']);
+  conv.inputGradient(g.op('Mul', [dF, active]));
   return g.toBytes();
 }

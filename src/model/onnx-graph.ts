@@ -35,6 +35,12 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Declares an int64 graph input (sizes known only at run time). */
+  inputInt64(name: string, dims: Dim[]): string {
+    this.inputs.push(valueInfo(name, dims, onnx.TensorProto.DataType.INT64));
+    return name;
+  }
+
   /** Declares a float32 graph output. */
   output(name: string, dims: Dim[]): string {
     this.outputs.push(valueInfo(name, dims));
@@ -110,12 +116,12 @@ export class GraphBuilder {
   }
 }
 
-function valueInfo(name: string, dims: Dim[]): InstanceType<typeof onnx.ValueInfoProto> {
+function valueInfo(name: string, dims: Dim[], elemType: number = onnx.TensorProto.DataType.FLOAT): InstanceType<typeof onnx.ValueInfoProto> {
   return onnx.ValueInfoProto.create({
     name,
     type: onnx.TypeProto.create({
       tensorType: onnx.TypeProto.Tensor.create({
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType,
         shape: onnx.TensorShapeProto.create({
           dim: dims.map((d) =>
             typeof d === 'number' ? onnx.TensorShapeProto.Dimension.create({ dimValue: d }) : onnx.TensorShapeProto.Dimension.create({ dimParam: d }),

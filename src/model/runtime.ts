@@ -59,6 +59,11 @@ export function floatTensor(runtime: Runtime, data: Float32Array, dims: readonly
   return new runtime.ort.Tensor('float32', data, dims);
 }
 
+/** An int64 tensor of small integers (sizes fed to a graph). */
+export function int64Tensor(runtime: Runtime, values: number[], dims: readonly number[]): OrtTensor {
+  return new runtime.ort.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), dims);
+}
+
 /** Reads a scalar float output. */
 export function scalarOf(tensor: OrtTensor | undefined): number {
   if (!tensor) throw new Error('missing scalar output');

@@ -5,13 +5,17 @@ import {
   buildGramSumGraph,
   buildObjectiveGraph,
   buildChunkGradientGraph,
+  buildSpectralWeightsGraph,
   chooseStyleMode,
+  featureColumns,
   featureFrames,
+  type ConvPlan,
   type NetShape,
   type StyleMode,
 } from './graphs.js';
-import { createSession, floatTensor, scalarOf, type Runtime, type Session, type OrtTensor } from './runtime.js';
-import { flipTransposeWeights, randomWeights } from './weights.js';
+import { createSession, floatTensor, int64Tensor, scalarOf, type Runtime, type Session, type OrtTensor } from './runtime.js';
+import { blockCount, chooseBlockPlan, blockPlan, frameBlocks, overlapAddBlocks, toBlockColumns, validOutputMask } from './spectral-conv.js';
+import { flipTransposeWeights, randomWeightGroups, randomWeights } from './weights.js';
 
 /** A log-magnitude spectrogram as the model sees it: bins x frames, bin-major. */
 export interface LogSpectrogram {
@@ -31,6 +35,29 @@ export type StyleTarget =
 /** Feature frames per chunk when summarising a long clip: bounds memory to N x 2048 features at a time. */
 export const CHUNK_FEATURE_FRAMES = 2048;
 
+/** How a net computes its convolution: 'auto' picks the block form where it saves work (chooseBlockPlan). */
+export type ConvolutionChoice = 'auto' | 'direct' | 'dft';
+
+/** The convolution plan for a kernel width and a choice; 'dft' forces the block form even where it is slower. */
+export function convPlanFor(kernel: number, choice: ConvolutionChoice): ConvPlan {
+  if (choice === 'direct') return null;
+  const plan = chooseBlockPlan(kernel);
+  if (plan || choice === 'auto') return plan;
+  let length = 8;
+  while (length <= kernel) length *= 2;
+  return blockPlan(kernel, length);
+}
+
+/** Filters per run when computing the block form's weights: smaller outputs cross into JavaScript faster. */
+const SPECTRAL_WEIGHTS_GROUP = 512;
+
+/** Graph inputs that carry frames [start, start + frames) of a C x rowLength spectrogram, in the net's conv form. */
+interface SpecFeeds {
+  feeds: Record<string, OrtTensor>;
+  /** Blocks fed (block form), 0 for the Conv form. */
+  blocks: number;
+}
+
 /**
  * One random one-layer conv net (weights drawn once from a seed) and the sessions that evaluate it.
  * Lifecycle: StyleNet.create -> features / styleTarget / objective -> dispose.
@@ -39,26 +66,119 @@ export class StyleNet {
   private featuresSession: Session | null = null;
   private gramSumSession: Session | null = null;
   private gramNormSession: Session | null = null;
-  private readonly weightsTensor: OrtTensor;
+  private weightsArray: Float32Array | null = null;
+  private weightsTensor: OrtTensor | null = null;
   private flippedTensor: OrtTensor | null = null;
+  private spectralTensor: OrtTensor | null = null;
 
   private constructor(
     /** Where the graphs run. */
     readonly runtime: Runtime,
     /** Net sizes. */
     readonly shape: NetShape,
-    /** Conv weights N x C x K. */
-    readonly weights: Float32Array,
-  ) {
-    this.weightsTensor = floatTensor(runtime, weights, [shape.filters, shape.bins, shape.kernel]);
-  }
+    /** Seed of the weights. */
+    readonly seed: number,
+    /** How the convolution is computed: null for onnxruntime's Conv, else DFT blocks (spectral-conv.ts). */
+    readonly conv: ConvPlan,
+  ) {}
 
   /** Draws a net's weights from `seed`; sessions are created when first needed. */
-  static create(runtime: Runtime, shape: NetShape, seed: number): StyleNet {
+  static create(runtime: Runtime, shape: NetShape, seed: number, convolution: ConvolutionChoice = 'auto'): StyleNet {
     for (const [name, v] of Object.entries(shape)) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`net ${name} must be a positive integer, got ${v}`);
     }
-    return new StyleNet(runtime, shape, randomWeights(shape, seed));
+    const net = new StyleNet(runtime, shape, seed, convPlanFor(shape.kernel, convolution));
+    // The Conv form needs the weights for every run; the DFT form draws them group by group when it first needs them.
+    if (!net.conv) void net.weights;
+    return net;
+  }
+
+  /**
+   * The conv weights N x C x K, drawn from the seed on first use. A net in DFT form never needs them whole: reading
+   * them costs their memory (184 MB at 4096 filters) and the time to draw them.
+   */
+  get weights(): Float32Array {
+    this.weightsArray ??= randomWeights(this.shape, this.seed);
+    return this.weightsArray;
+  }
+
+  /** The block form's weights (P x 2N x C), computed on first use by one matrix product in onnxruntime. */
+  private async spectralWeights(): Promise<OrtTensor> {
+    if (!this.spectralTensor) {
+      if (!this.conv) throw new Error('this net uses the direct convolution');
+      const { filters: N, bins: C, kernel: K } = this.shape;
+      const rows = 2 * this.conv.points;
+      const out = new Float32Array(rows * N * C);
+      const session = await createSession(this.runtime, buildSpectralWeightsGraph(this.shape, this.conv));
+      // Drawn group by group unless someone already asked for the whole array.
+      const groups = this.weightsArray
+        ? Array.from({ length: Math.ceil(N / SPECTRAL_WEIGHTS_GROUP) }, (_, i) => {
+            const first = i * SPECTRAL_WEIGHTS_GROUP;
+            const count = Math.min(SPECTRAL_WEIGHTS_GROUP, N - first);
+            return { first, count, weights: this.weights.subarray(first * C * K, (first + count) * C * K) };
+          })
+        : randomWeightGroups(this.shape, this.seed, SPECTRAL_WEIGHTS_GROUP);
+      try {
+        for (const { first: n0, count: n, weights } of groups) {
+          const group = floatTensor(this.runtime, weights, [n, C, K]);
+          const part = (await session.run({ [IO.weights]: group }))[IO.spectralWeights].data as Float32Array;
+          // Row 2p + a of the group goes to filters n0 .. n0 + n of bin p, part a.
+          for (let r = 0; r < rows; r++) out.set(part.subarray(r * n * C, (r + 1) * n * C), (r * N + n0) * C);
+        }
+      } finally {
+        await session.release();
+      }
+      this.spectralTensor = floatTensor(this.runtime, out, [this.conv.points, 2 * N, C]);
+    }
+    return this.spectralTensor;
+  }
+
+  /**
+   * The inputs that carry frames [start, start + frames) of a C x rowLength spectrogram to a graph of this net:
+   * the frames and W for the Conv form (plus flip(W^T) with `gradient`), their blocks and the DFT weights otherwise.
+   */
+  async specFeeds(data: Float32Array, rowLength: number, start: number, frames: number, gradient = false): Promise<SpecFeeds> {
+    const { bins: C } = this.shape;
+    if (!this.conv) {
+      const slice = start === 0 && frames === rowLength ? data : sliceFrames({ data, bins: C, frames: rowLength }, start, frames);
+      const feeds: Record<string, OrtTensor> = {
+        [IO.spec]: floatTensor(this.runtime, slice, [1, C, frames]),
+        [IO.weights]: this.weightsInput(),
+      };
+      if (gradient) feeds[IO.flippedWeights] = this.flippedWeights();
+      return { feeds, blocks: 0 };
+    }
+    const blocks = blockCount(this.conv, featureFrames(frames, this.shape.kernel));
+    const weights = await this.spectralWeights();
+    const feeds: Record<string, OrtTensor> = {
+      [IO.blocks]: floatTensor(this.runtime, frameBlocks(this.conv, data, C, rowLength, start, frames), [C, blocks, this.conv.length]),
+      [IO.spectralWeights]: weights,
+    };
+    return { feeds, blocks };
+  }
+
+  /**
+   * Features N x featureFrames (frames [start, start + featureFrames) of rows of rowLength) laid out as the objective
+   * graphs' feature columns: unchanged for the Conv form, in block column order otherwise.
+   */
+  featureColumnsOf(features: Float32Array, featureFrameCount: number, rowLength = featureFrameCount, start = 0): Float32Array {
+    if (this.conv) return toBlockColumns(this.conv, features, this.shape.filters, featureFrameCount, rowLength, start);
+    if (start === 0 && rowLength === featureFrameCount) return features;
+    return sliceFrames({ data: features, bins: this.shape.filters, frames: rowLength }, start, featureFrameCount);
+  }
+
+  /** Adds a graph's input gradient for frames [start, start + frames) onto `grad` (C x rowLength), in the net's conv form. */
+  addInputGradient(out: OrtTensor, grad: Float32Array, rowLength: number, start: number, frames: number): void {
+    const { bins: C } = this.shape;
+    const g = out.data as Float32Array;
+    if (this.conv) {
+      overlapAddBlocks(this.conv, g, C, grad, rowLength, start, frames);
+      return;
+    }
+    for (let c = 0; c < C; c++) {
+      const row = c * rowLength + start;
+      for (let t = 0; t < frames; t++) grad[row + t] += g[c * frames + t];
+    }
   }
 
   /** The weights of the input-gradient convolution, computed on first use. */
@@ -72,17 +192,15 @@ export class StyleNet {
 
   /** Tensor of the conv weights, shared by every session of this net. */
   weightsInput(): OrtTensor {
+    this.weightsTensor ??= floatTensor(this.runtime, this.weights, [this.shape.filters, this.shape.bins, this.shape.kernel]);
     return this.weightsTensor;
   }
 
   /** ReLU features of a spectrogram: N x (T - K + 1), filter-major. */
   async features(spec: LogSpectrogram): Promise<Float32Array> {
     this.checkSpec(spec);
-    this.featuresSession ??= await createSession(this.runtime, buildFeaturesGraph(this.shape));
-    const out = await this.featuresSession.run({
-      [IO.spec]: floatTensor(this.runtime, spec.data, [1, spec.bins, spec.frames]),
-      [IO.weights]: this.weightsTensor,
-    });
+    this.featuresSession ??= await createSession(this.runtime, buildFeaturesGraph(this.shape, this.conv));
+    const out = await this.featuresSession.run(await this.wholeFeeds(spec.data, spec.frames, 0, spec.frames));
     return out[IO.features].data as Float32Array;
   }
 
@@ -116,19 +234,22 @@ export class StyleNet {
   /** Sum over all frames of F F^T (N x N), computed on overlapping chunks whose conv outputs tile the whole clip. */
   async gramSum(spec: LogSpectrogram, chunkFeatureFrames = CHUNK_FEATURE_FRAMES): Promise<Float32Array> {
     const { filters: N, kernel: K } = this.shape;
-    const { bins: C } = spec;
-    this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.shape));
+    if (spec.bins !== this.shape.bins) throw new RangeError(`spectrogram has ${spec.bins} bins, the net expects ${this.shape.bins}`);
+    this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.shape, this.conv));
     const total = new Float64Array(N * N);
     for (const { start, chunkIn } of chunksOf(spec.frames, K, chunkFeatureFrames)) {
-      const chunk = sliceFrames(spec, start, chunkIn);
-      const out = await this.gramSumSession.run({
-        [IO.spec]: floatTensor(this.runtime, chunk, [1, C, chunkIn]),
-        [IO.weights]: this.weightsTensor,
-      });
+      const out = await this.gramSumSession.run(await this.wholeFeeds(spec.data, spec.frames, start, chunkIn));
       const g = out[IO.gramSum].data as Float32Array;
       for (let i = 0; i < g.length; i++) total[i] += g[i];
     }
     return Float32Array.from(total);
+  }
+
+  /** Feeds of the features and Gram graphs: the block form also needs the number of real outputs. */
+  private async wholeFeeds(data: Float32Array, rowLength: number, start: number, frames: number): Promise<Record<string, OrtTensor>> {
+    const { feeds } = await this.specFeeds(data, rowLength, start, frames);
+    if (this.conv) feeds[IO.featureFrames] = int64Tensor(this.runtime, [featureFrames(frames, this.shape.kernel)], [1]);
+    return feeds;
   }
 
   /** Releases the sessions; the net cannot be used afterwards. */
@@ -224,10 +345,8 @@ export class StyleObjective implements SpectrogramObjective {
     if (frames < shape.kernel) throw new RangeError(`the optimised spectrogram needs at least ${shape.kernel} frames, got ${frames}`);
     const withContent = options.content !== undefined && options.content.weight > 0;
     const Tf = featureFrames(frames, shape.kernel);
-    const feeds: Record<string, OrtTensor> = {
-      [IO.weights]: net.weightsInput(),
-      [IO.flippedWeights]: net.flippedWeights(),
-    };
+    const columns = featureColumns(net.conv, Tf);
+    const feeds: Record<string, OrtTensor> = {};
     if (target.mode === 'kernel') {
       feeds[IO.styleFeatures] = floatTensor(runtime, target.features, [shape.filters, target.featureFrames]);
       feeds[IO.styleConstant] = floatTensor(runtime, Float32Array.of(target.constant), []);
@@ -236,7 +355,7 @@ export class StyleObjective implements SpectrogramObjective {
     }
     if (withContent && options.content) {
       if (options.content.features.length !== shape.filters * Tf) throw new RangeError('content features have the wrong size');
-      feeds[IO.contentFeatures] = floatTensor(runtime, options.content.features, [shape.filters, Tf]);
+      feeds[IO.contentFeatures] = floatTensor(runtime, net.featureColumnsOf(options.content.features, Tf), [shape.filters, columns]);
       feeds[IO.contentWeight] = floatTensor(runtime, Float32Array.of(options.content.weight), []);
     }
     const model = buildObjectiveGraph({
@@ -245,6 +364,7 @@ export class StyleObjective implements SpectrogramObjective {
       mode: target.mode,
       styleFeatureFrames: target.mode === 'kernel' ? target.featureFrames : undefined,
       withContent,
+      conv: net.conv,
     });
     const session = await createSession(runtime, model);
     return new StyleObjective(net, session, frames, target.mode, feeds);
@@ -254,8 +374,14 @@ export class StyleObjective implements SpectrogramObjective {
   async evaluate(x: Float32Array, grad: Float32Array): Promise<ObjectiveValue> {
     const { bins } = this.net.shape;
     if (x.length !== bins * this.frames || grad.length !== x.length) throw new RangeError('objective: input or gradient has the wrong size');
-    const out = await this.session.run({ ...this.feeds, [IO.spec]: floatTensor(this.net.runtime, x, [1, bins, this.frames]) });
-    grad.set(out[IO.grad].data as Float32Array);
+    const { feeds } = await this.net.specFeeds(x, this.frames, 0, this.frames, true);
+    const out = await this.session.run({ ...this.feeds, ...feeds });
+    if (this.net.conv) {
+      grad.fill(0);
+      this.net.addInputGradient(out[IO.grad], grad, this.frames, 0, this.frames);
+    } else {
+      grad.set(out[IO.grad].data as Float32Array);
+    }
     const styleLoss = scalarOf(out[IO.styleLoss]);
     const contentLoss = out[IO.contentLoss] ? scalarOf(out[IO.contentLoss]) : 0;
     return { loss: styleLoss + contentLoss, styleLoss, contentLoss };
@@ -265,8 +391,10 @@ export class StyleObjective implements SpectrogramObjective {
   setContentFeatures(features: Float32Array): void {
     const current = this.feeds[IO.contentFeatures];
     if (!current) throw new Error('this objective has no content term');
-    if (features.length !== current.size) throw new RangeError('content features have the wrong size');
-    this.feeds[IO.contentFeatures] = floatTensor(this.net.runtime, features, current.dims);
+    const { filters: N, kernel: K } = this.net.shape;
+    const Tf = featureFrames(this.frames, K);
+    if (features.length !== N * Tf) throw new RangeError('content features have the wrong size');
+    this.feeds[IO.contentFeatures] = floatTensor(this.net.runtime, this.net.featureColumnsOf(features, Tf), current.dims);
   }
 
   /** Releases the session. */
@@ -304,7 +432,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     if (target.mode !== 'gram') throw new Error('the chunked objective needs the style as a Gram matrix');
     if (frames < net.shape.kernel) throw new RangeError(`the optimised spectrogram needs at least ${net.shape.kernel} frames, got ${frames}`);
     const withContent = options.content !== undefined && options.content.weight > 0;
-    const session = await createSession(net.runtime, buildChunkGradientGraph({ ...net.shape, withContent }));
+    const session = await createSession(net.runtime, buildChunkGradientGraph({ ...net.shape, withContent, conv: net.conv }));
     return new ChunkedStyleObjective(
       net,
       session,
@@ -336,24 +464,21 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     // Pass 2: each chunk's input gradient, added where chunks overlap.
     grad.fill(0);
     let contentLoss = 0;
-    const feeds: Record<string, OrtTensor> = {
-      [IO.weights]: this.net.weightsInput(),
-      [IO.flippedWeights]: this.net.flippedWeights(),
+    const plan = this.net.conv;
+    const common: Record<string, OrtTensor> = {
       [IO.gramDifference]: floatTensor(runtime, D, [N, N]),
       [IO.featureScale]: floatTensor(runtime, Float32Array.of(4 / Tf), []),
     };
-    if (this.contentFeatures) feeds[IO.contentWeight] = floatTensor(runtime, Float32Array.of(this.contentWeight), []);
+    if (this.contentFeatures) common[IO.contentWeight] = floatTensor(runtime, Float32Array.of(this.contentWeight), []);
     for (const { start, chunkIn, chunkOut } of chunksOf(T, K, this.chunkFeatureFrames)) {
-      feeds[IO.spec] = floatTensor(runtime, sliceFrames(spec, start, chunkIn), [1, C, chunkIn]);
+      const { feeds } = await this.net.specFeeds(x, T, start, chunkIn, true);
+      const columns = featureColumns(plan, chunkOut);
+      if (plan) feeds[IO.outputMask] = floatTensor(runtime, validOutputMask(plan, chunkOut), [1, columns]);
       if (this.contentFeatures) {
-        feeds[IO.contentFeatures] = floatTensor(runtime, sliceFrames({ data: this.contentFeatures, bins: N, frames: Tf }, start, chunkOut), [N, chunkOut]);
+        feeds[IO.contentFeatures] = floatTensor(runtime, this.net.featureColumnsOf(this.contentFeatures, chunkOut, Tf, start), [N, columns]);
       }
-      const out = await this.session.run(feeds);
-      const g = out[IO.grad].data as Float32Array;
-      for (let c = 0; c < C; c++) {
-        const row = c * T + start;
-        for (let t = 0; t < chunkIn; t++) grad[row + t] += g[c * chunkIn + t];
-      }
+      const out = await this.session.run({ ...common, ...feeds });
+      this.net.addInputGradient(out[IO.grad], grad, T, start, chunkIn);
       if (out[IO.contentLoss]) contentLoss += scalarOf(out[IO.contentLoss]);
     }
     return { loss: styleLoss + contentLoss, styleLoss, contentLoss };

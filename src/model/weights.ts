@@ -12,6 +12,24 @@ export function randomWeights(shape: NetShape, seed: number): Float32Array {
   return new Random(seed).fillNormal(w, weightStd(shape));
 }
 
+/**
+ * The same weights as randomWeights, drawn `groupFilters` filters at a time into one reused buffer (the generator's
+ * sequence does not depend on how it is cut), for nets that never need them all at once. Each group is valid until
+ * the next one is drawn.
+ */
+export function* randomWeightGroups(shape: NetShape, seed: number, groupFilters: number): Generator<{ first: number; count: number; weights: Float32Array }> {
+  const { filters: N, bins: C, kernel: K } = shape;
+  const rng = new Random(seed);
+  const std = weightStd(shape);
+  const buffer = new Float32Array(Math.min(groupFilters, N) * C * K);
+  for (let first = 0; first < N; first += groupFilters) {
+    const count = Math.min(groupFilters, N - first);
+    const weights = buffer.subarray(0, count * C * K);
+    rng.fillNormal(weights, std);
+    yield { first, count, weights };
+  }
+}
+
 /** The weights of the input-gradient convolution: transposed (C x N x K) and flipped in time, Wf[c,n,j] = W[n,c,K-1-j]. */
 export function flipTransposeWeights(weights: Float32Array, shape: NetShape): Float32Array {
   const { filters: N, bins: C, kernel: K } = shape;

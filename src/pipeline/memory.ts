@@ -1,5 +1,6 @@
 import { chooseStyleMode, featureFrames } from '../model/graphs.js';
-import { CHUNK_FEATURE_FRAMES } from '../model/style-net.js';
+import { blockCount } from '../model/spectral-conv.js';
+import { CHUNK_FEATURE_FRAMES, convPlanFor } from '../model/style-net.js';
 import { kernelWidths, type TransferSettings } from './settings.js';
 
 /** Bytes of the process before any audio: Node, onnxruntime and the decoders' wasm. */
@@ -39,10 +40,21 @@ export function estimateMemoryBytes(settings: TransferSettings, contentFrames: n
   const Tf = featureFrames(contentFrames, K);
   const Ts = featureFrames(styleFrames, K);
   const float = 4;
-  const weights = widths.reduce((a, k) => a + 2 * N * C * k * float, 0); // each net's W and its flipped transpose
   const chunked = useChunkedObjective(Tf);
   const live = chunked ? Math.min(Tf, CHUNK_FEATURE_FRAMES) : Tf; // feature frames in one graph run
-  const im2col = (C * K * live + N * K * (live + K - 1)) * float; // forward and gradient convolutions' unfolded inputs
+  let weights = 0;
+  let convWork = 0;
+  for (const k of widths) {
+    const plan = convPlanFor(k, settings.convolution);
+    if (plan) {
+      // The kernels' DFT (2P x N x C) and the per-bin products with their transposes (4 of P x 2N x 2B).
+      weights += 2 * plan.points * N * C * float;
+      convWork = Math.max(convWork, 4 * 4 * plan.points * N * blockCount(plan, live) * float);
+    } else {
+      weights += 2 * N * C * k * float; // W and its flipped transpose
+      convWork = Math.max(convWork, (C * k * live + N * k * (live + k - 1)) * float); // the Convs' unfolded inputs
+    }
+  }
   const contentFeatures = settings.contentWeight > 0 ? N * Tf * float : 0;
   const features = FEATURE_COPIES * N * live * float + contentFeatures;
   const style =
@@ -52,7 +64,7 @@ export function estimateMemoryBytes(settings: TransferSettings, contentFrames: n
   // Channels are optimised one after another; each keeps its spectrogram and its Griffin-Lim phase (3 arrays).
   const copies = SPECTROGRAM_COPIES + 2 * lbfgsHistoryFor(C * contentFrames) + 3 * (channels - 1);
   const spectrograms = copies * C * contentFrames * float;
-  return BASE_BYTES + weights + im2col + features + style + spectrograms;
+  return BASE_BYTES + weights + convWork + features + style + spectrograms;
 }
 
 /** Formats bytes as "712 MB" or "3.4 GB". */

@@ -35,6 +35,8 @@ export interface TransferSettings {
   threads: number;
   /** What to do when the output would clip: a look-ahead peak limiter (keeps the level) or scaling the whole clip. */
   peakControl: 'limit' | 'scale';
+  /** How the net's convolution is computed (same result): DFT blocks where they save work (auto), always, or never. */
+  convolution: 'auto' | 'direct' | 'dft';
 }
 
 /** The defaults, chosen by measurement on the bundled examples (README, "How the defaults were chosen"). */
@@ -55,6 +57,7 @@ export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
   rounds: 3,
   threads: 0,
   peakControl: 'limit',
+  convolution: 'auto',
 });
 
 type IntRange = { kind: 'int'; min: number; max: number };
@@ -80,6 +83,7 @@ export const SETTING_RANGES: Record<keyof TransferSettings, IntRange | NumRange 
   rounds: { kind: 'int', min: 1, max: 100 },
   threads: { kind: 'int', min: 0, max: 1024 },
   peakControl: { kind: 'choice', values: ['limit', 'scale'] },
+  convolution: { kind: 'choice', values: ['auto', 'direct', 'dft'] },
 };
 
 /** The CLI spelling of each setting (short where the sox/librosa tradition is: --sr, --phase-iters). */
@@ -100,6 +104,7 @@ export const OPTION_NAMES: Record<keyof TransferSettings, string> = {
   rounds: '--rounds',
   threads: '--threads',
   peakControl: '--peak',
+  convolution: '--conv',
 };
 
 /** One line of help per setting, for --help and the README's options table. */
@@ -120,6 +125,7 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   rounds: 'optimisation rounds, with a phase reconstruction between rounds',
   threads: 'compute threads (0 = all cores)',
   peakControl: 'on clipping: limit (look-ahead limiter) or scale (whole clip)',
+  convolution: 'convolution: auto (DFT blocks at kernel >= 9: faster, more memory), direct, dft',
 };
 
 /** A setting's default as shown by --help and the README ("" for an empty list). */

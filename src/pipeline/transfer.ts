@@ -322,7 +322,9 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   const contentMixSpec = contentChannels ? (contentChannels.length === 1 ? contentSpecs![0] : toLogSpectrogram(plan, mixDown(contentChannels))) : undefined;
 
   // One net per kernel width (one by default); the first keeps the user's seed, so a single net is unchanged.
-  const nets = widths.map((kernel, i) => StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel }, (settings.seed + 7919 * i) >>> 0));
+  const nets = widths.map((kernel, i) =>
+    StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel }, (settings.seed + 7919 * i) >>> 0, settings.convolution),
+  );
   const parts: SpectrogramObjective[] = [];
   try {
     const useContent = contentSpecs !== undefined && settings.contentWeight > 0;

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import {
+  blockCount,
+  blockPlan,
+  blockSaving,
+  chooseBlockPlan,
+  frameBlocks,
+  overlapAddBlocks,
+  toBlockColumns,
+  validOutputMask,
+} from '../src/model/spectral-conv.js';
+import { StyleNet } from '../src/model/style-net.js';
+import { Random } from '../src/dsp/random.js';
+import type { Runtime } from '../src/model/runtime.js';
+import { refFeatures } from './reference.js';
+import { randomWeightGroups, randomWeights } from '../src/model/weights.js';
+
+const runtime: Runtime = { ort, executionProviders: ['cpu'], threads: 1 };
+
+describe('block arithmetic of the DFT convolution', () => {
+  it('chooses blocks where they save work: none at K = 3, L = 32 at the default K = 11', () => {
+    expect(chooseBlockPlan(3)).toBeNull();
+    const plan = chooseBlockPlan(11);
+    expect(plan).toEqual({ kernel: 11, length: 32, hop: 22, points: 17 });
+    expect(blockSaving(plan!)).toBeCloseTo((11 * 22) / 68, 12);
+    expect(chooseBlockPlan(31)?.length).toBe(64);
+    expect(() => blockPlan(11, 11)).toThrow(/even integer above the kernel width 11/);
+  });
+
+  it('frames and overlap-adds as adjoints: <frame(x), y> = <x, overlapAdd(y)>', () => {
+    const plan = blockPlan(5, 8);
+    const rows = 3;
+    const rowLength = 50;
+    const start = 7;
+    const frames = 31; // 27 outputs: 7 blocks of 4, the last one partly padding
+    const rng = new Random(1);
+    const x = rng.fillNormal(new Float32Array(rows * rowLength));
+    const blocks = frameBlocks(plan, x, rows, rowLength, start, frames);
+    const B = blockCount(plan, frames - 4);
+    expect(B).toBe(7);
+    expect(blocks.length).toBe(rows * B * 8);
+    // Block 1 of row 2 starts at frame start + hop.
+    expect(blocks[(2 * B + 1) * 8]).toBe(x[2 * rowLength + start + 4]);
+    const y = rng.fillNormal(new Float32Array(blocks.length));
+    const back = new Float32Array(x.length);
+    overlapAddBlocks(plan, y, rows, back, rowLength, start, frames);
+    let lhs = 0;
+    let rhs = 0;
+    for (let i = 0; i < y.length; i++) lhs += blocks[i] * y[i];
+    for (let i = 0; i < x.length; i++) rhs += x[i] * back[i];
+    expect(Math.abs(lhs - rhs)).toBeLessThan(1e-4 * Math.abs(lhs));
+    // Nothing lands outside the frames it was cut from.
+    for (let r = 0; r < rows; r++) {
+      for (let t = 0; t < rowLength; t++) if (t < start || t >= start + frames) expect(back[r * rowLength + t]).toBe(0);
+    }
+  });
+
+  it('draws the same weights group by group as all at once (odd group sizes included)', () => {
+    const shape = { bins: 7, filters: 10, kernel: 3 }; // 21 weights per filter: groups of 3 filters have odd sizes
+    const whole = randomWeights(shape, 42);
+    const pieces: number[] = [];
+    for (const { first, count, weights } of randomWeightGroups(shape, 42, 3)) {
+      expect(first).toBe(pieces.length / 21);
+      expect(weights.length).toBe(count * 21);
+      pieces.push(...weights);
+    }
+    expect(Float32Array.from(pieces)).toEqual(whole);
+  });
+
+  it('lays conv outputs out in block columns (j, b) and marks the real ones', () => {
+    const plan = blockPlan(5, 8); // S = 4
+    // 10 outputs in 3 blocks: column j * 3 + b holds frame 4b + j.
+    expect(Array.from(toBlockColumns(plan, Float32Array.from({ length: 10 }, (_, t) => t + 1), 1, 10))).toEqual([1, 5, 9, 2, 6, 10, 3, 7, 0, 4, 8, 0]);
+    expect(Array.from(validOutputMask(plan, 10))).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0]);
+  });
+
+  it.each([
+    [5, 8, 40, 24],
+    [11, 32, 431 % 97, 24],
+    [11, 32, 200, 24],
+    [11, 32, 40, 600], // the weights' DFT is computed for 512 filters at a time: two groups, the second short
+  ])('block-form features equal the float64 direct convolution (K = %i, L = %i, %i frames, %i filters)', async (kernel, length, frames, filters) => {
+    const shape = { bins: 33, filters, kernel };
+    const net = StyleNet.create(runtime, shape, 5, 'dft');
+    expect(net.conv?.length).toBe(length);
+    const rng = new Random(2);
+    const data = new Float32Array(shape.bins * frames);
+    for (let i = 0; i < data.length; i++) data[i] = 3 * rng.uniform();
+    const got = await net.features({ data, bins: shape.bins, frames });
+    const want = refFeatures(data, frames, net.weights, shape);
+    expect(got.length).toBe(want.length);
+    let err = 0;
+    let norm = 0;
+    for (let i = 0; i < want.length; i++) {
+      err = Math.max(err, Math.abs(got[i] - want[i]));
+      norm = Math.max(norm, Math.abs(want[i]));
+    }
+    // float32 DFTs of 33 x K terms: ~1e-6 of the largest feature; a wrong bin or sign is O(1).
+    expect(err / norm).toBeLessThan(2e-5);
+    await net.dispose();
+  });
+});
