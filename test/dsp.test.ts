@@ -1,13 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { StftPlan, frameCount } from '../src/dsp/stft.js';
-import { RealFft } from '../src/dsp/fft.js';
+import { createRealFft, loadFastFft } from '../src/dsp/fft.js';
 import { hannWindow } from '../src/dsp/window.js';
 import { Random } from '../src/dsp/random.js';
 import { fastGriffinLim } from '../src/dsp/griffin-lim.js';
 import { magnitude, logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../src/dsp/spectrogram.js';
 import { decodeAudio, toMono } from '../src/audio/decode.js';
 import { logMagnitudeGradient } from '../src/dsp/log-magnitude-gradient.js';
+
+// The pipeline loads PFFFT before its first STFT; the STFT and Griffin-Lim tests below run on it too (the FFT tests
+// name their engine).
+beforeAll(async () => {
+  await loadFastFft();
+});
 
 function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let num = 0;
@@ -19,14 +25,21 @@ function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(num / den);
 }
 
-describe('FFT', () => {
+describe.each(['js', 'auto'] as const)('FFT (%s engine: fft.js, or PFFFT once loaded)', (engine) => {
+  beforeAll(async () => {
+    expect(await loadFastFft()).toBe(true);
+  });
+  it('is the engine asked for', () => {
+    expect(createRealFft(64, engine).constructor.name).toBe(engine === 'js' ? 'JsRealFft' : 'WasmRealFft');
+  });
+
   it('matches a direct DFT of a random signal (closed form), to 1e-6', () => {
     const n = 64;
     const rng = new Random(1);
     const x = Float64Array.from({ length: n }, () => rng.normal());
     const re = new Float32Array(n / 2 + 1);
     const im = new Float32Array(n / 2 + 1);
-    new RealFft(n).forward(x, re, im);
+    createRealFft(n, engine).forward(x, re, im);
     for (let k = 0; k <= n / 2; k++) {
       let sr = 0;
       let si = 0;
@@ -39,21 +52,29 @@ describe('FFT', () => {
     }
   });
 
-  it('inverse undoes forward', () => {
+  it('inverse undoes forward, and reads its spectrum with offset and stride', () => {
     const n = 256;
     const rng = new Random(2);
     const x = Float64Array.from({ length: n }, () => rng.normal());
-    const fft = new RealFft(n);
+    const fft = createRealFft(n, engine);
     const re = new Float32Array(n / 2 + 1);
     const im = new Float32Array(n / 2 + 1);
     fft.forward(x, re, im);
     const y = new Float64Array(n);
     fft.inverse(re, im, y);
     expect(relativeError(y, x)).toBeLessThan(1e-6);
+    // Bins interleaved with another spectrum's (stride 2, offset 1), as the STFT stores frames.
+    const re2 = new Float32Array(2 * (n / 2 + 1));
+    const im2 = new Float32Array(2 * (n / 2 + 1));
+    fft.forward(x, re2, im2, 1, 2);
+    for (let k = 0; k <= n / 2; k++) expect([re2[1 + 2 * k], im2[1 + 2 * k]]).toEqual([re[k], im[k]]);
+    const z = new Float32Array(n);
+    fft.inverse(re2, im2, z, 1, 2);
+    expect(relativeError(z, x)).toBeLessThan(1e-6);
   });
 
   it('rejects sizes that are not powers of two, naming the value', () => {
-    expect(() => new RealFft(1000)).toThrow(/power of two.*1000/);
+    expect(() => createRealFft(1000, engine)).toThrow(/power of two.*1000/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { RealFft, isPowerOfTwo } from './fft.js';
+import { createRealFft, isPowerOfTwo, type RealFft } from './fft.js';
 import { hannWindow } from './window.js';
 
 /** A complex spectrogram stored bin-major: value (bin c, frame t) sits at index c * frames + t, the model's C x T layout. */
@@ -46,7 +46,7 @@ export class StftPlan {
     this.hop = hop;
     this.bins = nFft / 2 + 1;
     this.window = hannWindow(nFft);
-    this.fft = new RealFft(nFft);
+    this.fft = createRealFft(nFft);
     this.frame = new Float64Array(nFft);
     this.binRe = new Float32Array(this.bins);
     this.binIm = new Float32Array(this.bins);

@@ -2,6 +2,7 @@ import { decodeAudio, toMono, type AudioClip } from '../audio/decode.js';
 import { resample } from '../audio/resample.js';
 import { peak } from '../audio/wav.js';
 import { limitPeaks } from '../audio/limiter.js';
+import { loadFastFft } from '../dsp/fft.js';
 import { fastGriffinLim } from '../dsp/griffin-lim.js';
 import { Random } from '../dsp/random.js';
 import { logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../dsp/spectrogram.js';
@@ -290,6 +291,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
 
   // Analyse: spectrograms, the net, the style's statistics.
   report({ stage: 'analyse', step: 0, total: 1 });
+  await loadFastFft(); // PFFFT for every STFT from here on (fft.js if its wasm cannot load)
   const plan = new StftPlan(settings.nFft, settings.hop);
   const widths = kernelWidths(settings);
   const widest = Math.max(...widths);
