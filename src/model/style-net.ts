@@ -35,6 +35,18 @@ export type StyleTarget =
 /** Feature frames per chunk when summarising a long clip: bounds memory to N x 2048 features at a time. */
 export const CHUNK_FEATURE_FRAMES = 2048;
 
+/**
+ * The same for a net in DFT form, whose products and their transposes take ~4x the features' memory per chunk. Measured
+ * on a 120 s clip (chunked): 2048 -> 2.39 GB peak RSS, 112 s; 1024 -> 1.90 GB, 120 s; 512 -> 1.69 GB, 126 s (the Conv
+ * form at 2048: 1.79 GB, 170 s).
+ */
+export const DFT_CHUNK_FEATURE_FRAMES = 512;
+
+/** Feature frames per chunk for a net of this convolution form. */
+export function chunkFeatureFramesFor(conv: ConvPlan): number {
+  return conv ? DFT_CHUNK_FEATURE_FRAMES : CHUNK_FEATURE_FRAMES;
+}
+
 /** How a net computes its convolution: 'auto' picks the block form where it saves work (chooseBlockPlan). */
 export type ConvolutionChoice = 'auto' | 'direct' | 'dft';
 
@@ -232,17 +244,23 @@ export class StyleNet {
   }
 
   /** Sum over all frames of F F^T (N x N), computed on overlapping chunks whose conv outputs tile the whole clip. */
-  async gramSum(spec: LogSpectrogram, chunkFeatureFrames = CHUNK_FEATURE_FRAMES): Promise<Float32Array> {
+  async gramSum(spec: LogSpectrogram, chunkFeatureFrames = chunkFeatureFramesFor(this.conv)): Promise<Float32Array> {
+    return Float32Array.from(await this.gramSumInto(spec, new Float64Array(this.shape.filters ** 2), chunkFeatureFrames));
+  }
+
+  /** gramSum into a float64 accumulator (zeroed here), which callers that sum every evaluation keep and reuse. */
+  async gramSumInto(spec: LogSpectrogram, total: Float64Array, chunkFeatureFrames = chunkFeatureFramesFor(this.conv)): Promise<Float64Array> {
     const { filters: N, kernel: K } = this.shape;
     if (spec.bins !== this.shape.bins) throw new RangeError(`spectrogram has ${spec.bins} bins, the net expects ${this.shape.bins}`);
+    if (total.length !== N * N) throw new RangeError('gramSumInto: the accumulator must hold N x N values');
     this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.shape, this.conv));
-    const total = new Float64Array(N * N);
+    total.fill(0);
     for (const { start, chunkIn } of chunksOf(spec.frames, K, chunkFeatureFrames)) {
       const out = await this.gramSumSession.run(await this.wholeFeeds(spec.data, spec.frames, start, chunkIn));
       const g = out[IO.gramSum].data as Float32Array;
       for (let i = 0; i < g.length; i++) total[i] += g[i];
     }
-    return Float32Array.from(total);
+    return total;
   }
 
   /** Feeds of the features and Gram graphs: the block form also needs the number of real outputs. */
@@ -412,6 +430,8 @@ export class StyleObjective implements SpectrogramObjective {
  */
 export class ChunkedStyleObjective implements SpectrogramObjective {
   private contentFeatures: Float32Array | null;
+  private gramTotal: Float64Array | null = null;
+  private difference: Float32Array | null = null;
 
   private constructor(
     private readonly net: StyleNet,
@@ -440,7 +460,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
       target.gram,
       withContent ? (options.content as { weight: number }).weight : 0,
       withContent ? (options.content as { features: Float32Array }).features : null,
-      options.chunkFeatureFrames ?? CHUNK_FEATURE_FRAMES,
+      options.chunkFeatureFrames ?? chunkFeatureFramesFor(net.conv),
     );
   }
 
@@ -452,9 +472,12 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     if (x.length !== C * T || grad.length !== x.length) throw new RangeError('objective: input or gradient has the wrong size');
     const spec = { data: x, bins: C, frames: T };
     const Tf = featureFrames(T, K);
-    // Pass 1: D = G - A and the style loss, in float64.
-    const gram = await this.net.gramSum(spec, this.chunkFeatureFrames);
-    const D = new Float32Array(N * N);
+    // Pass 1: D = G - A and the style loss, in float64. The N x N buffers are kept across evaluations (67 MB each at
+    // 4096 filters; allocated per evaluation they only added to the peak until the garbage collector came by).
+    this.gramTotal ??= new Float64Array(N * N);
+    this.difference ??= new Float32Array(N * N);
+    const gram = await this.net.gramSumInto(spec, this.gramTotal, this.chunkFeatureFrames);
+    const D = this.difference;
     let styleLoss = 0;
     for (let i = 0; i < D.length; i++) {
       const d = gram[i] / Tf - this.styleGram[i];

@@ -1,6 +1,6 @@
 import { chooseStyleMode, featureFrames } from '../model/graphs.js';
 import { blockCount } from '../model/spectral-conv.js';
-import { CHUNK_FEATURE_FRAMES, convPlanFor } from '../model/style-net.js';
+import { chunkFeatureFramesFor, convPlanFor } from '../model/style-net.js';
 import { kernelWidths, type TransferSettings } from './settings.js';
 
 /** Bytes of the process before any audio: Node, onnxruntime and the decoders' wasm. */
@@ -19,11 +19,12 @@ export function useChunkedObjective(featureFrameCount: number): boolean {
 
 /**
  * L-BFGS correction pairs to keep: 10 (scipy's default) up to 6.4M spectrogram values (~2.5 min at the defaults),
- * then fewer, so that the pairs never take more than ~512 MB, down to 3 (a 10-minute clip: 26.5M values, 106 MB a
- * copy). A 10-minute run at 1 pair measured 2.6 GB peak RSS; every further pair adds 212 MB.
+ * then fewer, so that the pairs never take more than ~512 MB, down to 2 (a 10-minute clip: 26.5M values, 106 MB a
+ * copy; each round runs only 4 iterations at the defaults, so it has at most 3 pairs to keep). A 10-minute run at 1
+ * pair measured 2.6 GB peak RSS; every further pair adds 212 MB.
  */
 export function lbfgsHistoryFor(spectrogramValues: number): number {
-  return Math.max(3, Math.min(10, Math.floor(6.4e7 / spectrogramValues)));
+  return Math.max(2, Math.min(10, Math.floor(6.4e7 / spectrogramValues)));
 }
 /** Feature-sized (N x T') tensors alive at once in the objective graph (conv output, ReLU, scaled, gradient, mask, ...). */
 const FEATURE_COPIES = 8;
@@ -41,18 +42,20 @@ export function estimateMemoryBytes(settings: TransferSettings, contentFrames: n
   const Ts = featureFrames(styleFrames, K);
   const float = 4;
   const chunked = useChunkedObjective(Tf);
-  const live = chunked ? Math.min(Tf, CHUNK_FEATURE_FRAMES) : Tf; // feature frames in one graph run
+  let live = 0; // feature frames in one graph run (the widest chunk of any net)
   let weights = 0;
   let convWork = 0;
   for (const k of widths) {
     const plan = convPlanFor(k, settings.convolution);
+    const frames = chunked ? Math.min(Tf, chunkFeatureFramesFor(plan)) : Tf;
+    live = Math.max(live, frames);
     if (plan) {
       // The kernels' DFT (2P x N x C) and the per-bin products with their transposes (4 of P x 2N x 2B).
       weights += 2 * plan.points * N * C * float;
-      convWork = Math.max(convWork, 4 * 4 * plan.points * N * blockCount(plan, live) * float);
+      convWork = Math.max(convWork, 4 * 4 * plan.points * N * blockCount(plan, frames) * float);
     } else {
       weights += 2 * N * C * k * float; // W and its flipped transpose
-      convWork = Math.max(convWork, (C * k * live + N * k * (live + k - 1)) * float); // the Convs' unfolded inputs
+      convWork = Math.max(convWork, (C * k * frames + N * k * (frames + k - 1)) * float); // the Convs' unfolded inputs
     }
   }
   const contentFeatures = settings.contentWeight > 0 ? N * Tf * float : 0;
