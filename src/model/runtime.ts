@@ -28,16 +28,18 @@ export interface Runtime {
 }
 
 /**
- * Creates a session for serialised model bytes with the runtime's settings. With fallbackToCpu, a failure of the
+ * Creates a session for serialised model bytes with the runtime's settings; `memoryArena: false` frees each run's
+ * intermediate tensors when it ends instead of keeping them for the next run. With fallbackToCpu, a failure of the
  * preferred providers switches this runtime to the CPU for good (and says so in runtime.notes).
  */
-export async function createSession(runtime: Runtime, model: Uint8Array): Promise<Session> {
+export async function createSession(runtime: Runtime, model: Uint8Array, options: { memoryArena?: boolean } = {}): Promise<Session> {
   const create = (executionProviders: string[]): Promise<Session> =>
     runtime.ort.InferenceSession.create(model, {
       executionProviders,
       intraOpNumThreads: runtime.threads,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
+      enableCpuMemArena: options.memoryArena ?? true,
     });
   try {
     return await create(runtime.executionProviders);

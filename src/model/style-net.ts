@@ -248,12 +248,15 @@ export class StyleNet {
     return Float32Array.from(await this.gramSumInto(spec, new Float64Array(this.shape.filters ** 2), chunkFeatureFrames));
   }
 
-  /** gramSum into a float64 accumulator (zeroed here), which callers that sum every evaluation keep and reuse. */
+  /**
+   * gramSum into a float64 accumulator (zeroed here), which callers that sum every evaluation keep and reuse. Its
+   * session runs without onnxruntime's memory arena (see ChunkedStyleObjective.create).
+   */
   async gramSumInto(spec: LogSpectrogram, total: Float64Array, chunkFeatureFrames = chunkFeatureFramesFor(this.conv)): Promise<Float64Array> {
     const { filters: N, kernel: K } = this.shape;
     if (spec.bins !== this.shape.bins) throw new RangeError(`spectrogram has ${spec.bins} bins, the net expects ${this.shape.bins}`);
     if (total.length !== N * N) throw new RangeError('gramSumInto: the accumulator must hold N x N values');
-    this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.shape, this.conv));
+    this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.shape, this.conv), { memoryArena: false });
     total.fill(0);
     for (const { start, chunkIn } of chunksOf(spec.frames, K, chunkFeatureFrames)) {
       const out = await this.gramSumSession.run(await this.wholeFeeds(spec.data, spec.frames, start, chunkIn));
@@ -452,7 +455,9 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     if (target.mode !== 'gram') throw new Error('the chunked objective needs the style as a Gram matrix');
     if (frames < net.shape.kernel) throw new RangeError(`the optimised spectrogram needs at least ${net.shape.kernel} frames, got ${frames}`);
     const withContent = options.content !== undefined && options.content.weight > 0;
-    const session = await createSession(net.runtime, buildChunkGradientGraph({ ...net.shape, withContent, conv: net.conv }));
+    // Without onnxruntime's memory arena: the Gram pass and the gradient pass run one after the other, and their two
+    // arenas would each keep their peak for the whole run (measured on a 120 s clip: 1.69 -> 1.48 GB peak RSS, 4% slower).
+    const session = await createSession(net.runtime, buildChunkGradientGraph({ ...net.shape, withContent, conv: net.conv }), { memoryArena: false });
     return new ChunkedStyleObjective(
       net,
       session,
