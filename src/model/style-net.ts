@@ -63,13 +63,6 @@ export function convPlanFor(kernel: number, choice: ConvolutionChoice): ConvPlan
 /** Filters per run when computing the block form's weights: smaller outputs cross into JavaScript faster. */
 const SPECTRAL_WEIGHTS_GROUP = 512;
 
-/** Graph inputs that carry frames [start, start + frames) of a C x rowLength spectrogram, in the net's conv form. */
-interface SpecFeeds {
-  feeds: Record<string, OrtTensor>;
-  /** Blocks fed (block form), 0 for the Conv form. */
-  blocks: number;
-}
-
 /**
  * One random one-layer conv net (weights drawn once from a seed) and the sessions that evaluate it.
  * Lifecycle: StyleNet.create -> features / styleTarget / objective -> dispose.
@@ -149,7 +142,7 @@ export class StyleNet {
    * The inputs that carry frames [start, start + frames) of a C x rowLength spectrogram to a graph of this net:
    * the frames and W for the Conv form (plus flip(W^T) with `gradient`), their blocks and the DFT weights otherwise.
    */
-  async specFeeds(data: Float32Array, rowLength: number, start: number, frames: number, gradient = false): Promise<SpecFeeds> {
+  async specFeeds(data: Float32Array, rowLength: number, start: number, frames: number, gradient = false): Promise<Record<string, OrtTensor>> {
     const { bins: C } = this.shape;
     if (!this.conv) {
       const slice = start === 0 && frames === rowLength ? data : sliceFrames({ data, bins: C, frames: rowLength }, start, frames);
@@ -158,7 +151,7 @@ export class StyleNet {
         [IO.weights]: this.weightsInput(),
       };
       if (gradient) feeds[IO.flippedWeights] = this.flippedWeights();
-      return { feeds, blocks: 0 };
+      return feeds;
     }
     const blocks = blockCount(this.conv, featureFrames(frames, this.shape.kernel));
     const weights = await this.spectralWeights();
@@ -166,7 +159,7 @@ export class StyleNet {
       [IO.blocks]: floatTensor(this.runtime, frameBlocks(this.conv, data, C, rowLength, start, frames), [C, blocks, this.conv.length]),
       [IO.spectralWeights]: weights,
     };
-    return { feeds, blocks };
+    return feeds;
   }
 
   /**
@@ -268,7 +261,7 @@ export class StyleNet {
 
   /** Feeds of the features and Gram graphs: the block form also needs the number of real outputs. */
   private async wholeFeeds(data: Float32Array, rowLength: number, start: number, frames: number): Promise<Record<string, OrtTensor>> {
-    const { feeds } = await this.specFeeds(data, rowLength, start, frames);
+    const feeds = await this.specFeeds(data, rowLength, start, frames);
     if (this.conv) feeds[IO.featureFrames] = int64Tensor(this.runtime, [featureFrames(frames, this.shape.kernel)], [1]);
     return feeds;
   }
@@ -395,7 +388,7 @@ export class StyleObjective implements SpectrogramObjective {
   async evaluate(x: Float32Array, grad: Float32Array): Promise<ObjectiveValue> {
     const { bins } = this.net.shape;
     if (x.length !== bins * this.frames || grad.length !== x.length) throw new RangeError('objective: input or gradient has the wrong size');
-    const { feeds } = await this.net.specFeeds(x, this.frames, 0, this.frames, true);
+    const feeds = await this.net.specFeeds(x, this.frames, 0, this.frames, true);
     const out = await this.session.run({ ...this.feeds, ...feeds });
     if (this.net.conv) {
       grad.fill(0);
@@ -499,7 +492,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     };
     if (this.contentFeatures) common[IO.contentWeight] = floatTensor(runtime, Float32Array.of(this.contentWeight), []);
     for (const { start, chunkIn, chunkOut } of chunksOf(T, K, this.chunkFeatureFrames)) {
-      const { feeds } = await this.net.specFeeds(x, T, start, chunkIn, true);
+      const feeds = await this.net.specFeeds(x, T, start, chunkIn, true);
       const columns = featureColumns(plan, chunkOut);
       if (plan) feeds[IO.outputMask] = floatTensor(runtime, validOutputMask(plan, chunkOut), [1, columns]);
       if (this.contentFeatures) {
