@@ -59,13 +59,16 @@ describe('block arithmetic of the DFT convolution', () => {
   it('draws the same weights group by group as all at once (odd group sizes included)', () => {
     const shape = { bins: 7, filters: 10, kernel: 3 }; // 21 weights per filter: groups of 3 filters have odd sizes
     const whole = randomWeights(shape, 42);
-    const pieces: number[] = [];
-    for (const { first, count, weights } of randomWeightGroups(shape, 42, 3)) {
-      expect(first).toBe(pieces.length / 21);
-      expect(weights.length).toBe(count * 21);
-      pieces.push(...weights);
+    // Drawn group by group, and as views of weights already drawn whole.
+    for (const drawn of [null, whole]) {
+      const pieces: number[] = [];
+      for (const { first, count, weights } of randomWeightGroups(shape, 42, 3, drawn)) {
+        expect(first).toBe(pieces.length / 21);
+        expect(weights.length).toBe(count * 21);
+        pieces.push(...weights);
+      }
+      expect(Float32Array.from(pieces)).toEqual(whole);
     }
-    expect(Float32Array.from(pieces)).toEqual(whole);
   });
 
   it('lays conv outputs out in block columns (j, b) and marks the real ones', () => {

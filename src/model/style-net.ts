@@ -107,7 +107,7 @@ export class StyleNet {
     return this.weightsArray;
   }
 
-  /** The block form's weights (P x 2N x C), computed on first use by one matrix product in onnxruntime. */
+  /** The block form's weights (P x 2N x C), computed on first use in onnxruntime, SPECTRAL_WEIGHTS_GROUP filters a run. */
   private async spectralWeights(): Promise<OrtTensor> {
     if (!this.spectralTensor) {
       if (!this.conv) throw new Error('this net uses the direct convolution');
@@ -115,16 +115,9 @@ export class StyleNet {
       const rows = 2 * this.conv.points;
       const out = new Float32Array(rows * N * C);
       const session = await createSession(this.runtime, buildSpectralWeightsGraph(this.shape, this.conv));
-      // Drawn group by group unless someone already asked for the whole array.
-      const groups = this.weightsArray
-        ? Array.from({ length: Math.ceil(N / SPECTRAL_WEIGHTS_GROUP) }, (_, i) => {
-            const first = i * SPECTRAL_WEIGHTS_GROUP;
-            const count = Math.min(SPECTRAL_WEIGHTS_GROUP, N - first);
-            return { first, count, weights: this.weights.subarray(first * C * K, (first + count) * C * K) };
-          })
-        : randomWeightGroups(this.shape, this.seed, SPECTRAL_WEIGHTS_GROUP);
       try {
-        for (const { first: n0, count: n, weights } of groups) {
+        // Drawn group by group unless someone already asked for the whole array.
+        for (const { first: n0, count: n, weights } of randomWeightGroups(this.shape, this.seed, SPECTRAL_WEIGHTS_GROUP, this.weightsArray)) {
           const group = floatTensor(this.runtime, weights, [n, C, K]);
           const part = (await session.run({ [IO.weights]: group }))[IO.spectralWeights].data as Float32Array;
           // Row 2p + a of the group goes to filters n0 .. n0 + n of bin p, part a.
@@ -390,12 +383,8 @@ export class StyleObjective implements SpectrogramObjective {
     if (x.length !== bins * this.frames || grad.length !== x.length) throw new RangeError('objective: input or gradient has the wrong size');
     const feeds = await this.net.specFeeds(x, this.frames, 0, this.frames, true);
     const out = await this.session.run({ ...this.feeds, ...feeds });
-    if (this.net.conv) {
-      grad.fill(0);
-      this.net.addInputGradient(out[IO.grad], grad, this.frames, 0, this.frames);
-    } else {
-      grad.set(out[IO.grad].data as Float32Array);
-    }
+    grad.fill(0);
+    this.net.addInputGradient(out[IO.grad], grad, this.frames, 0, this.frames);
     const styleLoss = scalarOf(out[IO.styleLoss]);
     const contentLoss = out[IO.contentLoss] ? scalarOf(out[IO.contentLoss]) : 0;
     return { loss: styleLoss + contentLoss, styleLoss, contentLoss };

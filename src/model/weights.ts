@@ -13,17 +13,28 @@ export function randomWeights(shape: NetShape, seed: number): Float32Array {
 }
 
 /**
- * The same weights as randomWeights, drawn `groupFilters` filters at a time into one reused buffer (the generator's
- * sequence does not depend on how it is cut), for nets that never need them all at once. Each group is valid until
- * the next one is drawn.
+ * The same weights as randomWeights, `groupFilters` filters at a time: views of `drawn` when the whole array exists,
+ * else drawn group by group into one reused buffer (the generator's sequence does not depend on how it is cut), for
+ * nets that never need them all at once. Each group is valid until the next one is drawn.
  */
-export function* randomWeightGroups(shape: NetShape, seed: number, groupFilters: number): Generator<{ first: number; count: number; weights: Float32Array }> {
+export function* randomWeightGroups(
+  shape: NetShape,
+  seed: number,
+  groupFilters: number,
+  drawn: Float32Array | null = null,
+): Generator<{ first: number; count: number; weights: Float32Array }> {
   const { filters: N, bins: C, kernel: K } = shape;
+  const groups = (function* () {
+    for (let first = 0; first < N; first += groupFilters) yield { first, count: Math.min(groupFilters, N - first) };
+  })();
+  if (drawn) {
+    for (const { first, count } of groups) yield { first, count, weights: drawn.subarray(first * C * K, (first + count) * C * K) };
+    return;
+  }
   const rng = new Random(seed);
   const std = weightStd(shape);
   const buffer = new Float32Array(Math.min(groupFilters, N) * C * K);
-  for (let first = 0; first < N; first += groupFilters) {
-    const count = Math.min(groupFilters, N - first);
+  for (const { first, count } of groups) {
     const weights = buffer.subarray(0, count * C * K);
     rng.fillNormal(weights, std);
     yield { first, count, weights };
