@@ -47,6 +47,7 @@ export async function loadFastFft(): Promise<boolean> {
 
 /** Plans a real FFT of length `size` (a power of two, at least 4): PFFFT when loaded (and size >= 32), else fft.js. */
 export function createRealFft(size: number, engine: 'auto' | 'js' = 'auto'): RealFft {
+  if (!isPowerOfTwo(size) || size < 4) throw new RangeError(`FFT size must be a power of two >= 4, got ${size}`);
   // PFFFT's real transforms need a multiple of 32.
   return pffft && engine === 'auto' && size >= 32 ? new WasmRealFft(pffft, size) : new JsRealFft(size);
 }
@@ -66,7 +67,6 @@ class WasmRealFft implements RealFft {
     private readonly module: PffftModule,
     readonly size: number,
   ) {
-    if (!isPowerOfTwo(size) || size < 4) throw new RangeError(`FFT size must be a power of two >= 4, got ${size}`);
     this.bins = size / 2 + 1;
     this.setup = module._pffft_new_setup(size, 0);
     // Plans live as long as the process (one per STFT size in practice), so their buffers are never freed.
@@ -126,7 +126,6 @@ class JsRealFft implements RealFft {
 
   /** Plans a transform of length `size` (a power of two, at least 4). */
   constructor(size: number) {
-    if (!isPowerOfTwo(size) || size < 4) throw new RangeError(`FFT size must be a power of two >= 4, got ${size}`);
     this.size = size;
     this.bins = size / 2 + 1;
     this.fft = new FFT(size);
