@@ -51,6 +51,36 @@ describe('L-BFGS', () => {
     expect(result.iterations).toBeLessThan(40);
   });
 
+  it("first trial step: PyTorch's min(1, 1/||g||_1) by default, or sized so no coordinate moves more than asked", async () => {
+    // f = sum (x - 3)^2 from 0: g = -6 everywhere; the first trial point shows the step's rule.
+    const firstTrial = async (options: { firstStepMaxChange?: number }): Promise<number> => {
+      const points: number[] = [];
+      const f: Objective = async (x, g) => {
+        points.push(x[0]);
+        let v = 0;
+        for (let i = 0; i < x.length; i++) {
+          v += (x[i] - 3) ** 2;
+          g[i] = 2 * (x[i] - 3);
+        }
+        return v;
+      };
+      await lbfgs(f, new Float32Array(100), { iterations: 1, maxEvaluations: 3, ...options });
+      return points[1];
+    };
+    expect(await firstTrial({})).toBeCloseTo(6 / 600, 6); // t = 1 / (100 x 6), d = -g = 6
+    expect(await firstTrial({ firstStepMaxChange: 0.5 })).toBeCloseTo(0.5, 6);
+  });
+
+  it('historySize shapes the path on a non-quadratic (1 pair against 10); the same size repeats it exactly', async () => {
+    const path = async (historySize: number): Promise<number> => {
+      const x = new Float32Array(10).fill(-1.2);
+      return (await lbfgs(rosenbrock, x, { iterations: 15, historySize })).loss;
+    };
+    const [one, ten] = [await path(1), await path(10)];
+    expect(one).not.toBe(ten);
+    expect(ten).toBe(await path(10));
+  });
+
   it('stops when aborted', async () => {
     const controller = new AbortController();
     const x = new Float32Array(10).fill(-1.2);

@@ -23,7 +23,7 @@ const DEFAULT_EXAMPLE: Record<Role, string> = { content: 'speech', style: 'pluck
 
 /** Settings shown up front; the rest sit under "More settings". Threads are the browser's to choose. */
 const MAIN_SETTINGS: (keyof TransferSettings)[] = ['iterations', 'contentWeight', 'filters', 'kernel', 'sampleRate', 'seed'];
-const MORE_SETTINGS: (keyof TransferSettings)[] = ['rounds', 'phaseIterations', 'optimizer', 'learningRate', 'init', 'nFft', 'hop', 'kernels', 'peakControl', 'convolution'];
+const MORE_SETTINGS: (keyof TransferSettings)[] = ['rounds', 'phaseIterations', 'optimizer', 'learningRate', 'firstStep', 'history', 'init', 'nFft', 'hop', 'kernels', 'peakControl', 'convolution'];
 const LABELS: Record<keyof TransferSettings, string> = {
   sampleRate: 'Sample rate (Hz)',
   nFft: 'FFT size',
@@ -36,6 +36,8 @@ const LABELS: Record<keyof TransferSettings, string> = {
   optimizer: 'Optimiser',
   iterations: 'Iterations',
   learningRate: 'Adam step size',
+  firstStep: 'L-BFGS first step',
+  history: 'L-BFGS history (0 = auto)',
   init: 'Start from',
   phaseIterations: 'Griffin-Lim iterations',
   rounds: 'Rounds',

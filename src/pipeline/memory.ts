@@ -18,13 +18,13 @@ export function useChunkedObjective(featureFrameCount: number): boolean {
 }
 
 /**
- * L-BFGS correction pairs to keep: 10 (scipy's default) up to 6.4M spectrogram values (~2.5 min at the defaults),
- * then fewer, so that the pairs never take more than ~512 MB, down to 2 (a 10-minute clip: 26.5M values, 106 MB a
- * copy; each round runs only 4 iterations at the defaults, so it has at most 3 pairs to keep). A 10-minute run at 1
- * pair measured 2.6 GB peak RSS; every further pair adds 212 MB.
+ * L-BFGS correction pairs to keep: the requested number (`--history`), or with 0 (auto) 10 (scipy's default) up to
+ * 6.4M spectrogram values (~2.5 min at the defaults), then fewer, so that the pairs never take more than ~512 MB, down
+ * to 2 (a 10-minute clip: 26.5M values, 106 MB a copy; each round runs only 4 iterations at the defaults, so it has at
+ * most 3 pairs to keep). A 10-minute run at 1 pair measured 2.6 GB peak RSS; every further pair adds 212 MB.
  */
-export function lbfgsHistoryFor(spectrogramValues: number): number {
-  return Math.max(2, Math.min(10, Math.floor(6.4e7 / spectrogramValues)));
+export function lbfgsHistoryFor(spectrogramValues: number, requested = 0): number {
+  return requested > 0 ? requested : Math.max(2, Math.min(10, Math.floor(6.4e7 / spectrogramValues)));
 }
 /** Feature-sized (N x T') tensors alive at once in the objective graph (conv output, ReLU, scaled, gradient, mask, ...). */
 const FEATURE_COPIES = 8;
@@ -65,7 +65,9 @@ export function estimateMemoryBytes(settings: TransferSettings, contentFrames: n
       ? (N * Ts + Tf * Tf + Ts * Tf) * float // style features, the T' x T' and Ts' x T' inner products
       : (3 * N * N + N * Math.min(Ts, 2048)) * float; // Gram, difference, target; one style chunk's features
   // Channels are optimised one after another; each keeps its spectrogram and its Griffin-Lim phase (3 arrays).
-  const copies = SPECTROGRAM_COPIES + 2 * lbfgsHistoryFor(C * contentFrames) + 3 * (channels - 1);
+  // A round of n iterations stores at most n pairs, whatever the history allows.
+  const pairs = Math.min(lbfgsHistoryFor(C * contentFrames, settings.history), Math.ceil(settings.iterations / settings.rounds));
+  const copies = SPECTROGRAM_COPIES + 2 * pairs + 3 * (channels - 1);
   const spectrograms = copies * C * contentFrames * float;
   return BASE_BYTES + weights + convWork + features + style + spectrograms;
 }

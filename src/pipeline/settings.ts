@@ -25,6 +25,14 @@ export interface TransferSettings {
   iterations: number;
   /** Adam's step size (L-BFGS ignores it). */
   learningRate: number;
+  /**
+   * L-BFGS's first step in each round moves no log-magnitude by more than this. The default 0.5 (a factor of 1.65 in
+   * magnitude) is the size the line search accepted when left to find it, reached in one evaluation; 0 uses PyTorch's
+   * and minFunc's rule min(1, 1/||g||_1), which spends evaluations bracketing a tiny first step (for comparisons).
+   */
+  firstStep: number;
+  /** L-BFGS correction pairs kept (PyTorch's history_size, scipy's maxcor); 0: 10, fewer for very long clips. */
+  history: number;
   /** Start from the content's spectrogram EQ-matched to the style's average spectrum, the content as it is, or small noise. */
   init: 'matched' | 'content' | 'noise';
   /** Griffin-Lim iterations (per reconstruction: once per round). */
@@ -52,6 +60,8 @@ export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
   optimizer: 'lbfgs',
   iterations: 12,
   learningRate: 0.03,
+  firstStep: 0.5,
+  history: 0,
   init: 'matched',
   phaseIterations: 8,
   rounds: 3,
@@ -78,6 +88,8 @@ export const SETTING_RANGES: Record<keyof TransferSettings, IntRange | NumRange 
   optimizer: { kind: 'choice', values: ['lbfgs', 'adam'] },
   iterations: { kind: 'int', min: 0, max: 100000 },
   learningRate: { kind: 'number', min: 1e-6, max: 10 },
+  firstStep: { kind: 'number', min: 0, max: 100 },
+  history: { kind: 'int', min: 0, max: 1000 },
   init: { kind: 'choice', values: ['matched', 'content', 'noise'] },
   phaseIterations: { kind: 'int', min: 0, max: 10000 },
   rounds: { kind: 'int', min: 1, max: 100 },
@@ -99,6 +111,8 @@ export const OPTION_NAMES: Record<keyof TransferSettings, string> = {
   optimizer: '--optimizer',
   iterations: '--iterations',
   learningRate: '--learning-rate',
+  firstStep: '--first-step',
+  history: '--history',
   init: '--init',
   phaseIterations: '--phase-iters',
   rounds: '--rounds',
@@ -120,6 +134,8 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   optimizer: 'optimiser: lbfgs or adam',
   iterations: 'optimiser iterations',
   learningRate: "Adam's step size",
+  firstStep: "L-BFGS's first step per round: largest log-magnitude change (0 = PyTorch's rule)",
+  history: 'L-BFGS correction pairs kept (0 = auto: 10, fewer for very long clips)',
   init: "start from: matched (content EQ'd to the style's mean spectrum), content, noise",
   phaseIterations: 'fast Griffin-Lim iterations per reconstruction',
   rounds: 'optimisation rounds, with a phase reconstruction between rounds',

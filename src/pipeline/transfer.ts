@@ -117,12 +117,6 @@ export interface TransferResult {
   warnings: string[];
 }
 
-/**
- * Largest change of any log1p-magnitude value in L-BFGS's first step of a round (a factor of e^0.5 = 1.65 in
- * magnitude): the size of the steps the line search accepted when left to find it, reached in one evaluation.
- */
-const FIRST_STEP_MAX_CHANGE = 0.5;
-
 /** Largest output sample: just under full scale, so 16-bit conversion never clips. */
 const CLIP_PEAK = 0.999;
 
@@ -222,8 +216,8 @@ async function optimiseChannel(ctx: RunContext, state: ChannelState, evaluations
             ? await lbfgs(evaluate, state.x, {
                 iterations,
                 maxEvaluations: budgetOf(iterations),
-                historySize: lbfgsHistoryFor(state.x.length),
-                firstStepMaxChange: FIRST_STEP_MAX_CHANGE,
+                historySize: lbfgsHistoryFor(state.x.length, settings.history),
+                firstStepMaxChange: settings.firstStep > 0 ? settings.firstStep : undefined,
                 onIteration,
                 signal: abortSignal,
               })
