@@ -1,9 +1,11 @@
 /**
  * Quality/time curve: runs the transfer on bundled content/style pairs over a grid of settings and prints, for each,
- * the held-out style gain and content correlation (ALGORITHM.md's measures, on the audio as written) and the time.
+ * the held-out style gain and content correlation (ALGORITHM.md's measures, on the audio as written), the time, and
+ * the gain of the style's own halves to read the gain against.
  * Used to choose the defaults. Usage: npx tsx bench/quality-curve.ts [--pairs speech:plucks,melody:drums]
  *   [--iterations 5,10,20,40] [--content-weights 0,0.01] [--init matched,content] [--phase-iters 32] [--filters 4096] [--kernels 3,11,31] [--json out.json]
  *   [--plot curve.png]  (style gain against content correlation, one line per pair and setting, points = iterations)
+ *   [--replot rows.json]  (redraw --plot from the rows of an earlier --json, without measuring)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,15 +28,18 @@ const { values } = parseArgs({
     'learning-rate': { type: 'string', default: '0.03' },
     json: { type: 'string' },
     plot: { type: 'string' },
+    replot: { type: 'string' },
   },
 });
 const list = (s: string): number[] => s.split(',').map(Number);
 const clip = (name: string) => ({ bytes: new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name });
 const runtime = nodeRuntime();
-const rows: Record<string, unknown>[] = [];
+// --replot FILE.json draws --plot from the rows an earlier run saved with --json, without measuring again.
+const rows: Record<string, unknown>[] = values.replot ? JSON.parse(readFileSync(values.replot, 'utf8')) : [];
+const pairs = values.replot ? [] : values.pairs.split(',');
 console.log(`# ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads`);
-console.log('pair, init               cw      iters  evals  phase/rounds  gain(spec) gain(audio)  corr(audio)  SC dB   peak   seconds');
-for (const pair of values.pairs.split(',')) {
+if (!values.replot) console.log('pair, init               cw      iters  evals  phase/rounds  gain(spec) gain(audio)  corr(audio)  SC dB   peak   seconds  style halves');
+for (const pair of pairs) {
   const [c, s] = pair.split(':');
   for (const init of values.init.split(',') as TransferSettings['init'][]) for (const contentWeight of list(values['content-weights'])) {
     for (const phaseIterations of list(values['phase-iters'])) for (const rounds of list(values.rounds)) {
@@ -68,6 +73,7 @@ for (const pair of values.pairs.split(',')) {
           gainSpectrogram: onSpec.styleGain,
           gainAudio: onAudio.styleGain,
           correlationAudio: onAudio.contentCorrelation,
+          styleHalvesGain: onAudio.styleHalvesGain,
           spectralConvergenceDb: r.spectralConvergenceDb,
           peak: peak(r.channels[0]),
           seconds: r.timings.total / 1000,
@@ -77,7 +83,8 @@ for (const pair of values.pairs.split(',')) {
         console.log(
           `${`${pair} ${init}`.padEnd(24)} ${String(contentWeight).padEnd(7)} ${String(iterations).padStart(5)} ${String(row.evaluations).padStart(6)} ${String(phaseIterations).padStart(6)}/${rounds}` +
             `  ${row.gainSpectrogram.toFixed(3).padStart(9)} ${row.gainAudio.toFixed(3).padStart(11)} ${row.correlationAudio.toFixed(3).padStart(12)}` +
-            `  ${row.spectralConvergenceDb.toFixed(1).padStart(6)} ${row.peak.toFixed(2).padStart(6)} ${row.seconds.toFixed(1).padStart(9)}`,
+            `  ${row.spectralConvergenceDb.toFixed(1).padStart(6)} ${row.peak.toFixed(2).padStart(6)} ${row.seconds.toFixed(1).padStart(9)}` +
+            `  ${row.styleHalvesGain.toFixed(3).padStart(13)}`,
         );
       }
     }
@@ -85,11 +92,15 @@ for (const pair of values.pairs.split(',')) {
 }
 if (values.json) writeFileSync(values.json, JSON.stringify(rows, null, 2));
 if (values.plot) {
-  // One line per pair (and content weight, phase iterations, rounds when several were swept), points by iterations.
-  const series = new Map<string, { name: string; points: { gain: number; correlation: number; label: string; chosen: boolean }[] }>();
+  // One line per pair (and content weight, and rounds when several were swept), points by iterations.
+  const severalRounds = new Set(rows.map((r) => r.rounds)).size > 1;
+  const series = new Map<string, { name: string; reference: number; points: { gain: number; correlation: number; label: string; chosen: boolean }[] }>();
   for (const r of rows) {
-    const name = [r.pair, `from ${r.init}`, r.contentWeight ? `cw ${r.contentWeight}` : '', `${r.rounds} rounds`].filter(Boolean).join(', ');
-    if (!series.has(name)) series.set(name, { name: String(name), points: [] });
+    // The chart's font has no colon: pairs are written "speech + plucks".
+    const name = [String(r.pair).replace(':', ' + '), `from ${r.init}`, r.contentWeight ? `cw ${r.contentWeight}` : '', severalRounds ? `${r.rounds} rounds` : '']
+      .filter(Boolean)
+      .join(', ');
+    if (!series.has(name)) series.set(name, { name: String(name), reference: Number(r.styleHalvesGain), points: [] });
     series.get(name)!.points.push({
       gain: Number(r.gainAudio),
       correlation: Number(r.correlationAudio),

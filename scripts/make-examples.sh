@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the bundled example clips (committed, so users need neither tool): speech from espeak-ng,
-# a plucked-chord melody and a drum loop from sox. Needs: apt-get install -y espeak-ng sox
+# a plucked-chord melody, a drum loop and a noise texture from sox. Needs: apt-get install -y espeak-ng sox
 set -euo pipefail
 cd "$(dirname "$0")/../examples"
 tmp=$(mktemp -d)
@@ -33,4 +33,7 @@ sox -n -r 22050 -c 1 -b 16 "$tmp/mel.wav" synth 0.5 sawtooth A3 : synth 0.5 sawt
   synth 0.5 sawtooth C4 : synth 0.5 sawtooth A3 : synth 1 sawtooth G3
 sox "$tmp/mel.wav" melody.wav lowpass 2000 fade 0.02 4 0.1 norm -3
 
-soxi -D speech.wav plucks.wav drums.wav melody.wav
+# Style: a steady texture, band-limited pink noise with a 9 Hz flutter, 4 s (-R: the same noise every time).
+sox -R -n -r 22050 -c 1 -b 16 texture.wav synth 4 pinknoise highpass 300 lowpass 8000 tremolo 9 50 norm -3
+
+soxi -D speech.wav plucks.wav drums.wav melody.wav texture.wav

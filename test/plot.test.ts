@@ -80,4 +80,30 @@ describe('trade-off chart', () => {
     expect(at(right[0] - 6, right[1])).toEqual([30, 30, 30]);
     expect(at(left[0] - 6, left[1])).not.toEqual([30, 30, 30]);
   });
+
+  it("trade-off chart: a series' reference gain is a dashed vertical line in its colour", () => {
+    const series = { name: 'a + b', points: [{ gain: 0.6, correlation: 0.9 }, { gain: 0.8, correlation: 0.7 }] };
+    const columnsOf = (image: ReturnType<typeof drawTradeOff>) => {
+      // Columns of the plot area with many red pixels, and how many runs (dashes) they form.
+      const found: { x: number; red: number; runs: number }[] = [];
+      for (let x = 66; x < 702; x++) {
+        let red = 0;
+        let runs = 0;
+        let previous = false;
+        for (let y = 42; y < 498; y++) {
+          const i = 4 * (y * image.width + x);
+          const isRed = image.data[i] === 200 && image.data[i + 1] === 60 && image.data[i + 2] === 40;
+          if (isRed) red++;
+          if (isRed && !previous) runs++;
+          previous = isRed;
+        }
+        if (red > 200) found.push({ x, red, runs });
+      }
+      return found;
+    };
+    expect(columnsOf(drawTradeOff({ series: [series] }))).toEqual([]);
+    const dashed = columnsOf(drawTradeOff({ series: [{ ...series, reference: 0.7 }] }));
+    expect(dashed).toHaveLength(1);
+    expect(dashed[0].runs).toBeGreaterThan(30); // dashes, not a solid line
+  });
 });

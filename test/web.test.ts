@@ -78,7 +78,7 @@ describe('web app', () => {
     const expected = decodeAudio(new Uint8Array(readFileSync(content)), 'content');
     const seconds = (await expected).channels[0].length / (await expected).sampleRate;
     expect(Number(await page.getAttribute('#result', 'data-duration'))).toBeCloseTo(seconds, 2);
-    expect(await page.textContent('#summary')).toMatch(/style gain -?\d\.\d{3}, content correlation \d\.\d{3}/);
+    expect(await page.textContent('#summary')).toMatch(/style gain -?\d\.\d{3}( \(style's own halves -?\d\.\d{3}\))?, content correlation \d\.\d{3}/);
     // The report picture (content, style, result spectrograms and loss curve) was drawn.
     const picture = await page.evaluate(() => {
       const c = document.getElementById('report') as HTMLCanvasElement;

@@ -5,12 +5,13 @@ import speechUrl from '../examples/speech.wav?url';
 import melodyUrl from '../examples/melody.wav?url';
 import plucksUrl from '../examples/plucks.wav?url';
 import drumsUrl from '../examples/drums.wav?url';
+import textureUrl from '../examples/texture.wav?url';
 // Only what the page needs, module by module: the runtime and the pipeline load in the worker, not here.
 import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, type TransferSettings } from '../src/pipeline/settings.js';
 import { formatSeconds, stageEta } from '../src/pipeline/eta.js';
 import type { ProgressEvent, Stage } from '../src/pipeline/transfer.js';
 import { encodeWav } from '../src/audio/wav.js';
-import { formatStyleGain } from '../src/quality/measures.js';
+import { describeStyleGain } from '../src/quality/measures.js';
 import { TransferClient, RunFailure } from '../src/web/client.js';
 import { WEB_BACKENDS, chooseBackend, detectCapabilities, type WebBackend } from '../src/web/capabilities.js';
 import type { FileInput, ResultMessage } from '../src/web/protocol.js';
@@ -18,7 +19,7 @@ import type { FileInput, ResultMessage } from '../src/web/protocol.js';
 type Role = 'content' | 'style';
 
 /** Bundled examples, served from this site. */
-const EXAMPLES: Record<string, string> = { speech: speechUrl, melody: melodyUrl, plucks: plucksUrl, drums: drumsUrl };
+const EXAMPLES: Record<string, string> = { speech: speechUrl, melody: melodyUrl, plucks: plucksUrl, drums: drumsUrl, texture: textureUrl };
 const DEFAULT_EXAMPLE: Record<Role, string> = { content: 'speech', style: 'plucks' };
 
 /** Settings shown up front; the rest sit under "More settings". Threads are the browser's to choose. */
@@ -317,7 +318,7 @@ function showResult(message: ResultMessage): void {
     `optimise ${formatSeconds(t.optimise / 1000)} (${s.iterations} iterations, ${s.evaluations} evaluations, ${Math.round(s.msPerEvaluation)} ms each)`,
     `phase ${formatSeconds(t.phase / 1000)} (${s.spectralConvergenceDb.toFixed(1)} dB)`,
     `loss ${s.initialLoss.toExponential(3)} → ${s.finalLoss.toExponential(3)}`,
-    ...(q ? [`style gain ${formatStyleGain(q.styleGain)}, content correlation ${q.contentCorrelation.toFixed(3)} (held-out nets)`] : []),
+    ...(q ? [`style gain ${describeStyleGain(q)}, content correlation ${q.contentCorrelation.toFixed(3)} (held-out nets)`] : []),
   ].join(' · ');
   const result = $('result');
   result.dataset.duration = String(s.durationSeconds);

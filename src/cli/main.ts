@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { encodeWav } from '../audio/wav.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
-import { formatStyleGain, type QualityReport } from '../quality/measures.js';
+import { describeStyleGain, type QualityReport } from '../quality/measures.js';
 import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, displayDefault, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
 import type { TransferResult } from '../pipeline/transfer.js';
 import { assessResult, reportPlotInput } from '../pipeline/assess.js';
@@ -199,7 +199,7 @@ export function summary(r: TransferResult, q: QualityReport | undefined, output:
     `stages: decode ${s(t.decode)}, analyse ${s(t.analyse)}, optimise ${s(t.optimise)} (${r.optimiser.iterations} it, ${r.optimiser.evaluations} evals, ${Math.round(r.msPerEvaluation)} ms/eval), phase ${s(t.phase)}`,
     `loss ${r.initialLoss.toExponential(3)} -> ${r.finalLoss.total.toExponential(3)} (${(r.initialLoss / r.finalLoss.total).toFixed(1)}x)`,
   ];
-  if (q) parts.push(`style gain ${formatStyleGain(q.styleGain)}, content corr ${q.contentCorrelation.toFixed(3)}`);
+  if (q) parts.push(`style gain ${describeStyleGain(q)}, content corr ${q.contentCorrelation.toFixed(3)}`);
   parts.push(`phase ${r.spectralConvergenceDb.toFixed(1)} dB`);
   return parts.join('; ');
 }

@@ -23,9 +23,18 @@ export const HELD_OUT_FILTERS = 512;
 /** Below this held-out distance between content and style (1%), the style gain is undefined (NaN). */
 export const MIN_CONTENT_STYLE_DISTANCE = 0.01;
 
+/** Frames each half of the style needs for its own gain to be measured (~0.75 s at the default hop). */
+export const MIN_HALF_FRAMES = 32;
+
 /** The style gain for people: three decimals, or why there is none. */
 export function formatStyleGain(gain: number): string {
   return Number.isNaN(gain) ? 'n/a (the content already has the style)' : gain.toFixed(3);
+}
+
+/** The style gain with the gain of the style's own halves beside it, when that is defined: "0.742 (style's halves 0.694)". */
+export function describeStyleGain(q: Pick<QualityReport, 'styleGain' | 'styleHalvesGain'>): string {
+  const halves = Number.isNaN(q.styleHalvesGain) ? '' : ` (style's own halves ${q.styleHalvesGain.toFixed(3)})`;
+  return formatStyleGain(q.styleGain) + halves;
 }
 
 /** The objective quality measures of ALGORITHM.md for one result. */
@@ -41,6 +50,19 @@ export interface QualityReport {
   styleGain: number;
   /** Pearson correlation of the result's and the content's log spectrograms over their common frames. */
   contentCorrelation: number;
+  /**
+   * The style gain that each half of the style clip itself scores (the mean of the two), measured the same way: how
+   * much the style differs from itself, to read styleGain against. A steady texture's halves score near 1, a clip that
+   * changes (chords, sections) lower. NaN when the halves are shorter than MIN_HALF_FRAMES or styleGain is NaN.
+   */
+  styleHalvesGain: number;
+}
+
+/** Frames [from, from + frames) of a log spectrogram. */
+function cropFrames(s: LogSpectrogram, from: number, frames: number): LogSpectrogram {
+  const data = new Float32Array(s.bins * frames);
+  for (let c = 0; c < s.bins; c++) data.set(s.data.subarray(c * s.frames + from, c * s.frames + from + frames), c * frames);
+  return { data, bins: s.bins, frames };
 }
 
 /** Pearson correlation of two log spectrograms (bins x frames) over their first min(frames) frames. */
@@ -87,7 +109,8 @@ function relativeDistance(g: Float32Array, a: Float32Array): number {
 
 /**
  * Judges a result: style distance under held-out random nets (log1p STFT magnitudes of the final audio), the same
- * distance for the content, the style gain, and the content correlation. Spectrograms must share bins.
+ * distance for the content, the style gain, the content correlation, and the style gain of the style's own halves to
+ * read it against. Spectrograms must share bins.
  */
 export async function measureQuality(
   runtime: Runtime,
@@ -97,6 +120,9 @@ export async function measureQuality(
 ): Promise<QualityReport> {
   let styleDistance = 0;
   let contentStyleDistance = 0;
+  let halvesDistance = 0;
+  const half = Math.floor(specs.style.frames / 2);
+  const halves = half >= MIN_HALF_FRAMES ? [cropFrames(specs.style, 0, half), cropFrames(specs.style, half, specs.style.frames - half)] : [];
   for (const { kernel, seed } of nets) {
     const net = StyleNet.create(runtime, { bins: specs.style.bins, filters, kernel }, seed);
     try {
@@ -109,17 +135,21 @@ export async function measureQuality(
       const a = await gram(specs.style);
       styleDistance += relativeDistance(await gram(specs.result), a);
       contentStyleDistance += relativeDistance(await gram(specs.content), a);
+      for (const h of halves) halvesDistance += relativeDistance(await gram(h), a) / halves.length;
     } finally {
       await net.dispose();
     }
   }
   styleDistance /= nets.length;
   contentStyleDistance /= nets.length;
+  halvesDistance /= nets.length;
+  // When the content already has the style's statistics there is nothing to gain: the ratio would be noise / noise.
+  const defined = contentStyleDistance >= MIN_CONTENT_STYLE_DISTANCE;
   return {
     styleDistance,
     contentStyleDistance,
-    // When the content already has the style's statistics there is nothing to gain: the ratio would be noise / noise.
-    styleGain: contentStyleDistance < MIN_CONTENT_STYLE_DISTANCE ? NaN : 1 - styleDistance / contentStyleDistance,
+    styleGain: defined ? 1 - styleDistance / contentStyleDistance : NaN,
     contentCorrelation: contentCorrelation(specs.content, specs.result),
+    styleHalvesGain: defined && halves.length > 0 ? 1 - halvesDistance / contentStyleDistance : NaN,
   };
 }

@@ -13,8 +13,11 @@ export interface TradeOffPoint {
 
 /** What the style/content trade-off chart shows. */
 export interface TradeOffInput {
-  /** One line per content/style pair, points in the order of the swept setting. */
-  series: { name: string; points: TradeOffPoint[] }[];
+  /**
+   * One line per content/style pair, points in the order of the swept setting; `reference` is a style gain to read
+   * the pair's points against (the style's own halves'), drawn as a dashed vertical line in the pair's colour.
+   */
+  series: { name: string; points: TradeOffPoint[]; reference?: number }[];
   /** What the ringed points are, for the legend (e.g. "default: 20 iterations"). */
   chosenLegend?: string;
   /** A target region (gain and correlation at least these), shaded. */
@@ -32,7 +35,7 @@ const COLOURS = [
 ];
 const W = 640;
 const H = 460;
-const M = { l: 64, r: 200, t: 40, b: 50 };
+const M = { l: 64, r: 250, t: 40, b: 50 };
 
 /**
  * Draws style gain (across) against content correlation (up) for each pair, one point per setting: the curve the
@@ -41,7 +44,8 @@ const M = { l: 64, r: 200, t: 40, b: 50 };
 export function drawTradeOff(input: TradeOffInput): RgbaImage {
   const img = createImage(M.l + W + M.r, M.t + H + M.b);
   const all = input.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.gain) && Number.isFinite(p.correlation));
-  const xs = [...all.map((p) => p.gain), ...(input.target ? [input.target.gain, 1] : [])];
+  const references = input.series.map((s) => s.reference).filter((r): r is number => r !== undefined && Number.isFinite(r));
+  const xs = [...all.map((p) => p.gain), ...references, ...(input.target ? [input.target.gain, 1] : [])];
   const ys = [...all.map((p) => p.correlation), ...(input.target ? [input.target.correlation, 1] : [])];
   const range = (v: number[]): [number, number] => {
     const lo = Math.min(...v);
@@ -81,6 +85,10 @@ export function drawTradeOff(input: TradeOffInput): RgbaImage {
   input.series.forEach((series, i) => {
     const rgb = COLOURS[i % COLOURS.length];
     const points = series.points.filter((p) => Number.isFinite(p.gain) && Number.isFinite(p.correlation));
+    if (series.reference !== undefined && Number.isFinite(series.reference)) {
+      const x = px(series.reference);
+      for (let y = M.t; y < M.t + H; y += 10) fillRect(img, x, y, 1, Math.min(6, M.t + H - y), rgb);
+    }
     points.forEach((p, k) => {
       const [cx, cy] = [px(p.gain), py(p.correlation)];
       if (k > 0) line(img, px(points[k - 1].gain), py(points[k - 1].correlation), cx, cy, rgb);
@@ -96,10 +104,15 @@ export function drawTradeOff(input: TradeOffInput): RgbaImage {
     fillRect(img, M.l + W + 16, ly, 12, 5, rgb);
     text(img, series.name, M.l + W + 34, ly - 1, 1);
   });
+  let ly = M.t + 8 + input.series.length * 18 + 6;
   if (input.chosenLegend !== undefined) {
-    const ly = M.t + 8 + input.series.length * 18 + 6;
     strokeRect(img, M.l + W + 16, ly - 3, 11, 11, INK);
     text(img, input.chosenLegend, M.l + W + 34, ly, 1);
+    ly += 18;
+  }
+  if (references.length > 0) {
+    for (let x = 0; x < 12; x += 4) fillRect(img, M.l + W + 21, ly - 3 + x, 1, 3, INK);
+    text(img, 'gain of the style halves', M.l + W + 34, ly, 1);
   }
   return img;
 }
