@@ -1,7 +1,7 @@
 import { chooseStyleMode, featureFrames } from '../model/graphs.js';
 import { blockCount } from '../model/spectral-conv.js';
 import { chunkFeatureFramesFor, convPlanFor } from '../model/style-net.js';
-import { kernelWidths, type TransferSettings } from './settings.js';
+import { iterationsPerRound, kernelWidths, type TransferSettings } from './settings.js';
 
 /** Bytes of the process before any audio: Node, onnxruntime and the decoders' wasm. */
 const BASE_BYTES = 160 * 2 ** 20;
@@ -66,7 +66,7 @@ export function estimateMemoryBytes(settings: TransferSettings, contentFrames: n
       : (3 * N * N + N * Math.min(Ts, 2048)) * float; // Gram, difference, target; one style chunk's features
   // Channels are optimised one after another; each keeps its spectrogram and its Griffin-Lim phase (3 arrays).
   // A round of n iterations stores at most n pairs, whatever the history allows.
-  const pairs = Math.min(lbfgsHistoryFor(C * contentFrames, settings.history), Math.ceil(settings.iterations / settings.rounds));
+  const pairs = Math.min(lbfgsHistoryFor(C * contentFrames, settings.history), Math.max(...iterationsPerRound(settings)));
   const copies = SPECTROGRAM_COPIES + 2 * pairs + 3 * (channels - 1);
   const spectrograms = copies * C * contentFrames * float;
   return BASE_BYTES + weights + convWork + features + style + spectrograms;

@@ -201,3 +201,9 @@ export function resolveSettings(partial: Partial<Record<keyof TransferSettings, 
   if (s.hop > s.nFft) throw new UsageError(`--hop ${s.hop}: must not exceed --n-fft ${s.nFft}`);
   return s;
 }
+
+/** The optimiser iterations of each round: the iterations split as evenly as they go, at most one round per iteration. */
+export function iterationsPerRound(settings: Pick<TransferSettings, 'iterations' | 'rounds'>): number[] {
+  const rounds = Math.max(1, Math.min(settings.rounds, settings.iterations));
+  return Array.from({ length: rounds }, (_, r) => Math.floor(settings.iterations / rounds) + (r < settings.iterations % rounds ? 1 : 0));
+}

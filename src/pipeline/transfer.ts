@@ -22,7 +22,7 @@ import { featureFrames } from '../model/graphs.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import type { IterationReport, MinimizeResult, Objective } from '../optim/types.js';
-import { kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
+import { iterationsPerRound, kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
 import { yieldToEventLoop } from './yield.js';
 import { estimateMemoryBytes, formatBytes, lbfgsHistoryFor, useChunkedObjective } from './memory.js';
 
@@ -159,10 +159,9 @@ function reconstruct(ctx: RunContext, state: ChannelState, iterations: number, o
   return { audio, magnitude };
 }
 
-/** Splits the iterations over the rounds, and the evaluation budget of each share (PyTorch's max_eval = 1.25 x iterations). */
+/** Each round's iterations (iterationsPerRound) and evaluation budget (PyTorch's max_eval = 1.25 x iterations). */
 function roundPlan(settings: TransferSettings): { shares: number[]; budgetOf: (iterations: number) => number; budget: number } {
-  const rounds = Math.max(1, Math.min(settings.rounds, settings.iterations));
-  const shares = Array.from({ length: rounds }, (_, r) => Math.floor(settings.iterations / rounds) + (r < settings.iterations % rounds ? 1 : 0));
+  const shares = iterationsPerRound(settings);
   const budgetOf = (iterations: number): number => (iterations === 0 ? 1 : settings.optimizer === 'lbfgs' ? Math.ceil(iterations * 1.25) : iterations + 1);
   return { shares, budgetOf, budget: shares.reduce((a, n) => a + budgetOf(n), 0) };
 }
