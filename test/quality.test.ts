@@ -5,22 +5,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { transfer, measureQuality, nodeRuntime, toLogSpectrogram, StftPlan } from '../src/node/index.js';
+import { transfer, assessResult, measureQuality, nodeRuntime, toLogSpectrogram, StftPlan } from '../src/node/index.js';
 import { MIN_CONTENT_STYLE_DISTANCE, MIN_HALF_FRAMES, describeStyleGain, formatStyleGain } from '../src/quality/measures.js';
 import { Random } from '../src/dsp/random.js';
 
 const clip = (name: string) => ({ bytes: new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name });
 
 describe('quality at the defaults', () => {
+  // Judged as the CLI and the web app judge a run: on the written audio.
   const assess = async (content: string, style: string) => {
     const result = await transfer({ content: clip(content), style: clip(style) });
-    const plan = new StftPlan(result.settings.nFft, result.settings.hop);
-    const q = await measureQuality(nodeRuntime(), {
-      content: result.spectrograms.content!,
-      style: result.spectrograms.style,
-      result: toLogSpectrogram(plan, result.channels[0]),
-    });
-    return { result, q };
+    const { quality } = await assessResult(nodeRuntime(), result, { quality: true });
+    return { result, q: quality! };
   };
 
   it('speech + plucks: style gain >= 0.71 and content correlation >= 0.80 (measured 0.746 / 0.845)', async () => {
