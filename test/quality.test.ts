@@ -19,7 +19,7 @@ describe('quality at the defaults', () => {
     return { result, q: quality! };
   };
 
-  it('speech + plucks: style gain >= 0.71 and content correlation >= 0.80 (measured 0.746 / 0.845)', async () => {
+  it('speech + plucks: style gain >= 0.71 and content correlation >= 0.80 (measured 0.746 / 0.843)', async () => {
     const { result, q } = await assess('speech', 'plucks');
     expect(q.styleGain).toBeGreaterThanOrEqual(0.71);
     expect(q.contentCorrelation).toBeGreaterThanOrEqual(0.8);
@@ -27,10 +27,11 @@ describe('quality at the defaults', () => {
     expect(result.spectralConvergenceDb).toBeLessThan(-15);
   }, 180_000);
 
-  it('speech + noise texture: style gain >= 0.90 and content correlation >= 0.75 (measured 0.932 / 0.790)', async () => {
-    // The output peaks at 2.2 here: a limiter that turns the level down between peaks costs this pair 0.08 (0.856).
+  it('speech + noise texture: style gain >= 0.94 and content correlation >= 0.75 (measured 0.956 / 0.787)', async () => {
+    // Griffin-Lim's audio peaks at 2.2 here. A limiter that turns the level down between peaks cost this pair 0.08
+    // (0.856); limiting only the output, not the audio between rounds, 0.024 (0.932).
     const { q } = await assess('speech', 'texture');
-    expect(q.styleGain).toBeGreaterThanOrEqual(0.9);
+    expect(q.styleGain).toBeGreaterThanOrEqual(0.94);
     expect(q.contentCorrelation).toBeGreaterThanOrEqual(0.75);
   }, 180_000);
 });
