@@ -1,7 +1,8 @@
 /**
  * Quality/time curve: runs the transfer on bundled content/style pairs over a grid of settings and prints, for each,
  * the held-out style gain and content correlation (ALGORITHM.md's measures, on the audio as written), the time, and
- * the gain of the style's own halves to read the gain against.
+ * the gain of the style's own halves to read the gain against, and the content correlation that a full transfer of the
+ * style's band statistics would leave (styleBandsCorrelationBound) to read the correlation against.
  * Used to choose the defaults. Usage: npx tsx bench/quality-curve.ts [--pairs speech:plucks,melody:drums]
  *   [--iterations 5,10,20,40] [--content-weights 0,0.01] [--init matched,content] [--phase-iters 32] [--filters 4096] [--kernels 3,11,31] [--json out.json]
  *   [--plot curve.png]  (style gain against content correlation, one line per pair and setting, points = iterations)
@@ -38,7 +39,7 @@ const runtime = nodeRuntime();
 const rows: Record<string, unknown>[] = values.replot ? JSON.parse(readFileSync(values.replot, 'utf8')) : [];
 const pairs = values.replot ? [] : values.pairs.split(',');
 console.log(`# ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads`);
-if (!values.replot) console.log('pair, init               cw      iters  evals  phase/rounds  gain(spec) gain(audio)  corr(audio)  SC dB   peak   seconds  style halves');
+if (!values.replot) console.log('pair, init               cw      iters  evals  phase/rounds  gain(spec) gain(audio)  corr(audio)  SC dB   peak   seconds  style halves  corr bound');
 for (const pair of pairs) {
   const [c, s] = pair.split(':');
   for (const init of values.init.split(',') as TransferSettings['init'][]) for (const contentWeight of list(values['content-weights'])) {
@@ -74,6 +75,7 @@ for (const pair of pairs) {
           gainAudio: onAudio.styleGain,
           correlationAudio: onAudio.contentCorrelation,
           styleHalvesGain: onAudio.styleHalvesGain,
+          styleBandsCorrelationBound: onAudio.styleBandsCorrelationBound,
           spectralConvergenceDb: r.spectralConvergenceDb,
           peak: peak(r.channels[0]),
           seconds: r.timings.total / 1000,
@@ -84,7 +86,7 @@ for (const pair of pairs) {
           `${`${pair} ${init}`.padEnd(24)} ${String(contentWeight).padEnd(7)} ${String(iterations).padStart(5)} ${String(row.evaluations).padStart(6)} ${String(phaseIterations).padStart(6)}/${rounds}` +
             `  ${row.gainSpectrogram.toFixed(3).padStart(9)} ${row.gainAudio.toFixed(3).padStart(11)} ${row.correlationAudio.toFixed(3).padStart(12)}` +
             `  ${row.spectralConvergenceDb.toFixed(1).padStart(6)} ${row.peak.toFixed(2).padStart(6)} ${row.seconds.toFixed(1).padStart(9)}` +
-            `  ${row.styleHalvesGain.toFixed(3).padStart(13)}`,
+            `  ${row.styleHalvesGain.toFixed(3).padStart(13)} ${row.styleBandsCorrelationBound.toFixed(3).padStart(11)}`,
         );
       }
     }

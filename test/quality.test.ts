@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { transfer, assessResult, measureQuality, nodeRuntime, toLogSpectrogram, StftPlan } from '../src/node/index.js';
-import { MIN_CONTENT_STYLE_DISTANCE, MIN_HALF_FRAMES, describeStyleGain, formatStyleGain } from '../src/quality/measures.js';
+import { MIN_CONTENT_STYLE_DISTANCE, MIN_HALF_FRAMES, contentCorrelation, describeStyleGain, formatStyleGain, styleBandsCorrelationBound } from '../src/quality/measures.js';
+import type { LogSpectrogram } from '../src/model/style-net.js';
 import { Random } from '../src/dsp/random.js';
 
 const clip = (name: string) => ({ bytes: new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name });
@@ -74,5 +75,50 @@ describe("the style's own halves", () => {
     expect(halves).toBeNaN();
     expect(describeStyleGain({ styleGain: 0.5, styleHalvesGain: halves })).toBe('0.500');
     expect(describeStyleGain({ styleGain: 0.7421, styleHalvesGain: 0.6938 })).toBe("0.742 (style's own halves 0.694)");
+  });
+});
+
+describe('the content correlation left at the style band statistics', () => {
+  // Random spectrograms with structure: a tilt across bins, and time patterns that differ between the two clips.
+  const make = (bins: number, frames: number, seed: number, tilt: number): LogSpectrogram => {
+    const rng = new Random(seed);
+    const data = new Float32Array(bins * frames);
+    for (let c = 0; c < bins; c++) {
+      for (let t = 0; t < frames; t++) data[c * frames + t] = 2 + tilt * (c / bins) + (0.3 + c / bins) * Math.abs(rng.normal()) + Math.sin(t / (3 + c));
+    }
+    return { data, bins, frames };
+  };
+  const content = make(40, 120, 1, -1.5);
+  const style = make(40, 90, 2, 0.8);
+  /** Each bin of `x` moved to the style's mean and spread, keeping x's own time pattern. */
+  const toStyleBands = (x: LogSpectrogram): LogSpectrogram => {
+    const data = new Float32Array(x.data.length);
+    const moments = (s: LogSpectrogram, c: number) => {
+      const row = Array.from(s.data.subarray(c * s.frames, (c + 1) * s.frames));
+      const m = row.reduce((a, v) => a + v, 0) / row.length;
+      return { m, sd: Math.sqrt(row.reduce((a, v) => a + (v - m) ** 2, 0) / row.length), row };
+    };
+    for (let c = 0; c < x.bins; c++) {
+      const own = moments(x, c);
+      const target = moments(style, c);
+      own.row.forEach((v, t) => (data[c * x.frames + t] = target.m + (target.sd / own.sd) * (v - own.m)));
+    }
+    return { data, bins: x.bins, frames: x.frames };
+  };
+
+  it('is attained by moving each content bin to the style mean and spread (float32 data, 1e-5)', () => {
+    const bound = styleBandsCorrelationBound(content, style);
+    expect(contentCorrelation(content, toStyleBands(content))).toBeCloseTo(bound, 5);
+    expect(bound).toBeGreaterThan(0.2); // not a degenerate case
+    expect(bound).toBeLessThan(0.95);
+  });
+
+  it('bounds every other spectrogram with those band statistics, and is 1 when the style is the content', () => {
+    const bound = styleBandsCorrelationBound(content, style);
+    // The same band statistics over another time pattern (another clip's, or the content's frames reversed).
+    const other = toStyleBands(make(40, 120, 3, -1.5));
+    const reversed = toStyleBands({ ...content, data: content.data.slice().map((_, i) => content.data[Math.floor(i / 120) * 120 + 119 - (i % 120)]) });
+    for (const x of [other, reversed]) expect(contentCorrelation(content, x)).toBeLessThan(bound - 0.05);
+    expect(styleBandsCorrelationBound(content, content)).toBeCloseTo(1, 6);
   });
 });

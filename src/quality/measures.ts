@@ -56,6 +56,11 @@ export interface QualityReport {
    * changes (chords, sections) lower. NaN when the halves are shorter than MIN_HALF_FRAMES or styleGain is NaN.
    */
   styleHalvesGain: number;
+  /**
+   * The highest content correlation a result can have once every frequency bin has the style's mean and spread over
+   * time (styleBandsCorrelationBound), to read contentCorrelation against, as styleHalvesGain is for styleGain.
+   */
+  styleBandsCorrelationBound: number;
 }
 
 /** Frames [from, from + frames) of a log spectrogram. */
@@ -96,6 +101,55 @@ export function contentCorrelation(a: LogSpectrogram, b: LogSpectrogram): number
   return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
 }
 
+/** Mean and variance over time of each frequency bin of a log spectrogram, in float64. */
+function binMoments(s: LogSpectrogram): { mean: Float64Array; variance: Float64Array } {
+  const mean = new Float64Array(s.bins);
+  const variance = new Float64Array(s.bins);
+  for (let c = 0; c < s.bins; c++) {
+    const row = s.data.subarray(c * s.frames, (c + 1) * s.frames);
+    let sum = 0;
+    for (const v of row) sum += v;
+    const m = sum / s.frames;
+    let sq = 0;
+    for (const v of row) sq += (v - m) * (v - m);
+    mean[c] = m;
+    variance[c] = sq / s.frames;
+  }
+  return { mean, variance };
+}
+
+/**
+ * The highest content correlation (as contentCorrelation computes it) that any spectrogram can have whose every
+ * frequency bin has the style's mean and variance over time, i.e. a result that took on the style's band statistics in
+ * full. Split the correlation into the part between bin means, fixed by the style, and the parts within bins, each at
+ * most the product of the two spreads (Cauchy-Schwarz):
+ * (cov_b(style mean, content mean) + mean_b(sd_style * sd_content)) / (sd(style-band result) * sd(content)).
+ * Attained by giving each content bin the style's mean and spread. NaN for a constant content.
+ */
+export function styleBandsCorrelationBound(content: LogSpectrogram, style: LogSpectrogram): number {
+  if (content.bins !== style.bins) throw new RangeError('correlation bound: spectrograms differ in bins');
+  const c = binMoments(content);
+  const s = binMoments(style);
+  const B = content.bins;
+  let mc = 0;
+  let ms = 0;
+  for (let b = 0; b < B; b++) {
+    mc += c.mean[b] / B;
+    ms += s.mean[b] / B;
+  }
+  let between = 0;
+  let within = 0;
+  let varResult = 0;
+  let varContent = 0;
+  for (let b = 0; b < B; b++) {
+    between += (s.mean[b] - ms) * (c.mean[b] - mc);
+    within += Math.sqrt(s.variance[b] * c.variance[b]);
+    varResult += (s.mean[b] - ms) ** 2 + s.variance[b];
+    varContent += (c.mean[b] - mc) ** 2 + c.variance[b];
+  }
+  return varResult > 0 && varContent > 0 ? (between + within) / Math.sqrt(varResult * varContent) : NaN;
+}
+
 /** Relative Frobenius distance ||G - A|| / ||A||. */
 function relativeDistance(g: Float32Array, a: Float32Array): number {
   let num = 0;
@@ -109,8 +163,9 @@ function relativeDistance(g: Float32Array, a: Float32Array): number {
 
 /**
  * Judges a result: style distance under held-out random nets (log1p STFT magnitudes of the final audio), the same
- * distance for the content, the style gain, the content correlation, and the style gain of the style's own halves to
- * read it against. Spectrograms must share bins.
+ * distance for the content, the style gain, the content correlation, and the figures to read those two against: the
+ * style gain of the style's own halves, and the content correlation left at the style's band statistics. Spectrograms
+ * must share bins.
  */
 export async function measureQuality(
   runtime: Runtime,
@@ -152,5 +207,6 @@ export async function measureQuality(
     styleGain: defined ? 1 - styleDistance / contentStyleDistance : NaN,
     contentCorrelation: contentCorrelation(specs.content, specs.result),
     styleHalvesGain: defined && halves.length > 0 ? 1 - halvesDistance / contentStyleDistance : NaN,
+    styleBandsCorrelationBound: styleBandsCorrelationBound(specs.content, specs.style),
   };
 }
