@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { drawReport, colormap, niceStep } from '../src/report/plot.js';
 import { encodePng } from '../src/node/png.js';
-import { drawTradeOff } from '../src/report/trade-off.js';
+import { drawTradeOff, placeLabels, type Box } from '../src/report/trade-off.js';
 
 /** A spectrogram with one loud bin (a tone) over quiet noise-free silence. */
 function toneSpec(bins: number, frames: number, bin: number) {
@@ -105,5 +105,31 @@ describe('trade-off chart', () => {
     const dashed = columnsOf(drawTradeOff({ series: [{ ...series, reference: 0.7 }] }));
     expect(dashed).toHaveLength(1);
     expect(dashed[0].runs).toBeGreaterThan(30); // dashes, not a solid line
+  });
+});
+
+describe('trade-off chart labels', () => {
+  const overlap = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+  const bounds = { x: 0, y: 0, w: 400, h: 300 };
+
+  it('never overlap one another or the points, stay inside, and the ringed point keeps its label', () => {
+    // Twelve points bunched within 12 px, as a texture's curve is: most labels cannot all fit.
+    const requests = Array.from({ length: 12 }, (_, i) => ({ cx: 200 + (i % 4) * 4, cy: 150 + Math.floor(i / 4) * 4, w: 50, h: 7, priority: i === 7 }));
+    const markers = requests.map((r) => ({ x: r.cx - 2, y: r.cy - 2, w: 5, h: 5 }));
+    const boxes = placeLabels(requests, bounds, markers);
+    const placed = boxes.filter((b): b is Box => b !== null);
+    expect(placed.length).toBeGreaterThan(1);
+    expect(placed.length).toBeLessThan(12); // some are dropped rather than printed over each other
+    expect(boxes[7]).not.toBeNull();
+    for (const [i, a] of placed.entries()) {
+      expect(a.x >= 0 && a.y >= 0 && a.x + a.w <= 400 && a.y + a.h <= 300).toBe(true);
+      for (const b of placed.slice(i + 1)) expect(overlap(a, b)).toBe(false);
+      for (const m of markers) expect(overlap(a, m)).toBe(false);
+    }
+  });
+
+  it('go right and above a lone point, and to the left at the right edge', () => {
+    expect(placeLabels([{ cx: 100, cy: 100, w: 40, h: 7 }], bounds)[0]).toEqual({ x: 106, y: 89, w: 40, h: 7 });
+    expect(placeLabels([{ cx: 390, cy: 100, w: 40, h: 7 }], bounds)[0]).toEqual({ x: 344, y: 89, w: 40, h: 7 });
   });
 });

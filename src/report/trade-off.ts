@@ -37,6 +37,53 @@ const W = 640;
 const H = 460;
 const M = { l: 64, r: 250, t: 40, b: 50 };
 
+/** A rectangle in pixels. */
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** A label to place beside its point (cx, cy), `w` x `h` pixels; a `priority` label is placed before the others. */
+export interface LabelRequest {
+  cx: number;
+  cy: number;
+  w: number;
+  h: number;
+  priority?: boolean;
+}
+
+const overlaps = (a: Box, b: Box): boolean => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+/**
+ * Where each label goes: the first of right-above, right-below, left-above, left-below its point that stays inside
+ * `bounds` and clear of the labels already placed and of the `avoid` boxes (the points' markers), priority labels
+ * first; null where none is free. Where a curve bunches up, a label dropped is better than labels printed over each
+ * other.
+ */
+export function placeLabels(requests: LabelRequest[], bounds: Box, avoid: Box[] = []): (Box | null)[] {
+  const placed: Box[] = [];
+  const result: (Box | null)[] = requests.map(() => null);
+  const order = requests.map((_, i) => i).sort((a, b) => Number(!!requests[b].priority) - Number(!!requests[a].priority));
+  for (const i of order) {
+    const { cx, cy, w, h } = requests[i];
+    const candidates: Box[] = [
+      { x: cx + 6, y: cy - 4 - h, w, h },
+      { x: cx + 6, y: cy + 4, w, h },
+      { x: cx - 6 - w, y: cy - 4 - h, w, h },
+      { x: cx - 6 - w, y: cy + 4, w, h },
+    ];
+    const inside = (b: Box): boolean => b.x >= bounds.x && b.y >= bounds.y && b.x + b.w <= bounds.x + bounds.w && b.y + b.h <= bounds.y + bounds.h;
+    const free = candidates.find((b) => inside(b) && !placed.some((p) => overlaps(p, b)) && !avoid.some((p) => overlaps(p, b)));
+    if (free) {
+      placed.push(free);
+      result[i] = free;
+    }
+  }
+  return result;
+}
+
 /**
  * Draws style gain (across) against content correlation (up) for each pair, one point per setting: the curve the
  * defaults are chosen on. Up and right is better; the shaded corner is the target. Pure: returns pixels.
@@ -82,6 +129,8 @@ export function drawTradeOff(input: TradeOffInput): RgbaImage {
   text(img, 'content correlation', M.l, M.t - 10 - GLYPH_HEIGHT * 2, 2);
   if (input.title) text(img, input.title, M.l + W + 16, M.t - 10 - GLYPH_HEIGHT * 2, 1);
 
+  const labels: (LabelRequest & { text: string; rgb: (typeof COLOURS)[number] })[] = [];
+  const markers: Box[] = [];
   input.series.forEach((series, i) => {
     const rgb = COLOURS[i % COLOURS.length];
     const points = series.points.filter((p) => Number.isFinite(p.gain) && Number.isFinite(p.correlation));
@@ -97,12 +146,17 @@ export function drawTradeOff(input: TradeOffInput): RgbaImage {
         strokeRect(img, cx - 6, cy - 6, 13, 13, INK);
         strokeRect(img, cx - 5, cy - 5, 11, 11, INK);
       }
-      if (p.label) text(img, p.label, cx + 6, cy - 10, 1, rgb);
+      markers.push({ x: cx - 2, y: cy - 2, w: 5, h: 5 });
+      if (p.label) labels.push({ cx, cy, w: textWidth(p.label), h: GLYPH_HEIGHT, priority: p.chosen, text: p.label, rgb });
     });
     // Legend.
     const ly = M.t + 8 + i * 18;
     fillRect(img, M.l + W + 16, ly, 12, 5, rgb);
     text(img, series.name, M.l + W + 34, ly - 1, 1);
+  });
+  // Labels last, once every point is known, so that none is printed over another or over a point.
+  placeLabels(labels, { x: M.l + 1, y: M.t + 1, w: W - 2, h: H - 2 }, markers).forEach((box, i) => {
+    if (box) text(img, labels[i].text, box.x, box.y, 1, labels[i].rgb);
   });
   let ly = M.t + 8 + input.series.length * 18 + 6;
   if (input.chosenLegend !== undefined) {
