@@ -153,8 +153,7 @@ function reconstruct(
   ctx: RunContext,
   state: ChannelState,
   iterations: number,
-  onIteration?: (i: number) => void,
-  limit = false,
+  { onIteration, limit = false }: { onIteration?: (i: number) => void; limit?: boolean } = {},
 ): { audio: Float32Array; magnitude: Float32Array } {
   const magnitude = magnitudeFromLog(state.x);
   const audio = fastGriffinLim(ctx.plan, magnitude, {
@@ -246,7 +245,7 @@ async function optimiseChannel(ctx: RunContext, state: ChannelState, evaluations
       // texture at a level the output can keep, and the final limiter takes less of it (speech + noise texture: style
       // gain 0.956 against 0.932, README). Not in scale mode, where lowering the whole clip compounds from round to
       // round (speech + plucks 0.176 against 0.406). Each channel is limited alone here; the output's limiter links them.
-      reconstruct(ctx, state, settings.phaseIterations, undefined, settings.peakControl === 'limit');
+      reconstruct(ctx, state, settings.phaseIterations, { limit: settings.peakControl === 'limit' });
       state.x.set(logMagnitude(state.phase as Spectrogram));
       state.betweenRoundsMs += now() - t0;
     }
@@ -404,10 +403,12 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     let convergence = -Infinity;
     const audio: Float32Array[] = [];
     for (let c = 0; c < channelCount; c++) {
-      const final = reconstruct(ctx, states[c], settings.phaseIterations, (i) => {
-        checkCancel();
-        const step = c * settings.phaseIterations + i;
-        if (i % 8 === 0 || i === settings.phaseIterations) report({ stage: 'phase', step, total: phaseTotal });
+      const final = reconstruct(ctx, states[c], settings.phaseIterations, {
+        onIteration: (i) => {
+          checkCancel();
+          const step = c * settings.phaseIterations + i;
+          if (i % 8 === 0 || i === settings.phaseIterations) report({ stage: 'phase', step, total: phaseTotal });
+        },
       });
       // Judge the phase before any gain change: the measure compares against the optimised magnitude itself.
       convergence = Math.max(convergence, spectralConvergenceDb(states[c].phase as Spectrogram, final.magnitude));
