@@ -5,7 +5,7 @@ import { createRealFft, loadFastFft } from '../src/dsp/fft.js';
 import { hannWindow } from '../src/dsp/window.js';
 import { Random } from '../src/dsp/random.js';
 import { fastGriffinLim } from '../src/dsp/griffin-lim.js';
-import { magnitude, logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../src/dsp/spectrogram.js';
+import { bandMoments, magnitude, logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../src/dsp/spectrogram.js';
 import { decodeAudio, toMono } from '../src/audio/decode.js';
 import { logMagnitudeGradient } from '../src/dsp/log-magnitude-gradient.js';
 
@@ -175,5 +175,14 @@ describe('fast Griffin-Lim', () => {
   it('logMagnitude is log1p of the magnitude', () => {
     const spec = { re: Float32Array.of(3, 0), im: Float32Array.of(4, 0), bins: 1, frames: 2 };
     expect(Array.from(logMagnitude(spec))).toEqual([Math.fround(Math.log1p(5)), 0]);
+  });
+});
+
+describe('bandMoments', () => {
+  it('gives each row its mean and population variance over frames (closed form)', () => {
+    // Rows 1..4 (mean 2.5, variance 1.25), a constant row, and 0, 10 (mean 5, variance 25) twice.
+    const { mean, variance } = bandMoments({ data: Float32Array.from([1, 2, 3, 4, 7, 7, 7, 7, 0, 10, 0, 10]), bins: 3, frames: 4 });
+    expect(Array.from(mean)).toEqual([2.5, 7, 5]);
+    expect(Array.from(variance)).toEqual([1.25, 0, 25]);
   });
 });

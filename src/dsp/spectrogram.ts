@@ -40,3 +40,25 @@ export function spectralConvergenceDb(spec: Spectrogram, target: Float32Array): 
   if (den === 0) return num === 0 ? -Infinity : Infinity;
   return 10 * Math.log10(num / den);
 }
+
+/**
+ * Mean and variance over time of each frequency band (row) of a bins x frames spectrogram, summed in float64: a
+ * clip's spectral balance and how much each band moves, the statistics an EQ match aligns and the quality report's
+ * correlation bound is built from.
+ */
+export function bandMoments(spec: { data: Float32Array; bins: number; frames: number }): { mean: Float64Array; variance: Float64Array } {
+  const { data, bins, frames } = spec;
+  const mean = new Float64Array(bins);
+  const variance = new Float64Array(bins);
+  for (let c = 0; c < bins; c++) {
+    const row = data.subarray(c * frames, (c + 1) * frames);
+    let sum = 0;
+    for (const v of row) sum += v;
+    const m = sum / frames;
+    let sq = 0;
+    for (const v of row) sq += (v - m) * (v - m);
+    mean[c] = m;
+    variance[c] = sq / frames;
+  }
+  return { mean, variance };
+}

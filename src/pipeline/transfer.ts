@@ -5,7 +5,7 @@ import { limitPeaks } from '../audio/limiter.js';
 import { loadFastFft } from '../dsp/fft.js';
 import { fastGriffinLim } from '../dsp/griffin-lim.js';
 import { Random } from '../dsp/random.js';
-import { logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../dsp/spectrogram.js';
+import { bandMoments, logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../dsp/spectrogram.js';
 import { StftPlan, frameCount, type Spectrogram } from '../dsp/stft.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import type { Runtime } from '../model/runtime.js';
@@ -517,28 +517,22 @@ function initialSpectrogram(settings: TransferSettings, content: LogSpectrogram 
   if (content && settings.init === 'matched') {
     // The content with each frequency bin moved to the style's average level (an EQ match in the log domain).
     const x = content.data.slice();
+    const styleMean = bandMoments(style).mean;
+    const contentMean = bandMoments(content).mean;
     for (let c = 0; c < style.bins; c++) {
-      const shift = rowMean(style.data, c, style.frames) - rowMean(content.data, c, frames);
+      const shift = styleMean[c] - contentMean[c];
       for (let t = 0; t < frames; t++) x[c * frames + t] = Math.max(0, x[c * frames + t] + shift);
     }
     return x;
   }
   if (content) return settings.init === 'content' ? content.data.slice() : rng.fillNormal(new Float32Array(size), 1e-3);
   const x = new Float32Array(size);
+  const { mean, variance } = bandMoments(style);
   for (let c = 0; c < style.bins; c++) {
-    const row = style.data.subarray(c * style.frames, (c + 1) * style.frames);
-    const mean = rowMean(style.data, c, style.frames);
-    const std = Math.sqrt(row.reduce((a, v) => a + (v - mean) ** 2, 0) / row.length);
-    for (let t = 0; t < frames; t++) x[c * frames + t] = Math.max(0, mean + std * rng.normal());
+    const std = Math.sqrt(variance[c]);
+    for (let t = 0; t < frames; t++) x[c * frames + t] = Math.max(0, mean[c] + std * rng.normal());
   }
   return x;
-}
-
-/** Mean of row `c` of a bins x frames array. */
-function rowMean(data: Float32Array, c: number, frames: number): number {
-  let sum = 0;
-  for (let t = 0; t < frames; t++) sum += data[c * frames + t];
-  return sum / frames;
 }
 
 function median(values: number[]): number {

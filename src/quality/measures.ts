@@ -1,6 +1,7 @@
 import type { Runtime } from '../model/runtime.js';
 import { StyleNet, type LogSpectrogram } from '../model/style-net.js';
 import { featureFrames } from '../model/graphs.js';
+import { bandMoments } from '../dsp/spectrogram.js';
 
 /** A random net the optimiser never saw, used only to judge the result. */
 export interface HeldOutNet {
@@ -101,23 +102,6 @@ export function contentCorrelation(a: LogSpectrogram, b: LogSpectrogram): number
   return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
 }
 
-/** Mean and variance over time of each frequency bin of a log spectrogram, in float64. */
-function binMoments(s: LogSpectrogram): { mean: Float64Array; variance: Float64Array } {
-  const mean = new Float64Array(s.bins);
-  const variance = new Float64Array(s.bins);
-  for (let c = 0; c < s.bins; c++) {
-    const row = s.data.subarray(c * s.frames, (c + 1) * s.frames);
-    let sum = 0;
-    for (const v of row) sum += v;
-    const m = sum / s.frames;
-    let sq = 0;
-    for (const v of row) sq += (v - m) * (v - m);
-    mean[c] = m;
-    variance[c] = sq / s.frames;
-  }
-  return { mean, variance };
-}
-
 /**
  * The highest content correlation (as contentCorrelation computes it) that any spectrogram can have whose every
  * frequency bin has the style's mean and variance over time, i.e. a result that took on the style's band statistics in
@@ -128,8 +112,8 @@ function binMoments(s: LogSpectrogram): { mean: Float64Array; variance: Float64A
  */
 export function styleBandsCorrelationBound(content: LogSpectrogram, style: LogSpectrogram): number {
   if (content.bins !== style.bins) throw new RangeError('correlation bound: spectrograms differ in bins');
-  const c = binMoments(content);
-  const s = binMoments(style);
+  const c = bandMoments(content);
+  const s = bandMoments(style);
   const B = content.bins;
   let mc = 0;
   let ms = 0;

@@ -66,6 +66,7 @@ export function placeLabels(requests: LabelRequest[], bounds: Box, avoid: Box[] 
   const placed: Box[] = [];
   const result: (Box | null)[] = requests.map(() => null);
   const order = requests.map((_, i) => i).sort((a, b) => Number(!!requests[b].priority) - Number(!!requests[a].priority));
+  const inside = (b: Box): boolean => b.x >= bounds.x && b.y >= bounds.y && b.x + b.w <= bounds.x + bounds.w && b.y + b.h <= bounds.y + bounds.h;
   for (const i of order) {
     const { cx, cy, w, h } = requests[i];
     const candidates: Box[] = [
@@ -74,7 +75,6 @@ export function placeLabels(requests: LabelRequest[], bounds: Box, avoid: Box[] 
       { x: cx - 6 - w, y: cy - 4 - h, w, h },
       { x: cx - 6 - w, y: cy + 4, w, h },
     ];
-    const inside = (b: Box): boolean => b.x >= bounds.x && b.y >= bounds.y && b.x + b.w <= bounds.x + bounds.w && b.y + b.h <= bounds.y + bounds.h;
     const free = candidates.find((b) => inside(b) && !placed.some((p) => overlaps(p, b)) && !avoid.some((p) => overlaps(p, b)));
     if (free) {
       placed.push(free);
