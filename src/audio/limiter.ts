@@ -11,6 +11,8 @@ export interface LimiterOptions {
    * 0.856; at 10 ms it is 0.932 (README, "How the defaults were chosen").
    */
   releaseMs?: number;
+  /** Write the limited samples over `channels` (and return them) instead of into new arrays. */
+  inPlace?: boolean;
 }
 
 /** What the limiter did. */
@@ -33,7 +35,7 @@ export interface LimiterResult {
  * It streams: besides the output it keeps only rings of about 2 x attack samples, so limiting a 10-minute clip costs
  * no more than its output (or nothing, with `inPlace`, which overwrites `channels` and returns them).
  */
-export function limitPeaks(channels: Float32Array[], sampleRate: number, options: LimiterOptions & { inPlace?: boolean } = {}): LimiterResult {
+export function limitPeaks(channels: Float32Array[], sampleRate: number, options: LimiterOptions = {}): LimiterResult {
   const ceiling = options.ceiling ?? 0.999;
   const L = Math.max(1, Math.round(((options.attackMs ?? 2) * sampleRate) / 1000));
   const release = Math.exp(-1000 / ((options.releaseMs ?? 10) * sampleRate));
