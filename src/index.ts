@@ -25,6 +25,8 @@ export {
   OPTION_NAMES,
   resolveSettings,
   describeRange,
+  contentTermWeight,
+  CONTENT_WEIGHT_REFERENCE_FRAMES,
   type TransferSettings,
 } from './pipeline/settings.js';
 export {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
-  transfer, decodeAudio, encodeWav, CancelledError, UsageError, InputError, StftPlan, toLogSpectrogram, contentCorrelation,
+  transfer, decodeAudio, encodeWav, contentTermWeight, CONTENT_WEIGHT_REFERENCE_FRAMES, CancelledError, UsageError, InputError, StftPlan, toLogSpectrogram, contentCorrelation,
   type AudioClip, type ProgressEvent,
 } from '../src/node/index.js';
 
@@ -70,6 +70,33 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(withContent.finalLoss.content).toBeGreaterThan(0);
     const distance = (x: Float32Array): number => x.reduce((s, v, i) => s + (v - without.spectrograms.content!.data[i]) ** 2, 0);
     expect(distance(withContent.spectrograms.result.data)).toBeLessThan(distance(without.spectrograms.result.data));
+  });
+
+  it('scales the content weight to Ulyanov\'s alpha by the reference over the actual feature frames', () => {
+    // Kernel 11: 430 frames give 420 feature frames, so the weight is alpha there; 850 frames (840) halve it.
+    expect(CONTENT_WEIGHT_REFERENCE_FRAMES).toBe(430);
+    expect(contentTermWeight(0.3, 430, 11)).toBeCloseTo(0.3, 12);
+    expect(contentTermWeight(0.3, 850, 11)).toBeCloseTo(0.15, 12);
+    expect(contentTermWeight(0.3, 220, 11)).toBeCloseTo(0.6, 12);
+    expect(contentTermWeight(0, 100, 5)).toBe(0);
+  });
+
+  it('gives a content weight the same effect at any length: a looped content ends as far from its style', async () => {
+    const once = await example('speech', 2);
+    const style = await example('plucks', 2);
+    const loop = once.channels[0];
+    const looped = { channels: [Float32Array.from({ length: loop.length * 3 }, (_, i) => loop[i % loop.length])], sampleRate: once.sampleRate };
+    const settings = { ...small, style, iterations: 15, phaseIterations: 0, rounds: 1, contentWeight: 0.01 };
+    // How much of the style loss is left: the content term holds it up.
+    const left = (r: Awaited<ReturnType<typeof transfer>>) => r.finalLoss.style / r.initialLoss;
+    const short = left(await transfer({ ...settings, content: once }));
+    const long = left(await transfer({ ...settings, content: looped }));
+    const free = left(await transfer({ ...settings, content: once, contentWeight: 0 }));
+    // Measured: 0.090 (2 s), 0.090 (6 s), 0.055 without the content term. A fixed alpha, whose content sum grows with
+    // the frames, held the 6 s clip as a 3x weight does (0.178 left).
+    expect(short / free).toBeGreaterThan(1.3);
+    expect(long / short).toBeGreaterThan(0.85);
+    expect(long / short).toBeLessThan(1.18);
   });
 
   it('sums the style losses of several nets with --kernels', async () => {

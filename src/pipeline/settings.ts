@@ -1,5 +1,6 @@
 import { isPowerOfTwo } from '../dsp/fft.js';
 import { UsageError } from '../errors.js';
+import { featureFrames } from '../model/graphs.js';
 
 /** Every setting of a transfer. Each is also a CLI option (see SETTINGS_HELP). */
 export interface TransferSettings {
@@ -17,7 +18,10 @@ export interface TransferSettings {
   kernels: number[];
   /** Seed of the net's weights, the noise initialisation and Griffin-Lim's initial phase. */
   seed: number;
-  /** Weight of the content loss (0: style loss only). */
+  /**
+   * Weight of the content loss (0: style loss only), the same balance at any clip length: Ulyanov & Lebedev's alpha
+   * at their 430-frame (10 s) clips, scaled for others by `contentTermWeight`.
+   */
   contentWeight: number;
   /** Optimiser. */
   optimizer: 'lbfgs' | 'adam';
@@ -130,7 +134,7 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   kernel: 'kernel width of the style net in frames',
   kernels: 'several nets, one per kernel width (e.g. 3,11,31), style losses summed; replaces --kernel',
   seed: 'random seed (net weights, noise, initial phase)',
-  contentWeight: 'weight of the content loss (0 = style loss only)',
+  contentWeight: 'weight of the content loss, the same at any length (0 = style loss only)',
   optimizer: 'optimiser: lbfgs or adam',
   iterations: 'optimiser iterations',
   learningRate: "Adam's step size",
@@ -206,4 +210,17 @@ export function resolveSettings(partial: Partial<Record<keyof TransferSettings, 
 export function iterationsPerRound(settings: Pick<TransferSettings, 'iterations' | 'rounds'>): number[] {
   const rounds = Math.max(1, Math.min(settings.rounds, settings.iterations));
   return Array.from({ length: rounds }, (_, r) => Math.floor(settings.iterations / rounds) + (r < settings.iterations % rounds ? 1 : 0));
+}
+
+/** Spectrogram frames at which `contentWeight` is Ulyanov & Lebedev's alpha: their recipe cuts the content to 430. */
+export const CONTENT_WEIGHT_REFERENCE_FRAMES = 430;
+
+/**
+ * The factor of the content term `sum((F - P)^2)` for a content of `frames` frames and a net of width `kernel`. That
+ * sum grows with the clip's length while the Gram term, a mean over frames, does not, so a fixed alpha would hold a
+ * 60 s clip 6x harder to its content than a 10 s one; scaling it by reference/actual feature frames keeps the balance,
+ * and so what a weight tuned on an excerpt does, the same at any length.
+ */
+export function contentTermWeight(contentWeight: number, frames: number, kernel: number): number {
+  return (contentWeight * featureFrames(CONTENT_WEIGHT_REFERENCE_FRAMES, kernel)) / featureFrames(frames, kernel);
 }

@@ -22,7 +22,7 @@ import { featureFrames } from '../model/graphs.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import type { IterationReport, MinimizeResult, Objective } from '../optim/types.js';
-import { iterationsPerRound, kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
+import { contentTermWeight, iterationsPerRound, kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
 import { yieldToEventLoop } from './yield.js';
 import { estimateMemoryBytes, formatBytes, lbfgsHistoryFor, useChunkedObjective } from './memory.js';
 
@@ -345,7 +345,9 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       const objectiveOptions = {
         frames,
         target,
-        content: useContent ? { features: await net.features(contentSpecs[0]), weight: settings.contentWeight } : undefined,
+        content: useContent
+          ? { features: await net.features(contentSpecs[0]), weight: contentTermWeight(settings.contentWeight, frames, net.shape.kernel) }
+          : undefined,
       };
       parts.push(chunked ? await ChunkedStyleObjective.create(net, objectiveOptions) : await StyleObjective.create(net, objectiveOptions));
       checkCancel();
