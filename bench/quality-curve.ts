@@ -4,7 +4,7 @@
  * the gain of the style's own halves to read the gain against, and the content correlation that a full transfer of the
  * style's band statistics would leave (styleBandsCorrelationBound) to read the correlation against.
  * Used to choose the defaults. Usage: npx tsx bench/quality-curve.ts [--pairs speech:plucks,melody:drums]
- *   [--iterations 5,10,20,40] [--content-weights 0,0.01] [--init matched,content] [--phase-iters 32] [--filters 4096] [--kernels 3,11,31] [--json out.json]
+ *   [--iterations 5,10,20,40] [--content-weights 0,0.01] [--init matched,content] [--phase-iters 32] [--seed 0] [--round-nets vary|same] [--filters 4096] [--kernels 3,11,31] [--json out.json]
  *   [--plot curve.png]  (style gain against content correlation, one line per pair and setting, points = iterations)
  *   [--replot rows.json]  (redraw --plot from the rows of an earlier --json, without measuring)
  */
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     kernels: { type: 'string', default: '' },
     init: { type: 'string', default: DEFAULT_SETTINGS.init },
     optimizer: { type: 'string', default: 'lbfgs' },
+    seed: { type: 'string', default: '0' },
+    'round-nets': { type: 'string', default: DEFAULT_SETTINGS.roundNets },
     'learning-rate': { type: 'string', default: '0.03' },
     json: { type: 'string' },
     plot: { type: 'string' },
@@ -58,6 +60,8 @@ for (const pair of pairs) {
           init,
           optimizer: values.optimizer as 'lbfgs' | 'adam',
           learningRate: Number(values['learning-rate']),
+          seed: Number(values.seed),
+          roundNets: values['round-nets'] as TransferSettings['roundNets'],
         });
         const plan = new StftPlan(r.settings.nFft, r.settings.hop);
         const content = r.spectrograms.content!;
@@ -71,6 +75,7 @@ for (const pair of pairs) {
           evaluations: r.optimiser.evaluations,
           phaseIterations,
           rounds,
+          roundNets: r.settings.roundNets,
           gainSpectrogram: onSpec.styleGain,
           gainAudio: onAudio.styleGain,
           correlationAudio: onAudio.contentCorrelation,

@@ -75,7 +75,7 @@ describe('restyle CLI', () => {
     const given = {
       '--sr': '16000', '--n-fft': '1024', '--hop': '256', '--filters': '32', '--kernel': '3', '--kernels': '3,5', '--seed': '7',
       '--content-weight': '0.5', '--optimizer': 'adam', '--iterations': '2', '--learning-rate': '0.01',
-      '--first-step': '0.25', '--history': '4', '--init': 'noise', '--phase-iters': '3', '--rounds': '2', '--threads': '1', '--peak': 'scale', '--conv': 'dft',
+      '--first-step': '0.25', '--history': '4', '--init': 'noise', '--phase-iters': '3', '--rounds': '2', '--round-nets': 'same', '--threads': '1', '--peak': 'scale', '--conv': 'dft',
     };
     expect(Object.keys(given).sort()).toEqual(Object.values(OPTION_NAMES).sort());
     const r = run([speech, plucks, '-o', path.join(dir, 'o.wav'), '--report', report, '--no-quality', ...Object.entries(given).flat()]);

@@ -8,32 +8,41 @@ import { readFileSync } from 'node:fs';
 import { transfer, assessResult, measureQuality, nodeRuntime, toLogSpectrogram, StftPlan } from '../src/node/index.js';
 import { MIN_CONTENT_STYLE_DISTANCE, MIN_HALF_FRAMES, contentCorrelation, describeStyleGain, formatStyleGain, styleBandsCorrelationBound } from '../src/quality/measures.js';
 import type { LogSpectrogram } from '../src/model/style-net.js';
+import type { TransferSettings } from '../src/pipeline/settings.js';
 import { Random } from '../src/dsp/random.js';
 
 const clip = (name: string) => ({ bytes: new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name });
 
 describe('quality at the defaults', () => {
   // Judged as the CLI and the web app judge a run: on the written audio.
-  const assess = async (content: string, style: string) => {
-    const result = await transfer({ content: clip(content), style: clip(style) });
+  const assess = async (content: string, style: string, settings: Partial<TransferSettings> = {}) => {
+    const result = await transfer({ content: clip(content), style: clip(style), ...settings });
     const { quality } = await assessResult(nodeRuntime(), result, { quality: true });
     return { result, q: quality! };
   };
 
-  it('speech + plucks: style gain >= 0.71 and content correlation >= 0.80 (measured 0.746 / 0.843)', async () => {
+  it('speech + plucks: style gain >= 0.72 and content correlation >= 0.81 (measured 0.751 / 0.853)', async () => {
     const { result, q } = await assess('speech', 'plucks');
-    expect(q.styleGain).toBeGreaterThanOrEqual(0.71);
-    expect(q.contentCorrelation).toBeGreaterThanOrEqual(0.8);
+    expect(q.styleGain).toBeGreaterThanOrEqual(0.72);
+    expect(q.contentCorrelation).toBeGreaterThanOrEqual(0.81);
     // Griffin-Lim after the rounds reaches the optimised magnitude closely.
     expect(result.spectralConvergenceDb).toBeLessThan(-15);
   }, 180_000);
 
-  it('speech + noise texture: style gain >= 0.94 and content correlation >= 0.75 (measured 0.956 / 0.787)', async () => {
+  it('speech + noise texture: style gain >= 0.945 and content correlation >= 0.75 (measured 0.965 / 0.785)', async () => {
     // Griffin-Lim's audio peaks at 2.2 here. A limiter that turns the level down between peaks cost this pair 0.08
     // (0.856); limiting only the output, not the audio between rounds, 0.024 (0.932).
     const { q } = await assess('speech', 'texture');
-    expect(q.styleGain).toBeGreaterThanOrEqual(0.94);
+    expect(q.styleGain).toBeGreaterThanOrEqual(0.945);
     expect(q.contentCorrelation).toBeGreaterThanOrEqual(0.75);
+  }, 180_000);
+
+  it('a new net each round carries more style to the held-out nets than one net fitted three times', async () => {
+    // Speech + drums at the defaults: 0.736 against 0.696 (seeds 1 and 2: 0.735 / 0.697, 0.729 / 0.686).
+    const vary = await assess('speech', 'drums');
+    const same = await assess('speech', 'drums', { roundNets: 'same' });
+    expect(vary.result.settings.roundNets).toBe('vary');
+    expect(vary.q.styleGain - same.q.styleGain).toBeGreaterThanOrEqual(0.02);
   }, 180_000);
 });
 

@@ -24,7 +24,7 @@ const DEFAULT_EXAMPLE: Record<Role, string> = { content: 'speech', style: 'pluck
 
 /** Settings shown up front; the rest sit under "More settings". Threads are the browser's to choose. */
 const MAIN_SETTINGS: (keyof TransferSettings)[] = ['iterations', 'contentWeight', 'filters', 'kernel', 'sampleRate', 'seed'];
-const MORE_SETTINGS: (keyof TransferSettings)[] = ['rounds', 'phaseIterations', 'optimizer', 'learningRate', 'firstStep', 'history', 'init', 'nFft', 'hop', 'kernels', 'peakControl', 'convolution'];
+const MORE_SETTINGS: (keyof TransferSettings)[] = ['rounds', 'roundNets', 'phaseIterations', 'optimizer', 'learningRate', 'firstStep', 'history', 'init', 'nFft', 'hop', 'kernels', 'peakControl', 'convolution'];
 const LABELS: Record<keyof TransferSettings, string> = {
   sampleRate: 'Sample rate (Hz)',
   nFft: 'FFT size',
@@ -42,6 +42,7 @@ const LABELS: Record<keyof TransferSettings, string> = {
   init: 'Start from',
   phaseIterations: 'Griffin-Lim iterations',
   rounds: 'Rounds',
+  roundNets: 'Net per round',
   threads: 'Threads',
   peakControl: 'If it would clip',
   convolution: 'Convolution',

@@ -320,8 +320,6 @@ export interface SpectrogramObjective {
   readonly frames: number;
   /** Evaluates the objective at spectrogram `x` (bins x frames) and writes its gradient into `grad`. */
   evaluate(x: Float32Array, grad: Float32Array): Promise<ObjectiveValue>;
-  /** Replaces the content features P (another channel of the same length). */
-  setContentFeatures(features: Float32Array): void;
   /** Releases its sessions. */
   dispose(): Promise<void>;
 }
@@ -390,16 +388,6 @@ export class StyleObjective implements SpectrogramObjective {
     return { loss: styleLoss + contentLoss, styleLoss, contentLoss };
   }
 
-  /** Replaces the content features P (another channel of the same length); the objective must have a content term. */
-  setContentFeatures(features: Float32Array): void {
-    const current = this.feeds[IO.contentFeatures];
-    if (!current) throw new Error('this objective has no content term');
-    const { filters: N, kernel: K } = this.net.shape;
-    const Tf = featureFrames(this.frames, K);
-    if (features.length !== N * Tf) throw new RangeError('content features have the wrong size');
-    this.feeds[IO.contentFeatures] = floatTensor(this.net.runtime, this.net.featureColumnsOf(features, Tf), current.dims);
-  }
-
   /** Releases the session. */
   async dispose(): Promise<void> {
     await this.session.release();
@@ -414,7 +402,6 @@ export class StyleObjective implements SpectrogramObjective {
  * with the clip's length beyond the spectrogram itself. Needs the style in Gram form.
  */
 export class ChunkedStyleObjective implements SpectrogramObjective {
-  private contentFeatures: Float32Array | null;
   private gramTotal: Float64Array | null = null;
   private difference: Float32Array | null = null;
 
@@ -425,11 +412,9 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     readonly frames: number,
     private readonly styleGram: Float32Array,
     private readonly contentWeight: number,
-    contentFeatures: Float32Array | null,
+    private readonly contentFeatures: Float32Array | null,
     private readonly chunkFeatureFrames: number,
-  ) {
-    this.contentFeatures = contentFeatures;
-  }
+  ) {}
 
   /** Builds the chunk-gradient graph and opens its session. */
   static async create(net: StyleNet, options: ObjectiveOptions & { chunkFeatureFrames?: number }): Promise<ChunkedStyleObjective> {
@@ -494,13 +479,6 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     return { loss: styleLoss + contentLoss, styleLoss, contentLoss };
   }
 
-  /** Replaces the content features P (N x T'). */
-  setContentFeatures(features: Float32Array): void {
-    if (!this.contentFeatures) throw new Error('this objective has no content term');
-    if (features.length !== this.contentFeatures.length) throw new RangeError('content features have the wrong size');
-    this.contentFeatures = features;
-  }
-
   /** Releases the session. */
   async dispose(): Promise<void> {
     await this.session.release();
@@ -536,11 +514,6 @@ export class SumObjective implements SpectrogramObjective {
       total.contentLoss += v.contentLoss;
     }
     return total;
-  }
-
-  /** Not meaningful for a sum (each net has its own content features): set them on the parts. */
-  setContentFeatures(): void {
-    throw new Error('set content features on each part of a SumObjective');
   }
 
   /** Releases every part. */

@@ -43,6 +43,8 @@ export interface TransferSettings {
   phaseIterations: number;
   /** Optimisation rounds; between rounds the spectrogram is replaced by that of Griffin-Lim's audio. */
   rounds: number;
+  /** Each round a new random net (the same one reading the bins in a new seeded order), or one net for every round. */
+  roundNets: 'vary' | 'same';
   /** Compute threads; 0 uses every core. */
   threads: number;
   /** What to do when the output would clip: a look-ahead peak limiter (keeps the level) or scaling the whole clip. */
@@ -69,6 +71,7 @@ export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
   init: 'matched',
   phaseIterations: 8,
   rounds: 3,
+  roundNets: 'vary',
   threads: 0,
   peakControl: 'limit',
   convolution: 'auto',
@@ -97,6 +100,7 @@ export const SETTING_RANGES: Record<keyof TransferSettings, IntRange | NumRange 
   init: { kind: 'choice', values: ['matched', 'content', 'noise'] },
   phaseIterations: { kind: 'int', min: 0, max: 10000 },
   rounds: { kind: 'int', min: 1, max: 100 },
+  roundNets: { kind: 'choice', values: ['vary', 'same'] },
   threads: { kind: 'int', min: 0, max: 1024 },
   peakControl: { kind: 'choice', values: ['limit', 'scale'] },
   convolution: { kind: 'choice', values: ['auto', 'direct', 'dft'] },
@@ -120,6 +124,7 @@ export const OPTION_NAMES: Record<keyof TransferSettings, string> = {
   init: '--init',
   phaseIterations: '--phase-iters',
   rounds: '--rounds',
+  roundNets: '--round-nets',
   threads: '--threads',
   peakControl: '--peak',
   convolution: '--conv',
@@ -143,6 +148,7 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   init: "start from: matched (content EQ'd to the style's mean spectrum), content, noise",
   phaseIterations: 'fast Griffin-Lim iterations per reconstruction',
   rounds: 'optimisation rounds, with a phase reconstruction between rounds',
+  roundNets: 'vary: a new random net each round (more style at the same cost); same: one net for all rounds',
   threads: 'compute threads (0 = all cores)',
   peakControl: 'on clipping: limit (look-ahead limiter) or scale (whole clip)',
   convolution: 'convolution: auto (DFT blocks at kernel >= 9: faster, more memory), direct, dft',

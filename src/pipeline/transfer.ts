@@ -24,6 +24,7 @@ import { lbfgs } from '../optim/lbfgs.js';
 import type { IterationReport, MinimizeResult, Objective } from '../optim/types.js';
 import { contentTermWeight, iterationsPerRound, kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
 import { yieldToEventLoop } from './yield.js';
+import { binOrder, reorderBins } from './bin-order.js';
 import { estimateMemoryBytes, formatBytes, lbfgsHistoryFor, useChunkedObjective } from './memory.js';
 
 /** Audio given to transfer: encoded file bytes (any format decodeAudio reads), or decoded channels. */
@@ -124,7 +125,8 @@ const CLIP_PEAK = 0.999;
 interface RunContext {
   settings: TransferSettings;
   plan: StftPlan;
-  objective: SpectrogramObjective;
+  /** Builds the objective of channel `channel` whose nets read the bins in `order` (null: as they are). */
+  objectiveFor: (channel: number, order: Int32Array | null) => Promise<SpectrogramObjective>;
   outLength: number;
   signal?: AbortSignal;
   /** Progress of the optimise stage, in evaluations over all channels. */
@@ -183,8 +185,11 @@ function roundPlan(settings: TransferSettings): { shares: number[]; budgetOf: (i
  * from the content at the same cost (speech + plucks: style gain 0.710 and content correlation 0.677, against 0.739
  * and 0.820). `evaluationsBefore` offsets the progress of later channels.
  */
-async function optimiseChannel(ctx: RunContext, state: ChannelState, evaluationsBefore: number): Promise<void> {
-  const { settings, objective, signal } = ctx;
+async function optimiseChannel(ctx: RunContext, channel: number, state: ChannelState, evaluationsBefore: number): Promise<void> {
+  const { settings, signal } = ctx;
+  const frames = state.x.length / ctx.plan.bins;
+  let objective: SpectrogramObjective | null = null;
+  let objectiveOrder: Int32Array | null = null;
   const { shares, budgetOf } = roundPlan(settings);
   // The optimisers return the total loss at their final point; keep each evaluation's terms to report them.
   const termsByLoss = new Map<number, ObjectiveValue>();
@@ -198,7 +203,7 @@ async function optimiseChannel(ctx: RunContext, state: ChannelState, evaluations
     await yieldToEventLoop();
     if (signal?.aborted) throw new CancelledError();
     const t0 = now();
-    const value = await objective.evaluate(point, grad);
+    const value = await (objective as SpectrogramObjective).evaluate(point, grad);
     state.evalTimes.push(now() - t0);
     termsByLoss.set(value.loss, value);
     if (state.lossHistory.length === 0) state.lossHistory.push(value.loss);
@@ -207,7 +212,30 @@ async function optimiseChannel(ctx: RunContext, state: ChannelState, evaluations
     return value.loss;
   };
   const abortSignal = signal ?? new AbortController().signal;
-  for (let round = 0; round < shares.length; round++) {
+  try {
+    for (let round = 0; round < shares.length; round++) {
+      const order = settings.roundNets === 'vary' ? binOrder(ctx.plan.bins, settings.seed, round) : null;
+      if (!objective || order !== objectiveOrder) {
+        await objective?.dispose();
+        objective = null;
+        objective = await ctx.objectiveFor(channel, order);
+        objectiveOrder = order;
+      }
+      // The round's nets read the bins in `order`: optimise x in that order, and put it back (also when cancelled, so
+      // a partial result is rebuilt from the right bins).
+      if (order) reorderBins(state.x, ctx.plan.bins, frames, order);
+      try {
+        await optimiseRound(round);
+      } finally {
+        if (order) reorderBins(state.x, ctx.plan.bins, frames, order, true);
+      }
+      if (round < shares.length - 1) betweenRounds();
+    }
+  } finally {
+    await objective?.dispose();
+  }
+
+  async function optimiseRound(round: number): Promise<void> {
     const iterationsBefore = state.iterations;
     evaluationsInRound = 0;
     const onIteration = (r: IterationReport): void => {
@@ -239,16 +267,17 @@ async function optimiseChannel(ctx: RunContext, state: ChannelState, evaluations
     state.evaluations += r.evaluations;
     state.stopReason = r.stopReason;
     state.final = termsByLoss.get(r.loss) ?? { loss: r.loss, styleLoss: NaN, contentLoss: NaN };
-    if (round < shares.length - 1) {
-      const t0 = now();
-      // In limit mode the next round starts from the limited audio's spectrogram: the optimiser then rebuilds the
-      // texture at a level the output can keep, and the final limiter takes less of it (speech + noise texture: style
-      // gain 0.956 against 0.932, README). Not in scale mode, where lowering the whole clip compounds from round to
-      // round (speech + plucks 0.176 against 0.406). Each channel is limited alone here; the output's limiter links them.
-      reconstruct(ctx, state, settings.phaseIterations, { limit: settings.peakControl === 'limit' });
-      state.x.set(logMagnitude(state.phase as Spectrogram));
-      state.betweenRoundsMs += now() - t0;
-    }
+  }
+
+  function betweenRounds(): void {
+    const t0 = now();
+    // In limit mode the next round starts from the limited audio's spectrogram: the optimiser then rebuilds the
+    // texture at a level the output can keep, and the final limiter takes less of it (speech + noise texture: style
+    // gain 0.956 against 0.932, README). Not in scale mode, where lowering the whole clip compounds from round to
+    // round (speech + plucks 0.176 against 0.406). Each channel is limited alone here; the output's limiter links them.
+    reconstruct(ctx, state, settings.phaseIterations, { limit: settings.peakControl === 'limit' });
+    state.x.set(logMagnitude(state.phase as Spectrogram));
+    state.betweenRoundsMs += now() - t0;
   }
 }
 
@@ -334,25 +363,49 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   const nets = widths.map((kernel, i) =>
     StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel }, (settings.seed + 7919 * i) >>> 0, settings.convolution),
   );
-  const parts: SpectrogramObjective[] = [];
+  let firstObjective: SpectrogramObjective | null = null;
   try {
     const useContent = contentSpecs !== undefined && settings.contentWeight > 0;
-    for (const net of nets) {
-      // Long clips run chunk by chunk, with the style as a Gram matrix; short ones in one graph run, in the cheaper form.
-      const chunked = useChunkedObjective(featureFrames(frames, net.shape.kernel));
-      const target = await net.styleTarget(styleSpec, frames, chunked ? 'gram' : undefined);
-      checkCancel();
-      const objectiveOptions = {
-        frames,
-        target,
-        content: useContent
-          ? { features: await net.features(contentSpecs[0]), weight: contentTermWeight(settings.contentWeight, frames, net.shape.kernel) }
-          : undefined,
-      };
-      parts.push(chunked ? await ChunkedStyleObjective.create(net, objectiveOptions) : await StyleObjective.create(net, objectiveOptions));
-      checkCancel();
-    }
-    const objective = parts.length === 1 ? parts[0] : new SumObjective(parts);
+    // The objective of one channel, its nets reading the bins in `order`: the style's statistics and the content's
+    // features are taken in that order too (the spectrograms are reordered in place and put back).
+    const objectiveFor = async (channel: number, order: Int32Array | null): Promise<SpectrogramObjective> => {
+      const contentSpec = useContent ? contentSpecs[channel] : undefined;
+      const inOrder = [styleSpec, ...(contentSpec ? [contentSpec] : [])];
+      const parts: SpectrogramObjective[] = [];
+      if (order) for (const spec of inOrder) reorderBins(spec.data, spec.bins, spec.frames, order);
+      try {
+        for (const net of nets) {
+          // Long clips run chunk by chunk, with the style as a Gram matrix; short ones in one graph run, in the cheaper form.
+          const chunked = useChunkedObjective(featureFrames(frames, net.shape.kernel));
+          const target = await net.styleTarget(styleSpec, frames, chunked ? 'gram' : undefined);
+          checkCancel();
+          const objectiveOptions = {
+            frames,
+            target,
+            content: contentSpec
+              ? { features: await net.features(contentSpec), weight: contentTermWeight(settings.contentWeight, frames, net.shape.kernel) }
+              : undefined,
+          };
+          parts.push(chunked ? await ChunkedStyleObjective.create(net, objectiveOptions) : await StyleObjective.create(net, objectiveOptions));
+          checkCancel();
+        }
+      } catch (err) {
+        await Promise.all(parts.map((p) => p.dispose()));
+        throw err;
+      } finally {
+        if (order) for (const spec of inOrder) reorderBins(spec.data, spec.bins, spec.frames, order, true);
+      }
+      return parts.length === 1 ? parts[0] : new SumObjective(parts);
+    };
+    // The first channel's first objective belongs to the analyse stage: drawing the nets is most of its cost.
+    firstObjective = await objectiveFor(0, null);
+    const objectiveOrFirst = async (channel: number, order: Int32Array | null): Promise<SpectrogramObjective> => {
+      const first = firstObjective;
+      firstObjective = null;
+      if (first && channel === 0 && order === null) return first;
+      await first?.dispose();
+      return objectiveFor(channel, order);
+    };
     const states: ChannelState[] = Array.from({ length: channelCount }, (_, c) => ({
       x: initialSpectrogram(settings, contentSpecs?.[c], styleSpec, frames),
       lossHistory: [],
@@ -370,7 +423,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     const ctx: RunContext = {
       settings,
       plan,
-      objective,
+      objectiveFor: objectiveOrFirst,
       outLength,
       signal,
       progress: (evaluations, iteration, loss) =>
@@ -379,9 +432,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     report({ stage: 'optimise', step: 0, total: budget, iteration: 0, evaluations: 0 });
     let evaluationsBefore = 0;
     for (let c = 0; c < channelCount; c++) {
-      if (c > 0 && useContent) for (let i = 0; i < nets.length; i++) parts[i].setContentFeatures(await nets[i].features(contentSpecs[c]));
       try {
-        await optimiseChannel(ctx, states[c], evaluationsBefore);
+        await optimiseChannel(ctx, c, states[c], evaluationsBefore);
       } catch (err) {
         if (err instanceof CancelledError && hooks.partialOnCancel) {
           // The optimisers update x only at accepted points, so each x is the best point so far: rebuild them as audio.
@@ -443,7 +495,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       warnings,
     };
   } finally {
-    await Promise.all(parts.map((p) => p.dispose()));
+    await firstObjective?.dispose();
     await Promise.all(nets.map((n) => n.dispose()));
   }
 }
