@@ -50,6 +50,28 @@ describe('report picture', () => {
     expect(low).toBeGreaterThan(28 + 300 * (1 - 11 / 65) - 6);
     expect(high).toBeLessThan(28 + 300 * (1 - 50 / 65) + 6);
   });
+
+  it('marks where a later round begins and does not join the loss curve across it', () => {
+    const panels = [{ title: 'result', spec: toneSpec(65, 40, 10) }];
+    const draw = (roundStarts?: number[]) => drawReport({ panels, lossHistory: [1000, 300, 2000, 500], roundStarts, sampleRate: 22050, hop: 512 });
+    // Pixels of the curve's colour, and of the dashed marker's grey, in the loss panel's column halfway between
+    // iterations 1 and 2 (the panel spans x 58 .. width - 80, y 376 .. 566).
+    const column = (image: ReturnType<typeof draw>, rgb: number[]): number => {
+      const x = 58 + Math.round(0.5 * (image.width - 58 - 80 - 1));
+      let n = 0;
+      for (let y = 376; y < 566; y++) {
+        const i = 4 * (y * image.width + x);
+        if (image.data[i] === rgb[0] && image.data[i + 1] === rgb[1] && image.data[i + 2] === rgb[2]) n++;
+      }
+      return n;
+    };
+    const curve = [200, 60, 40];
+    const marker = [140, 140, 140];
+    expect(column(draw(), curve)).toBeGreaterThan(0);
+    expect(column(draw(), marker)).toBe(0);
+    expect(column(draw([2]), curve)).toBe(0);
+    expect(column(draw([2]), marker)).toBeGreaterThan(10);
+  });
 });
 
 describe('trade-off chart', () => {

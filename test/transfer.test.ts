@@ -39,6 +39,12 @@ describe('transfer end to end (2 s clips, small net)', () => {
     // One net for every round, so that the first and last losses are of the same net.
     const rounds = await transfer({ ...small, content, style, iterations: 30, phaseIterations: 16, rounds: 3, roundNets: 'same' });
     expect(rounds.initialLoss / rounds.finalLoss.style).toBeGreaterThan(10);
+    // Where rounds 2 and 3 begin in the loss history (for the plot): inside it, in order.
+    expect(rounds.roundStarts).toHaveLength(2);
+    expect(rounds.roundStarts[0]).toBeGreaterThan(0);
+    expect(rounds.roundStarts[1]).toBeGreaterThan(rounds.roundStarts[0]);
+    expect(rounds.roundStarts[1]).toBeLessThan(rounds.lossHistory.length);
+    expect(once.roundStarts).toEqual([]);
     // The final spectrogram of a round run is close to one a signal has: Griffin-Lim reaches it more closely.
     expect(rounds.spectralConvergenceDb).toBeLessThan(once.spectralConvergenceDb - 3);
   });

@@ -211,7 +211,7 @@ function reportOf(r: TransferResult, q: QualityReport | undefined, output: strin
     channels: r.channels.length,
     sampleRate: r.sampleRate,
     settings: r.settings,
-    loss: { initial: r.initialLoss, final: r.finalLoss, history: r.lossHistory },
+    loss: { initial: r.initialLoss, final: r.finalLoss, history: r.lossHistory, roundStarts: r.roundStarts },
     optimiser: r.optimiser,
     msPerEvaluation: r.msPerEvaluation,
     spectralConvergenceDb: r.spectralConvergenceDb,

@@ -33,5 +33,5 @@ export function reportPlotInput(result: TransferResult, written: LogSpectrogram)
     { title: 'style', spec: result.spectrograms.style },
     { title: 'result', spec: written },
   ];
-  return { panels, lossHistory: result.lossHistory, sampleRate: result.sampleRate, hop: result.settings.hop };
+  return { panels, lossHistory: result.lossHistory, roundStarts: result.roundStarts, sampleRate: result.sampleRate, hop: result.settings.hop };
 }

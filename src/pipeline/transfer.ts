@@ -100,6 +100,11 @@ export interface TransferResult {
   settings: TransferSettings;
   /** Loss after each optimiser iteration (the first entry is the start), of the first channel. */
   lossHistory: number[];
+  /**
+   * Where each round after the first begins in `lossHistory`: the index of its first iteration's loss. With a new net
+   * each round (`roundNets: 'vary'`) the loss there is another net's, so the curve jumps.
+   */
+  roundStarts: number[];
   /** Final loss and its terms, summed over channels. */
   finalLoss: { total: number; style: number; content: number };
   /** Loss at the start, summed over channels, for the reduction ratio. */
@@ -138,6 +143,7 @@ interface ChannelState {
   x: Float32Array;
   phase?: Spectrogram;
   lossHistory: number[];
+  roundStarts: number[];
   evalTimes: number[];
   iterations: number;
   evaluations: number;
@@ -237,6 +243,7 @@ async function optimiseChannel(ctx: RunContext, channel: number, state: ChannelS
 
   async function optimiseRound(round: number): Promise<void> {
     const iterationsBefore = state.iterations;
+    if (round > 0) state.roundStarts.push(state.lossHistory.length);
     evaluationsInRound = 0;
     const onIteration = (r: IterationReport): void => {
       state.lossHistory.push(r.loss);
@@ -409,6 +416,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     const states: ChannelState[] = Array.from({ length: channelCount }, (_, c) => ({
       x: initialSpectrogram(settings, contentSpecs?.[c], styleSpec, frames),
       lossHistory: [],
+      roundStarts: [],
       evalTimes: [],
       iterations: 0,
       evaluations: 0,
@@ -478,6 +486,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       sampleRate: sr,
       settings,
       lossHistory: states[0].lossHistory,
+      roundStarts: states[0].roundStarts,
       finalLoss: { total: sum((st) => st.final.loss), style: sum((st) => st.final.styleLoss), content: sum((st) => st.final.contentLoss) },
       initialLoss: sum((st) => st.lossHistory[0]),
       optimiser: { iterations: sum((st) => st.iterations), evaluations: sum((st) => st.evaluations), stopReason: states[channelCount - 1].stopReason },

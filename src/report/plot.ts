@@ -10,6 +10,8 @@ export interface PlotInput {
   panels: { title: string; spec: LogSpectrogram }[];
   /** Loss after each iteration (drawn on a log scale). */
   lossHistory: number[];
+  /** Indices in lossHistory where later optimisation rounds begin: marked, and the curve not joined across them. */
+  roundStarts?: number[];
   /** Sample rate and hop, for the time and frequency axes. */
   sampleRate: number;
   hop: number;
@@ -25,6 +27,7 @@ const GAP = 26;
 const LOSS_H = 190;
 const BACKGROUND = [255, 255, 255];
 const GRID = [200, 200, 200];
+const GRID_DARK = [140, 140, 140];
 
 /** Magma-like colour map: control points from black through purple and orange to pale yellow. */
 const COLORMAP = [
@@ -116,12 +119,15 @@ export function drawReport(input: PlotInput): RgbaImage {
   text(img, '0 dB', cx + 18, MARGIN_T - 3);
   text(img, `-${RANGE_DB}`, cx + 18, MARGIN_T + PANEL_H - 6);
 
-  drawLoss(img, input.lossHistory, MARGIN_L, MARGIN_T + PANEL_H + 48, width - MARGIN_L - 80, LOSS_H);
+  drawLoss(img, input.lossHistory, input.roundStarts ?? [], MARGIN_L, MARGIN_T + PANEL_H + 48, width - MARGIN_L - 80, LOSS_H);
   return img;
 }
 
-/** The loss curve, log scale, iterations across. */
-function drawLoss(img: RgbaImage, losses: number[], x0: number, y0: number, w: number, h: number): void {
+/**
+ * The loss curve, log scale, iterations across. A round boundary gets a dashed line and the round's number, and the
+ * curve is not joined across it: a round may optimise another net's loss.
+ */
+function drawLoss(img: RgbaImage, losses: number[], roundStarts: number[], x0: number, y0: number, w: number, h: number): void {
   text(img, 'loss', x0, y0 - 12 - GLYPH_HEIGHT, 2);
   strokeRect(img, x0 - 1, y0 - 1, w + 2, h + 2, INK);
   const values = losses.filter((v) => v > 0 && Number.isFinite(v));
@@ -144,8 +150,18 @@ function drawLoss(img: RgbaImage, losses: number[], x0: number, y0: number, w: n
     text(img, label, px - textWidth(label) / 2, y0 + h + 6);
   }
   text(img, 'iteration', x0 + w - textWidth('iteration'), y0 + h + 18);
+  const starts = new Set(roundStarts.filter((i) => i > 0 && i <= iters));
+  roundStarts.forEach((i, r) => {
+    // A round that made no iteration shares its start with the next: label the later one.
+    if (!starts.has(i) || roundStarts.lastIndexOf(i) !== r) return;
+    // Halfway between the last loss of one round and the first of the next.
+    const px = x0 + Math.round(((i - 0.5) / iters) * (w - 1));
+    for (let py = y0; py < y0 + h; py += 6) fillRect(img, px, py, 1, 3, GRID_DARK);
+    text(img, `round ${r + 2}`, px + 4, y0 + 4);
+  });
   let prev: [number, number] | null = null;
   losses.forEach((v, i) => {
+    if (starts.has(i)) prev = null;
     if (!(v > 0)) return;
     const px = x0 + Math.round((i / iters) * (w - 1));
     const py = y0 + h - 1 - Math.round(((Math.log10(v) - lo) / span) * (h - 1));
