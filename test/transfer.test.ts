@@ -198,6 +198,31 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(events.some((e) => e.stage === 'phase')).toBe(false);
   });
 
+  it('cancelled in a later round, with a new net reading the bins reordered, returns the partial result in bin order', async () => {
+    const content = await example('speech', 2);
+    const style = await example('plucks', 2);
+    const controller = new AbortController();
+    let rounds = 0;
+    const run = transfer(
+      { ...small, content, style, iterations: 30, phaseIterations: 8, rounds: 3 },
+      {
+        signal: controller.signal,
+        partialOnCancel: true,
+        onProgress: (e) => {
+          // Budget: 13 evaluations a round; stop inside the third.
+          if (e.stage === 'optimise' && (e.evaluations ?? 0) >= 30 && rounds++ === 0) controller.abort();
+        },
+      },
+    );
+    const error = await run.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledError);
+    const partial = (error as CancelledError).partial!;
+    const plan = new StftPlan(2048, 512);
+    // Still the speech (0.83 measured); with its bins left shuffled it correlated 0.08.
+    const kept = contentCorrelation(toLogSpectrogram(plan, content.channels[0]), toLogSpectrogram(plan, partial.channels[0]));
+    expect(kept).toBeGreaterThan(0.6);
+  });
+
   it('gives identical output for identical inputs, settings and seed; another seed differs', async () => {
     const content = await example('speech', 1);
     const style = await example('plucks', 1);
