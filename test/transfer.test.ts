@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
   transfer, decodeAudio, encodeWav, contentTermWeight, CONTENT_WEIGHT_REFERENCE_FRAMES, CancelledError, UsageError, InputError, StftPlan, toLogSpectrogram, contentCorrelation,
   type AudioClip, type ProgressEvent,
 } from '../src/node/index.js';
+import { StyleNet } from '../src/model/style-net.js';
 
 async function example(name: string, seconds: number): Promise<AudioClip> {
   const clip = await decodeAudio(new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name);
@@ -146,6 +147,29 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(mono.optimiser.evaluations).toBeLessThan(result.optimiser.evaluations);
   });
 
+  it('runs stereo rounds outside the channels: the style statistics once per round, each channel as if alone', async () => {
+    const speech = await example('speech', 1);
+    const melody = await example('melody', 1);
+    const style = await example('plucks', 1);
+    const stereo = { channels: [speech.channels[0], melody.channels[0]], sampleRate: 22050 };
+    const styleTarget = vi.spyOn(StyleNet.prototype, 'styleTarget');
+    try {
+      for (const [roundNets, passes] of [['vary', 3], ['same', 1]] as const) {
+        styleTarget.mockClear();
+        const settings = { ...small, style, iterations: 6, phaseIterations: 4, rounds: 3, roundNets, contentWeight: 0.5 };
+        const both = await transfer({ ...settings, content: stereo });
+        // One pass over the style per net a round uses, whatever the channels: 3 with a new net each round, 1 with one.
+        expect(styleTarget).toHaveBeenCalledTimes(passes);
+        // The left channel's optimisation is the one a mono run of it does, loss for loss, and round for round.
+        const left = await transfer({ ...settings, content: { channels: [speech.channels[0]], sampleRate: 22050 } });
+        expect(both.lossHistory).toEqual(left.lossHistory);
+        expect(both.roundStarts).toEqual(left.roundStarts);
+      }
+    } finally {
+      styleTarget.mockRestore();
+    }
+  });
+
   it('restyles dual-mono content once and copies it to both channels', async () => {
     const speech = await example('speech', 1);
     const style = await example('plucks', 1);
@@ -221,6 +245,37 @@ describe('transfer end to end (2 s clips, small net)', () => {
     // Still the speech (0.83 measured); with its bins left shuffled it correlated 0.08.
     const kept = contentCorrelation(toLogSpectrogram(plan, content.channels[0]), toLogSpectrogram(plan, partial.channels[0]));
     expect(kept).toBeGreaterThan(0.6);
+  });
+
+  it('cancelled with stereo content, one channel inside a reordered round, returns both channels in bin order', async () => {
+    const speech = await example('speech', 2);
+    const melody = await example('melody', 2);
+    const style = await example('plucks', 2);
+    const stereo = { channels: [speech.channels[0], melody.channels[0]], sampleRate: 22050 };
+    const controller = new AbortController();
+    const run = transfer(
+      { ...small, content: stereo, style, iterations: 30, phaseIterations: 8, rounds: 3 },
+      {
+        signal: controller.signal,
+        partialOnCancel: true,
+        // 13 evaluations per channel and round, rounds outside channels: the 45th is the right channel's second round.
+        onProgress: (e) => {
+          if (e.stage === 'optimise' && (e.evaluations ?? 0) >= 45) controller.abort();
+        },
+      },
+    );
+    const error = await run.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledError);
+    const partial = (error as CancelledError).partial!;
+    expect(partial.channels).toHaveLength(2);
+    const plan = new StftPlan(2048, 512);
+    const spec = (x: Float32Array) => toLogSpectrogram(plan, x);
+    // Each channel is still its own content, not the other's and not shuffled.
+    for (const [c, own, other] of [[0, speech, melody], [1, melody, speech]] as const) {
+      const kept = contentCorrelation(spec(own.channels[0]), spec(partial.channels[c]));
+      expect(kept).toBeGreaterThan(0.6);
+      expect(kept).toBeGreaterThan(contentCorrelation(spec(other.channels[0]), spec(partial.channels[c])) + 0.2);
+    }
   });
 
   it('gives identical output for identical inputs, settings and seed; another seed differs', async () => {

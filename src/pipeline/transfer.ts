@@ -17,6 +17,7 @@ import {
   type LogSpectrogram,
   type ObjectiveValue,
   type SpectrogramObjective,
+  type StyleTarget,
 } from '../model/style-net.js';
 import { featureFrames } from '../model/graphs.js';
 import { adam } from '../optim/adam.js';
@@ -130,12 +131,12 @@ const CLIP_PEAK = 0.999;
 interface RunContext {
   settings: TransferSettings;
   plan: StftPlan;
-  /** Builds the objective of channel `channel` whose nets read the bins in `order` (null: as they are). */
-  objectiveFor: (channel: number, order: Int32Array | null) => Promise<SpectrogramObjective>;
   outLength: number;
   signal?: AbortSignal;
   /** Progress of the optimise stage, in evaluations over all channels. */
   progress: (evaluations: number, iteration: number, loss: number) => void;
+  /** Objective evaluations finished so far, over all channels and rounds. */
+  evaluationsDone: number;
 }
 
 /** One channel's optimisation: its spectrogram (updated in place), Griffin-Lim state, and statistics. */
@@ -185,19 +186,35 @@ function roundPlan(settings: TransferSettings): { shares: number[]; budgetOf: (i
 }
 
 /**
- * Optimises one channel's spectrogram in rounds. Between rounds the spectrogram is replaced by that of real audio
- * (Griffin-Lim's), so the optimiser ends on a spectrogram a signal can have and less of its work is lost in phase
- * reconstruction. Each round starts L-BFGS afresh: carrying its curvature pairs over was measured to move further
- * from the content at the same cost (speech + plucks: style gain 0.710 and content correlation 0.677, against 0.739
- * and 0.820). With `roundNets: 'vary'` each round after the first fits a new random net (binOrder): the held-out
- * nets then see more of the style than when one net is fitted three times (speech + drums: style gain 0.736 against
- * 0.696, README). `evaluationsBefore` offsets the progress of later channels.
+ * The order in which the (round, channel) steps run. The channels are independent, so any order gives the same
+ * result; the order decides what is computed once. With a new net each round the rounds go outside the channels, so
+ * each round's style statistics (a forward pass over the whole style) are taken once and serve every channel. With one
+ * net for all rounds each channel runs all its rounds on one objective, built once.
  */
-async function optimiseChannel(ctx: RunContext, channel: number, state: ChannelState, evaluationsBefore: number): Promise<void> {
+function roundSchedule(rounds: number, channels: number, roundNets: TransferSettings['roundNets']): { round: number; channel: number }[] {
+  const steps: { round: number; channel: number }[] = [];
+  if (roundNets === 'vary') {
+    for (let round = 0; round < rounds; round++) for (let channel = 0; channel < channels; channel++) steps.push({ round, channel });
+  } else {
+    for (let channel = 0; channel < channels; channel++) for (let round = 0; round < rounds; round++) steps.push({ round, channel });
+  }
+  return steps;
+}
+
+/**
+ * One optimisation round of one channel, on `objective`, whose nets read the bins in `order`. The round starts
+ * L-BFGS afresh: carrying its curvature pairs over was measured to move further from the content at the same cost
+ * (speech + plucks: style gain 0.710 and content correlation 0.677, against 0.739 and 0.820).
+ */
+async function optimiseRound(
+  ctx: RunContext,
+  state: ChannelState,
+  round: number,
+  objective: SpectrogramObjective,
+  order: Int32Array | null,
+): Promise<void> {
   const { settings, signal } = ctx;
   const frames = state.x.length / ctx.plan.bins;
-  let objective: SpectrogramObjective | null = null;
-  let objectiveOrder: Int32Array | null = null;
   const { shares, budgetOf } = roundPlan(settings);
   // The optimisers return the total loss at their final point; keep each evaluation's terms to report them.
   const termsByLoss = new Map<number, ObjectiveValue>();
@@ -211,89 +228,73 @@ async function optimiseChannel(ctx: RunContext, channel: number, state: ChannelS
     await yieldToEventLoop();
     if (signal?.aborted) throw new CancelledError();
     const t0 = now();
-    const value = await (objective as SpectrogramObjective).evaluate(point, grad);
+    const value = await objective.evaluate(point, grad);
     state.evalTimes.push(now() - t0);
     termsByLoss.set(value.loss, value);
     if (state.lossHistory.length === 0) state.lossHistory.push(value.loss);
     evaluationsInRound++;
-    ctx.progress(evaluationsBefore + state.evaluations + evaluationsInRound, lastIteration, Number.isNaN(lastLoss) ? value.loss : lastLoss);
+    ctx.progress(ctx.evaluationsDone + evaluationsInRound, lastIteration, Number.isNaN(lastLoss) ? value.loss : lastLoss);
     return value.loss;
   };
-  const abortSignal = signal ?? new AbortController().signal;
+  const iterationsBefore = state.iterations;
+  if (round > 0) state.roundStarts.push(state.lossHistory.length);
+  const onIteration = (r: IterationReport): void => {
+    state.lossHistory.push(r.loss);
+    lastIteration = iterationsBefore + r.iteration;
+    lastLoss = r.loss;
+  };
+  const iterations = shares[round];
+  // The round's nets read the bins in `order`: optimise x in that order, and put it back (also when cancelled, so a
+  // partial result is rebuilt from the right bins).
+  if (order) reorderBins(state.x, ctx.plan.bins, frames, order);
+  let r: MinimizeResult;
   try {
-    for (let round = 0; round < shares.length; round++) {
-      const order = settings.roundNets === 'vary' ? binOrder(ctx.plan.bins, settings.seed, round) : null;
-      if (!objective || order !== objectiveOrder) {
-        await objective?.dispose();
-        objective = null; // so that, if building the next one fails, the finally does not dispose this one twice
-        objective = await ctx.objectiveFor(channel, order);
-        objectiveOrder = order;
-      }
-      // The round's nets read the bins in `order`: optimise x in that order, and put it back (also when cancelled, so
-      // a partial result is rebuilt from the right bins).
-      if (order) reorderBins(state.x, ctx.plan.bins, frames, order);
-      try {
-        await optimiseRound(round);
-      } finally {
-        if (order) reorderBins(state.x, ctx.plan.bins, frames, order, true);
-      }
-      if (round < shares.length - 1) betweenRounds();
-    }
+    r =
+      iterations === 0
+        ? { loss: await evaluate(state.x, new Float32Array(state.x.length)), iterations: 0, evaluations: 1, stopReason: 'iterations' }
+        : settings.optimizer === 'lbfgs'
+          ? await lbfgs(evaluate, state.x, {
+              iterations,
+              maxEvaluations: budgetOf(iterations),
+              historySize: lbfgsHistoryFor(state.x.length, settings.history),
+              firstStepMaxChange: settings.firstStep > 0 ? settings.firstStep : undefined,
+              onIteration,
+              signal: signal ?? new AbortController().signal,
+            })
+          : await adam(evaluate, state.x, { iterations, learningRate: settings.learningRate, onIteration, signal: signal ?? new AbortController().signal });
+  } catch (err) {
+    if (signal?.aborted) throw new CancelledError();
+    throw err;
   } finally {
-    await objective?.dispose();
+    if (order) reorderBins(state.x, ctx.plan.bins, frames, order, true);
   }
+  state.iterations += r.iterations;
+  state.evaluations += r.evaluations;
+  ctx.evaluationsDone += r.evaluations;
+  state.stopReason = r.stopReason;
+  state.final = termsByLoss.get(r.loss) ?? { loss: r.loss, styleLoss: NaN, contentLoss: NaN };
+}
 
-  async function optimiseRound(round: number): Promise<void> {
-    const iterationsBefore = state.iterations;
-    if (round > 0) state.roundStarts.push(state.lossHistory.length);
-    evaluationsInRound = 0;
-    const onIteration = (r: IterationReport): void => {
-      state.lossHistory.push(r.loss);
-      lastIteration = iterationsBefore + r.iteration;
-      lastLoss = r.loss;
-    };
-    const iterations = shares[round];
-    let r: MinimizeResult;
-    try {
-      r =
-        iterations === 0
-          ? { loss: await evaluate(state.x, new Float32Array(state.x.length)), iterations: 0, evaluations: 1, stopReason: 'iterations' }
-          : settings.optimizer === 'lbfgs'
-            ? await lbfgs(evaluate, state.x, {
-                iterations,
-                maxEvaluations: budgetOf(iterations),
-                historySize: lbfgsHistoryFor(state.x.length, settings.history),
-                firstStepMaxChange: settings.firstStep > 0 ? settings.firstStep : undefined,
-                onIteration,
-                signal: abortSignal,
-              })
-            : await adam(evaluate, state.x, { iterations, learningRate: settings.learningRate, onIteration, signal: abortSignal });
-    } catch (err) {
-      if (signal?.aborted) throw new CancelledError();
-      throw err;
-    }
-    state.iterations += r.iterations;
-    state.evaluations += r.evaluations;
-    state.stopReason = r.stopReason;
-    state.final = termsByLoss.get(r.loss) ?? { loss: r.loss, styleLoss: NaN, contentLoss: NaN };
-  }
-
-  function betweenRounds(): void {
-    const t0 = now();
-    // In limit mode the next round starts from the limited audio's spectrogram: the optimiser then rebuilds the
-    // texture at a level the output can keep, and the final limiter takes less of it (speech + noise texture: style
-    // gain 0.956 against 0.932, README). Not in scale mode, where lowering the whole clip compounds from round to
-    // round (speech + plucks 0.176 against 0.406). Each channel is limited alone here; the output's limiter links them.
-    reconstruct(ctx, state, settings.phaseIterations, { limit: settings.peakControl === 'limit' });
-    state.x.set(logMagnitude(state.phase as Spectrogram));
-    state.betweenRoundsMs += now() - t0;
-  }
+/**
+ * Between rounds the spectrogram is replaced by that of real audio (Griffin-Lim's), so the optimiser ends on a
+ * spectrogram a signal can have and less of its work is lost in phase reconstruction. In limit mode the next round
+ * starts from the limited audio's spectrogram: the optimiser then rebuilds the texture at a level the output can keep,
+ * and the final limiter takes less of it (speech + noise texture: style gain 0.956 against 0.932, README). Not in
+ * scale mode, where lowering the whole clip compounds from round to round (speech + plucks 0.176 against 0.406). Each
+ * channel is limited alone here; the output's limiter links them.
+ */
+function betweenRounds(ctx: RunContext, state: ChannelState): void {
+  const t0 = now();
+  reconstruct(ctx, state, ctx.settings.phaseIterations, { limit: ctx.settings.peakControl === 'limit' });
+  state.x.set(logMagnitude(state.phase as Spectrogram));
+  state.betweenRoundsMs += now() - t0;
 }
 
 /**
  * The whole job: decode -> resample -> STFT log1p magnitude -> optimise each content channel's spectrogram so that its
  * random-net Gram matrix matches the style's (plus an optional content term) -> fast Griffin-Lim -> audio.
- * Stereo content keeps its two channels (each optimised against the one style target; twice the cost) unless `mono`.
+ * Stereo content keeps its two channels unless `mono`: each is optimised against the one style target, round by round
+ * (roundSchedule), at twice the optimisation cost.
  */
 export async function transfer(runtime: Runtime, request: TransferRequest, hooks: TransferHooks = {}): Promise<TransferResult> {
   const { content: contentSource, style: styleSource, duration, memoryLimitBytes, mono, ...rest } = request;
@@ -372,22 +373,47 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   const nets = widths.map((kernel, i) =>
     StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel }, (settings.seed + 7919 * i) >>> 0, settings.convolution),
   );
-  let firstObjective: SpectrogramObjective | null = null;
+  // The objective in use, and the style statistics it was built from: one of each at a time (a long clip's objective
+  // holds hundreds of MB), each built when the schedule first needs it.
+  let current: { channel: number; round: number; objective: SpectrogramObjective } | null = null;
+  let targets: { round: number; list: StyleTarget[] } | null = null;
+  const releaseObjective = async (): Promise<void> => {
+    const old = current;
+    current = null; // so that, if building the next one fails, the finally does not dispose this one twice
+    await old?.objective.dispose();
+  };
   try {
     const useContent = contentSpecs !== undefined && settings.contentWeight > 0;
-    // The objective of one channel, its nets reading the bins in `order`: the style's statistics and the content's
-    // features are taken in that order too (the spectrograms are reordered in place and put back).
-    const objectiveFor = async (channel: number, order: Int32Array | null): Promise<SpectrogramObjective> => {
-      const contentSpec = useContent ? contentSpecs[channel] : undefined;
-      const inOrder = [styleSpec, ...(contentSpec ? [contentSpec] : [])];
-      const parts: SpectrogramObjective[] = [];
-      if (order) for (const spec of inOrder) reorderBins(spec.data, spec.bins, spec.frames, order);
+    const { shares } = roundPlan(settings);
+    // With one net for all rounds every round is round 0 to the nets: the same order, statistics and objective.
+    const netRound = (round: number): number => (settings.roundNets === 'vary' ? round : 0);
+    const orders = shares.map((_, round) => binOrder(plan.bins, settings.seed, netRound(round)));
+    // The style's statistics under every net, the nets reading the bins in `order` (the style is reordered in place
+    // and put back).
+    const targetsFor = async (order: Int32Array | null): Promise<StyleTarget[]> => {
+      if (order) reorderBins(styleSpec.data, styleSpec.bins, styleSpec.frames, order);
       try {
+        const list: StyleTarget[] = [];
         for (const net of nets) {
           // Long clips run chunk by chunk, with the style as a Gram matrix; short ones in one graph run, in the cheaper form.
           const chunked = useChunkedObjective(featureFrames(frames, net.shape.kernel));
-          const target = await net.styleTarget(styleSpec, frames, chunked ? 'gram' : undefined);
+          list.push(await net.styleTarget(styleSpec, frames, chunked ? 'gram' : undefined));
           checkCancel();
+        }
+        return list;
+      } finally {
+        if (order) reorderBins(styleSpec.data, styleSpec.bins, styleSpec.frames, order, true);
+      }
+    };
+    // The objective of one channel against the style statistics `list`, its nets reading the bins in `order`: the
+    // content's features are taken in that order too.
+    const objectiveFrom = async (channel: number, order: Int32Array | null, list: StyleTarget[]): Promise<SpectrogramObjective> => {
+      const contentSpec = useContent ? contentSpecs[channel] : undefined;
+      const parts: SpectrogramObjective[] = [];
+      if (order && contentSpec) reorderBins(contentSpec.data, contentSpec.bins, contentSpec.frames, order);
+      try {
+        for (const [i, net] of nets.entries()) {
+          const target = list[i];
           const objectiveOptions = {
             frames,
             target,
@@ -395,6 +421,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
               ? { features: await net.features(contentSpec), weight: contentTermWeight(settings.contentWeight, frames, net.shape.kernel) }
               : undefined,
           };
+          // targetsFor took the style as a Gram matrix exactly where the chunked objective is used.
+          const chunked = useChunkedObjective(featureFrames(frames, net.shape.kernel));
           parts.push(chunked ? await ChunkedStyleObjective.create(net, objectiveOptions) : await StyleObjective.create(net, objectiveOptions));
           checkCancel();
         }
@@ -402,19 +430,24 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
         await Promise.all(parts.map((p) => p.dispose()));
         throw err;
       } finally {
-        if (order) for (const spec of inOrder) reorderBins(spec.data, spec.bins, spec.frames, order, true);
+        if (order && contentSpec) reorderBins(contentSpec.data, contentSpec.bins, contentSpec.frames, order, true);
       }
       return parts.length === 1 ? parts[0] : new SumObjective(parts);
     };
-    // The first channel's first objective belongs to the analyse stage: drawing the nets is most of its cost.
-    firstObjective = await objectiveFor(0, null);
-    const objectiveOrFirst = async (channel: number, order: Int32Array | null): Promise<SpectrogramObjective> => {
-      const first = firstObjective;
-      firstObjective = null;
-      if (first && channel === 0 && order === null) return first;
-      await first?.dispose();
-      return objectiveFor(channel, order);
+    const objectiveFor = async (channel: number, round: number): Promise<SpectrogramObjective> => {
+      const key = netRound(round);
+      if (current && current.channel === channel && current.round === key) return current.objective;
+      await releaseObjective();
+      if (targets?.round !== key) {
+        targets = null;
+        targets = { round: key, list: await targetsFor(orders[round]) };
+      }
+      const objective = await objectiveFrom(channel, orders[round], targets.list);
+      current = { channel, round: key, objective };
+      return objective;
     };
+    // The first objective belongs to the analyse stage: drawing the nets is most of its cost.
+    await objectiveFor(0, 0);
     const states: ChannelState[] = Array.from({ length: channelCount }, (_, c) => ({
       x: initialSpectrogram(settings, contentSpecs?.[c], styleSpec, frames),
       lossHistory: [],
@@ -428,25 +461,25 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     }));
     const tAnalyse = elapsed();
 
-    // Optimise each channel. Progress counts objective evaluations, the unit of cost, against the budget.
+    // Optimise every channel in rounds. Progress counts objective evaluations, the unit of cost, against the budget.
     const budget = roundPlan(settings).budget * channelCount;
     const ctx: RunContext = {
       settings,
       plan,
-      objectiveFor: objectiveOrFirst,
       outLength,
       signal,
+      evaluationsDone: 0,
       progress: (evaluations, iteration, loss) =>
         report({ stage: 'optimise', step: Math.min(evaluations, budget), total: budget, iteration, loss, evaluations }),
     };
     report({ stage: 'optimise', step: 0, total: budget, iteration: 0, evaluations: 0 });
-    let evaluationsBefore = 0;
-    for (let c = 0; c < channelCount; c++) {
+    for (const { round, channel } of roundSchedule(shares.length, channelCount, settings.roundNets)) {
       try {
-        await optimiseChannel(ctx, c, states[c], evaluationsBefore);
+        await optimiseRound(ctx, states[channel], round, await objectiveFor(channel, round), orders[round]);
       } catch (err) {
         if (err instanceof CancelledError && hooks.partialOnCancel) {
           // The optimisers update x only at accepted points, so each x is the best point so far: rebuild them as audio.
+          await releaseObjective();
           const audio = states.map((state) => reconstruct(ctx, state, settings.phaseIterations).audio);
           const partial = {
             channels: widen(controlPeaks(audio, settings, warnings), outputChannelCount),
@@ -457,8 +490,10 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
         }
         throw err;
       }
-      evaluationsBefore += states[c].evaluations;
+      if (round < shares.length - 1) betweenRounds(ctx, states[channel]);
     }
+    await releaseObjective();
+    targets = null;
     const tOptimise = elapsed();
 
     // Phase reconstruction of the final spectrograms.
@@ -506,7 +541,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       warnings,
     };
   } finally {
-    await firstObjective?.dispose();
+    await releaseObjective();
     await Promise.all(nets.map((n) => n.dispose()));
   }
 }
