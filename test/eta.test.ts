@@ -1,6 +1,6 @@
 // Time formatting and the per-stage ETA shown by the CLI's bar and the web page.
 import { describe, expect, it } from 'vitest';
-import { formatSeconds, stageEta } from '../src/pipeline/eta.js';
+import { formatSeconds, optimiseRemainingMs, progressEta, stageEta } from '../src/pipeline/eta.js';
 
 describe('formatSeconds', () => {
   it('writes seconds with one decimal below a minute, then minutes and two-digit seconds, never "60s"', () => {
@@ -17,5 +17,24 @@ describe('stageEta', () => {
   it('extrapolates the time per step so far to the steps left, and has no estimate before the first step', () => {
     expect(stageEta(1000, 5000, 4, 10)).toBeCloseTo(6, 10); // 1 s per step, 6 steps left
     expect(stageEta(0, 5000, 0, 10)).toBeNaN();
+  });
+});
+
+describe('optimiseRemainingMs', () => {
+  it('prices the evaluations left at the time per evaluation so far, and adds the side work left at its cost each', () => {
+    // 4 evaluations in 2 s: 0.5 s each, 6 left = 3 s; two style passes of 0.7 s and one Griffin-Lim of 0.4 s to come.
+    const side = [{ left: 2, msEach: 700 }, { left: 1, msEach: 400 }, { left: 0, msEach: 9999 }];
+    expect(optimiseRemainingMs(2000, 4, 6, side)).toBeCloseTo(3000 + 1400 + 400, 9);
+    expect(optimiseRemainingMs(2000, 4, 0, [])).toBe(0);
+    expect(optimiseRemainingMs(2000, 4, -3, [{ left: -1, msEach: 5 }])).toBe(0);
+    expect(optimiseRemainingMs(0, 0, 10, side)).toBeNaN();
+  });
+});
+
+describe('progressEta', () => {
+  it("uses the pipeline's estimate where it gives one, and extrapolates the stage's steps otherwise", () => {
+    expect(progressEta(1000, { elapsedMs: 5000, step: 4, total: 10, remainingMs: 2500 })).toBe(2.5);
+    expect(progressEta(1000, { elapsedMs: 5000, step: 4, total: 10 })).toBeCloseTo(6, 10);
+    expect(progressEta(1000, { elapsedMs: 5000, step: 4, total: 10, remainingMs: NaN })).toBeCloseTo(6, 10);
   });
 });

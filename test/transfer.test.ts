@@ -5,6 +5,7 @@ import {
   type AudioClip, type ProgressEvent,
 } from '../src/node/index.js';
 import { StyleNet } from '../src/model/style-net.js';
+import { stageEta } from '../src/pipeline/eta.js';
 
 async function example(name: string, seconds: number): Promise<AudioClip> {
   const clip = await decodeAudio(new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name);
@@ -220,6 +221,37 @@ describe('transfer end to end (2 s clips, small net)', () => {
     const iterations = events.filter((e) => e.stage === 'optimise').map((e) => e.iteration ?? 0);
     expect(Math.max(...iterations)).toBe(2);
     expect(events.some((e) => e.stage === 'phase')).toBe(false);
+  });
+
+  it('estimates the optimise stage\'s time left with the work between evaluations, and ends it at zero', async () => {
+    const speech = await example('speech', 2);
+    const melody = await example('melody', 2);
+    const style = await example('plucks', 2);
+    const stereo = { channels: [speech.channels[0], melody.channels[0]], sampleRate: 22050 };
+    // Long Griffin-Lim between rounds and a small net: most of the stage is side work, which steps alone do not see.
+    const events: ProgressEvent[] = [];
+    let [start, end] = [NaN, NaN];
+    await transfer({ ...small, content: stereo, style, iterations: 6, phaseIterations: 200, rounds: 3 }, {
+      onProgress: (e) => {
+        if (e.stage === 'optimise' && Number.isNaN(start)) start = e.elapsedMs;
+        if (e.stage === 'optimise' && e.step > 0) events.push(e);
+        if (e.stage === 'phase' && Number.isNaN(end)) end = e.elapsedMs;
+      },
+    });
+    for (const e of events) expect(e.remainingMs).toBeGreaterThanOrEqual(0);
+    const last = events[events.length - 1];
+    expect(last.step).toBe(last.total);
+    expect(last.remainingMs).toBe(0);
+    // At the first evaluation four Griffin-Lims between rounds are still to come, most of what is left. Extrapolating
+    // the steps sees only the evaluations; the estimate counts the side work too (bounds loose: machines are noisy).
+    const first = events[0];
+    const left = end - first.elapsedMs;
+    const stepsOnly = 1000 * stageEta(start, first.elapsedMs, first.step, first.total);
+    // Measured: 3.1-3.3 s left, the estimate 5.2-5.5 s (Griffin-Lim priced at one STFT an iteration before the first
+    // has run; on a 2 s clip an iteration costs less), steps alone 0.2-0.5 s.
+    expect(stepsOnly).toBeLessThan(left / 3);
+    expect(first.remainingMs).toBeGreaterThan(left / 2);
+    expect(first.remainingMs).toBeLessThan(left * 3);
   });
 
   it('cancelled in a later round, with a new net reading the bins reordered, returns the partial result in bin order', async () => {

@@ -8,7 +8,7 @@ import drumsUrl from '../examples/drums.wav?url';
 import textureUrl from '../examples/texture.wav?url';
 // Only what the page needs, module by module: the runtime and the pipeline load in the worker, not here.
 import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, type TransferSettings } from '../src/pipeline/settings.js';
-import { formatSeconds, stageEta } from '../src/pipeline/eta.js';
+import { formatSeconds, progressEta } from '../src/pipeline/eta.js';
 import type { ProgressEvent, Stage } from '../src/pipeline/transfer.js';
 import { encodeWav } from '../src/audio/wav.js';
 import { describeStyleGain } from '../src/quality/measures.js';
@@ -254,7 +254,7 @@ function showProgress(e: ProgressEvent): void {
   const progress = $<HTMLProgressElement>('progress');
   progress.max = Math.max(1, e.total);
   progress.value = e.step;
-  const eta = stageEta(stageStart.ms, e.elapsedMs, e.step, e.total);
+  const eta = progressEta(stageStart.ms, e);
   const parts = [`${STAGE_NAMES[e.stage]} ${e.step}/${e.total}`];
   if (e.loss !== undefined) parts.push(`loss ${e.loss.toExponential(3)}`);
   parts.push(`elapsed ${formatSeconds(e.elapsedMs / 1000)}`);

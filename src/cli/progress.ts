@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { ProgressEvent, Stage } from '../pipeline/transfer.js';
-import { formatSeconds, stageEta } from '../pipeline/eta.js';
+import { formatSeconds, progressEta } from '../pipeline/eta.js';
 
 const LABELS: Record<Stage, string> = { decode: 'decode  ', analyse: 'analyse ', optimise: 'optimise', phase: 'phase   ' };
 
@@ -69,7 +69,7 @@ export class ProgressDisplay {
     return {
       loss: (e.iteration !== undefined ? `it ${e.iteration} ` : '') + (e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : ''),
       elapsed: formatSeconds(e.elapsedMs / 1000),
-      eta_s: formatSeconds(stageEta(this.stageStart, e.elapsedMs, e.step, e.total)),
+      eta_s: formatSeconds(progressEta(this.stageStart, e)),
     };
   }
 }

@@ -99,6 +99,15 @@ export class StyleNet {
   }
 
   /**
+   * Draws the weights in the form the convolution uses (the DFT blocks' weights, or W itself) now instead of at first
+   * use, so that the net's first pass can be timed as what every later pass costs.
+   */
+  async prepare(): Promise<void> {
+    if (this.conv) await this.spectralWeights();
+    else void this.weights;
+  }
+
+  /**
    * The conv weights N x C x K, drawn from the seed on first use. A net in DFT form never needs them whole: reading
    * them costs their memory (184 MB at 4096 filters) and the time to draw them.
    */

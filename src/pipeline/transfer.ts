@@ -25,6 +25,7 @@ import { lbfgs } from '../optim/lbfgs.js';
 import type { IterationReport, MinimizeResult, Objective } from '../optim/types.js';
 import { contentTermWeight, iterationsPerRound, kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
 import { yieldToEventLoop } from './yield.js';
+import { optimiseRemainingMs, type SideWork } from './eta.js';
 import { binOrder, reorderBins } from './bin-order.js';
 import { estimateMemoryBytes, formatBytes, lbfgsHistoryFor, useChunkedObjective } from './memory.js';
 
@@ -67,6 +68,11 @@ export interface ProgressEvent {
   evaluations?: number;
   /** Milliseconds since the run started. */
   elapsedMs: number;
+  /**
+   * Estimated milliseconds left in this stage, where the pipeline knows better than step/total: in the optimise stage
+   * it counts the work between evaluations still to come (later rounds' style statistics, Griffin-Lim between rounds).
+   */
+  remainingMs?: number;
 }
 
 /** Channels of content kept apart at most; content with more is mixed to mono (each channel costs a full optimisation). */
@@ -137,6 +143,33 @@ interface RunContext {
   progress: (evaluations: number, iteration: number, loss: number) => void;
   /** Objective evaluations finished so far, over all channels and rounds. */
   evaluationsDone: number;
+  /** Milliseconds spent inside finished rounds (evaluations and the optimiser's own work), and when this one began. */
+  optimisingMs: number;
+  roundStartMs: number;
+}
+
+/** One kind of the optimise stage's side work, for its ETA: how many are left and what those done cost. */
+class SideWorkTally {
+  private done = 0;
+  private ms = 0;
+
+  /** `left` of them to do, each estimated at `estimateMs` until one has been timed. */
+  constructor(
+    private left: number,
+    private readonly estimateMs = 0,
+  ) {}
+
+  /** Counts one done, which took `ms`. */
+  record(ms: number): void {
+    this.done++;
+    this.ms += ms;
+    this.left = Math.max(0, this.left - 1);
+  }
+
+  /** What is left, for optimiseRemainingMs. */
+  get work(): SideWork {
+    return { left: this.left, msEach: this.done > 0 ? this.ms / this.done : this.estimateMs };
+  }
 }
 
 /** One channel's optimisation: its spectrogram (updated in place), Griffin-Lim state, and statistics. */
@@ -247,6 +280,7 @@ async function optimiseRound(
   // The round's nets read the bins in `order`: optimise x in that order, and put it back (also when cancelled, so a
   // partial result is rebuilt from the right bins).
   if (order) reorderBins(state.x, ctx.plan.bins, frames, order);
+  ctx.roundStartMs = now();
   let r: MinimizeResult;
   try {
     r =
@@ -266,6 +300,7 @@ async function optimiseRound(
     if (signal?.aborted) throw new CancelledError();
     throw err;
   } finally {
+    ctx.optimisingMs += now() - ctx.roundStartMs;
     if (order) reorderBins(state.x, ctx.plan.bins, frames, order, true);
   }
   state.iterations += r.iterations;
@@ -283,11 +318,13 @@ async function optimiseRound(
  * scale mode, where lowering the whole clip compounds from round to round (speech + plucks 0.176 against 0.406). Each
  * channel is limited alone here; the output's limiter links them.
  */
-function betweenRounds(ctx: RunContext, state: ChannelState): void {
+function betweenRounds(ctx: RunContext, state: ChannelState): number {
   const t0 = now();
   reconstruct(ctx, state, ctx.settings.phaseIterations, { limit: ctx.settings.peakControl === 'limit' });
   state.x.set(logMagnitude(state.phase as Spectrogram));
-  state.betweenRoundsMs += now() - t0;
+  const ms = now() - t0;
+  state.betweenRoundsMs += ms;
+  return ms;
 }
 
 /**
@@ -365,8 +402,14 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
         `use fewer --filters (now ${settings.filters}), a larger --hop (now ${settings.hop}) or a shorter content clip`,
     );
   }
+  let t0 = now();
   const styleSpec = toLogSpectrogram(plan, style);
+  // The time of one STFT of the output's length, to estimate Griffin-Lim's: the content's (the style's first STFT
+  // also pays for warming up the FFT, several times an STFT's cost on a short clip).
+  let stftMs = ((now() - t0) * frames) / styleSpec.frames;
+  t0 = now();
   const contentSpecs = contentChannels?.map((c) => toLogSpectrogram(plan, c));
+  if (contentSpecs) stftMs = (now() - t0) / contentSpecs.length;
   const contentMixSpec = contentChannels ? (contentChannels.length === 1 ? contentSpecs![0] : toLogSpectrogram(plan, mixDown(contentChannels))) : undefined;
 
   // One net per kernel width (one by default); the first keeps the user's seed, so a single net is unchanged.
@@ -388,6 +431,16 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     // With one net for all rounds every round is round 0 to the nets: the same order, statistics and objective.
     const netRound = (round: number): number => (settings.roundNets === 'vary' ? round : 0);
     const orders = shares.map((_, round) => binOrder(plan.bins, settings.seed, netRound(round)));
+    // The side work of the optimise stage, for its ETA. The first style pass and objective are timed in the analyse
+    // stage and stand for the later ones. Griffin-Lim between rounds is estimated at one log-magnitude STFT of the
+    // output's length per iteration (measured: 20 ms an iteration against 21 ms an STFT, 5 s) until one has been timed.
+    const netRounds = new Set(shares.map((_, round) => netRound(round))).size;
+    const stylePasses = new SideWorkTally(netRounds);
+    const objectiveBuilds = new SideWorkTally(netRounds * channelCount);
+    const reconstructions = new SideWorkTally(
+      channelCount * (shares.length - 1),
+      (settings.phaseIterations + 1) * stftMs,
+    );
     // The style's statistics under every net, the nets reading the bins in `order` (the style is reordered in place
     // and put back).
     const targetsFor = async (order: Int32Array | null): Promise<StyleTarget[]> => {
@@ -440,13 +493,19 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       await releaseObjective();
       if (targets?.round !== key) {
         targets = null;
+        const t0 = now();
         targets = { round: key, list: await targetsFor(orders[round]) };
+        stylePasses.record(now() - t0);
       }
+      const t0 = now();
       const objective = await objectiveFrom(channel, orders[round], targets.list);
+      objectiveBuilds.record(now() - t0);
       current = { channel, round: key, objective };
       return objective;
     };
-    // The first objective belongs to the analyse stage: drawing the nets is most of its cost.
+    // The first objective belongs to the analyse stage: drawing the nets is most of its cost. They are drawn first, so
+    // that the style pass and objective after them are timed as the later rounds' will be.
+    for (const net of nets) await net.prepare();
     await objectiveFor(0, 0);
     const states: ChannelState[] = Array.from({ length: channelCount }, (_, c) => ({
       x: initialSpectrogram(settings, contentSpecs?.[c], styleSpec, frames),
@@ -469,8 +528,14 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       outLength,
       signal,
       evaluationsDone: 0,
-      progress: (evaluations, iteration, loss) =>
-        report({ stage: 'optimise', step: Math.min(evaluations, budget), total: budget, iteration, loss, evaluations }),
+      optimisingMs: 0,
+      roundStartMs: 0,
+      progress: (evaluations, iteration, loss) => {
+        const optimising = ctx.optimisingMs + (now() - ctx.roundStartMs);
+        const side = [stylePasses.work, objectiveBuilds.work, reconstructions.work];
+        const remainingMs = optimiseRemainingMs(optimising, evaluations, budget - evaluations, side);
+        report({ stage: 'optimise', step: Math.min(evaluations, budget), total: budget, iteration, loss, evaluations, remainingMs });
+      },
     };
     report({ stage: 'optimise', step: 0, total: budget, iteration: 0, evaluations: 0 });
     for (const { round, channel } of roundSchedule(shares.length, channelCount, settings.roundNets)) {
@@ -490,7 +555,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
         }
         throw err;
       }
-      if (round < shares.length - 1) betweenRounds(ctx, states[channel]);
+      if (round < shares.length - 1) reconstructions.record(betweenRounds(ctx, states[channel]));
     }
     await releaseObjective();
     targets = null;
