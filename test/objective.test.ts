@@ -162,3 +162,51 @@ describe('sum of objectives (several kernel widths)', () => {
     await Promise.all(nets.map((n) => n.dispose()));
   });
 });
+
+describe('style statistics of several excerpts', () => {
+  it.each<[StyleMode, ConvolutionChoice]>([
+    ['gram', 'direct'],
+    ['kernel', 'direct'],
+    ['gram', 'dft'],
+    ['kernel', 'dft'],
+  ])('pool the excerpts\' own features into one Gram matrix (%s form, %s convolution)', async (mode, convolution) => {
+    const shape = { bins: 33, filters: 64, kernel: 5 };
+    const net = StyleNet.create(runtime, shape, 5, convolution);
+    const parts = [randomSpec(shape.bins, 14, 1), randomSpec(shape.bins, 9, 2), randomSpec(shape.bins, 12, 3)];
+    const target = await net.styleTarget(parts, 20, mode);
+    expect(target.mode).toBe(mode);
+    // The reference: each excerpt's features on its own (no frame spans two), side by side, and their Gram over all.
+    const feats = parts.map((p) => refFeatures(p.data, p.frames, net.weights, shape));
+    const Ts = feats.reduce((sum, f) => sum + f.length / shape.filters, 0);
+    const joined = new Float64Array(shape.filters * Ts);
+    let column = 0;
+    for (const f of feats) {
+      const tf = f.length / shape.filters;
+      for (let n = 0; n < shape.filters; n++) joined.set(f.subarray(n * tf, (n + 1) * tf), n * Ts + column);
+      column += tf;
+    }
+    const expected = refGram(joined, shape.filters);
+    let gram: Float64Array;
+    if (target.mode === 'gram') gram = Float64Array.from(target.gram);
+    else {
+      expect(target.featureFrames).toBe(Ts);
+      gram = new Float64Array(shape.filters * shape.filters);
+      for (let i = 0; i < shape.filters; i++) {
+        for (let j = 0; j < shape.filters; j++) {
+          let s = 0;
+          for (let t = 0; t < Ts; t++) s += target.features[i * Ts + t] * target.features[j * Ts + t];
+          gram[i * shape.filters + j] = s;
+        }
+      }
+    }
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < expected.length; i++) {
+      num += (gram[i] - expected[i]) ** 2;
+      den += expected[i] ** 2;
+    }
+    // float32 features and sums: 1e-5 relative.
+    expect(Math.sqrt(num / den)).toBeLessThan(1e-5);
+    await net.dispose();
+  });
+});

@@ -171,6 +171,28 @@ describe('transfer end to end (2 s clips, small net)', () => {
     }
   });
 
+  it('reads a long style whole for the first net and in spread excerpts of a minute for the later rounds\' nets', async () => {
+    const content = await example('speech', 2);
+    const plucks = await example('plucks', 3);
+    // A 90 s style: longer than the minute a later round reads (content 2 s, so the minute is the cap).
+    const loop = new Float32Array(plucks.channels[0].length * 30);
+    for (let k = 0; k < 30; k++) loop.set(plucks.channels[0], k * plucks.channels[0].length);
+    const style = { channels: [loop], sampleRate: 22050 };
+    const styleTarget = vi.spyOn(StyleNet.prototype, 'styleTarget');
+    try {
+      const result = await transfer({ ...small, content, style, iterations: 6, phaseIterations: 4, rounds: 3 });
+      expect(result.channels[0].length).toBe(content.channels[0].length);
+      const framesRead = styleTarget.mock.calls.map(([parts]) => (Array.isArray(parts) ? parts : [parts]).map((p) => p.frames));
+      const styleFrames = 1 + Math.floor(loop.length / 512); // centred frames
+      expect(framesRead[0]).toEqual([styleFrames]);
+      // Rounds 2 and 3: six 10 s excerpts (431 frames) each, 2586 frames of 3877, read at different places.
+      expect(framesRead.slice(1)).toEqual([Array(6).fill(431), Array(6).fill(431)]);
+      expect(styleTarget.mock.calls[1][0]).not.toEqual(styleTarget.mock.calls[2][0]);
+    } finally {
+      styleTarget.mockRestore();
+    }
+  });
+
   it('restyles dual-mono content once and copies it to both channels', async () => {
     const speech = await example('speech', 1);
     const style = await example('plucks', 1);

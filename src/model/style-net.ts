@@ -214,28 +214,56 @@ export class StyleNet {
   /**
    * The style's statistics for an objective over `contentFrames` frames. Short styles are kept as scaled features
    * (kernel form); long ones are summarised as their N x N Gram, accumulated chunk by chunk so that the features of a
-   * whole song are never held at once. `forceMode` overrides the choice (tests compare the two forms).
+   * whole song are never held at once. Several spectrograms (excerpts of one style) are pooled: the statistics of all
+   * their frames together, each excerpt's features its own (none spans two excerpts). `forceMode` overrides the choice
+   * (tests compare the two forms).
    */
-  async styleTarget(style: LogSpectrogram, contentFrames: number, forceMode?: StyleMode): Promise<StyleTarget> {
-    this.checkSpec(style);
+  async styleTarget(style: LogSpectrogram | LogSpectrogram[], contentFrames: number, forceMode?: StyleMode): Promise<StyleTarget> {
+    const parts = Array.isArray(style) ? style : [style];
+    if (parts.length === 0) throw new RangeError('styleTarget needs at least one spectrogram');
+    for (const part of parts) this.checkSpec(part);
     const { filters, kernel } = this.shape;
-    const Ts = featureFrames(style.frames, kernel);
+    const Ts = parts.reduce((sum, part) => sum + featureFrames(part.frames, kernel), 0);
     const mode = forceMode ?? chooseStyleMode(filters, featureFrames(contentFrames, kernel), Ts);
     if (mode === 'kernel') {
-      const features = await this.features(style);
+      const features = parts.length === 1 ? await this.features(parts[0]) : await this.pooledFeatures(parts, Ts);
       const scale = 1 / Math.sqrt(Ts);
       for (let i = 0; i < features.length; i++) features[i] *= scale;
       this.gramNormSession ??= await createSession(this.runtime, buildGramNormGraph(filters));
       const out = await this.gramNormSession.run({ [IO.styleFeatures]: floatTensor(this.runtime, features, [filters, Ts]) });
       return { mode, features, featureFrames: Ts, constant: scalarOf(out[IO.gramNormSquared]) };
     }
-    const gram = await this.gramSum(style);
+    const total = new Float64Array(filters * filters);
+    const part = new Float64Array(parts.length > 1 ? filters * filters : 0);
+    for (const [k, spec] of parts.entries()) {
+      if (k === 0) await this.gramSumInto(spec, total);
+      else {
+        await this.gramSumInto(spec, part);
+        for (let i = 0; i < total.length; i++) total[i] += part[i];
+      }
+    }
+    // The sum rounded to float32 before dividing, as it always was: one style's target stays bit for bit the same.
+    const gram = Float32Array.from(total);
     let constant = 0;
     for (let i = 0; i < gram.length; i++) {
       gram[i] /= Ts;
       constant += gram[i] * gram[i];
     }
     return { mode, gram, constant };
+  }
+
+  /** The features of several spectrograms side by side in time (N x Ts), each computed on its own. */
+  private async pooledFeatures(parts: LogSpectrogram[], Ts: number): Promise<Float32Array> {
+    const N = this.shape.filters;
+    const out = new Float32Array(N * Ts);
+    let column = 0;
+    for (const part of parts) {
+      const f = await this.features(part);
+      const tf = f.length / N;
+      for (let n = 0; n < N; n++) out.set(f.subarray(n * tf, (n + 1) * tf), n * Ts + column);
+      column += tf;
+    }
+    return out;
   }
 
   /** Sum over all frames of F F^T (N x N), computed on overlapping chunks whose conv outputs tile the whole clip. */

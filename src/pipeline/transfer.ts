@@ -27,6 +27,7 @@ import { contentTermWeight, iterationsPerRound, kernelWidths, resolveSettings, t
 import { yieldToEventLoop } from './yield.js';
 import { optimiseRemainingMs, type SideWork } from './eta.js';
 import { binOrder, reorderBins } from './bin-order.js';
+import { LATER_ROUND_STYLE_SECONDS, STYLE_EXCERPT_SECONDS, excerptOf, styleExcerpts } from './style-excerpt.js';
 import { estimateMemoryBytes, formatBytes, lbfgsHistoryFor, useChunkedObjective } from './memory.js';
 
 /** Audio given to transfer: encoded file bytes (any format decodeAudio reads), or decoded channels. */
@@ -153,17 +154,17 @@ class SideWorkTally {
   private done = 0;
   private ms = 0;
 
-  /** `left` of them to do, each estimated at `estimateMs` until one has been timed. */
+  /** `left` units of it to do, each estimated at `estimateMs` until one has been timed. */
   constructor(
     private left: number,
     private readonly estimateMs = 0,
   ) {}
 
-  /** Counts one done, which took `ms`. */
-  record(ms: number): void {
-    this.done++;
+  /** Counts `units` done (one, or e.g. the frames a style pass read), which took `ms`. */
+  record(ms: number, units = 1): void {
+    this.done += units;
     this.ms += ms;
-    this.left = Math.max(0, this.left - 1);
+    this.left = Math.max(0, this.left - units);
   }
 
   /** What is left, for optimiseRemainingMs. */
@@ -434,28 +435,39 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     // The side work of the optimise stage, for its ETA. The first style pass and objective are timed in the analyse
     // stage and stand for the later ones. Griffin-Lim between rounds is estimated at one log-magnitude STFT of the
     // output's length per iteration (measured: 20 ms an iteration against 21 ms an STFT, 5 s) until one has been timed.
-    const netRounds = new Set(shares.map((_, round) => netRound(round))).size;
-    const stylePasses = new SideWorkTally(netRounds);
+    // A later round's new net reads a long style in excerpts (styleExcerpts): at least a minute, at least twice the
+    // output, so that its pass does not cost more than the round it serves.
+    const capFrames = Math.max(Math.ceil((LATER_ROUND_STYLE_SECONDS * sr) / settings.hop), 2 * frames);
+    const excerptFrames = Math.ceil((STYLE_EXCERPT_SECONDS * sr) / settings.hop);
+    const netRoundList = [...new Set(shares.map((_, round) => netRound(round)))];
+    const spans = netRoundList.map((r) => styleExcerpts(styleSpec.frames, capFrames, excerptFrames, r, shares.length));
+    const framesRead = (i: number): number => spans[i]?.reduce((sum, span) => sum + span.frames, 0) ?? styleSpec.frames;
+    const netRounds = netRoundList.length;
+    // Style passes are counted in style frames read, so that an excerpt's pass is priced by its length.
+    const stylePasses = new SideWorkTally(netRoundList.reduce((sum, _, i) => sum + framesRead(i), 0));
     const objectiveBuilds = new SideWorkTally(netRounds * channelCount);
     const reconstructions = new SideWorkTally(
       channelCount * (shares.length - 1),
       (settings.phaseIterations + 1) * stftMs,
     );
-    // The style's statistics under every net, the nets reading the bins in `order` (the style is reordered in place
-    // and put back).
-    const targetsFor = async (order: Int32Array | null): Promise<StyleTarget[]> => {
-      if (order) reorderBins(styleSpec.data, styleSpec.bins, styleSpec.frames, order);
+    // The style's statistics under every net, the nets of net round `key` reading the bins in `order`: of the whole
+    // style (reordered in place and put back) or of its excerpts (copies, reordered).
+    const targetsFor = async (key: number, order: Int32Array | null): Promise<StyleTarget[]> => {
+      const excerpts = spans[netRoundList.indexOf(key)]?.map((span) => excerptOf(styleSpec, span));
+      const parts = excerpts ?? [styleSpec];
+      const reorderInPlace = order !== null && !excerpts;
+      if (order) for (const part of parts) reorderBins(part.data, part.bins, part.frames, order);
       try {
         const list: StyleTarget[] = [];
         for (const net of nets) {
           // Long clips run chunk by chunk, with the style as a Gram matrix; short ones in one graph run, in the cheaper form.
           const chunked = useChunkedObjective(featureFrames(frames, net.shape.kernel));
-          list.push(await net.styleTarget(styleSpec, frames, chunked ? 'gram' : undefined));
+          list.push(await net.styleTarget(parts, frames, chunked ? 'gram' : undefined));
           checkCancel();
         }
         return list;
       } finally {
-        if (order) reorderBins(styleSpec.data, styleSpec.bins, styleSpec.frames, order, true);
+        if (reorderInPlace) reorderBins(styleSpec.data, styleSpec.bins, styleSpec.frames, order, true);
       }
     };
     // The objective of one channel against the style statistics `list`, its nets reading the bins in `order`: the
@@ -494,8 +506,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       if (targets?.round !== key) {
         targets = null;
         const t0 = now();
-        targets = { round: key, list: await targetsFor(orders[round]) };
-        stylePasses.record(now() - t0);
+        targets = { round: key, list: await targetsFor(key, orders[round]) };
+        stylePasses.record(now() - t0, framesRead(netRoundList.indexOf(key)));
       }
       const t0 = now();
       const objective = await objectiveFrom(channel, orders[round], targets.list);
