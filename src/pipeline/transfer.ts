@@ -438,7 +438,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     // A later round's new net reads a long style in excerpts (styleExcerpts): at least a minute, at least twice the
     // output, so that its pass does not cost more than the round it serves.
     const capFrames = Math.max(Math.ceil((LATER_ROUND_STYLE_SECONDS * sr) / settings.hop), 2 * frames);
-    const excerptFrames = Math.ceil((STYLE_EXCERPT_SECONDS * sr) / settings.hop);
+    // At a very coarse hop 10 s is few frames: keep each excerpt several kernel widths long (most of its frames whole).
+    const excerptFrames = Math.max(Math.ceil((STYLE_EXCERPT_SECONDS * sr) / settings.hop), 4 * widest);
     const netRoundList = [...new Set(shares.map((_, round) => netRound(round)))];
     const spans = netRoundList.map((r) => styleExcerpts(styleSpec.frames, capFrames, excerptFrames, r, shares.length));
     const framesRead = (i: number): number => spans[i]?.reduce((sum, span) => sum + span.frames, 0) ?? styleSpec.frames;
