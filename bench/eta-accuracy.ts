@@ -1,0 +1,39 @@
+/**
+ * How good the optimise stage's ETA is: after each evaluation, the time the pipeline says is left (remainingMs)
+ * and what extrapolating the stage's steps alone says (stageEta), each against the time the stage really took.
+ *   npx tsx bench/eta-accuracy.ts CONTENT STYLE ['{"roundNets":"same"}']
+ *   e.g. (the stereo clip of the README: speech left, reversed speech right)
+ *   npx tsx bench/clips.ts 60 && sox out/bench/speech-60s.wav /tmp/rev.wav reverse &&
+ *   sox -M out/bench/speech-60s.wav /tmp/rev.wav out/bench/stereo-60s.wav &&
+ *   npx tsx bench/eta-accuracy.ts out/bench/stereo-60s.wav out/bench/plucks-60s.wav
+ */
+import { readFileSync } from 'node:fs';
+import { transfer } from '../src/node/index.js';
+import { stageEta } from '../src/pipeline/eta.js';
+
+const [content, style, extra] = process.argv.slice(2);
+if (!content || !style) {
+  console.error('usage: npx tsx bench/eta-accuracy.ts CONTENT STYLE [SETTINGS_JSON]');
+  process.exit(2);
+}
+const clip = (path: string) => ({ bytes: new Uint8Array(readFileSync(path)), name: path });
+const rows: { step: number; elapsed: number; pipeline: number; steps: number }[] = [];
+let start = NaN;
+let end = NaN;
+await transfer({ content: clip(content), style: clip(style), ...(extra ? JSON.parse(extra) : {}) }, {
+  onProgress: (e) => {
+    if (e.stage === 'phase' && Number.isNaN(end)) end = e.elapsedMs;
+    if (e.stage !== 'optimise') return;
+    if (Number.isNaN(start)) start = e.elapsedMs;
+    if (e.step === 0) return;
+    rows.push({ step: e.step, elapsed: e.elapsedMs, pipeline: e.remainingMs ?? NaN, steps: 1000 * stageEta(start, e.elapsedMs, e.step, e.total) });
+  },
+});
+const error = (estimate: number, elapsed: number): string => `${((100 * (estimate - (end - elapsed))) / (end - elapsed)).toFixed(0)}%`;
+console.log(`optimise stage ${((end - start) / 1000).toFixed(1)} s`);
+for (const r of rows.slice(0, -1)) {
+  console.log(
+    `eval ${r.step} at ${((r.elapsed - start) / 1000).toFixed(1)} s: left ${((end - r.elapsed) / 1000).toFixed(1)} s; ` +
+      `pipeline ${(r.pipeline / 1000).toFixed(1)} s (${error(r.pipeline, r.elapsed)}), steps ${(r.steps / 1000).toFixed(1)} s (${error(r.steps, r.elapsed)})`,
+  );
+}
