@@ -4,9 +4,16 @@ import { formatSeconds, progressEta } from '../pipeline/eta.js';
 
 const LABELS: Record<Stage, string> = { decode: 'decode  ', analyse: 'analyse ', optimise: 'optimise', phase: 'phase   ' };
 
+/** How often the display moves its clock on between events, in ms. */
+const TICK_MS = 1000;
+/** How often a plain line is written when stderr is not a terminal, in ms. */
+const LINE_MS = 5000;
+
 /**
  * Shows a run's progress on stderr: a bar with step, loss, elapsed and ETA on a terminal; on a pipe or log file
- * (where cli-progress prints nothing) a plain line every few seconds and at the end of each stage.
+ * (where cli-progress prints nothing) a plain line every few seconds and at the end of each stage. Between events the
+ * elapsed time counts up and the ETA down on a clock of its own: on a long clip the work between two evaluations (a
+ * new round's pass over the style, Griffin-Lim) can take a minute, and a frozen clock looks like a hang.
  */
 export class ProgressDisplay {
   private bar: cliProgress.SingleBar | null = null;
@@ -14,10 +21,14 @@ export class ProgressDisplay {
   private stageStart = 0;
   private lastLine = 0;
   private readonly doneStages = new Set<Stage>();
+  /** The last event, when it came (on `clock`), and the ETA it gave in seconds. */
+  private last: { event: ProgressEvent; at: number; eta: number } | null = null;
+  private ticker: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly interactive = Boolean(process.stderr.isTTY),
+    private readonly clock: () => number = () => performance.now(),
   ) {}
 
   /** Takes one progress event. */
@@ -38,26 +49,46 @@ export class ProgressDisplay {
           },
           cliProgress.Presets.shades_classic,
         );
-        this.bar.start(e.total, e.step, this.payload(e));
+        this.bar.start(e.total, e.step, this.payload(e, progressEta(this.stageStart, e)));
       }
     }
+    this.last = { event: e, at: this.clock(), eta: progressEta(this.stageStart, e) };
+    this.show(e, this.last.eta, stageChanged);
+    if (!this.ticker && (e.stage === 'optimise' || e.stage === 'phase')) {
+      this.ticker = setInterval(() => this.tick(), TICK_MS);
+      this.ticker.unref?.(); // never keeps the process alive on its own
+    }
+  }
+
+  /** Moves the shown clock on by the time since the last event: elapsed up, ETA down (not below zero). */
+  tick(): void {
+    if (!this.last) return;
+    const { event, at, eta } = this.last;
+    const since = this.clock() - at;
+    this.show({ ...event, elapsedMs: event.elapsedMs + since }, Math.max(0, eta - since / 1000), false);
+  }
+
+  /** Closes the bar and stops the clock (call when the run ends, also on failure). */
+  stop(): void {
+    this.finishStage();
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+    this.last = null;
+  }
+
+  private show(e: ProgressEvent, eta: number, stageChanged: boolean): void {
     if (this.bar) {
-      this.bar.update(e.step, this.payload(e));
+      this.bar.update(e.step, this.payload(e, eta));
     } else if (!this.interactive && (e.stage === 'optimise' || e.stage === 'phase')) {
       // A line when a stage starts, when it first reaches its total, and every 5 s between.
       const done = e.step === e.total && !this.doneStages.has(e.stage);
       if (done) this.doneStages.add(e.stage);
-      if (stageChanged || done || e.elapsedMs - this.lastLine > 5000) {
+      if (stageChanged || done || e.elapsedMs - this.lastLine > LINE_MS) {
         this.lastLine = e.elapsedMs;
-        const p = this.payload(e);
+        const p = this.payload(e, eta);
         this.stream.write(`${LABELS[e.stage]} ${e.step}/${e.total} ${p.loss} elapsed ${p.elapsed} ETA ${p.eta_s}\n`);
       }
     }
-  }
-
-  /** Closes the bar (call when the run ends, also on failure). */
-  stop(): void {
-    this.finishStage();
   }
 
   private finishStage(): void {
@@ -65,11 +96,11 @@ export class ProgressDisplay {
     this.bar = null;
   }
 
-  private payload(e: ProgressEvent): { loss: string; elapsed: string; eta_s: string } {
+  private payload(e: ProgressEvent, eta: number): { loss: string; elapsed: string; eta_s: string } {
     return {
       loss: (e.iteration !== undefined ? `it ${e.iteration} ` : '') + (e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : ''),
       elapsed: formatSeconds(e.elapsedMs / 1000),
-      eta_s: formatSeconds(progressEta(this.stageStart, e)),
+      eta_s: formatSeconds(eta),
     };
   }
 }

@@ -1,0 +1,57 @@
+// The CLI's progress display on a pipe: its lines, and its own clock between events.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ProgressDisplay } from '../src/cli/progress.js';
+import type { ProgressEvent } from '../src/pipeline/transfer.js';
+
+function display() {
+  const lines: string[] = [];
+  const stream = { write: (s: string) => lines.push(s.trimEnd()) } as unknown as NodeJS.WriteStream;
+  let now = 0;
+  const shown = new ProgressDisplay(stream, false, () => now);
+  return { shown, lines, advance: (ms: number) => (now += ms) };
+}
+
+const optimise = (step: number, elapsedMs: number, remainingMs?: number): ProgressEvent => ({
+  stage: 'optimise',
+  step,
+  total: 15,
+  iteration: step,
+  loss: 1000,
+  elapsedMs,
+  remainingMs,
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('ProgressDisplay on a pipe', () => {
+  it('writes a line when a stage starts, then at most every 5 s, with the ETA the pipeline gives', () => {
+    const { shown, lines, advance } = display();
+    shown.update(optimise(0, 1000));
+    advance(2000);
+    shown.update(optimise(1, 3000, 28_000));
+    advance(4000);
+    shown.update(optimise(2, 7000, 24_000)); // 6 s after the first line
+    expect(lines).toEqual(['optimise 0/15 it 0 loss 1.000e+3 elapsed 1.0s ETA --', 'optimise 2/15 it 2 loss 1.000e+3 elapsed 7.0s ETA 24.0s']);
+    shown.stop();
+  });
+
+  it('counts elapsed up and the ETA down between events, not below zero, and stops its clock with the run', () => {
+    vi.useFakeTimers();
+    const { shown, lines, advance } = display();
+    shown.update(optimise(0, 0));
+    shown.update(optimise(1, 2000, 30_000));
+    expect(vi.getTimerCount()).toBe(1);
+    // A minute of side work without an event: lines still come, with the clock moved on.
+    advance(10_000);
+    shown.tick();
+    advance(30_000);
+    shown.tick();
+    expect(lines.slice(1)).toEqual(['optimise 1/15 it 1 loss 1.000e+3 elapsed 12.0s ETA 20.0s', 'optimise 1/15 it 1 loss 1.000e+3 elapsed 42.0s ETA 0.0s']);
+    shown.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    shown.tick(); // after stop: nothing
+    expect(lines).toHaveLength(3);
+  });
+});
