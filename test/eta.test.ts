@@ -1,6 +1,6 @@
 // Time formatting and the per-stage ETA shown by the CLI's bar and the web page.
 import { describe, expect, it } from 'vitest';
-import { formatSeconds, optimiseRemainingMs, progressEta, stageEta } from '../src/pipeline/eta.js';
+import { clockSince, formatSeconds, optimiseRemainingMs, progressEta, stageEta } from '../src/pipeline/eta.js';
 
 describe('formatSeconds', () => {
   it('writes seconds with one decimal below a minute, then minutes and two-digit seconds, never "60s"', () => {
@@ -36,5 +36,13 @@ describe('progressEta', () => {
     expect(progressEta(1000, { elapsedMs: 5000, step: 4, total: 10, remainingMs: 2500 })).toBe(2.5);
     expect(progressEta(1000, { elapsedMs: 5000, step: 4, total: 10 })).toBeCloseTo(6, 10);
     expect(progressEta(1000, { elapsedMs: 5000, step: 4, total: 10, remainingMs: NaN })).toBeCloseTo(6, 10);
+  });
+});
+
+describe('clockSince', () => {
+  it('moves elapsed on and the ETA down by the time since the event, stopping the ETA at zero', () => {
+    expect(clockSince(2000, 30, 10_000)).toEqual({ elapsedMs: 12_000, etaSeconds: 20 });
+    expect(clockSince(2000, 30, 40_000)).toEqual({ elapsedMs: 42_000, etaSeconds: 0 });
+    expect(clockSince(2000, NaN, 1000).etaSeconds).toBeNaN(); // no estimate yet stays none
   });
 });

@@ -8,7 +8,7 @@ import drumsUrl from '../examples/drums.wav?url';
 import textureUrl from '../examples/texture.wav?url';
 // Only what the page needs, module by module: the runtime and the pipeline load in the worker, not here.
 import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, type TransferSettings } from '../src/pipeline/settings.js';
-import { formatSeconds, progressEta } from '../src/pipeline/eta.js';
+import { clockSince, formatSeconds, progressEta } from '../src/pipeline/eta.js';
 import type { ProgressEvent, Stage } from '../src/pipeline/transfer.js';
 import { encodeWav } from '../src/audio/wav.js';
 import { describeStyleGain } from '../src/quality/measures.js';
@@ -249,22 +249,39 @@ function readSettings(): Partial<Record<keyof TransferSettings, string>> {
 const STAGE_NAMES: Record<Stage, string> = { decode: 'Decoding', analyse: 'Analysing', optimise: 'Optimising', phase: 'Rebuilding phase' };
 let stageStart = { stage: '' as Stage | '', ms: 0 };
 
+/** The last progress event, when it came, and the ETA it gave: the progress text's clock runs on from it. */
+let lastProgress: { event: ProgressEvent; at: number; eta: number } | null = null;
+let progressTicker: number | undefined;
+
 function showProgress(e: ProgressEvent): void {
   if (e.stage !== stageStart.stage) stageStart = { stage: e.stage, ms: e.elapsedMs };
   const progress = $<HTMLProgressElement>('progress');
   progress.max = Math.max(1, e.total);
   progress.value = e.step;
   const eta = progressEta(stageStart.ms, e);
-  const parts = [`${STAGE_NAMES[e.stage]} ${e.step}/${e.total}`];
-  if (e.loss !== undefined) parts.push(`loss ${e.loss.toExponential(3)}`);
-  parts.push(`elapsed ${formatSeconds(e.elapsedMs / 1000)}`);
-  if (e.stage === 'optimise' || e.stage === 'phase') parts.push(`ETA ${formatSeconds(eta)}`);
-  $('progress-text').textContent = parts.join(' · ');
+  lastProgress = { event: e, at: performance.now(), eta };
+  showProgressText(e, e.elapsedMs, eta);
   $('progress-text').dataset.stage = e.stage;
   if (e.stage === 'optimise' && e.loss !== undefined) {
     lossPoints.push(e.loss);
     drawLoss();
   }
+}
+
+function showProgressText(e: ProgressEvent, elapsedMs: number, eta: number): void {
+  const parts = [`${STAGE_NAMES[e.stage]} ${e.step}/${e.total}`];
+  if (e.loss !== undefined) parts.push(`loss ${e.loss.toExponential(3)}`);
+  parts.push(`elapsed ${formatSeconds(elapsedMs / 1000)}`);
+  if (e.stage === 'optimise' || e.stage === 'phase') parts.push(`ETA ${formatSeconds(eta)}`);
+  $('progress-text').textContent = parts.join(' · ');
+}
+
+/** Moves the progress text's clock on between events: a new round's pass over a long style sends none for a while. */
+function tickProgress(): void {
+  if (!lastProgress) return;
+  const { event, at, eta } = lastProgress;
+  const moved = clockSince(event.elapsedMs, eta, performance.now() - at);
+  showProgressText(event, moved.elapsedMs, moved.etaSeconds);
 }
 
 /** The live loss curve: every evaluation's loss on a log scale. */
@@ -350,6 +367,8 @@ async function run(): Promise<void> {
   lossPoints = [];
   drawLoss();
   stageStart = { stage: '', ms: 0 };
+  lastProgress = null;
+  progressTicker = window.setInterval(tickProgress, 1000);
   $('progress-text').textContent = 'Starting…';
   $('progress-text').dataset.stage = 'starting';
   $('result').hidden = true;
@@ -384,6 +403,8 @@ async function run(): Promise<void> {
       showError(err);
     }
   } finally {
+    window.clearInterval(progressTicker);
+    lastProgress = null;
     setRunning(false);
   }
 }

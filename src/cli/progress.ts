@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { ProgressEvent, Stage } from '../pipeline/transfer.js';
-import { formatSeconds, progressEta } from '../pipeline/eta.js';
+import { clockSince, formatSeconds, progressEta } from '../pipeline/eta.js';
 
 const LABELS: Record<Stage, string> = { decode: 'decode  ', analyse: 'analyse ', optimise: 'optimise', phase: 'phase   ' };
 
@@ -64,8 +64,8 @@ export class ProgressDisplay {
   tick(): void {
     if (!this.last) return;
     const { event, at, eta } = this.last;
-    const since = this.clock() - at;
-    this.show({ ...event, elapsedMs: event.elapsedMs + since }, Math.max(0, eta - since / 1000), false);
+    const moved = clockSince(event.elapsedMs, eta, this.clock() - at);
+    this.show({ ...event, elapsedMs: moved.elapsedMs }, moved.etaSeconds, false);
   }
 
   /** Closes the bar and stops the clock (call when the run ends, also on failure). */

@@ -41,3 +41,11 @@ export function progressEta(stageStartMs: number, e: { elapsedMs: number; step: 
   if (e.remainingMs !== undefined && Number.isFinite(e.remainingMs)) return e.remainingMs / 1000;
   return stageEta(stageStartMs, e.elapsedMs, e.step, e.total);
 }
+
+/**
+ * The clock a display shows `sinceMs` after an event at `elapsedMs` that gave an ETA of `etaSeconds`: elapsed counts
+ * up and the ETA down (not below zero), so that a long stretch of work without events does not look like a hang.
+ */
+export function clockSince(elapsedMs: number, etaSeconds: number, sinceMs: number): { elapsedMs: number; etaSeconds: number } {
+  return { elapsedMs: elapsedMs + sinceMs, etaSeconds: Math.max(0, etaSeconds - sinceMs / 1000) };
+}
