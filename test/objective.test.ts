@@ -109,12 +109,20 @@ describe.each<[StyleMode, ConvolutionChoice, number, number, number]>([
 });
 
 describe('chunked objective (long clips)', () => {
-  it.each<[boolean, ConvolutionChoice]>([
-    [false, 'direct'],
-    [true, 'direct'],
-    [false, 'dft'],
-    [true, 'dft'],
-  ])('matches the one-shot objective in loss and gradient (content term: %s, %s convolution)', async (withContent, convolution) => {
+  // Feature cache: 0 computes every chunk's features twice; 1 MB keeps them all (16 x 66 floats and the block form's
+  // padding); 4000 bytes is less than the clip's features, so none are kept.
+  it.each<[boolean, ConvolutionChoice, number]>([
+    [false, 'direct', 0],
+    [true, 'direct', 0],
+    [false, 'dft', 0],
+    [true, 'dft', 0],
+    [false, 'direct', 2 ** 20],
+    [true, 'direct', 2 ** 20],
+    [false, 'dft', 2 ** 20],
+    [true, 'dft', 2 ** 20],
+    [true, 'direct', 4000],
+    [true, 'dft', 4000],
+  ])('matches the one-shot objective in loss and gradient (content term: %s, %s convolution, feature cache %i bytes)', async (withContent, convolution, featureCacheBytes) => {
     const shape = { bins: 33, filters: 16, kernel: 5 };
     const frames = 70; // 66 feature frames in chunks of 16: five chunks, the last one short
     const net = StyleNet.create(runtime, shape, 3, convolution);
@@ -123,7 +131,7 @@ describe('chunked objective (long clips)', () => {
     const target = await net.styleTarget(style, frames, 'gram');
     const options = { frames, target, content: withContent ? { features: await net.features(content), weight: 0.2 } : undefined };
     const oneShot = await StyleObjective.create(net, options);
-    const chunked = await ChunkedStyleObjective.create(net, { ...options, chunkFeatureFrames: 16 });
+    const chunked = await ChunkedStyleObjective.create(net, { ...options, chunkFeatureFrames: 16, featureCacheBytes });
     const x = randomSpec(shape.bins, frames, 8).data;
     const g1 = new Float32Array(x.length);
     const g2 = new Float32Array(x.length);

@@ -94,13 +94,17 @@ function directConv(g: GraphBuilder, shape: NetShape, frames: number | string): 
   const conv = g.op('Conv', [spec, weights], { kernel_shape: [K] });
   return {
     output: g.op('Reshape', [conv, g.constInt64([N, -1])]),
-    inputGradient(dOutput) {
-      const flipped = g.input(IO.flippedWeights, [C, N, K]);
-      const d = g.op('Unsqueeze', [dOutput, g.constInt64([0])]);
-      g.op('Conv', [d, flipped], { kernel_shape: [K], pads: [K - 1, K - 1] }, IO.grad);
-      g.output(IO.grad, [1, C, frames]);
-    },
+    inputGradient: (dOutput) => directConvGradient(g, shape, frames, dOutput),
   };
+}
+
+/** The Conv form's input gradient alone: IO.grad (1 x C x T) from the gradient of the conv output (N x T'). */
+function directConvGradient(g: GraphBuilder, shape: NetShape, frames: number | string, dOutput: string): void {
+  const { filters: N, bins: C, kernel: K } = shape;
+  const flipped = g.input(IO.flippedWeights, [C, N, K]);
+  const d = g.op('Unsqueeze', [dOutput, g.constInt64([0])]);
+  g.op('Conv', [d, flipped], { kernel_shape: [K], pads: [K - 1, K - 1] }, IO.grad);
+  g.output(IO.grad, [1, C, frames]);
 }
 
 /**
@@ -130,20 +134,31 @@ function blockConv(g: GraphBuilder, shape: NetShape, plan: BlockPlan, blocks: nu
   const outputs = g.op('MatMul', [inverseT, g.op('Reshape', [byFilter, g.constInt64([N, 4 * P, -1])])]);
   return {
     output: g.op('Reshape', [outputs, g.constInt64([N, -1])]),
-    inputGradient(dOutput) {
-      // Every step above, transposed and in reverse order.
-      const dByFilter = g.op('MatMul', [g.constFloat(inverse, [4 * P, S]), g.op('Reshape', [dOutput, g.constInt64([N, S, -1])])]);
-      const dProducts = g.op('Transpose', [g.op('Reshape', [dByFilter, g.constInt64([N, P, 2, 2, -1])])], { perm: [1, 2, 0, 3, 4] });
-      // Per bin dZ_p^T W_p (2B x C), with the weights as stored (no transposed copy): P x 2B x 2N times P x 2N x C.
-      const dProductsT = g.op('Transpose', [g.op('Reshape', [dProducts, g.constInt64([P, 2 * N, -1])])], { perm: [0, 2, 1] });
-      const dPerBin = g.op('MatMul', [dProductsT, weights]);
-      // P x 2B x C = (p, c, b, f) -> C x B x 2P -> the DFT's transpose: C x B x L.
-      const dSplit = g.op('Reshape', [dPerBin, g.constInt64([P, 2, -1, C])]);
-      const dSpectrum = g.op('Reshape', [g.op('Transpose', [dSplit], { perm: [3, 2, 1, 0] }), g.constInt64([C, -1, 2 * P])]);
-      g.op('MatMul', [dSpectrum, g.constFloat(transposeMatrix(dft, L, 2 * P), [2 * P, L])], {}, IO.grad);
-      g.output(IO.grad, [C, blocks, L]);
-    },
+    inputGradient: (dOutput) => blockConvGradient(g, shape, plan, blocks, weights, dOutput),
   };
+}
+
+/**
+ * The block form's input gradient alone: IO.grad (C x B x L) from the gradient of the conv output (N x S B), with the
+ * weights `weights` (IO.spectralWeights, declared here when not given). Every step of blockConv, transposed and in
+ * reverse order.
+ */
+function blockConvGradient(g: GraphBuilder, shape: NetShape, plan: BlockPlan, blocks: number | string, weights: string | null, dOutput: string): void {
+  const { filters: N, bins: C } = shape;
+  const { length: L, hop: S, points: P } = plan;
+  const w = weights ?? g.input(IO.spectralWeights, [P, 2 * N, C]);
+  const dft = blockDftMatrix(plan);
+  const inverse = blockInverseMatrix(plan);
+  const dByFilter = g.op('MatMul', [g.constFloat(inverse, [4 * P, S]), g.op('Reshape', [dOutput, g.constInt64([N, S, -1])])]);
+  const dProducts = g.op('Transpose', [g.op('Reshape', [dByFilter, g.constInt64([N, P, 2, 2, -1])])], { perm: [1, 2, 0, 3, 4] });
+  // Per bin dZ_p^T W_p (2B x C), with the weights as stored (no transposed copy): P x 2B x 2N times P x 2N x C.
+  const dProductsT = g.op('Transpose', [g.op('Reshape', [dProducts, g.constInt64([P, 2 * N, -1])])], { perm: [0, 2, 1] });
+  const dPerBin = g.op('MatMul', [dProductsT, w]);
+  // P x 2B x C = (p, c, b, f) -> C x B x 2P -> the DFT's transpose: C x B x L.
+  const dSplit = g.op('Reshape', [dPerBin, g.constInt64([P, 2, -1, C])]);
+  const dSpectrum = g.op('Reshape', [g.op('Transpose', [dSplit], { perm: [3, 2, 1, 0] }), g.constInt64([C, -1, 2 * P])]);
+  g.op('MatMul', [dSpectrum, g.constFloat(transposeMatrix(dft, L, 2 * P), [2 * P, L])], {}, IO.grad);
+  g.output(IO.grad, [C, blocks, L]);
 }
 
 /** The convolution in the form `plan` asks for. */
@@ -279,13 +294,23 @@ export function buildObjectiveGraph(shape: ObjectiveShape): Uint8Array {
  * clip; their input gradients add up where they overlap. `featureScale` is 4 / T' for the whole clip's T'. In block
  * form IO.outputMask (1 x S B) zeroes the chunk's padding outputs.
  */
-export function buildChunkGradientGraph(shape: NetShape & { withContent: boolean; conv?: ConvPlan }): Uint8Array {
+export function buildChunkGradientGraph(shape: NetShape & { withContent: boolean; conv?: ConvPlan; fromFeatures?: boolean }): Uint8Array {
   const { filters: N } = shape;
   const plan = shape.conv ?? null;
-  const g = new GraphBuilder('chunk_gradient');
-  const conv = convFragment(g, shape, plan, 'T', 'B');
-  const relu = g.op('Relu', [conv.output]);
-  const F = plan ? g.op('Mul', [relu, g.input(IO.outputMask, [1, 'BS'])]) : relu;
+  const g = new GraphBuilder(shape.fromFeatures ? 'chunk_gradient_from_features' : 'chunk_gradient');
+  // With `fromFeatures` the chunk's features come in (IO.features, as buildChunkFeaturesGraph gave them), so the
+  // forward convolution is not done again; otherwise they are computed here from the chunk.
+  let F: string;
+  let inputGradient: (dOutput: string) => void;
+  if (shape.fromFeatures) {
+    F = g.input(IO.features, [N, 'BS']);
+    inputGradient = (dOutput) => (plan ? blockConvGradient(g, shape, plan, 'B', null, dOutput) : directConvGradient(g, shape, 'T', dOutput));
+  } else {
+    const conv = convFragment(g, shape, plan, 'T', 'B');
+    const relu = g.op('Relu', [conv.output]);
+    F = plan ? g.op('Mul', [relu, g.input(IO.outputMask, [1, 'BS'])]) : relu;
+    inputGradient = conv.inputGradient;
+  }
   const D = g.input(IO.gramDifference, [N, N]);
   const scale = g.input(IO.featureScale, []);
   let dF = g.op('Mul', [g.op('MatMul', [D, F]), scale]);
@@ -298,6 +323,22 @@ export function buildChunkGradientGraph(shape: NetShape & { withContent: boolean
     dF = g.op('Add', [dF, g.op('Mul', [E, g.op('Mul', [w, g.scalar(2)])])]);
   }
   const active = g.op('Cast', [g.op('Greater', [F, g.scalar(0)])], { to: 1 });
-  conv.inputGradient(g.op('Mul', [dF, active]));
+  inputGradient(g.op('Mul', [dF, active]));
+  return g.toBytes();
+}
+
+/**
+ * A chunk's features as the chunk-gradient graph computes them (ReLU, in block form with the padding outputs zeroed by
+ * IO.outputMask, in its column order) and their Gram sum F F^T: the first pass of a chunked evaluation, when the
+ * features are kept for the second (buildChunkGradientGraph with `fromFeatures`).
+ */
+export function buildChunkFeaturesGraph(shape: NetShape & { conv?: ConvPlan }): Uint8Array {
+  const plan = shape.conv ?? null;
+  const g = new GraphBuilder('chunk_features');
+  const relu = g.op('Relu', [convFragment(g, shape, plan, 'T', 'B').output]);
+  g.op('Identity', [plan ? g.op('Mul', [relu, g.input(IO.outputMask, [1, 'BS'])]) : relu], {}, IO.features);
+  g.op('Gemm', [IO.features, IO.features], { transB: 1 }, IO.gramSum);
+  g.output(IO.features, [shape.filters, 'BS']);
+  g.output(IO.gramSum, [shape.filters, shape.filters]);
   return g.toBytes();
 }

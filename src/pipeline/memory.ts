@@ -1,6 +1,6 @@
 import { chooseStyleMode, featureFrames } from '../model/graphs.js';
 import { blockCount } from '../model/spectral-conv.js';
-import { chunkFeatureFramesFor, convPlanFor } from '../model/style-net.js';
+import { FEATURE_CACHE_BYTES, chunkFeatureFramesFor, convPlanFor } from '../model/style-net.js';
 import { iterationsPerRound, kernelWidths, type TransferSettings } from './settings.js';
 
 /** Bytes of the process before any audio: Node, onnxruntime and the decoders' wasm. */
@@ -59,7 +59,9 @@ export function estimateMemoryBytes(settings: TransferSettings, contentFrames: n
     }
   }
   const contentFeatures = settings.contentWeight > 0 ? N * Tf * float : 0;
-  const features = FEATURE_COPIES * N * live * float + contentFeatures;
+  // The chunked objective keeps one net's features between its two passes when they fit in FEATURE_CACHE_BYTES.
+  const featureCache = chunked && N * Tf * float <= FEATURE_CACHE_BYTES ? N * Tf * float : 0;
+  const features = FEATURE_COPIES * N * live * float + contentFeatures + featureCache;
   const style =
     !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel'
       ? (N * Ts + Tf * Tf + Ts * Tf) * float // style features, the T' x T' and Ts' x T' inner products
