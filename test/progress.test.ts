@@ -26,6 +26,18 @@ afterEach(() => {
 });
 
 describe('ProgressDisplay on a pipe', () => {
+  it('shows decoding and analysing by their elapsed time once they last 5 s, so a bad input\'s error stays one line', () => {
+    vi.useFakeTimers();
+    const { shown, lines, advance } = display();
+    shown.update({ stage: 'decode', step: 0, total: 1, elapsedMs: 0 });
+    shown.update({ stage: 'analyse', step: 0, total: 1, elapsedMs: 100 });
+    advance(6000); // a long style: no event for 6 s
+    shown.tick();
+    expect(lines).toEqual(['analyse  elapsed 6.1s']);
+    shown.stop();
+  });
+
+
   it('writes a line when a stage starts, then at most every 5 s, with the ETA the pipeline gives', () => {
     const { shown, lines, advance } = display();
     shown.update(optimise(0, 1000));

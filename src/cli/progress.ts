@@ -9,9 +9,13 @@ const TICK_MS = 1000;
 /** How often a plain line is written when stderr is not a terminal, in ms. */
 const LINE_MS = 5000;
 
+/** Stages with steps worth a bar; decoding and analysing show only their elapsed time. */
+const STEPPED: ReadonlySet<Stage> = new Set(['optimise', 'phase']);
+
 /**
- * Shows a run's progress on stderr: a bar with step, loss, elapsed and ETA on a terminal; on a pipe or log file
- * (where cli-progress prints nothing) a plain line every few seconds and at the end of each stage. Between events the
+ * Shows a run's progress on stderr: a bar with step, loss, elapsed and ETA on a terminal (decoding and analysing, which
+ * a long style can stretch to half a minute, show their elapsed time); on a pipe or log file (where cli-progress prints
+ * nothing) a plain line when a stage starts, every few seconds, and at the end of each stage. Between events the
  * elapsed time counts up and the ETA down on a clock of its own: on a long clip the work between two evaluations (a
  * new round's pass over the style, Griffin-Lim) can take a minute, and a frozen clock looks like a hang.
  */
@@ -38,14 +42,18 @@ export class ProgressDisplay {
       this.finishStage();
       this.stage = e.stage;
       this.stageStart = e.elapsedMs;
-      if (this.interactive && (e.stage === 'optimise' || e.stage === 'phase')) {
+      if (this.interactive) {
+        const format = STEPPED.has(e.stage)
+          ? `${LABELS[e.stage]} {bar} {value}/{total}${e.stage === 'optimise' ? ' evals' : ''} {loss} elapsed {elapsed} ETA {eta_s}`
+          : `${LABELS[e.stage]} elapsed {elapsed}`;
         this.bar = new cliProgress.SingleBar(
           {
-            format: `${LABELS[e.stage]} {bar} {value}/{total}${e.stage === 'optimise' ? ' evals' : ''} {loss} elapsed {elapsed} ETA {eta_s}`,
+            format,
             stream: this.stream,
             hideCursor: true,
             barsize: 24,
-            clearOnComplete: false,
+            // Decoding's and analysing's clock goes when they end (also when an input error ends them).
+            clearOnComplete: !STEPPED.has(e.stage),
           },
           cliProgress.Presets.shades_classic,
         );
@@ -54,7 +62,7 @@ export class ProgressDisplay {
     }
     this.last = { event: e, at: this.clock(), eta: progressEta(this.stageStart, e) };
     this.show(e, this.last.eta, stageChanged);
-    if (!this.ticker && (e.stage === 'optimise' || e.stage === 'phase')) {
+    if (!this.ticker) {
       this.ticker = setInterval(() => this.tick(), TICK_MS);
       this.ticker.unref?.(); // never keeps the process alive on its own
     }
@@ -79,14 +87,21 @@ export class ProgressDisplay {
   private show(e: ProgressEvent, eta: number, stageChanged: boolean): void {
     if (this.bar) {
       this.bar.update(e.step, this.payload(e, eta));
-    } else if (!this.interactive && (e.stage === 'optimise' || e.stage === 'phase')) {
-      // A line when a stage starts, when it first reaches its total, and every 5 s between.
-      const done = e.step === e.total && !this.doneStages.has(e.stage);
+    } else if (!this.interactive) {
+      // A line when a stepped stage starts, when it first reaches its total, and every 5 s between. Decoding and
+      // analysing get a line only once they have lasted 5 s: a bad input's error stays the only line.
+      const stepped = STEPPED.has(e.stage);
+      const done = stepped && e.step === e.total && !this.doneStages.has(e.stage);
       if (done) this.doneStages.add(e.stage);
-      if (stageChanged || done || e.elapsedMs - this.lastLine > LINE_MS) {
+      if (stageChanged && !stepped) this.lastLine = e.elapsedMs;
+      else if ((stageChanged && stepped) || done || e.elapsedMs - this.lastLine > LINE_MS) {
         this.lastLine = e.elapsedMs;
         const p = this.payload(e, eta);
-        this.stream.write(`${LABELS[e.stage]} ${e.step}/${e.total} ${p.loss} elapsed ${p.elapsed} ETA ${p.eta_s}\n`);
+        this.stream.write(
+          STEPPED.has(e.stage)
+            ? `${LABELS[e.stage]} ${e.step}/${e.total} ${p.loss} elapsed ${p.elapsed} ETA ${p.eta_s}\n`
+            : `${LABELS[e.stage]} elapsed ${p.elapsed}\n`,
+        );
       }
     }
   }
