@@ -49,3 +49,27 @@ export function progressEta(stageStartMs: number, e: { elapsedMs: number; step: 
 export function clockSince(elapsedMs: number, etaSeconds: number, sinceMs: number): { elapsedMs: number; etaSeconds: number } {
   return { elapsedMs: elapsedMs + sinceMs, etaSeconds: Math.max(0, etaSeconds - sinceMs / 1000) };
 }
+
+/** One kind of the optimise stage's side work, for its ETA: how many are left and what those done cost. */
+export class SideWorkTally {
+  private done = 0;
+  private ms = 0;
+
+  /** `left` units of it to do, each estimated at `estimateMs` until one has been timed. */
+  constructor(
+    private left: number,
+    private readonly estimateMs = 0,
+  ) {}
+
+  /** Counts `units` done (one, or e.g. the frames a style pass read), which took `ms`. */
+  record(ms: number, units = 1): void {
+    this.done += units;
+    this.ms += ms;
+    this.left = Math.max(0, this.left - units);
+  }
+
+  /** What is left, for optimiseRemainingMs. */
+  get work(): SideWork {
+    return { left: this.left, msEach: this.done > 0 ? this.ms / this.done : this.estimateMs };
+  }
+}

@@ -9,26 +9,16 @@ import { bandMoments, logMagnitude, magnitudeFromLog, spectralConvergenceDb } fr
 import { StftPlan, frameCount, type Spectrogram } from '../dsp/stft.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import type { Runtime } from '../model/runtime.js';
-import {
-  ChunkedStyleObjective,
-  StyleNet,
-  StyleObjective,
-  SumObjective,
-  type LogSpectrogram,
-  type ObjectiveValue,
-  type SpectrogramObjective,
-  type StyleTarget,
-} from '../model/style-net.js';
-import { featureFrames } from '../model/graphs.js';
+import { StyleNet, type LogSpectrogram, type ObjectiveValue, type SpectrogramObjective } from '../model/style-net.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import type { IterationReport, MinimizeResult, Objective } from '../optim/types.js';
-import { contentTermWeight, iterationsPerRound, kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
+import { iterationsPerRound, kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
 import { yieldToEventLoop } from './yield.js';
-import { optimiseRemainingMs, type SideWork } from './eta.js';
-import { binOrder, reorderBins } from './bin-order.js';
-import { LATER_ROUND_STYLE_SECONDS, STYLE_EXCERPT_SECONDS, excerptOf, styleExcerpts } from './style-excerpt.js';
-import { estimateMemoryBytes, formatBytes, lbfgsHistoryFor, useChunkedObjective } from './memory.js';
+import { optimiseRemainingMs } from './eta.js';
+import { RoundObjectives } from './round-objectives.js';
+import { reorderBins } from './bin-order.js';
+import { estimateMemoryBytes, formatBytes, lbfgsHistoryFor } from './memory.js';
 
 /** Audio given to transfer: encoded file bytes (any format decodeAudio reads), or decoded channels. */
 export type AudioSource = { bytes: Uint8Array; name: string } | (AudioClip & { name?: string });
@@ -147,30 +137,6 @@ interface RunContext {
   /** Milliseconds spent inside finished rounds (evaluations and the optimiser's own work), and when this one began. */
   optimisingMs: number;
   roundStartMs: number;
-}
-
-/** One kind of the optimise stage's side work, for its ETA: how many are left and what those done cost. */
-class SideWorkTally {
-  private done = 0;
-  private ms = 0;
-
-  /** `left` units of it to do, each estimated at `estimateMs` until one has been timed. */
-  constructor(
-    private left: number,
-    private readonly estimateMs = 0,
-  ) {}
-
-  /** Counts `units` done (one, or e.g. the frames a style pass read), which took `ms`. */
-  record(ms: number, units = 1): void {
-    this.done += units;
-    this.ms += ms;
-    this.left = Math.max(0, this.left - units);
-  }
-
-  /** What is left, for optimiseRemainingMs. */
-  get work(): SideWork {
-    return { left: this.left, msEach: this.done > 0 ? this.ms / this.done : this.estimateMs };
-  }
 }
 
 /** One channel's optimisation: its spectrogram (updated in place), Griffin-Lim state, and statistics. */
@@ -417,109 +383,24 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   const nets = widths.map((kernel, i) =>
     StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel }, (settings.seed + 7919 * i) >>> 0, settings.convolution),
   );
-  // The objective in use, and the style statistics it was built from: one of each at a time (a long clip's objective
-  // holds hundreds of MB), each built when the schedule first needs it.
-  let current: { channel: number; round: number; objective: SpectrogramObjective } | null = null;
-  let targets: { round: number; list: StyleTarget[] } | null = null;
-  const releaseObjective = async (): Promise<void> => {
-    const old = current;
-    current = null; // so that, if building the next one fails, the finally does not dispose this one twice
-    await old?.objective.dispose();
-  };
+  // One objective at a time, built as the schedule first needs it (round-objectives.ts).
+  const objectives = new RoundObjectives({
+    nets,
+    settings,
+    frames,
+    style: styleSpec,
+    contents: contentSpecs,
+    channels: channelCount,
+    stftMs,
+    checkCancel,
+  });
   try {
-    const useContent = contentSpecs !== undefined && settings.contentWeight > 0;
     const { shares } = roundPlan(settings);
-    // With one net for all rounds every round is round 0 to the nets: the same order, statistics and objective.
-    const netRound = (round: number): number => (settings.roundNets === 'vary' ? round : 0);
-    const orders = shares.map((_, round) => binOrder(plan.bins, settings.seed, netRound(round)));
-    // The side work of the optimise stage, for its ETA. The first style pass and objective are timed in the analyse
-    // stage and stand for the later ones. Griffin-Lim between rounds is estimated at one log-magnitude STFT of the
-    // output's length per iteration (measured: 20 ms an iteration against 21 ms an STFT, 5 s) until one has been timed.
-    // A later round's new net reads a long style in excerpts (styleExcerpts): at least a minute, at least twice the
-    // output, so that its pass does not cost more than the round it serves.
-    const capFrames = Math.max(Math.ceil((LATER_ROUND_STYLE_SECONDS * sr) / settings.hop), 2 * frames);
-    // At a very coarse hop 10 s is few frames: keep each excerpt several kernel widths long (most of its frames whole).
-    const excerptFrames = Math.max(Math.ceil((STYLE_EXCERPT_SECONDS * sr) / settings.hop), 4 * widest);
-    const netRoundList = [...new Set(shares.map((_, round) => netRound(round)))];
-    const spans = netRoundList.map((r) => styleExcerpts(styleSpec.frames, capFrames, excerptFrames, r, shares.length));
-    const framesRead = (i: number): number => spans[i]?.reduce((sum, span) => sum + span.frames, 0) ?? styleSpec.frames;
-    const netRounds = netRoundList.length;
-    // Style passes are counted in style frames read, so that an excerpt's pass is priced by its length.
-    const stylePasses = new SideWorkTally(netRoundList.reduce((sum, _, i) => sum + framesRead(i), 0));
-    const objectiveBuilds = new SideWorkTally(netRounds * channelCount);
-    const reconstructions = new SideWorkTally(
-      channelCount * (shares.length - 1),
-      (settings.phaseIterations + 1) * stftMs,
-    );
-    // The style's statistics under every net, the nets of net round `key` reading the bins in `order`: of the whole
-    // style (reordered in place and put back) or of its excerpts (copies, reordered).
-    const targetsFor = async (key: number, order: Int32Array | null): Promise<StyleTarget[]> => {
-      const excerpts = spans[netRoundList.indexOf(key)]?.map((span) => excerptOf(styleSpec, span));
-      const parts = excerpts ?? [styleSpec];
-      const reorderInPlace = order !== null && !excerpts;
-      if (order) for (const part of parts) reorderBins(part.data, part.bins, part.frames, order);
-      try {
-        const list: StyleTarget[] = [];
-        for (const net of nets) {
-          // Long clips run chunk by chunk, with the style as a Gram matrix; short ones in one graph run, in the cheaper form.
-          const chunked = useChunkedObjective(featureFrames(frames, net.shape.kernel));
-          list.push(await net.styleTarget(parts, frames, chunked ? 'gram' : undefined));
-          checkCancel();
-        }
-        return list;
-      } finally {
-        if (reorderInPlace) reorderBins(styleSpec.data, styleSpec.bins, styleSpec.frames, order, true);
-      }
-    };
-    // The objective of one channel against the style statistics `list`, its nets reading the bins in `order`: the
-    // content's features are taken in that order too.
-    const objectiveFrom = async (channel: number, order: Int32Array | null, list: StyleTarget[]): Promise<SpectrogramObjective> => {
-      const contentSpec = useContent ? contentSpecs[channel] : undefined;
-      const parts: SpectrogramObjective[] = [];
-      if (order && contentSpec) reorderBins(contentSpec.data, contentSpec.bins, contentSpec.frames, order);
-      try {
-        for (const [i, net] of nets.entries()) {
-          const target = list[i];
-          const objectiveOptions = {
-            frames,
-            target,
-            content: contentSpec
-              ? { features: await net.features(contentSpec), weight: contentTermWeight(settings.contentWeight, frames, net.shape.kernel) }
-              : undefined,
-          };
-          // targetsFor took the style as a Gram matrix exactly where the chunked objective is used.
-          const chunked = useChunkedObjective(featureFrames(frames, net.shape.kernel));
-          parts.push(chunked ? await ChunkedStyleObjective.create(net, objectiveOptions) : await StyleObjective.create(net, objectiveOptions));
-          checkCancel();
-        }
-      } catch (err) {
-        await Promise.all(parts.map((p) => p.dispose()));
-        throw err;
-      } finally {
-        if (order && contentSpec) reorderBins(contentSpec.data, contentSpec.bins, contentSpec.frames, order, true);
-      }
-      return parts.length === 1 ? parts[0] : new SumObjective(parts);
-    };
-    const objectiveFor = async (channel: number, round: number): Promise<SpectrogramObjective> => {
-      const key = netRound(round);
-      if (current && current.channel === channel && current.round === key) return current.objective;
-      await releaseObjective();
-      if (targets?.round !== key) {
-        targets = null;
-        const t0 = now();
-        targets = { round: key, list: await targetsFor(key, orders[round]) };
-        stylePasses.record(now() - t0, framesRead(netRoundList.indexOf(key)));
-      }
-      const t0 = now();
-      const objective = await objectiveFrom(channel, orders[round], targets.list);
-      objectiveBuilds.record(now() - t0);
-      current = { channel, round: key, objective };
-      return objective;
-    };
+    const { orders, stylePasses, objectiveBuilds, reconstructions } = objectives;
     // The first objective belongs to the analyse stage: drawing the nets is most of its cost. They are drawn first, so
     // that the style pass and objective after them are timed as the later rounds' will be.
     for (const net of nets) await net.prepare();
-    await objectiveFor(0, 0);
+    await objectives.objectiveFor(0, 0);
     const states: ChannelState[] = Array.from({ length: channelCount }, (_, c) => ({
       x: initialSpectrogram(settings, contentSpecs?.[c], styleSpec, frames),
       lossHistory: [],
@@ -553,11 +434,11 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     report({ stage: 'optimise', step: 0, total: budget, iteration: 0, evaluations: 0 });
     for (const { round, channel } of roundSchedule(shares.length, channelCount, settings.roundNets)) {
       try {
-        await optimiseRound(ctx, states[channel], round, await objectiveFor(channel, round), orders[round]);
+        await optimiseRound(ctx, states[channel], round, await objectives.objectiveFor(channel, round), orders[round]);
       } catch (err) {
         if (err instanceof CancelledError && hooks.partialOnCancel) {
           // The optimisers update x only at accepted points, so each x is the best point so far: rebuild them as audio.
-          await releaseObjective();
+          await objectives.release();
           const audio = states.map((state) => reconstruct(ctx, state, settings.phaseIterations).audio);
           const partial = {
             channels: widen(controlPeaks(audio, settings, warnings), outputChannelCount),
@@ -570,8 +451,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       }
       if (round < shares.length - 1) reconstructions.record(betweenRounds(ctx, states[channel]));
     }
-    await releaseObjective();
-    targets = null;
+    await objectives.release();
     const tOptimise = elapsed();
 
     // Phase reconstruction of the final spectrograms.
@@ -619,7 +499,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       warnings,
     };
   } finally {
-    await releaseObjective();
+    await objectives.release();
     await Promise.all(nets.map((n) => n.dispose()));
   }
 }

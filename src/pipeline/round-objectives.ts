@@ -1,0 +1,171 @@
+import {
+  ChunkedStyleObjective,
+  StyleObjective,
+  SumObjective,
+  type LogSpectrogram,
+  type SpectrogramObjective,
+  type StyleNet,
+  type StyleTarget,
+} from '../model/style-net.js';
+import { featureFrames } from '../model/graphs.js';
+import { binOrder, reorderBins } from './bin-order.js';
+import { SideWorkTally } from './eta.js';
+import { useChunkedObjective } from './memory.js';
+import { contentTermWeight, iterationsPerRound, type TransferSettings } from './settings.js';
+import { LATER_ROUND_STYLE_SECONDS, STYLE_EXCERPT_SECONDS, excerptOf, styleExcerpts, type FrameSpan } from './style-excerpt.js';
+
+/** What a run's objectives are built from. */
+export interface RoundObjectivesOptions {
+  /** The run's nets, one per kernel width, drawn (StyleNet.prepare) or not. */
+  nets: readonly StyleNet[];
+  settings: TransferSettings;
+  /** Frames of the optimised spectrogram. */
+  frames: number;
+  /** The style's log spectrogram (reordered in place for a round and put back). */
+  style: LogSpectrogram;
+  /** Each content channel's log spectrogram, for the content term (unused at content weight 0). */
+  contents?: readonly LogSpectrogram[];
+  /** Channels optimised. */
+  channels: number;
+  /** Milliseconds of one log-magnitude STFT of the output's length, to price Griffin-Lim before one has run. */
+  stftMs: number;
+  /** Throws CancelledError if the run was cancelled. */
+  checkCancel: () => void;
+}
+
+/**
+ * The objectives of a run's (round, channel) steps. Each round after the first fits a new net when
+ * `roundNets: 'vary'`: the nets read the frequency bins in that round's order (binOrder), and the style's statistics
+ * and the content's features are taken in that order too. One objective and one set of style statistics are held at a
+ * time (a long clip's objective holds hundreds of MB); each is built when a step first needs it, so a step order that
+ * runs the rounds outside the channels takes each round's style statistics once. Counts the side work it does for the
+ * optimise stage's ETA. Lifecycle: construct -> objectiveFor per step -> release (the nets stay the caller's).
+ */
+export class RoundObjectives {
+  /** The order in which each round's nets read the bins (null: as they are). */
+  readonly orders: (Int32Array | null)[];
+  /** Style passes done and to do, counted in style frames read. */
+  readonly stylePasses: SideWorkTally;
+  /** Objectives built and to build. */
+  readonly objectiveBuilds: SideWorkTally;
+  /** Griffin-Lim reconstructions between rounds done and to do (the caller records them). */
+  readonly reconstructions: SideWorkTally;
+  /** For each distinct net round, the style's excerpts its nets read (null: all of it). */
+  private readonly spans = new Map<number, FrameSpan[] | null>();
+  private current: { channel: number; netRound: number; objective: SpectrogramObjective } | null = null;
+  private targets: { netRound: number; list: StyleTarget[] } | null = null;
+
+  constructor(private readonly options: RoundObjectivesOptions) {
+    const { settings, frames, style, channels, nets } = options;
+    const rounds = iterationsPerRound(settings).length;
+    this.orders = Array.from({ length: rounds }, (_, round) => binOrder(style.bins, settings.seed, this.netRound(round)));
+    // A later round's new net reads a long style in excerpts (styleExcerpts): at least a minute, at least twice the
+    // output, so that its pass does not cost more than the round it serves. At a very coarse hop 10 s is few frames:
+    // each excerpt stays several kernel widths long (most of its frames whole).
+    const sr = settings.sampleRate;
+    const widest = Math.max(...nets.map((n) => n.shape.kernel));
+    const capFrames = Math.max(Math.ceil((LATER_ROUND_STYLE_SECONDS * sr) / settings.hop), 2 * frames);
+    const excerptFrames = Math.max(Math.ceil((STYLE_EXCERPT_SECONDS * sr) / settings.hop), 4 * widest);
+    for (let round = 0; round < rounds; round++) {
+      const key = this.netRound(round);
+      if (!this.spans.has(key)) this.spans.set(key, styleExcerpts(style.frames, capFrames, excerptFrames, key, rounds));
+    }
+    // The first style pass and objective are timed in the analyse stage and stand for the later ones. Griffin-Lim
+    // between rounds is priced at one log-magnitude STFT of the output's length per iteration (measured: 20 ms an
+    // iteration against 21 ms an STFT, 5 s) until one has been timed.
+    const keys = [...this.spans.keys()];
+    this.stylePasses = new SideWorkTally(keys.reduce((sum, key) => sum + this.framesRead(key), 0));
+    this.objectiveBuilds = new SideWorkTally(keys.length * channels);
+    this.reconstructions = new SideWorkTally(channels * (rounds - 1), (settings.phaseIterations + 1) * options.stftMs);
+  }
+
+  /** The objective of `channel` in `round`: the one held if it is the same, else built (and the held one released). */
+  async objectiveFor(channel: number, round: number): Promise<SpectrogramObjective> {
+    const key = this.netRound(round);
+    if (this.current && this.current.channel === channel && this.current.netRound === key) return this.current.objective;
+    await this.release(false);
+    if (this.targets?.netRound !== key) {
+      this.targets = null;
+      const t0 = performance.now();
+      this.targets = { netRound: key, list: await this.styleTargets(key, this.orders[round]) };
+      this.stylePasses.record(performance.now() - t0, this.framesRead(key));
+    }
+    const t0 = performance.now();
+    const objective = await this.objective(channel, this.orders[round], this.targets.list);
+    this.objectiveBuilds.record(performance.now() - t0);
+    this.current = { channel, netRound: key, objective };
+    return objective;
+  }
+
+  /** Disposes the objective held, and with `dropTargets` (the default) lets the style statistics go too. */
+  async release(dropTargets = true): Promise<void> {
+    const old = this.current;
+    this.current = null; // so that, if building the next one fails, a later release does not dispose this one twice
+    if (dropTargets) this.targets = null;
+    await old?.objective.dispose();
+  }
+
+  /** With one net for all rounds every round is round 0 to the nets: the same order, statistics and objective. */
+  private netRound(round: number): number {
+    return this.options.settings.roundNets === 'vary' ? round : 0;
+  }
+
+  private framesRead(netRound: number): number {
+    return this.spans.get(netRound)?.reduce((sum, span) => sum + span.frames, 0) ?? this.options.style.frames;
+  }
+
+  /**
+   * The style's statistics under every net, the nets of `netRound` reading the bins in `order`: of the whole style
+   * (reordered in place and put back) or of its excerpts (copies, reordered).
+   */
+  private async styleTargets(netRound: number, order: Int32Array | null): Promise<StyleTarget[]> {
+    const { style, nets, frames, checkCancel } = this.options;
+    const excerpts = this.spans.get(netRound)?.map((span) => excerptOf(style, span));
+    const parts = excerpts ?? [style];
+    if (order) for (const part of parts) reorderBins(part.data, part.bins, part.frames, order);
+    try {
+      const list: StyleTarget[] = [];
+      for (const net of nets) {
+        // Long clips run chunk by chunk, with the style as a Gram matrix; short ones in one graph run, in the cheaper form.
+        const chunked = useChunkedObjective(featureFrames(frames, net.shape.kernel));
+        list.push(await net.styleTarget(parts, frames, chunked ? 'gram' : undefined));
+        checkCancel();
+      }
+      return list;
+    } finally {
+      if (order && !excerpts) reorderBins(style.data, style.bins, style.frames, order, true);
+    }
+  }
+
+  /**
+   * The objective of one channel against the style statistics `list`, its nets reading the bins in `order`: the
+   * content's features are taken in that order too.
+   */
+  private async objective(channel: number, order: Int32Array | null, list: StyleTarget[]): Promise<SpectrogramObjective> {
+    const { settings, nets, frames, contents, checkCancel } = this.options;
+    const content = settings.contentWeight > 0 ? contents?.[channel] : undefined;
+    const parts: SpectrogramObjective[] = [];
+    if (order && content) reorderBins(content.data, content.bins, content.frames, order);
+    try {
+      for (const [i, net] of nets.entries()) {
+        const options = {
+          frames,
+          target: list[i],
+          content: content
+            ? { features: await net.features(content), weight: contentTermWeight(settings.contentWeight, frames, net.shape.kernel) }
+            : undefined,
+        };
+        // styleTargets took the style as a Gram matrix exactly where the chunked objective is used.
+        const chunked = useChunkedObjective(featureFrames(frames, net.shape.kernel));
+        parts.push(chunked ? await ChunkedStyleObjective.create(net, options) : await StyleObjective.create(net, options));
+        checkCancel();
+      }
+    } catch (err) {
+      await Promise.all(parts.map((p) => p.dispose()));
+      throw err;
+    } finally {
+      if (order && content) reorderBins(content.data, content.bins, content.frames, order, true);
+    }
+    return parts.length === 1 ? parts[0] : new SumObjective(parts);
+  }
+}
