@@ -1,6 +1,6 @@
 // Time formatting and the per-stage ETA shown by the CLI's bar and the web page.
 import { describe, expect, it } from 'vitest';
-import { clockSince, formatSeconds, optimiseRemainingMs, progressEta, stageEta } from '../src/pipeline/eta.js';
+import { SideWorkTally, clockSince, formatSeconds, optimiseRemainingMs, progressEta, stageEta } from '../src/pipeline/eta.js';
 
 describe('formatSeconds', () => {
   it('writes seconds with one decimal below a minute, then minutes and two-digit seconds, never "60s"', () => {
@@ -44,5 +44,18 @@ describe('clockSince', () => {
     expect(clockSince(2000, 30, 10_000)).toEqual({ elapsedMs: 12_000, etaSeconds: 20 });
     expect(clockSince(2000, 30, 40_000)).toEqual({ elapsedMs: 42_000, etaSeconds: 0 });
     expect(clockSince(2000, NaN, 1000).etaSeconds).toBeNaN(); // no estimate yet stays none
+  });
+});
+
+describe('SideWorkTally', () => {
+  it('prices what is left at the prior estimate until some is done, then at the mean cost per unit done', () => {
+    const passes = new SideWorkTally(3000, 2); // 3000 style frames to read, 2 ms a frame until timed
+    expect(passes.work).toEqual({ left: 3000, msEach: 2 });
+    passes.record(1000, 2000); // the first pass read 2000 frames in 1 s
+    expect(passes.work).toEqual({ left: 1000, msEach: 0.5 });
+    passes.record(700, 1000);
+    expect(passes.work).toEqual({ left: 0, msEach: 1700 / 3000 });
+    passes.record(100); // more than was planned never goes below zero
+    expect(passes.work.left).toBe(0);
   });
 });
