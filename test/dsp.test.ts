@@ -8,22 +8,13 @@ import { fastGriffinLim } from '../src/dsp/griffin-lim.js';
 import { bandMoments, magnitude, logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../src/dsp/spectrogram.js';
 import { decodeAudio, toMono } from '../src/audio/decode.js';
 import { logMagnitudeGradient } from '../src/dsp/log-magnitude-gradient.js';
+import { relativeError } from './reference.js';
 
 // The pipeline loads PFFFT before its first STFT; the STFT and Griffin-Lim tests below run on it too (the FFT tests
 // name their engine).
 beforeAll(async () => {
   await loadFastFft();
 });
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 describe.each(['js', 'auto'] as const)('FFT (%s engine: fft.js, or PFFFT once loaded)', (engine) => {
   beforeAll(async () => {

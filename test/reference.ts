@@ -59,3 +59,14 @@ export function refLoss(
   }
   return loss;
 }
+
+/** The relative L2 error ||a - b|| / ||b||, the tolerance measure of the numeric tests. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
