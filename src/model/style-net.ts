@@ -462,7 +462,10 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
   private constructor(
     private readonly net: StyleNet,
     private readonly session: Session,
-    /** Sessions of the kept-features path: first pass (features and Gram), second pass (gradient from features). */
+    /**
+     * Sessions of the kept-features path, null when the clip's features do not fit: the first pass (features and
+     * Gram) and the second (gradient from the features).
+     */
     private readonly cached: { features: Session; gradient: Session } | null,
     /** Frames of the optimised spectrogram. */
     readonly frames: number,
@@ -470,7 +473,6 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     private readonly contentWeight: number,
     private readonly contentFeatures: Float32Array | null,
     private readonly chunkFeatureFrames: number,
-    private readonly cacheBytes: number,
   ) {}
 
   /** Builds the chunk-gradient graphs and opens their sessions. `featureCacheBytes` 0 computes every chunk twice. */
@@ -482,19 +484,24 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     if (target.mode !== 'gram') throw new Error('the chunked objective needs the style as a Gram matrix');
     if (frames < net.shape.kernel) throw new RangeError(`the optimised spectrogram needs at least ${net.shape.kernel} frames, got ${frames}`);
     const withContent = options.content !== undefined && options.content.weight > 0;
-    const cacheBytes = options.featureCacheBytes ?? FEATURE_CACHE_BYTES;
+    const chunkFeatureFrames = options.chunkFeatureFrames ?? chunkFeatureFramesFor(net.conv);
+    // The clip's features are kept between the passes when all of them fit: then the kept-features sessions are made.
+    const featureBytes = chunksOf(frames, net.shape.kernel, chunkFeatureFrames).reduce(
+      (sum, c) => sum + 4 * net.shape.filters * featureColumns(net.conv, c.chunkOut),
+      0,
+    );
+    const keep = featureBytes <= (options.featureCacheBytes ?? FEATURE_CACHE_BYTES);
     // Without onnxruntime's memory arena: the Gram pass and the gradient pass run one after the other, and their
     // arenas would each keep their peak for the whole run (measured on a 120 s clip: 1.69 -> 1.48 GB peak RSS, 4% slower).
     const noArena = { memoryArena: false };
     const shape = { ...net.shape, withContent, conv: net.conv };
     const session = await createSession(net.runtime, buildChunkGradientGraph(shape), noArena);
-    const cached =
-      cacheBytes > 0
-        ? {
-            features: await createSession(net.runtime, buildChunkFeaturesGraph(shape), noArena),
-            gradient: await createSession(net.runtime, buildChunkGradientGraph({ ...shape, fromFeatures: true }), noArena),
-          }
-        : null;
+    const cached = keep
+      ? {
+          features: await createSession(net.runtime, buildChunkFeaturesGraph(shape), noArena),
+          gradient: await createSession(net.runtime, buildChunkGradientGraph({ ...shape, fromFeatures: true }), noArena),
+        }
+      : null;
     return new ChunkedStyleObjective(
       net,
       session,
@@ -503,8 +510,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
       target.gram,
       withContent ? (options.content as { weight: number }).weight : 0,
       withContent ? (options.content as { features: Float32Array }).features : null,
-      options.chunkFeatureFrames ?? chunkFeatureFramesFor(net.conv),
-      cacheBytes,
+      chunkFeatureFrames,
     );
   }
 
@@ -518,8 +524,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     const Tf = featureFrames(T, K);
     const plan = this.net.conv;
     const chunks = chunksOf(T, K, this.chunkFeatureFrames);
-    const featureBytes = chunks.reduce((sum, c) => sum + 4 * N * featureColumns(plan, c.chunkOut), 0);
-    const keep = this.cached !== null && featureBytes <= this.cacheBytes;
+    const keep = this.cached !== null;
     const maskOf = (chunkOut: number): OrtTensor => floatTensor(runtime, validOutputMask(plan as BlockPlan, chunkOut), [1, featureColumns(plan, chunkOut)]);
     // Pass 1: D = G - A and the style loss, in float64. The N x N buffers are kept across evaluations (67 MB each at
     // 4096 filters; allocated per evaluation they only added to the peak until the garbage collector came by).
