@@ -461,12 +461,10 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
 
   private constructor(
     private readonly net: StyleNet,
-    private readonly session: Session,
-    /**
-     * Sessions of the kept-features path, null when the clip's features do not fit: the first pass (features and
-     * Gram) and the second (gradient from the features).
-     */
-    private readonly cached: { features: Session; gradient: Session } | null,
+    /** The second pass: each chunk's input gradient, from the kept features or from the chunk itself. */
+    private readonly gradientSession: Session,
+    /** The first pass when the clip's features are kept (features and Gram); null when they do not fit. */
+    private readonly featuresSession: Session | null,
     /** Frames of the optimised spectrogram. */
     readonly frames: number,
     private readonly styleGram: Float32Array,
@@ -495,17 +493,12 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     // arenas would each keep their peak for the whole run (measured on a 120 s clip: 1.69 -> 1.48 GB peak RSS, 4% slower).
     const noArena = { memoryArena: false };
     const shape = { ...net.shape, withContent, conv: net.conv };
-    const session = await createSession(net.runtime, buildChunkGradientGraph(shape), noArena);
-    const cached = keep
-      ? {
-          features: await createSession(net.runtime, buildChunkFeaturesGraph(shape), noArena),
-          gradient: await createSession(net.runtime, buildChunkGradientGraph({ ...shape, fromFeatures: true }), noArena),
-        }
-      : null;
+    const gradientSession = await createSession(net.runtime, buildChunkGradientGraph({ ...shape, fromFeatures: keep }), noArena);
+    const featuresSession = keep ? await createSession(net.runtime, buildChunkFeaturesGraph(shape), noArena) : null;
     return new ChunkedStyleObjective(
       net,
-      session,
-      cached,
+      gradientSession,
+      featuresSession,
       frames,
       target.gram,
       withContent ? (options.content as { weight: number }).weight : 0,
@@ -524,7 +517,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     const Tf = featureFrames(T, K);
     const plan = this.net.conv;
     const chunks = chunksOf(T, K, this.chunkFeatureFrames);
-    const keep = this.cached !== null;
+    const keep = this.featuresSession !== null;
     const maskOf = (chunkOut: number): OrtTensor => floatTensor(runtime, validOutputMask(plan as BlockPlan, chunkOut), [1, featureColumns(plan, chunkOut)]);
     // Pass 1: D = G - A and the style loss, in float64. The N x N buffers are kept across evaluations (67 MB each at
     // 4096 filters; allocated per evaluation they only added to the peak until the garbage collector came by).
@@ -538,7 +531,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
       for (const { start, chunkIn, chunkOut } of chunks) {
         const feeds = await this.net.specFeeds(x, T, start, chunkIn);
         if (plan) feeds[IO.outputMask] = maskOf(chunkOut);
-        const out = await (this.cached as { features: Session }).features.run(feeds);
+        const out = await (this.featuresSession as Session).run(feeds);
         features.push(out[IO.features]);
         const g = out[IO.gramSum].data as Float32Array;
         for (let i = 0; i < g.length; i++) gram[i] += g[i];
@@ -572,8 +565,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
       if (this.contentFeatures) {
         feeds[IO.contentFeatures] = floatTensor(runtime, this.net.featureColumnsOf(this.contentFeatures, chunkOut, Tf, start), [N, columns]);
       }
-      const session = keep ? (this.cached as { gradient: Session }).gradient : this.session;
-      const out = await session.run({ ...common, ...feeds });
+      const out = await this.gradientSession.run({ ...common, ...feeds });
       this.net.addInputGradient(out[IO.grad], grad, T, start, chunkIn);
       if (out[IO.contentLoss]) contentLoss += scalarOf(out[IO.contentLoss]);
     }
@@ -582,7 +574,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
 
   /** Releases the sessions. */
   async dispose(): Promise<void> {
-    await Promise.all([this.session.release(), this.cached?.features.release(), this.cached?.gradient.release()]);
+    await Promise.all([this.gradientSession.release(), this.featuresSession?.release()]);
   }
 }
 
