@@ -27,8 +27,6 @@ export interface RoundObjectivesOptions {
   contents?: readonly LogSpectrogram[];
   /** Channels optimised. */
   channels: number;
-  /** Milliseconds of one log-magnitude STFT of the output's length, to price Griffin-Lim before one has run. */
-  stftMs: number;
   /** Throws CancelledError if the run was cancelled. */
   checkCancel: () => void;
 }
@@ -38,8 +36,8 @@ export interface RoundObjectivesOptions {
  * `roundNets: 'vary'`: the nets read the frequency bins in that round's order (binOrder), and the style's statistics
  * and the content's features are taken in that order too. One objective and one set of style statistics are held at a
  * time (a long clip's objective holds hundreds of MB); each is built when a step first needs it, so a step order that
- * runs the rounds outside the channels takes each round's style statistics once. Counts the side work it does for the
- * optimise stage's ETA. Lifecycle: construct -> objectiveFor per step -> release (the nets stay the caller's).
+ * runs the rounds outside the channels takes each round's style statistics once. Counts the side work it does (style
+ * passes, objective builds) for the optimise stage's ETA. Lifecycle: construct -> objectiveFor per step -> release (the nets stay the caller's).
  */
 export class RoundObjectives {
   /** The order in which each round's nets read the bins (null: as they are). */
@@ -48,8 +46,6 @@ export class RoundObjectives {
   readonly stylePasses: SideWorkTally;
   /** Objectives built and to build. */
   readonly objectiveBuilds: SideWorkTally;
-  /** Griffin-Lim reconstructions between rounds done and to do (the caller records them). */
-  readonly reconstructions: SideWorkTally;
   /** For each distinct net round, the style's excerpts its nets read (null: all of it). */
   private readonly spans = new Map<number, FrameSpan[] | null>();
   private current: { channel: number; netRound: number; objective: SpectrogramObjective } | null = null;
@@ -70,13 +66,10 @@ export class RoundObjectives {
       const key = this.netRound(round);
       if (!this.spans.has(key)) this.spans.set(key, styleExcerpts(style.frames, capFrames, excerptFrames, key, rounds));
     }
-    // The first style pass and objective are timed in the analyse stage and stand for the later ones. Griffin-Lim
-    // between rounds is priced at one log-magnitude STFT of the output's length per iteration (measured: 20 ms an
-    // iteration against 21 ms an STFT, 5 s) until one has been timed.
+    // The first style pass and objective are timed in the analyse stage and stand for the later ones.
     const keys = [...this.spans.keys()];
     this.stylePasses = new SideWorkTally(keys.reduce((sum, key) => sum + this.framesRead(key), 0));
     this.objectiveBuilds = new SideWorkTally(keys.length * channels);
-    this.reconstructions = new SideWorkTally(channels * (rounds - 1), (settings.phaseIterations + 1) * options.stftMs);
   }
 
   /** The objective of `channel` in `round`: the one held if it is the same, else built (and the held one released). */
