@@ -15,7 +15,7 @@ const STEPPED: ReadonlySet<Stage> = new Set(['optimise', 'phase']);
 /**
  * Shows a run's progress on stderr: a bar with step, loss, elapsed and ETA on a terminal (decoding and analysing, which
  * a long style can stretch to half a minute, show their elapsed time); on a pipe or log file (where cli-progress prints
- * nothing) a plain line when a stage starts, every few seconds, and at the end of each stage. Between events the
+ * nothing) plain lines: when a stepped stage starts and ends, and every few seconds. Between events the
  * elapsed time counts up and the ETA down on a clock of its own: on a long clip the work between two evaluations (a
  * new round's pass over the style, Griffin-Lim) can take a minute, and a frozen clock looks like a hang.
  */
@@ -98,7 +98,7 @@ export class ProgressDisplay {
         this.lastLine = e.elapsedMs;
         const p = this.payload(e, eta);
         this.stream.write(
-          STEPPED.has(e.stage)
+          stepped
             ? `${LABELS[e.stage]} ${e.step}/${e.total} ${p.loss} elapsed ${p.elapsed} ETA ${p.eta_s}\n`
             : `${LABELS[e.stage]} elapsed ${p.elapsed}\n`,
         );
