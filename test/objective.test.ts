@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { ChunkedStyleObjective, StyleNet, StyleObjective, SumObjective, type ConvolutionChoice, type LogSpectrogram } from '../src/model/style-net.js';
-import type { StyleMode } from '../src/model/graphs.js';
+import { IO, type StyleMode } from '../src/model/graphs.js';
 import { Random } from '../src/dsp/random.js';
 import type { Runtime } from '../src/model/runtime.js';
 import { refFeatures, refGram, refLoss, relativeError } from './reference.js';
@@ -204,5 +204,93 @@ describe('style statistics of several excerpts', () => {
     // float32 features and sums: 1e-5 relative.
     expect(relativeError(gram, expected)).toBeLessThan(1e-5);
     await net.dispose();
+  });
+});
+
+describe('inputs kept on the device (runtime.residentInputs)', () => {
+  /**
+   * onnxruntime-node's CPU backend standing in for a GPU: sessions made with outputs on the device return them as
+   * 'gpu-buffer' tensors (their values held aside), and every session takes such tensors back as inputs. Records
+   * what each run was fed and which device tensors were disposed.
+   */
+  function fakeDevice() {
+    const held = new Map<object, ort.Tensor>();
+    const fed: { name: string; location: string }[][] = [];
+    const disposed: object[] = [];
+    const toDevice = (t: ort.Tensor): ort.Tensor => {
+      const buffer = {};
+      held.set(buffer, t);
+      return ort.Tensor.fromGpuBuffer(buffer as never, {
+        dataType: 'float32',
+        dims: t.dims,
+        dispose: () => disposed.push(buffer),
+      }) as unknown as ort.Tensor;
+    };
+    const InferenceSession = {
+      create: async (model: Uint8Array, options: ort.InferenceSession.SessionOptions) => {
+        const { preferredOutputLocation, ...rest } = options;
+        const session = await ort.InferenceSession.create(model, rest);
+        return {
+          inputNames: session.inputNames,
+          outputNames: session.outputNames,
+          release: () => session.release(),
+          run: async (feeds: Record<string, ort.Tensor>) => {
+            fed.push(Object.entries(feeds).map(([name, t]) => ({ name, location: t.location })));
+            const onCpu = Object.fromEntries(
+              Object.entries(feeds).map(([name, t]) => [name, t.location === 'gpu-buffer' ? (held.get(t.gpuBuffer as object) as ort.Tensor) : t]),
+            );
+            const out = await session.run(onCpu);
+            if (preferredOutputLocation !== 'gpu-buffer') return out;
+            return Object.fromEntries(Object.entries(out).map(([name, t]) => [name, toDevice(t as ort.Tensor)]));
+          },
+        };
+      },
+    };
+    const runtime: Runtime = { ort: { ...ort, InferenceSession } as unknown as Runtime['ort'], executionProviders: ['cpu'], threads: 1, residentInputs: true };
+    return { runtime, fed, disposed, held };
+  }
+
+  it.each<[StyleMode, ConvolutionChoice]>([
+    ['kernel', 'direct'],
+    ['gram', 'direct'],
+    ['kernel', 'dft'],
+    ['gram', 'dft'],
+  ])('feeds every evaluation the device copies of the weights and statistics, and frees them (%s, %s)', async (mode, convolution) => {
+    const shape = { bins: 33, filters: 64, kernel: 5 };
+    const frames = 40;
+    const style = randomSpec(shape.bins, 30, 1);
+    const content = randomSpec(shape.bins, frames, 2);
+    const x = randomSpec(shape.bins, frames, 8).data;
+    const device = fakeDevice();
+    const results = [];
+    for (const rt of [runtime, device.runtime]) {
+      const net = StyleNet.create(rt, shape, 3, convolution);
+      const target = await net.styleTarget(style, frames, mode);
+      const objective = await StyleObjective.create(net, { frames, target, content: { features: await net.features(content), weight: 0.2 } });
+      const grad = new Float32Array(x.length);
+      device.fed.length = 0;
+      const value = await objective.evaluate(x, grad);
+      const evaluationFeeds = device.fed.flat();
+      results.push({ value, grad, evaluationFeeds });
+      await Promise.all([objective.dispose(), net.dispose()]);
+    }
+    const [plain, resident] = results;
+    expect(resident.value.loss).toBe(plain.value.loss);
+    expect(Array.from(resident.grad)).toEqual(Array.from(plain.grad));
+    // Only the spectrogram crosses from the CPU at an evaluation.
+    const fromCpu = resident.evaluationFeeds.filter((f) => f.location === 'cpu').map((f) => f.name);
+    expect(fromCpu).toEqual([convolution === 'dft' ? IO.blocks : IO.spec]);
+    expect(resident.evaluationFeeds.length).toBeGreaterThan(2);
+    // Every device copy was freed by the disposals.
+    expect(new Set(device.disposed).size).toBe(device.held.size);
+    expect(device.held.size).toBeGreaterThan(2);
+  });
+
+  it('leave tensors as they are on a backend that keeps outputs on the CPU', async () => {
+    const { residentTensor } = await import('../src/model/runtime.js');
+    const rt: Runtime = { ort, executionProviders: ['cpu'], threads: 1, residentInputs: true };
+    const t = new ort.Tensor('float32', Float32Array.of(1, 2, 3), [3]);
+    expect(await residentTensor(rt, t)).toBe(t);
+    expect(rt.notes ?? []).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ import {
   type NetShape,
   type StyleMode,
 } from './graphs.js';
-import { createSession, floatTensor, int64Tensor, scalarOf, type Runtime, type Session, type OrtTensor } from './runtime.js';
+import { createSession, disposeResident, floatTensor, residentTensor, int64Tensor, scalarOf, type Runtime, type Session, type OrtTensor } from './runtime.js';
 import { blockCount, chooseBlockPlan, blockPlan, frameBlocks, overlapAddBlocks, toBlockColumns, validOutputMask, type BlockPlan } from './spectral-conv.js';
 import { flipTransposeWeights, randomWeightGroups, randomWeights } from './weights.js';
 
@@ -76,6 +76,8 @@ export class StyleNet {
   private weightsTensor: OrtTensor | null = null;
   private flippedTensor: OrtTensor | null = null;
   private spectralTensor: OrtTensor | null = null;
+  /** The weights' copies on the device, by input name (runtime.residentInputs). */
+  private readonly residentWeights = new Map<string, OrtTensor>();
 
   private constructor(
     /** Where the graphs run. */
@@ -147,21 +149,32 @@ export class StyleNet {
    */
   async specFeeds(data: Float32Array, rowLength: number, start: number, frames: number, gradient = false): Promise<Record<string, OrtTensor>> {
     const { bins: C } = this.shape;
+    const weights = await this.weightFeeds(gradient);
     if (!this.conv) {
       const slice = start === 0 && frames === rowLength ? data : sliceFrames({ data, bins: C, frames: rowLength }, start, frames);
-      const feeds: Record<string, OrtTensor> = {
-        [IO.spec]: floatTensor(this.runtime, slice, [1, C, frames]),
-        [IO.weights]: this.weightsInput(),
-      };
-      if (gradient) feeds[IO.flippedWeights] = this.flippedWeights();
-      return feeds;
+      return { [IO.spec]: floatTensor(this.runtime, slice, [1, C, frames]), ...weights };
     }
     const blocks = blockCount(this.conv, featureFrames(frames, this.shape.kernel));
-    const weights = await this.spectralWeights();
-    const feeds: Record<string, OrtTensor> = {
-      [IO.blocks]: floatTensor(this.runtime, frameBlocks(this.conv, data, C, rowLength, start, frames), [C, blocks, this.conv.length]),
-      [IO.spectralWeights]: weights,
-    };
+    return { [IO.blocks]: floatTensor(this.runtime, frameBlocks(this.conv, data, C, rowLength, start, frames), [C, blocks, this.conv.length]), ...weights };
+  }
+
+  /**
+   * The weights a graph of this net takes, the same on every run: W for the Conv form (plus flip(W^T) with
+   * `gradient`), the DFT weights otherwise; on a GPU, their copies there (runtime.residentInputs).
+   */
+  async weightFeeds(gradient = false): Promise<Record<string, OrtTensor>> {
+    const feeds: Record<string, OrtTensor> = this.conv
+      ? { [IO.spectralWeights]: await this.spectralWeights() }
+      : gradient
+        ? { [IO.weights]: this.weightsInput(), [IO.flippedWeights]: this.flippedWeights() }
+        : { [IO.weights]: this.weightsInput() };
+    if (this.runtime.residentInputs) {
+      for (const [name, tensor] of Object.entries(feeds)) {
+        let copy = this.residentWeights.get(name);
+        if (!copy) this.residentWeights.set(name, (copy = await residentTensor(this.runtime, tensor)));
+        feeds[name] = copy;
+      }
+    }
     return feeds;
   }
 
@@ -191,7 +204,8 @@ export class StyleNet {
 
   /** The weights a graph that only takes the input gradient needs: the block form's, or W flipped and transposed. */
   async gradientWeightFeeds(): Promise<Record<string, OrtTensor>> {
-    return this.conv ? { [IO.spectralWeights]: await this.spectralWeights() } : { [IO.flippedWeights]: this.flippedWeights() };
+    if (this.conv) return this.weightFeeds();
+    return { [IO.flippedWeights]: (await this.weightFeeds(true))[IO.flippedWeights] };
   }
 
   /** The weights of the input-gradient convolution, computed on first use. */
@@ -307,6 +321,8 @@ export class StyleNet {
     const sessions = [this.featuresSession, this.gramSumSession, this.gramNormSession];
     this.featuresSession = this.gramSumSession = this.gramNormSession = null;
     await Promise.all(sessions.map((s) => s?.release()));
+    disposeResident(this.residentWeights.values());
+    this.residentWeights.clear();
   }
 
   private checkSpec(spec: LogSpectrogram): void {
@@ -406,6 +422,10 @@ export class StyleObjective implements SpectrogramObjective {
       feeds[IO.contentFeatures] = floatTensor(runtime, net.featureColumnsOf(options.content.features, Tf), [shape.filters, columns]);
       feeds[IO.contentWeight] = floatTensor(runtime, Float32Array.of(options.content.weight), []);
     }
+    // On a GPU the statistics and the weights are copied there once, now, so that every evaluation costs the same
+    // (runtime.residentInputs).
+    for (const [name, tensor] of Object.entries(feeds)) feeds[name] = await residentTensor(runtime, tensor);
+    await net.weightFeeds(true);
     const model = buildObjectiveGraph({
       ...shape,
       frames,
@@ -431,9 +451,10 @@ export class StyleObjective implements SpectrogramObjective {
     return { loss: styleLoss + contentLoss, styleLoss, contentLoss };
   }
 
-  /** Releases the session. */
+  /** Releases the session and the device's copies of its inputs. */
   async dispose(): Promise<void> {
     await this.session.release();
+    disposeResident(Object.values(this.feeds));
   }
 }
 
@@ -493,6 +514,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     // arenas would each keep their peak for the whole run (measured on a 120 s clip: 1.69 -> 1.48 GB peak RSS, 4% slower).
     const noArena = { memoryArena: false };
     const shape = { ...net.shape, withContent, conv: net.conv };
+    await net.weightFeeds(true); // on a GPU, copied there now rather than in the first evaluation
     const gradientSession = await createSession(net.runtime, buildChunkGradientGraph({ ...shape, fromFeatures: keep }), noArena);
     const featuresSession = keep ? await createSession(net.runtime, buildChunkFeaturesGraph(shape), noArena) : null;
     return new ChunkedStyleObjective(
