@@ -6,6 +6,8 @@ spectrogram -> fast Griffin-Lim (momentum 0.99) -> WAV. Settings follow the refe
 ALGORITHM.md: Ulyanov & Lebedev's loss scaling (sum((G - A)^2), Gram / T, alpha * sum((F - P)^2)).
 
 Runs on Debian's python3-torch (CPU):  apt-get install -y python3-torch python3-numpy
+On a CUDA build of PyTorch, --device cuda runs the same graph on the GPU (bench/gpu.sh); the random weights and phase
+are drawn on the CPU either way, so both devices start from the same net.
 Usage: python3 torch_reference.py CONTENT.wav STYLE.wav OUT.wav [--optimizer lbfgs|adam] [--steps N] ...
 Prints one JSON line with timings (median ms per loss+gradient step, stage times) and peak RSS.
 """
@@ -40,6 +42,11 @@ def write_wav(path, samples, rate):
         f.write(header + b"data" + struct.pack("<I", len(data)) + data)
 
 
+def gpu_memory(device):
+    """Peak GPU memory PyTorch allocated, when on CUDA."""
+    return {"peakGpuMb": torch.cuda.max_memory_allocated() / 2**20} if device.type == "cuda" else {}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("content")
@@ -56,6 +63,7 @@ def main():
     p.add_argument("--phase-iters", type=int, default=500)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu", help="torch device: cpu, or cuda on a CUDA build")
     p.add_argument("--save-spec", default="", help="also write the optimised log1p magnitude: raw float32, bins x frames, row-major")
     p.add_argument("--time-steps", type=int, default=0, help="only time this many loss+gradient steps, no output")
     a = p.parse_args()
@@ -67,17 +75,22 @@ def main():
     style, sr_style = read_wav(a.style)
     if sr_style != sr:
         raise SystemExit("content and style must share a sample rate here")
-    window = torch.hann_window(a.n_fft)
+    device = torch.device(a.device)
+    window = torch.hann_window(a.n_fft).to(device)
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
 
     def stft(x):
         return torch.stft(x, a.n_fft, a.hop, window=window, center=True, pad_mode="constant", return_complex=True)
 
-    content_t = torch.from_numpy(content)
+    content_t = torch.from_numpy(content).to(device)
     content_spec = torch.log1p(stft(content_t).abs())[None]  # 1 x C x T
-    style_spec = torch.log1p(stft(torch.from_numpy(style)).abs())[None]
+    style_spec = torch.log1p(stft(torch.from_numpy(style).to(device)).abs())[None]
     C = content_spec.shape[1]
     std = math.sqrt(2) * math.sqrt(2.0 / ((C + a.filters) * a.kernel))
-    weight = torch.randn(a.filters, C, a.kernel) * std
+    weight = (torch.randn(a.filters, C, a.kernel) * std).to(device)
 
     def features(x):
         return torch.relu(torch.nn.functional.conv1d(x, weight))[0]  # N x T'
@@ -88,6 +101,7 @@ def main():
     with torch.no_grad():
         style_gram = gram(features(style_spec))
         content_features = features(content_spec) if a.content_weight > 0 else None
+    sync()
     t_analyse = time.perf_counter()
 
     x = content_spec.clone().contiguous().requires_grad_(True)
@@ -106,6 +120,7 @@ def main():
         t0 = time.perf_counter()
         loss = loss_fn()
         loss.backward()
+        sync()
         step_times.append(time.perf_counter() - t0)
         return loss
 
@@ -114,7 +129,7 @@ def main():
         for _ in range(a.time_steps):
             closure()
         print(json.dumps({"stepMsMedian": 1000 * float(np.median(step_times)), "steps": len(step_times),
-                          "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                          "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **gpu_memory(device)}))
         return
 
     if a.optimizer == "lbfgs":
@@ -125,14 +140,15 @@ def main():
         for _ in range(a.steps):
             closure()
             optimizer.step()
+    sync()
     t_optimise = time.perf_counter()
     if a.save_spec:
-        x.detach()[0].numpy().astype(np.float32).tofile(a.save_spec)
+        x.detach()[0].cpu().numpy().astype(np.float32).tofile(a.save_spec)
 
     # Fast Griffin-Lim (Perraudin et al.), as librosa.griffinlim with momentum 0.99, from random phase.
     with torch.no_grad():
         mag = torch.clamp(torch.expm1(x.detach()[0]), min=0)
-        angles = torch.exp(2j * math.pi * torch.rand(mag.shape))
+        angles = torch.exp(2j * math.pi * torch.rand(mag.shape)).to(device)
         rebuilt = torch.zeros_like(angles)
         alpha = 0.99 / 1.99
         for _ in range(a.phase_iters):
@@ -141,7 +157,7 @@ def main():
             rebuilt = stft(y)
             angles = rebuilt - alpha * previous
             angles = angles / (angles.abs() + 1e-16)
-        y = torch.istft(mag * angles, a.n_fft, a.hop, window=window, center=True, length=len(content)).numpy()
+        y = torch.istft(mag * angles, a.n_fft, a.hop, window=window, center=True, length=len(content)).cpu().numpy()
     t_phase = time.perf_counter()
     write_wav(a.output, y, sr)
     t_end = time.perf_counter()
@@ -157,6 +173,7 @@ def main():
             "total": 1000 * (t_end - t_start),
         },
         "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **gpu_memory(device),
     }))
 
 

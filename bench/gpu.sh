@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# GPU comparison, side by side in one run on one machine: restyle on onnxruntime-node's bundled WebGPU backend and on
+# the CPU, against the PyTorch reference (bench/torch_reference.py) on CUDA. For a machine with an NVIDIA GPU, a Vulkan
+# driver (Dawn, under onnxruntime's WebGPU, runs on Vulkan), a CUDA build of PyTorch and a built checkout (dist/).
+#
+#   bash bench/gpu.sh OUTDIR CLIPDIR [SECONDS...]     (default seconds: 10 60)
+#
+# CLIPDIR holds speech-Ns.wav and plucks-Ns.wav for each N (npx tsx bench/clips.ts N writes them to out/bench).
+# NODE and PYTHON name the interpreters (default: node, python3); RUN_TIMEOUT caps each run (default 240 s);
+# SKIP_CPU=1 and SKIP_TORCH=1 leave out the CPU and PyTorch runs. Writes one JSON per run to OUTDIR, a table of
+# per-evaluation time, stage times and quality to OUTDIR/summary.txt, and the objective alone with its constants fed
+# or built into the model (bench/objective-device.ts) to OUTDIR/objective.txt.
+set -u
+out=${1:?usage: bash bench/gpu.sh OUTDIR CLIPDIR [SECONDS...]}
+clips=${2:?usage: bash bench/gpu.sh OUTDIR CLIPDIR [SECONDS...]}
+shift 2
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(10 60)
+node=${NODE:-node}
+limit=${RUN_TIMEOUT:-240} # seconds per run
+python=${PYTHON:-python3}
+mkdir -p "$out"
+
+{
+  echo "# machine"
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1
+  echo "cpu: $(nproc) threads, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
+  echo "node $("$node" -v), $("$python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())' 2>&1)"
+} | tee "$out/machine.txt"
+
+# ours DEVICE SECONDS TAG [CLI options...]: one end-to-end CLI run (decode to WAV written) with its JSON report.
+ours() {
+  local device=$1 s=$2 tag=$3
+  shift 3
+  echo "# restyle --device $device $* ($s s)"
+  timeout "$limit" "$node" dist/cli/main.js "$clips/speech-${s}s.wav" "$clips/plucks-${s}s.wav" -o "$out/ours-$tag-${s}s.wav" -y -q \
+    --device "$device" --report "$out/ours-$tag-${s}s.json" "$@" 2>&1 | tail -3
+}
+
+# torch SECONDS TAG [reference options...]: the PyTorch reference on CUDA.
+torch_ref() {
+  local s=$1 tag=$2
+  shift 2
+  echo "# torch cuda $* ($s s)"
+  timeout "$limit" "$python" bench/torch_reference.py "$clips/speech-${s}s.wav" "$clips/plucks-${s}s.wav" "$out/torch-$tag-${s}s.wav" \
+    --device cuda "$@" >"$out/torch-$tag-${s}s.json" 2>"$out/torch-$tag-${s}s.err" || tail -3 "$out/torch-$tag-${s}s.err"
+}
+
+echo "# objective alone on webgpu"
+timeout "$limit" "$node" node_modules/tsx/dist/cli.mjs bench/objective-device.ts --device webgpu \
+  --seconds "$(IFS=,; echo "${sizes[*]}")" 2>&1 | grep -v '^npm warn' | tee "$out/objective.txt"
+
+for s in "${sizes[@]}"; do
+  [ "${SKIP_CPU:-0}" = 1 ] || ours cpu "$s" cpu
+  ours webgpu "$s" webgpu
+  ours webgpu "$s" webgpu-direct --conv direct
+  if [ "${SKIP_TORCH:-0}" != 1 ]; then
+    torch_ref "$s" step --time-steps 20
+    torch_ref "$s" e2e --steps 300 --phase-iters 500
+  fi
+done
+
+# The table: one row per run.
+"$node" --input-type=module - "$out" >"$out/summary.txt" <<'EOF'
+import { readdirSync, readFileSync } from 'node:fs';
+const dir = process.argv[2];
+const rows = [['run', 'ms/eval', 'analyse s', 'optimise s', 'phase s', 'total s', 'gain', 'corr', 'gpu MB']];
+for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+  let r;
+  try { r = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')); } catch { rows.push([f, 'unreadable']); continue; }
+  const s = (ms) => (ms === undefined ? '' : (ms / 1000).toFixed(2));
+  if (r.timingsMs && r.quality !== undefined) {
+    const t = r.timingsMs;
+    rows.push([f, r.msPerEvaluation.toFixed(1), s(t.analyse), s(t.optimise), s(t.phase), s(t.total),
+      r.quality?.styleGain?.toFixed(3) ?? '', r.quality?.contentCorrelation?.toFixed(3) ?? '', '']);
+  } else {
+    const t = r.timingsMs ?? {};
+    rows.push([f, r.stepMsMedian?.toFixed(1) ?? '', s(t.analyse), s(t.optimise), s(t.phase), s(t.total), '', '', r.peakGpuMb?.toFixed(0) ?? '']);
+  }
+}
+for (const row of rows) console.log(row.map((c) => String(c).padEnd(12)).join(' '));
+EOF
+cat "$out/machine.txt" "$out/summary.txt"
