@@ -155,12 +155,30 @@ describe('transfer end to end (2 s clips, small net)', () => {
     const stereo = { channels: [speech.channels[0], melody.channels[0]], sampleRate: 22050 };
     const styleTarget = vi.spyOn(StyleNet.prototype, 'styleTarget');
     try {
+      // The work between evaluations is announced as it begins, in the order the schedule does it.
+      const announced = {
+        vary: [
+          'round 1: phase reconstruction', 'round 1: building the objective', 'round 1: phase reconstruction',
+          'round 2: style statistics', 'round 2: building the objective', 'round 2: phase reconstruction',
+          'round 2: building the objective', 'round 2: phase reconstruction',
+          'round 3: style statistics', 'round 3: building the objective', 'round 3: building the objective',
+        ],
+        same: ['round 1: phase reconstruction', 'round 2: phase reconstruction', 'round 1: building the objective', 'round 1: phase reconstruction', 'round 2: phase reconstruction'],
+      };
       for (const [roundNets, passes] of [['vary', 3], ['same', 1]] as const) {
         styleTarget.mockClear();
         const settings = { ...small, style, iterations: 6, phaseIterations: 4, rounds: 3, roundNets, contentWeight: 0.5 };
-        const both = await transfer({ ...settings, content: stereo });
+        const events: ProgressEvent[] = [];
+        const both = await transfer({ ...settings, content: stereo }, { onProgress: (e) => e.stage === 'optimise' && events.push(e) });
         // One pass over the style per net a round uses, whatever the channels: 3 with a new net each round, 1 with one.
         expect(styleTarget).toHaveBeenCalledTimes(passes);
+        const activities = events.filter((e) => e.activity !== undefined);
+        expect(activities.map((e) => e.activity)).toEqual(announced[roundNets]);
+        for (const e of activities) {
+          expect(e.loss).toBeUndefined(); // no loss point for a live curve to draw twice
+          expect(e.remainingMs).toBeGreaterThan(0);
+        }
+        for (let i = 1; i < events.length; i++) expect(events[i].step).toBeGreaterThanOrEqual(events[i - 1].step);
         // The left channel's optimisation is the one a mono run of it does, loss for loss, and round for round.
         const left = await transfer({ ...settings, content: { channels: [speech.channels[0]], sampleRate: 22050 } });
         expect(both.lossHistory).toEqual(left.lossHistory);

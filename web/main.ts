@@ -270,7 +270,8 @@ function showProgress(e: ProgressEvent): void {
 
 function showProgressText(e: ProgressEvent, elapsedMs: number, eta: number): void {
   const parts = [`${STAGE_NAMES[e.stage]} ${e.step}/${e.total}`];
-  if (e.loss !== undefined) parts.push(`loss ${e.loss.toExponential(3)}`);
+  if (e.activity !== undefined) parts.push(e.activity); // between evaluations: a new round's style statistics, Griffin-Lim
+  else if (e.loss !== undefined) parts.push(`loss ${e.loss.toExponential(3)}`);
   parts.push(`elapsed ${formatSeconds(elapsedMs / 1000)}`);
   if (e.stage === 'optimise' || e.stage === 'phase') parts.push(`ETA ${formatSeconds(eta)}`);
   $('progress-text').textContent = parts.join(' · ');

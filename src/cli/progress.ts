@@ -113,7 +113,8 @@ export class ProgressDisplay {
 
   private payload(e: ProgressEvent, eta: number): { loss: string; elapsed: string; eta_s: string } {
     return {
-      loss: (e.iteration !== undefined ? `it ${e.iteration} ` : '') + (e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : ''),
+      // Between evaluations, what the stage is doing instead (a new round's style statistics, Griffin-Lim).
+      loss: e.activity ?? (e.iteration !== undefined ? `it ${e.iteration} ` : '') + (e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : ''),
       elapsed: formatSeconds(e.elapsedMs / 1000),
       eta_s: formatSeconds(eta),
     };

@@ -29,6 +29,8 @@ export interface RoundObjectivesOptions {
   channels: number;
   /** Throws CancelledError if the run was cancelled. */
   checkCancel: () => void;
+  /** Called as a style pass or an objective build begins (for progress): which, and for which round. */
+  onWork?: (work: 'statistics' | 'objective', round: number) => void;
 }
 
 /**
@@ -79,10 +81,12 @@ export class RoundObjectives {
     await this.release(false);
     if (this.targets?.netRound !== key) {
       this.targets = null;
+      this.options.onWork?.('statistics', round);
       const t0 = performance.now();
       this.targets = { netRound: key, list: await this.styleTargets(key, this.orders[round]) };
       this.stylePasses.record(performance.now() - t0, this.framesRead(key));
     }
+    this.options.onWork?.('objective', round);
     const t0 = performance.now();
     const objective = await this.objective(channel, this.orders[round], this.targets.list);
     this.objectiveBuilds.record(performance.now() - t0);

@@ -64,6 +64,12 @@ export interface ProgressEvent {
    * it counts the work between evaluations still to come (later rounds' style statistics, Griffin-Lim between rounds).
    */
   remainingMs?: number;
+  /**
+   * What the optimise stage is doing between evaluations, for display, e.g. 'round 2: style statistics' or 'round 1:
+   * phase reconstruction'; such an event carries no loss. Absent while evaluating. On a long clip this work can take a
+   * minute with no other event.
+   */
+  activity?: string;
 }
 
 /** Channels of content kept apart at most; content with more is mixed to mono (each channel costs a full optimisation). */
@@ -130,11 +136,11 @@ interface RunContext {
   plan: StftPlan;
   outLength: number;
   signal?: AbortSignal;
-  /** Progress of the optimise stage, in evaluations over all channels. */
-  progress: (evaluations: number, iteration: number, loss: number) => void;
+  /** Progress of the optimise stage, in evaluations over all channels: after an evaluation, or at work between them. */
+  progress: (evaluations: number, at: { iteration: number; loss: number } | { activity: string }) => void;
   /** Objective evaluations finished so far, over all channels and rounds. */
   evaluationsDone: number;
-  /** Milliseconds spent inside finished rounds (evaluations and the optimiser's own work), and when this one began. */
+  /** Milliseconds spent inside finished rounds (evaluations and the optimiser's own work), and when this one began (NaN between rounds). */
   optimisingMs: number;
   roundStartMs: number;
 }
@@ -233,7 +239,7 @@ async function optimiseRound(
     termsByLoss.set(value.loss, value);
     if (state.lossHistory.length === 0) state.lossHistory.push(value.loss);
     evaluationsInRound++;
-    ctx.progress(ctx.evaluationsDone + evaluationsInRound, lastIteration, Number.isNaN(lastLoss) ? value.loss : lastLoss);
+    ctx.progress(ctx.evaluationsDone + evaluationsInRound, { iteration: lastIteration, loss: Number.isNaN(lastLoss) ? value.loss : lastLoss });
     return value.loss;
   };
   const iterationsBefore = state.iterations;
@@ -269,6 +275,7 @@ async function optimiseRound(
     throw err;
   } finally {
     ctx.optimisingMs += now() - ctx.roundStartMs;
+    ctx.roundStartMs = NaN;
     if (order) reorderBins(state.x, ctx.plan.bins, frames, order, true);
   }
   state.iterations += r.iterations;
@@ -385,6 +392,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel }, (settings.seed + 7919 * i) >>> 0, settings.convolution),
   );
   // One objective at a time, built as the schedule first needs it (round-objectives.ts).
+  let announce: (activity: string) => void = () => {};
   const objectives = new RoundObjectives({
     nets,
     settings,
@@ -393,6 +401,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     contents: contentSpecs,
     channels: channelCount,
     checkCancel,
+    onWork: (work, round) => announce(`round ${round + 1}: ${work === 'statistics' ? 'style statistics' : 'building the objective'}`),
   });
   try {
     const { shares, budget: channelBudget } = roundPlan(settings);
@@ -426,14 +435,16 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       signal,
       evaluationsDone: 0,
       optimisingMs: 0,
-      roundStartMs: 0,
-      progress: (evaluations, iteration, loss) => {
-        const optimising = ctx.optimisingMs + (now() - ctx.roundStartMs);
+      roundStartMs: NaN,
+      progress: (evaluations, at) => {
+        const optimising = ctx.optimisingMs + (Number.isNaN(ctx.roundStartMs) ? 0 : now() - ctx.roundStartMs);
         const side = [stylePasses.work, objectiveBuilds.work, reconstructions.work];
         const remainingMs = optimiseRemainingMs(optimising, evaluations, budget - evaluations, side);
-        report({ stage: 'optimise', step: Math.min(evaluations, budget), total: budget, iteration, loss, evaluations, remainingMs });
+        report({ stage: 'optimise', step: Math.min(evaluations, budget), total: budget, ...at, evaluations, remainingMs });
       },
     };
+    // From here on, the work between evaluations is announced (the first objective was the analyse stage's).
+    announce = (activity) => ctx.progress(ctx.evaluationsDone, { activity });
     report({ stage: 'optimise', step: 0, total: budget, iteration: 0, evaluations: 0 });
     for (const { round, channel } of roundSchedule(shares.length, channelCount, settings.roundNets)) {
       try {
@@ -452,7 +463,10 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
         }
         throw err;
       }
-      if (round < shares.length - 1) reconstructions.record(betweenRounds(ctx, states[channel]));
+      if (round < shares.length - 1) {
+        announce(`round ${round + 1}: phase reconstruction`);
+        reconstructions.record(betweenRounds(ctx, states[channel]));
+      }
     }
     await objectives.release();
     const tOptimise = elapsed();
