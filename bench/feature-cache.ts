@@ -4,7 +4,8 @@
  *   npx tsx bench/feature-cache.ts 180
  */
 import { nodeRuntime } from '../src/node/index.js';
-import { StyleNet, ChunkedStyleObjective } from '../src/model/style-net.js';
+import { StyleNet } from '../src/model/style-net.js';
+import { ChunkedStyleObjective } from '../src/model/objectives.js';
 import { Random } from '../src/dsp/random.js';
 const seconds = Number(process.argv[2] ?? 180);
 const frames = 1 + Math.floor((seconds * 22050) / 512);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { ChunkedStyleObjective, StyleNet, StyleObjective, SumObjective, type ConvolutionChoice, type LogSpectrogram } from '../src/model/style-net.js';
+import { StyleNet, type ConvolutionChoice, type LogSpectrogram } from '../src/model/style-net.js';
+import { ChunkedStyleObjective, StyleObjective, SumObjective } from '../src/model/objectives.js';
 import { IO, type StyleMode } from '../src/model/graphs.js';
 import { Random } from '../src/dsp/random.js';
 import type { Runtime } from '../src/model/runtime.js';

@@ -1,6 +1,7 @@
 import { chooseStyleMode, featureFrames } from '../model/graphs.js';
 import { blockCount } from '../model/spectral-conv.js';
-import { FEATURE_CACHE_BYTES, chunkFeatureFramesFor, convPlanFor } from '../model/style-net.js';
+import { FEATURE_CACHE_BYTES } from '../model/objectives.js';
+import { chunkFeatureFramesFor, convPlanFor } from '../model/style-net.js';
 import { iterationsPerRound, kernelWidths, type TransferSettings } from './settings.js';
 
 /** Bytes of the process before any audio: Node, onnxruntime and the decoders' wasm. */

@@ -1,12 +1,5 @@
-import {
-  ChunkedStyleObjective,
-  StyleObjective,
-  SumObjective,
-  type LogSpectrogram,
-  type SpectrogramObjective,
-  type StyleNet,
-  type StyleTarget,
-} from '../model/style-net.js';
+import type { LogSpectrogram, StyleNet, StyleTarget } from '../model/style-net.js';
+import { ChunkedStyleObjective, StyleObjective, SumObjective, type SpectrogramObjective } from '../model/objectives.js';
 import { featureFrames } from '../model/graphs.js';
 import { binOrder, reorderBins } from './bin-order.js';
 import { SideWorkTally } from './eta.js';

@@ -9,7 +9,8 @@ import { bandMoments, logMagnitude, magnitudeFromLog, spectralConvergenceDb } fr
 import { StftPlan, frameCount, type Spectrogram } from '../dsp/stft.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import type { Runtime } from '../model/runtime.js';
-import { StyleNet, type LogSpectrogram, type ObjectiveValue, type SpectrogramObjective } from '../model/style-net.js';
+import { StyleNet, type LogSpectrogram } from '../model/style-net.js';
+import type { ObjectiveValue, SpectrogramObjective } from '../model/objectives.js';
 import { adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import type { IterationReport, MinimizeResult, Objective } from '../optim/types.js';

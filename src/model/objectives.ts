@@ -1,0 +1,300 @@
+/**
+ * The objectives the optimiser minimises over a spectrogram, built on a StyleNet: one graph run per evaluation
+ * (StyleObjective), chunk by chunk for long clips (ChunkedStyleObjective), or a sum over several nets (SumObjective).
+ */
+import {
+  IO,
+  buildObjectiveGraph,
+  buildChunkGradientGraph,
+  buildChunkFeaturesGraph,
+  featureColumns,
+  featureFrames,
+  type StyleMode,
+} from './graphs.js';
+import { createSession, disposeResident, floatTensor, residentTensor, scalarOf, type Session, type OrtTensor } from './runtime.js';
+import { validOutputMask, type BlockPlan } from './spectral-conv.js';
+import { chunkFeatureFramesFor, chunksOf, type StyleNet, type StyleTarget } from './style-net.js';
+
+/** The value of the objective at one point, by term. */
+export interface ObjectiveValue {
+  /** Total loss: style + content. */
+  loss: number;
+  /** Style term ||G - A||^2. */
+  styleLoss: number;
+  /** Content term w ||F - P||^2 (0 without content). */
+  contentLoss: number;
+}
+
+/** Options of StyleObjective.create. */
+export interface ObjectiveOptions {
+  /** Frames of the optimised spectrogram. */
+  frames: number;
+  /** The style statistics, from StyleNet.styleTarget. */
+  target: StyleTarget;
+  /** Content features P (N x T') and weight w; omitted or w = 0 for style loss only. */
+  content?: { features: Float32Array; weight: number };
+}
+
+/** A loss and its gradient over spectrograms of one length: StyleObjective or ChunkedStyleObjective. */
+export interface SpectrogramObjective {
+  /** Frames of the optimised spectrogram. */
+  readonly frames: number;
+  /** Evaluates the objective at spectrogram `x` (bins x frames) and writes its gradient into `grad`. */
+  evaluate(x: Float32Array, grad: Float32Array): Promise<ObjectiveValue>;
+  /** Releases its sessions. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * The loss and its gradient with respect to a spectrogram of fixed length, on one onnxruntime session.
+ * Lifecycle: create -> evaluate (many times) -> dispose.
+ */
+export class StyleObjective implements SpectrogramObjective {
+  private readonly feeds: Record<string, OrtTensor>;
+
+  private constructor(
+    private readonly net: StyleNet,
+    private readonly session: Session,
+    /** Frames of the optimised spectrogram. */
+    readonly frames: number,
+    /** The Gram form in use. */
+    readonly mode: StyleMode,
+    feeds: Record<string, OrtTensor>,
+  ) {
+    this.feeds = feeds;
+  }
+
+  /** Builds the objective graph for these sizes and opens its session. */
+  static async create(net: StyleNet, options: ObjectiveOptions): Promise<StyleObjective> {
+    const { shape, runtime } = net;
+    const { frames, target } = options;
+    if (frames < shape.kernel) throw new RangeError(`the optimised spectrogram needs at least ${shape.kernel} frames, got ${frames}`);
+    const withContent = options.content !== undefined && options.content.weight > 0;
+    const Tf = featureFrames(frames, shape.kernel);
+    const columns = featureColumns(net.conv, Tf);
+    const feeds: Record<string, OrtTensor> = {};
+    if (target.mode === 'kernel') {
+      feeds[IO.styleFeatures] = floatTensor(runtime, target.features, [shape.filters, target.featureFrames]);
+      feeds[IO.styleConstant] = floatTensor(runtime, Float32Array.of(target.constant), []);
+    } else {
+      feeds[IO.styleGram] = floatTensor(runtime, target.gram, [shape.filters, shape.filters]);
+    }
+    if (withContent && options.content) {
+      if (options.content.features.length !== shape.filters * Tf) throw new RangeError('content features have the wrong size');
+      feeds[IO.contentFeatures] = floatTensor(runtime, net.featureColumnsOf(options.content.features, Tf), [shape.filters, columns]);
+      feeds[IO.contentWeight] = floatTensor(runtime, Float32Array.of(options.content.weight), []);
+    }
+    // On a GPU the statistics and the weights are copied there once, now, so that every evaluation costs the same
+    // (runtime.residentInputs).
+    for (const [name, tensor] of Object.entries(feeds)) feeds[name] = await residentTensor(runtime, tensor);
+    await net.weightFeeds(true);
+    const model = buildObjectiveGraph({
+      ...shape,
+      frames,
+      mode: target.mode,
+      styleFeatureFrames: target.mode === 'kernel' ? target.featureFrames : undefined,
+      withContent,
+      conv: net.conv,
+    });
+    const session = await createSession(runtime, model);
+    return new StyleObjective(net, session, frames, target.mode, feeds);
+  }
+
+  /** Evaluates the objective at spectrogram `x` (bins x frames) and writes its gradient into `grad`. */
+  async evaluate(x: Float32Array, grad: Float32Array): Promise<ObjectiveValue> {
+    const { bins } = this.net.shape;
+    if (x.length !== bins * this.frames || grad.length !== x.length) throw new RangeError('objective: input or gradient has the wrong size');
+    const feeds = await this.net.specFeeds(x, this.frames, 0, this.frames, true);
+    const out = await this.session.run({ ...this.feeds, ...feeds });
+    grad.fill(0);
+    this.net.addInputGradient(out[IO.grad], grad, this.frames, 0, this.frames);
+    const styleLoss = scalarOf(out[IO.styleLoss]);
+    const contentLoss = out[IO.contentLoss] ? scalarOf(out[IO.contentLoss]) : 0;
+    return { loss: styleLoss + contentLoss, styleLoss, contentLoss };
+  }
+
+  /** Releases the session and the device's copies of its inputs. */
+  async dispose(): Promise<void> {
+    await this.session.release();
+    disposeResident(Object.values(this.feeds));
+  }
+}
+
+/**
+ * Bytes of chunk features a chunked objective may keep from its first pass to its second, so that the second need not
+ * compute them again: a clip's features are kept when all of them fit, up to 3.7 minutes at the defaults (19 chunks of
+ * 512 frames, 8.25 MB each). At 180 s an evaluation took 11% less (11.2 s against 12.6 s, four alternating pairs), and
+ * the run's peak RSS rose from 1.73 to 1.87 GB. Keeping only the first 37% of a 10-minute clip's chunks saved nothing
+ * measurable (36.0 s an evaluation against 36.3) and raised its peak by 220 MB, to 2.97 million KiB: longer clips
+ * keep none.
+ */
+export const FEATURE_CACHE_BYTES = 160 * 2 ** 20;
+
+/**
+ * The same objective for long clips, evaluated chunk by chunk so that no tensor spans the whole clip (a 10-minute clip
+ * has 4096 x 25,830 features, 423 MB each, and the one-shot graph holds several). Two passes per evaluation: the Gram
+ * matrix summed over chunks gives D = G - A, then each chunk's input gradient given D. The second pass needs each
+ * chunk's features again: the first pass keeps them when the whole clip's fit in FEATURE_CACHE_BYTES, else the second
+ * pass runs the conv forward again. Memory does not grow with the clip's length beyond the spectrogram and that
+ * bounded cache. Needs the style in Gram form.
+ */
+export class ChunkedStyleObjective implements SpectrogramObjective {
+  private gramTotal: Float64Array | null = null;
+  private difference: Float32Array | null = null;
+
+  private constructor(
+    private readonly net: StyleNet,
+    /** The second pass: each chunk's input gradient, from the kept features or from the chunk itself. */
+    private readonly gradientSession: Session,
+    /** The first pass when the clip's features are kept (features and Gram); null when they do not fit. */
+    private readonly featuresSession: Session | null,
+    /** Frames of the optimised spectrogram. */
+    readonly frames: number,
+    private readonly styleGram: Float32Array,
+    private readonly contentWeight: number,
+    private readonly contentFeatures: Float32Array | null,
+    private readonly chunkFeatureFrames: number,
+  ) {}
+
+  /** Builds the chunk-gradient graphs and opens their sessions. `featureCacheBytes` 0 computes every chunk twice. */
+  static async create(
+    net: StyleNet,
+    options: ObjectiveOptions & { chunkFeatureFrames?: number; featureCacheBytes?: number },
+  ): Promise<ChunkedStyleObjective> {
+    const { target, frames } = options;
+    if (target.mode !== 'gram') throw new Error('the chunked objective needs the style as a Gram matrix');
+    if (frames < net.shape.kernel) throw new RangeError(`the optimised spectrogram needs at least ${net.shape.kernel} frames, got ${frames}`);
+    const withContent = options.content !== undefined && options.content.weight > 0;
+    const chunkFeatureFrames = options.chunkFeatureFrames ?? chunkFeatureFramesFor(net.conv);
+    // The clip's features are kept between the passes when all of them fit: then the kept-features sessions are made.
+    const featureBytes = chunksOf(frames, net.shape.kernel, chunkFeatureFrames).reduce(
+      (sum, c) => sum + 4 * net.shape.filters * featureColumns(net.conv, c.chunkOut),
+      0,
+    );
+    const keep = featureBytes <= (options.featureCacheBytes ?? FEATURE_CACHE_BYTES);
+    // Without onnxruntime's memory arena: the Gram pass and the gradient pass run one after the other, and their
+    // arenas would each keep their peak for the whole run (measured on a 120 s clip: 1.69 -> 1.48 GB peak RSS, 4% slower).
+    const noArena = { memoryArena: false };
+    const shape = { ...net.shape, withContent, conv: net.conv };
+    await net.weightFeeds(true); // on a GPU, copied there now rather than in the first evaluation
+    const gradientSession = await createSession(net.runtime, buildChunkGradientGraph({ ...shape, fromFeatures: keep }), noArena);
+    const featuresSession = keep ? await createSession(net.runtime, buildChunkFeaturesGraph(shape), noArena) : null;
+    return new ChunkedStyleObjective(
+      net,
+      gradientSession,
+      featuresSession,
+      frames,
+      target.gram,
+      withContent ? (options.content as { weight: number }).weight : 0,
+      withContent ? (options.content as { features: Float32Array }).features : null,
+      chunkFeatureFrames,
+    );
+  }
+
+  /** Evaluates the objective at spectrogram `x` (bins x frames) and writes its gradient into `grad`. */
+  async evaluate(x: Float32Array, grad: Float32Array): Promise<ObjectiveValue> {
+    const { runtime, shape } = this.net;
+    const { bins: C, filters: N, kernel: K } = shape;
+    const T = this.frames;
+    if (x.length !== C * T || grad.length !== x.length) throw new RangeError('objective: input or gradient has the wrong size');
+    const spec = { data: x, bins: C, frames: T };
+    const Tf = featureFrames(T, K);
+    const plan = this.net.conv;
+    const chunks = chunksOf(T, K, this.chunkFeatureFrames);
+    const keep = this.featuresSession !== null;
+    const maskOf = (chunkOut: number): OrtTensor => floatTensor(runtime, validOutputMask(plan as BlockPlan, chunkOut), [1, featureColumns(plan, chunkOut)]);
+    // Pass 1: D = G - A and the style loss, in float64. The N x N buffers are kept across evaluations (67 MB each at
+    // 4096 filters; allocated per evaluation they only added to the peak until the garbage collector came by).
+    this.gramTotal ??= new Float64Array(N * N);
+    this.difference ??= new Float32Array(N * N);
+    const features: OrtTensor[] = [];
+    const gram = this.gramTotal;
+    if (!keep) await this.net.gramSumInto(spec, gram, this.chunkFeatureFrames);
+    else {
+      gram.fill(0);
+      for (const { start, chunkIn, chunkOut } of chunks) {
+        const feeds = await this.net.specFeeds(x, T, start, chunkIn);
+        if (plan) feeds[IO.outputMask] = maskOf(chunkOut);
+        const out = await (this.featuresSession as Session).run(feeds);
+        features.push(out[IO.features]);
+        const g = out[IO.gramSum].data as Float32Array;
+        for (let i = 0; i < g.length; i++) gram[i] += g[i];
+      }
+    }
+    const D = this.difference;
+    let styleLoss = 0;
+    for (let i = 0; i < D.length; i++) {
+      const d = gram[i] / Tf - this.styleGram[i];
+      D[i] = d;
+      styleLoss += d * d;
+    }
+    // Pass 2: each chunk's input gradient, added where chunks overlap.
+    grad.fill(0);
+    let contentLoss = 0;
+    const common: Record<string, OrtTensor> = {
+      [IO.gramDifference]: floatTensor(runtime, D, [N, N]),
+      [IO.featureScale]: floatTensor(runtime, Float32Array.of(4 / Tf), []),
+    };
+    if (this.contentFeatures) common[IO.contentWeight] = floatTensor(runtime, Float32Array.of(this.contentWeight), []);
+    const weightFeeds = keep ? await this.net.gradientWeightFeeds() : {};
+    for (const [k, { start, chunkIn, chunkOut }] of chunks.entries()) {
+      const columns = featureColumns(plan, chunkOut);
+      let feeds: Record<string, OrtTensor>;
+      if (keep) {
+        feeds = { ...weightFeeds, [IO.features]: features[k] };
+      } else {
+        feeds = await this.net.specFeeds(x, T, start, chunkIn, true);
+        if (plan) feeds[IO.outputMask] = maskOf(chunkOut);
+      }
+      if (this.contentFeatures) {
+        feeds[IO.contentFeatures] = floatTensor(runtime, this.net.featureColumnsOf(this.contentFeatures, chunkOut, Tf, start), [N, columns]);
+      }
+      const out = await this.gradientSession.run({ ...common, ...feeds });
+      this.net.addInputGradient(out[IO.grad], grad, T, start, chunkIn);
+      if (out[IO.contentLoss]) contentLoss += scalarOf(out[IO.contentLoss]);
+    }
+    return { loss: styleLoss + contentLoss, styleLoss, contentLoss };
+  }
+
+  /** Releases the sessions. */
+  async dispose(): Promise<void> {
+    await Promise.all([this.gradientSession.release(), this.featuresSession?.release()]);
+  }
+}
+
+/**
+ * The sum of several objectives over the same spectrogram, e.g. nets of different kernel widths (Antognini et al.
+ * 2019: several one-layer nets of different widths capture texture at several time scales).
+ */
+export class SumObjective implements SpectrogramObjective {
+  private scratch = new Float32Array(0);
+
+  /** Sums `parts`, which must share the spectrogram's length. */
+  constructor(readonly parts: SpectrogramObjective[]) {
+    if (parts.length === 0 || parts.some((p) => p.frames !== parts[0].frames)) throw new RangeError('SumObjective needs parts of one length');
+    this.frames = parts[0].frames;
+  }
+
+  /** Frames of the optimised spectrogram. */
+  readonly frames: number;
+
+  /** Evaluates every part and adds their values and gradients. */
+  async evaluate(x: Float32Array, grad: Float32Array): Promise<ObjectiveValue> {
+    const total = await this.parts[0].evaluate(x, grad);
+    if (this.scratch.length !== grad.length) this.scratch = new Float32Array(grad.length);
+    const scratch = this.scratch;
+    for (const part of this.parts.slice(1)) {
+      const v = await part.evaluate(x, scratch);
+      for (let i = 0; i < grad.length; i++) grad[i] += scratch[i];
+      total.loss += v.loss;
+      total.styleLoss += v.styleLoss;
+      total.contentLoss += v.contentLoss;
+    }
+    return total;
+  }
+
+  /** Releases every part. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.parts.map((p) => p.dispose()));
+  }
+}
