@@ -4,6 +4,7 @@ import path from 'node:path';
 import { decodeAudio } from '../src/audio/decode.js';
 import { DEFAULT_SETTINGS, OPTION_NAMES, displayDefault } from '../src/pipeline/settings.js';
 import { cli, escapeRegExp, plucks, run, speech, tempDir } from './cli-helpers.js';
+import { hasGpuDeviceNode } from '../src/node/index.js';
 
 const fast = ['--filters', '64', '--kernel', '5', '--iterations', '3', '--phase-iters', '4'];
 
@@ -84,6 +85,16 @@ describe('restyle CLI', () => {
     for (const [key, flag] of Object.entries(OPTION_NAMES)) expect(String(settings[key]), flag).toBe(given[flag as keyof typeof given]);
   });
 
+  it('--device auto looks for a GPU device node first: DRM render nodes, NVIDIA devices, WSL\'s GPU', () => {
+    const machine = (dev: string[], dri: string[]) => (dir: string) => (dir === '/dev' ? dev : dir === '/dev/dri' ? dri : []);
+    expect(hasGpuDeviceNode(machine(['null', 'tty0', 'kvm'], []))).toBe(false);
+    expect(hasGpuDeviceNode(machine(['null', 'dri'], ['card0']))).toBe(false); // a display, no render node
+    expect(hasGpuDeviceNode(machine(['null', 'dri'], ['card0', 'renderD128']))).toBe(true);
+    expect(hasGpuDeviceNode(machine(['nvidiactl', 'nvidia0', 'nvidia-uvm'], []))).toBe(true);
+    expect(hasGpuDeviceNode(machine(['nvidiactl'], []))).toBe(false);
+    expect(hasGpuDeviceNode(machine(['dxg'], []))).toBe(true);
+  });
+
   it('--device: webgpu without a GPU adapter is a clear error; auto falls back to the CPU and says so', () => {
     // No machine here has a GPU. Where one has, --device webgpu runs and this test's first half does not apply.
     const dir = tempDir();
@@ -95,6 +106,11 @@ describe('restyle CLI', () => {
       const auto = run([speech, plucks, '-o', path.join(dir, 'b.wav'), '--device', 'auto', ...fast]);
       expect(auto.code, auto.stderr).toBe(0);
       expect(auto.stderr).toMatch(/restyle: warning: webgpu unavailable \(.+\): running on the CPU/);
+      // Without a GPU device, auto does not try WebGPU, so Dawn prints nothing of its own (it would, in several lines).
+      if (process.platform === 'linux' && !hasGpuDeviceNode()) {
+        expect(auto.stderr).toMatch(/webgpu unavailable \(no GPU device on this machine\)/);
+        expect(auto.stderr).not.toMatch(/vkCreateInstance|dawn|vulkan/i);
+      }
     }
     const bad = run([speech, plucks, '-o', path.join(dir, 'c.wav'), '--device', 'tpu']);
     expect(bad.code).toBe(1);

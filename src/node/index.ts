@@ -2,6 +2,7 @@
  * The library for Node: the core pipeline bound to onnxruntime-node (CPU), plus file helpers.
  * Browser code imports the core (src/index.ts) and passes onnxruntime-web instead.
  */
+import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { Runtime } from '../model/runtime.js';
@@ -18,10 +19,33 @@ export type Device = 'cpu' | 'webgpu' | 'auto';
 export const DEVICES: readonly Device[] = ['cpu', 'webgpu', 'auto'];
 
 /**
+ * Whether a Linux machine has a GPU device node: a DRM render node (/dev/dri/renderD*), an NVIDIA device
+ * (/dev/nvidia0...) or WSL's GPU (/dev/dxg). Without one, WebGPU finds no adapter, and the attempt makes Dawn (under
+ * onnxruntime's WebGPU) print several lines of its own to stderr. `list` reads a directory (for tests).
+ */
+export function hasGpuDeviceNode(list: (dir: string) => string[] = listDirectory): boolean {
+  return list('/dev').some((name) => /^nvidia\d+$|^dxg$/.test(name)) || list('/dev/dri').some((name) => /^renderD\d+$/.test(name));
+}
+
+function listDirectory(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
  * onnxruntime-node with `threads` intra-op threads (0: one per core) on `device`: 'cpu'; 'webgpu' (an error if the
- * machine has no WebGPU adapter); or 'auto', WebGPU with a fall-back to the CPU and a note in runtime.notes.
+ * machine has no WebGPU adapter); or 'auto', WebGPU with a fall-back to the CPU and a note in runtime.notes. On Linux
+ * without a GPU device node, 'auto' goes to the CPU without trying (hasGpuDeviceNode).
  */
 export function nodeRuntime(threads = 0, device: Device = 'cpu'): Runtime {
+  const notes: string[] = [];
+  if (device === 'auto' && process.platform === 'linux' && !hasGpuDeviceNode()) {
+    notes.push('webgpu unavailable (no GPU device on this machine): running on the CPU');
+    device = 'cpu';
+  }
   return {
     ort,
     executionProviders: device === 'cpu' ? ['cpu'] : ['webgpu'],
@@ -29,7 +53,7 @@ export function nodeRuntime(threads = 0, device: Device = 'cpu'): Runtime {
     fallbackToCpu: device === 'auto',
     // WebGPU copies every input to the GPU on every run: the weights (up to 571 MB) are copied there once instead.
     residentInputs: device !== 'cpu',
-    notes: [],
+    notes,
   };
 }
 
