@@ -3,13 +3,13 @@
 # the CPU, against the PyTorch reference (bench/torch_reference.py) on CUDA. For a machine with an NVIDIA GPU, a Vulkan
 # driver (Dawn, under onnxruntime's WebGPU, runs on Vulkan), a CUDA build of PyTorch and a built checkout (dist/).
 #
-#   bash bench/gpu.sh OUTDIR CLIPDIR [SECONDS...]     (default seconds: 10 60)
+#   npm run bench:gpu -- OUTDIR CLIPDIR [SECONDS...]   (or bash bench/gpu.sh ... on a built checkout; default 10 60)
 #
 # CLIPDIR holds speech-Ns.wav and plucks-Ns.wav for each N (npx tsx bench/clips.ts N writes them to out/bench).
 # NODE and PYTHON name the interpreters (default: node, python3); RUN_TIMEOUT caps each run (default 240 s);
 # SKIP_CPU=1 and SKIP_TORCH=1 leave out the CPU and PyTorch runs. Writes one JSON per run to OUTDIR, a table of
-# per-evaluation time, stage times and quality to OUTDIR/summary.txt, and the objective alone with its constants fed
-# or built into the model (bench/objective-device.ts) to OUTDIR/objective.txt.
+# per-evaluation time, stage times and quality to OUTDIR/summary.txt, and the objective alone with its constant inputs
+# sent every run or kept on the GPU (bench/objective-device.ts) to OUTDIR/objective.txt.
 set -u
 out=${1:?usage: bash bench/gpu.sh OUTDIR CLIPDIR [SECONDS...]}
 clips=${2:?usage: bash bench/gpu.sh OUTDIR CLIPDIR [SECONDS...]}
