@@ -115,8 +115,8 @@ export class StyleObjective implements SpectrogramObjective {
 
   /** Releases the session and the device's copies of its inputs. */
   async dispose(): Promise<void> {
+    disposeResident(Object.values(this.feeds)); // before the session: their buffers belong to its backend
     await this.session.release();
-    disposeResident(Object.values(this.feeds));
   }
 }
 

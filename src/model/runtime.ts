@@ -71,27 +71,33 @@ export async function createSession(
   }
 }
 
-/** Per runtime, the sessions that copy a tensor of each rank to the device (an Identity whose output stays there). */
-const uploaders = new WeakMap<Runtime, Map<number, Promise<Session>>>();
+/**
+ * Per onnxruntime module, by providers and rank, the sessions that copy a tensor to the device (an Identity whose
+ * output stays there). Kept for the module's lifetime, not per run: onnxruntime-web frees a session only on release
+ * (a web worker makes a runtime per run), and a live session keeps onnxruntime's WebGPU context, which owns the
+ * copies' buffers, from being torn down while copies are in use.
+ */
+const uploaders = new WeakMap<object, Map<string, Promise<Session>>>();
 
 /**
  * The device's copy of `tensor`, made once, for feeding many runs (runtime.residentInputs); the tensor itself when
  * the runtime reads inputs in place, or when the backend refuses (which turns residentInputs off, with a note).
- * Dispose the copy when done with it (disposeResident).
+ * Dispose the copy when done with it, before releasing the sessions that use it (disposeResident).
  */
 export async function residentTensor(runtime: Runtime, tensor: OrtTensor): Promise<OrtTensor> {
   if (!runtime.residentInputs || tensor.location !== 'cpu') return tensor;
   const rank = tensor.dims.length;
-  let byRank = uploaders.get(runtime);
-  if (!byRank) uploaders.set(runtime, (byRank = new Map()));
+  const key = `${runtime.executionProviders.join('/')} ${rank}`;
+  let byKey = uploaders.get(runtime.ort);
+  if (!byKey) uploaders.set(runtime.ort, (byKey = new Map()));
   try {
-    let session = byRank.get(rank);
+    let session = byKey.get(key);
     if (!session) {
       const g = new GraphBuilder('upload');
       const dims = Array.from({ length: rank }, (_, i) => `d${i}`);
       g.op('Identity', [g.input('x', dims)], {}, g.output('y', dims));
       session = createSession(runtime, g.toBytes(), { outputsOnDevice: true });
-      byRank.set(rank, session);
+      byKey.set(key, session);
     }
     const out = (await (await session).run({ x: tensor })).y;
     if (out.location === 'cpu') return tensor; // the backend keeps nothing on a device (e.g. it fell back to the CPU)

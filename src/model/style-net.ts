@@ -319,11 +319,12 @@ export class StyleNet {
 
   /** Releases the sessions; the net cannot be used afterwards. */
   async dispose(): Promise<void> {
+    // The device's copies go first: their buffers belong to the backend that the sessions keep alive.
+    disposeResident(this.residentWeights.values());
+    this.residentWeights.clear();
     const sessions = [this.featuresSession, this.gramSumSession, this.gramNormSession];
     this.featuresSession = this.gramSumSession = this.gramNormSession = null;
     await Promise.all(sessions.map((s) => s?.release()));
-    disposeResident(this.residentWeights.values());
-    this.residentWeights.clear();
   }
 
   private checkSpec(spec: LogSpectrogram): void {
