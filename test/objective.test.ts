@@ -287,6 +287,40 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
     expect(device.held.size).toBeGreaterThan(2);
   });
 
+  it.each<[ConvolutionChoice, number]>([
+    ['direct', 0],
+    ['direct', 2 ** 20],
+    ['dft', 0],
+    ['dft', 2 ** 20],
+  ])('chunked: never sends the weights with a chunk, and gives the plain loss and gradient (%s, feature cache %i)', async (convolution, featureCacheBytes) => {
+    const shape = { bins: 33, filters: 16, kernel: 5 };
+    const frames = 70;
+    const style = randomSpec(shape.bins, 50, 1);
+    const content = randomSpec(shape.bins, frames, 2);
+    const x = randomSpec(shape.bins, frames, 8).data;
+    const device = fakeDevice();
+    const results = [];
+    for (const rt of [runtime, device.runtime]) {
+      const net = StyleNet.create(rt, shape, 3, convolution);
+      const target = await net.styleTarget(style, frames, 'gram');
+      const contentTerm = { features: await net.features(content), weight: 0.2 };
+      const objective = await ChunkedStyleObjective.create(net, { frames, target, content: contentTerm, chunkFeatureFrames: 16, featureCacheBytes });
+      const grad = new Float32Array(x.length);
+      device.fed.length = 0;
+      const value = await objective.evaluate(x, grad);
+      results.push({ value, grad, evaluationFeeds: device.fed.flat() });
+      await Promise.all([objective.dispose(), net.dispose()]);
+    }
+    const [plain, resident] = results;
+    expect(resident.value.loss).toBe(plain.value.loss);
+    expect(Array.from(resident.grad)).toEqual(Array.from(plain.grad));
+    const weights = new Set<string>([IO.weights, IO.flippedWeights, IO.spectralWeights]);
+    const sentWeights = resident.evaluationFeeds.filter((f) => weights.has(f.name));
+    expect(sentWeights.length).toBeGreaterThan(4); // five chunks, two passes
+    expect(sentWeights.filter((f) => f.location === 'cpu')).toEqual([]);
+    expect(new Set(device.disposed).size).toBe(device.held.size);
+  });
+
   it('leave tensors as they are on a backend that keeps outputs on the CPU', async () => {
     const { residentTensor } = await import('../src/model/runtime.js');
     const rt: Runtime = { ort, executionProviders: ['cpu'], threads: 1, residentInputs: true };
