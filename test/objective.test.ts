@@ -251,33 +251,47 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
     return { runtime, fed, disposed, held };
   }
 
-  it.each<[StyleMode, ConvolutionChoice]>([
-    ['kernel', 'direct'],
-    ['gram', 'direct'],
-    ['kernel', 'dft'],
-    ['gram', 'dft'],
-  ])('feeds every evaluation the device copies of the weights and statistics, and frees them (%s, %s)', async (mode, convolution) => {
-    const shape = { bins: 33, filters: 64, kernel: 5 };
-    const frames = 40;
-    const style = randomSpec(shape.bins, 30, 1);
+  /**
+   * Builds an objective with `make` on the plain CPU runtime and on a stand-in device, and evaluates each once at a
+   * random point: the values, gradients and the feeds of that evaluation, and the device's record of its copies.
+   */
+  async function plainAndResident(
+    shape: { bins: number; filters: number; kernel: number },
+    convolution: ConvolutionChoice,
+    frames: number,
+    styleFrames: number,
+    make: (net: StyleNet, style: LogSpectrogram, contentFeatures: Float32Array) => Promise<{ evaluate: StyleObjective['evaluate']; dispose(): Promise<void> }>,
+  ) {
+    const style = randomSpec(shape.bins, styleFrames, 1);
     const content = randomSpec(shape.bins, frames, 2);
     const x = randomSpec(shape.bins, frames, 8).data;
     const device = fakeDevice();
     const results = [];
     for (const rt of [runtime, device.runtime]) {
       const net = StyleNet.create(rt, shape, 3, convolution);
-      const target = await net.styleTarget(style, frames, mode);
-      const objective = await StyleObjective.create(net, { frames, target, content: { features: await net.features(content), weight: 0.2 } });
+      const objective = await make(net, style, await net.features(content));
       const grad = new Float32Array(x.length);
       device.fed.length = 0;
       const value = await objective.evaluate(x, grad);
-      const evaluationFeeds = device.fed.flat();
-      results.push({ value, grad, evaluationFeeds });
+      results.push({ value, grad, evaluationFeeds: device.fed.flat() });
       await Promise.all([objective.dispose(), net.dispose()]);
     }
     const [plain, resident] = results;
     expect(resident.value.loss).toBe(plain.value.loss);
     expect(Array.from(resident.grad)).toEqual(Array.from(plain.grad));
+    return { resident, device };
+  }
+
+  it.each<[StyleMode, ConvolutionChoice]>([
+    ['kernel', 'direct'],
+    ['gram', 'direct'],
+    ['kernel', 'dft'],
+    ['gram', 'dft'],
+  ])('feeds every evaluation the device copies of the weights and statistics, and frees them (%s, %s)', async (mode, convolution) => {
+    const frames = 40;
+    const { resident, device } = await plainAndResident({ bins: 33, filters: 64, kernel: 5 }, convolution, frames, 30, async (net, style, features) =>
+      StyleObjective.create(net, { frames, target: await net.styleTarget(style, frames, mode), content: { features, weight: 0.2 } }),
+    );
     // Only the spectrogram crosses from the CPU at an evaluation.
     const fromCpu = resident.evaluationFeeds.filter((f) => f.location === 'cpu').map((f) => f.name);
     expect(fromCpu).toEqual([convolution === 'dft' ? IO.blocks : IO.spec]);
@@ -293,27 +307,16 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
     ['dft', 0],
     ['dft', 2 ** 20],
   ])('chunked: never sends the weights with a chunk, and gives the plain loss and gradient (%s, feature cache %i)', async (convolution, featureCacheBytes) => {
-    const shape = { bins: 33, filters: 16, kernel: 5 };
     const frames = 70;
-    const style = randomSpec(shape.bins, 50, 1);
-    const content = randomSpec(shape.bins, frames, 2);
-    const x = randomSpec(shape.bins, frames, 8).data;
-    const device = fakeDevice();
-    const results = [];
-    for (const rt of [runtime, device.runtime]) {
-      const net = StyleNet.create(rt, shape, 3, convolution);
-      const target = await net.styleTarget(style, frames, 'gram');
-      const contentTerm = { features: await net.features(content), weight: 0.2 };
-      const objective = await ChunkedStyleObjective.create(net, { frames, target, content: contentTerm, chunkFeatureFrames: 16, featureCacheBytes });
-      const grad = new Float32Array(x.length);
-      device.fed.length = 0;
-      const value = await objective.evaluate(x, grad);
-      results.push({ value, grad, evaluationFeeds: device.fed.flat() });
-      await Promise.all([objective.dispose(), net.dispose()]);
-    }
-    const [plain, resident] = results;
-    expect(resident.value.loss).toBe(plain.value.loss);
-    expect(Array.from(resident.grad)).toEqual(Array.from(plain.grad));
+    const { resident, device } = await plainAndResident({ bins: 33, filters: 16, kernel: 5 }, convolution, frames, 50, async (net, style, features) =>
+      ChunkedStyleObjective.create(net, {
+        frames,
+        target: await net.styleTarget(style, frames, 'gram'),
+        content: { features, weight: 0.2 },
+        chunkFeatureFrames: 16,
+        featureCacheBytes,
+      }),
+    );
     const weights = new Set<string>([IO.weights, IO.flippedWeights, IO.spectralWeights]);
     const sentWeights = resident.evaluationFeeds.filter((f) => weights.has(f.name));
     expect(sentWeights.length).toBeGreaterThan(4); // five chunks, two passes
