@@ -1,4 +1,4 @@
-import { Random } from './random.js';
+import { Random, cosSinTurn } from './random.js';
 import { StftPlan, type Spectrogram, frameCount } from './stft.js';
 
 /** Options of fastGriffinLim. */
@@ -40,10 +40,11 @@ export function fastGriffinLim(plan: StftPlan, magnitude: Float32Array, options:
     }
   } else {
     const rng = new Random(options.seed ?? 0);
+    const phasor = new Float64Array(2);
     for (let i = 0; i < n; i++) {
-      const a = 2 * Math.PI * rng.uniform();
-      cosP[i] = Math.cos(a);
-      sinP[i] = Math.sin(a);
+      cosSinTurn(rng.uniform(), phasor);
+      cosP[i] = phasor[0];
+      sinP[i] = phasor[1];
     }
   }
   const rebuilt = plan.allocate(length);
