@@ -18,6 +18,12 @@ export function run(args: string[]): { code: number | null; stdout: string; stde
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Runs the CLI with `args` and `stdin` piped in; stdout comes back as bytes. */
+export function runPiped(args: string[], stdin: Uint8Array): { code: number | null; stdout: Buffer; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, input: stdin, timeout: 60_000, maxBuffer: 2 ** 28 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
+}
+
 /** A new empty temporary folder. */
 export function tempDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'restyle-test-'));

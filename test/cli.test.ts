@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, copyFileSync } fr
 import path from 'node:path';
 import { decodeAudio } from '../src/audio/decode.js';
 import { DEFAULT_SETTINGS, OPTION_NAMES, displayDefault } from '../src/pipeline/settings.js';
-import { cli, escapeRegExp, plucks, run, speech, tempDir } from './cli-helpers.js';
+import { spawnSync } from 'node:child_process';
+import { cli, escapeRegExp, plucks, run, runPiped, speech, tempDir } from './cli-helpers.js';
 import { hasGpuDeviceNode } from '../src/node/index.js';
 
 const fast = ['--filters', '64', '--kernel', '5', '--iterations', '3', '--phase-iters', '4'];
@@ -155,5 +156,73 @@ describe('restyle CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^restyle: ${escapeRegExp(text)}: cannot decode audio`));
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('restyle CLI with pipes (- for stdin and stdout, as in sox)', () => {
+  const quiet = [...fast, '--no-quality'];
+  let fromFiles: Buffer;
+  beforeAll(() => {
+    const out = path.join(tempDir(), 'files.wav');
+    const r = run([speech, plucks, '-o', out, ...quiet]);
+    expect(r.code, r.stderr).toBe(0);
+    fromFiles = readFileSync(out);
+  });
+
+  it('reads the content from stdin and writes the WAV to stdout: the same bytes as from and to files', () => {
+    const r = runPiped(['-', plucks, '-o', '-', ...quiet], readFileSync(speech));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.equals(fromFiles)).toBe(true);
+    expect(r.stderr).toMatch(/restyle: wrote stdout \(5\.30 s, mono/);
+  });
+
+  it('reads a pipe given by path: bash process substitution, <(cat STYLE)', () => {
+    const out = path.join(tempDir(), 'o.wav');
+    const script = `"${process.execPath}" "${cli}" "${speech}" <(cat "${plucks}") -o "${out}" ${quiet.join(' ')}`;
+    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(out).equals(fromFiles)).toBe(true);
+  });
+
+  it('writes the JSON report to stdout with --report -', () => {
+    const r = runPiped([speech, plucks, '-o', path.join(tempDir(), 'o.wav'), '--report', '-', ...quiet], new Uint8Array());
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.toString('utf8')).settings.filters).toBe(64);
+  });
+
+  it.each([
+    [['-', '-', '-o', 'never.wav'], 'only one input can be read from stdin (-)'],
+    [[speech, plucks, '-o', '-', '--report', '-'], 'only one of -o, --report and --plot can write to stdout (-)'],
+  ])('refuses %j with exit 1', (args, message) => {
+    const r = runPiped(args, new Uint8Array());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`restyle: ${message}\n`);
+    expect(r.stdout.length).toBe(0);
+  });
+
+  it('names stdin in the error when what is piped in is not audio', () => {
+    const r = runPiped(['-', plucks, '-o', '-', ...quiet], new TextEncoder().encode('not audio at all\n'.repeat(10)));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^restyle: stdin: cannot decode audio/);
+    expect(r.stdout.length).toBe(0);
+  });
+
+  // util-linux's script runs the command on a terminal (Debian has it in every install: bsdutils is essential).
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  it.skipIf(!hasScript)('refuses audio from or to a terminal with exit 1, saying how to pipe it', () => {
+    const onTerminal = (args: string) => spawnSync('script', ['-qec', `"${process.execPath}" "${cli}" ${args}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+    const toTerminal = onTerminal(`"${speech}" "${plucks}" -o -`);
+    expect(toTerminal.status).toBe(1);
+    expect(toTerminal.stdout).toContain('restyle: -o -: stdout is a terminal; redirect it to a file or a pipe');
+    const fromTerminal = onTerminal(`- "${plucks}" -o never.wav`);
+    expect(fromTerminal.status).toBe(1);
+    expect(fromTerminal.stdout).toContain('restyle: -: stdin is a terminal; pipe the audio in');
+  });
+
+  it('a reader that closes stdout early is a one-line error and exit 2, not a crash', () => {
+    const script = `"${process.execPath}" "${cli}" "${speech}" "${plucks}" -o - -q ${quiet.join(' ')} | head -c 10 > /dev/null; exit \${PIPESTATUS[0]}`;
+    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toBe('restyle: stdout: closed by the reader before the output was written\n');
   });
 });

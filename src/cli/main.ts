@@ -13,7 +13,7 @@ import { describeStyleGain, type QualityReport } from '../quality/measures.js';
 import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, displayDefault, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
 import type { TransferResult } from '../pipeline/transfer.js';
 import { assessResult, reportPlotInput } from '../pipeline/assess.js';
-import { DEVICES, checkWritable, nodeRuntime, readInputFile, removePendingTempFiles, transfer, writeFileAtomic, type Device } from '../node/index.js';
+import { DEVICES, STDIO, checkWritable, displayName, nodeRuntime, readInputFile, removePendingTempFiles, transfer, writeOutput, type Device } from '../node/index.js';
 import { ProgressDisplay } from './progress.js';
 import { formatSeconds } from '../pipeline/eta.js';
 import { drawReport } from '../report/plot.js';
@@ -42,14 +42,14 @@ function buildProgram(): Command {
   const program = new Command('restyle')
     .description('Neural audio style transfer: re-render CONTENT with the timbre and texture of STYLE.')
     .usage('[options] CONTENT STYLE -o OUT\n       restyle [options] --duration SECONDS STYLE -o OUT   (texture synthesis)')
-    .argument('<files...>', 'CONTENT and STYLE audio (WAV, MP3, FLAC, OGG); STYLE alone with --duration')
-    .option('-o, --output <file>', 'output WAV file (required)')
+    .argument('<files...>', 'CONTENT and STYLE audio (WAV, MP3, FLAC, OGG); STYLE alone with --duration; - reads one from stdin')
+    .option('-o, --output <file>', 'output WAV file (required; - writes it to stdout)')
     .option('--duration <seconds>', 'texture mode: synthesise this many seconds of the style, no content')
     .option('--float', 'write 32-bit float WAV instead of 16-bit PCM')
     .option('--mono', 'mix stereo content to mono (half the time of keeping both channels)')
     .option('-y, --yes', 'overwrite the output file if it exists')
     .option('-q, --quiet', 'no progress bar and no summary (errors and warnings still print)')
-    .option('--report <file>', 'also write a JSON report (settings, losses, timings, quality)')
+    .option('--report <file>', 'also write a JSON report (settings, losses, timings, quality); - for stdout')
     .option('--plot <file.png>', 'also draw content, style and result spectrograms and the loss curve as a PNG')
     .option('--checkpoint', 'on Ctrl-C, write the best result so far to the output before exiting')
     .addOption(new Option('--device <name>', 'where to compute: cpu, webgpu (needs a GPU adapter), or auto (WebGPU if present, else CPU)').choices(DEVICES).default('cpu'))
@@ -92,6 +92,20 @@ function samePath(a: string, b: string): boolean {
     }
   };
   return resolve(a) === resolve(b);
+}
+
+/**
+ * The uses of '-' (standard input or output) that cannot work, as usage errors: two inputs from one stdin, two outputs
+ * on one stdout, audio read from or written to a terminal.
+ */
+function checkStdio(files: string[], opts: CliOptions): void {
+  if (files.filter((f) => f === STDIO).length > 1) throw new UsageError('only one input can be read from stdin (-)');
+  if (files.includes(STDIO) && process.stdin.isTTY) throw new UsageError('-: stdin is a terminal; pipe the audio in (e.g. sox in.mp3 -t wav - | restyle - style.wav -o out.wav)');
+  const toStdout = (['output', 'report', 'plot'] as const).filter((key) => opts[key] === STDIO);
+  if (toStdout.length > 1) throw new UsageError('only one of -o, --report and --plot can write to stdout (-)');
+  if (process.stdout.isTTY && (toStdout[0] === 'output' || toStdout[0] === 'plot')) {
+    throw new UsageError(`${toStdout[0] === 'output' ? '-o' : '--plot'} -: stdout is a terminal; redirect it to a file or a pipe (e.g. | play -t wav -)`);
+  }
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
@@ -143,7 +157,8 @@ export async function main(argv: string[]): Promise<number> {
     const memoryLimitMb = opts.memoryLimit === undefined ? undefined : Number(opts.memoryLimit);
     if (memoryLimitMb !== undefined && !(memoryLimitMb > 0)) throw new UsageError(`--memory-limit ${opts.memoryLimit}: must be a positive number of megabytes`);
     if (duration !== undefined && !(duration > 0 && duration <= 3600)) throw new UsageError(`--duration ${opts.duration}: must be a number of seconds in (0, 3600]`);
-    for (const f of files) if (samePath(f, opts.output)) throw new UsageError(`output ${opts.output} is also an input; choose another name`);
+    for (const f of files) if (f !== STDIO && samePath(f, opts.output)) throw new UsageError(`output ${opts.output} is also an input; choose another name`);
+    checkStdio(files, opts);
     // Validate the settings before reading anything, so a typo fails in milliseconds with exit 1.
     const settings = resolveSettings(settingsFrom(opts as unknown as Record<string, unknown>));
 
@@ -155,8 +170,8 @@ export async function main(argv: string[]): Promise<number> {
     const result = await transfer(
       {
         ...settings,
-        content: contentFile && contentBytes ? { bytes: contentBytes, name: contentFile } : undefined,
-        style: { bytes: styleBytes, name: styleFile },
+        content: contentFile && contentBytes ? { bytes: contentBytes, name: displayName(contentFile, 'stdin') } : undefined,
+        style: { bytes: styleBytes, name: displayName(styleFile, 'stdin') },
         duration,
         mono: Boolean(opts.mono),
         device: opts.device,
@@ -166,8 +181,8 @@ export async function main(argv: string[]): Promise<number> {
     ).catch(async (err: unknown) => {
       if (err instanceof CancelledError && err.partial && opts.output) {
         const { channels, sampleRate, iterations } = err.partial;
-        await writeFileAtomic(opts.output, await encodeWav(channels, sampleRate, opts.float ? 'float32' : 'int16'));
-        process.stderr.write(`restyle: wrote the result after ${iterations} iteration(s) to ${opts.output}\n`);
+        await writeOutput(opts.output, await encodeWav(channels, sampleRate, opts.float ? 'float32' : 'int16'));
+        process.stderr.write(`restyle: wrote the result after ${iterations} iteration(s) to ${displayName(opts.output, 'stdout')}\n`);
       }
       throw err;
     });
@@ -176,9 +191,9 @@ export async function main(argv: string[]): Promise<number> {
       quality: opts.quality,
     });
     const wav = await encodeWav(result.channels, result.sampleRate, opts.float ? 'float32' : 'int16');
-    await writeFileAtomic(opts.output, wav);
-    if (opts.plot) await writeFileAtomic(opts.plot, encodePng(drawReport(reportPlotInput(result, written))));
-    if (opts.report) await writeFileAtomic(opts.report, new TextEncoder().encode(JSON.stringify(reportOf(result, quality, opts.output), null, 2) + '\n'));
+    await writeOutput(opts.output, wav);
+    if (opts.plot) await writeOutput(opts.plot, encodePng(drawReport(reportPlotInput(result, written))));
+    if (opts.report) await writeOutput(opts.report, new TextEncoder().encode(JSON.stringify(reportOf(result, quality, opts.output), null, 2) + '\n'));
     for (const w of result.warnings) process.stderr.write(`restyle: warning: ${w}\n`);
     if (!opts.quiet) process.stderr.write(summary(result, quality, opts.output, Boolean(opts.float)) + '\n');
     return EXIT.ok;
@@ -195,7 +210,7 @@ export function summary(r: TransferResult, q: QualityReport | undefined, output:
   const t = r.timings;
   const s = (ms: number): string => formatSeconds(ms / 1000);
   const parts = [
-    `restyle: wrote ${output} (${(r.channels[0].length / r.sampleRate).toFixed(2)} s, ${r.channels.length === 2 ? 'stereo' : r.channels.length === 1 ? 'mono' : `${r.channels.length} channels`}, ${r.sampleRate} Hz, ${float ? '32-bit float' : '16-bit'}) in ${s(t.total)}`,
+    `restyle: wrote ${displayName(output, 'stdout')} (${(r.channels[0].length / r.sampleRate).toFixed(2)} s, ${r.channels.length === 2 ? 'stereo' : r.channels.length === 1 ? 'mono' : `${r.channels.length} channels`}, ${r.sampleRate} Hz, ${float ? '32-bit float' : '16-bit'}) in ${s(t.total)}`,
     `stages: decode ${s(t.decode)}, analyse ${s(t.analyse)}, optimise ${s(t.optimise)} (${r.optimiser.iterations} it, ${r.optimiser.evaluations} evals, ${Math.round(r.msPerEvaluation)} ms/eval), phase ${s(t.phase)}`,
     `loss ${r.initialLoss.toExponential(3)} -> ${r.finalLoss.total.toExponential(3)} (${(r.initialLoss / r.finalLoss.total).toFixed(1)}x)`,
   ];

@@ -9,7 +9,7 @@ import type { Runtime } from '../model/runtime.js';
 import { transfer as coreTransfer, type TransferHooks, type TransferRequest, type TransferResult } from '../pipeline/transfer.js';
 
 export * from '../index.js';
-export { readInputFile, writeFileAtomic, checkWritable, removePendingTempFiles } from './files.js';
+export { STDIO, displayName, readInputFile, writeFileAtomic, writeOutput, checkWritable, removePendingTempFiles } from './files.js';
 export { encodePng } from './png.js';
 
 /** Where the graphs run: the CPU, onnxruntime-node's bundled WebGPU backend, or WebGPU when there is an adapter. */
