@@ -132,6 +132,14 @@ describe('restyle CLI', () => {
     expect(clip.channels[0].length).toBe(Math.round(1.5 * 22050));
   });
 
+  it.each(['out.mp3', 'Out.FLAC'])('refuses -o %s with exit 1: it writes WAV, and says how to convert', (name) => {
+    const dir = tempDir();
+    const r = run([speech, plucks, '-o', path.join(dir, name), ...fast]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`: restyle writes WAV; name the output .wav and convert it (e.g. sox out.wav out${path.extname(name).toLowerCase()})`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('refuses to overwrite without -y, and an output that is an input', () => {
     const dir = tempDir();
     const out = path.join(dir, 'exists.wav');

@@ -108,6 +108,17 @@ function checkStdio(files: string[], opts: CliOptions): void {
   }
 }
 
+/** Extensions of audio formats other than WAV, which a file named so would be expected to hold. */
+const OTHER_AUDIO_EXTENSIONS = new Set(['.mp3', '.flac', '.ogg', '.oga', '.opus', '.m4a', '.aac', '.aif', '.aiff', '.wma', '.webm', '.mp4']);
+
+/** Refuses an output named as another audio format: restyle writes WAV, and a WAV named out.mp3 misleads every player. */
+function checkOutputFormat(output: string): void {
+  const ext = path.extname(output).toLowerCase();
+  if (OTHER_AUDIO_EXTENSIONS.has(ext)) {
+    throw new UsageError(`-o ${output}: restyle writes WAV; name the output .wav and convert it (e.g. sox out.wav out${ext})`);
+  }
+}
+
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -157,6 +168,7 @@ export async function main(argv: string[]): Promise<number> {
     const memoryLimitMb = opts.memoryLimit === undefined ? undefined : Number(opts.memoryLimit);
     if (memoryLimitMb !== undefined && !(memoryLimitMb > 0)) throw new UsageError(`--memory-limit ${opts.memoryLimit}: must be a positive number of megabytes`);
     if (duration !== undefined && !(duration > 0 && duration <= 3600)) throw new UsageError(`--duration ${opts.duration}: must be a number of seconds in (0, 3600]`);
+    checkOutputFormat(opts.output);
     for (const f of files) if (f !== STDIO && samePath(f, opts.output)) throw new UsageError(`output ${opts.output} is also an input; choose another name`);
     checkStdio(files, opts);
     // Validate the settings before reading anything, so a typo fails in milliseconds with exit 1.
