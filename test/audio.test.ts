@@ -7,6 +7,8 @@ import { resample } from '../src/audio/resample.js';
 import { encodeWav, peak } from '../src/audio/wav.js';
 import { limitPeaks } from '../src/audio/limiter.js';
 import { readInputFile } from '../src/node/files.js';
+import { encodeFlac, toInt16 } from '../src/node/flac.js';
+import { createHash } from 'node:crypto';
 import { InputError } from '../src/errors.js';
 import { Random } from '../src/dsp/random.js';
 
@@ -150,6 +152,33 @@ describe('encodeWav', () => {
       for (let i = 0; i < x.length; i++) err = Math.max(err, Math.abs(back.channels[0][i] - x[i]));
       expect(err).toBeLessThanOrEqual(tol);
     }
+  });
+});
+
+describe('encodeFlac', () => {
+  it('writes 16-bit stereo FLAC that decodes to exactly the integers the 16-bit WAV holds, with their MD5 in its header', async () => {
+    const rng = new Random(9);
+    // 70k frames: two of the encoder's input blocks; peaks past full scale, which both formats clamp alike.
+    const channels = [0, 1].map(() => Float32Array.from({ length: 70_000 }, () => 1.2 * (2 * rng.uniform() - 1)));
+    const flac = await encodeFlac(channels, 44100);
+    expect(String.fromCharCode(...flac.subarray(0, 4))).toBe('fLaC');
+    const fromFlac = await decodeAudio(flac, 'x.flac');
+    expect(fromFlac.sampleRate).toBe(44100);
+    expect(fromFlac.channels.length).toBe(2);
+    // audio-decode's FLAC decoder scales 16-bit integers by 1/32767.
+    for (const c of [0, 1]) {
+      const wrong = channels[c].filter((x, i) => Math.round(fromFlac.channels[c][i] * 32767) !== toInt16(x)).length;
+      expect(wrong).toBe(0);
+      expect(fromFlac.channels[c].length).toBe(70_000);
+    }
+    // STREAMINFO's MD5 (bytes 26-41): of the samples as interleaved little-endian 16-bit integers (FLAC format spec).
+    const pcm = Buffer.alloc(70_000 * 4);
+    for (let i = 0; i < 70_000; i++) for (const c of [0, 1]) pcm.writeInt16LE(toInt16(channels[c][i]), 4 * i + 2 * c);
+    expect(Buffer.from(flac.subarray(26, 42)).toString('hex')).toBe(createHash('md5').update(pcm).digest('hex'));
+  });
+
+  it('rounds to 16 bits as the WAV writer does: clamped, -1 to -32768, +1 to 32767', () => {
+    expect([-2, -1, -0.5, 0, 0.5, 1, 2, 1 / 65534].map(toInt16)).toEqual([-32768, -32768, -16384, 0, 16384, 32767, 32767, 1]);
   });
 });
 

@@ -132,12 +132,32 @@ describe('restyle CLI', () => {
     expect(clip.channels[0].length).toBe(Math.round(1.5 * 22050));
   });
 
-  it.each(['out.mp3', 'Out.FLAC'])('refuses -o %s with exit 1: it writes WAV, and says how to convert', (name) => {
+  it.each(['out.mp3', 'Out.OGG'])('refuses -o %s with exit 1: it writes WAV or FLAC, and says how to convert', (name) => {
     const dir = tempDir();
     const r = run([speech, plucks, '-o', path.join(dir, name), ...fast]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`: restyle writes WAV; name the output .wav and convert it (e.g. sox out.wav out${path.extname(name).toLowerCase()})`);
+    expect(r.stderr).toContain(`: restyle writes WAV or FLAC; name the output .wav or .flac and convert it (e.g. sox out.wav out${path.extname(name).toLowerCase()})`);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('writes FLAC for -o *.flac: the samples of the 16-bit WAV run; --float with it is a usage error', async () => {
+    const dir = tempDir();
+    const [wav, flac] = [path.join(dir, 'o.wav'), path.join(dir, 'o.flac')];
+    expect(run([speech, plucks, '-o', wav, '--no-quality', ...fast]).code).toBe(0);
+    const r = run([speech, plucks, '-o', flac, '--no-quality', ...fast]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/wrote .*o\.flac \(5\.30 s, mono, 22050 Hz, 16-bit FLAC\)/);
+    const fromFlac = await decodeAudio(new Uint8Array(readFileSync(flac)), flac);
+    const fromWav = await decodeAudio(new Uint8Array(readFileSync(wav)), wav);
+    // The same 16-bit integers: audio-decode scales FLAC's by 1/32767, and WAV's as wav-encoder wrote them.
+    const flacInts = fromFlac.channels[0].map((v) => Math.round(v * 32767));
+    const wavInts = fromWav.channels[0].map((v) => Math.round(v < 0 ? v * 32768 : v * 32767));
+    expect(flacInts.length).toBe(wavInts.length);
+    expect(flacInts.every((v, i) => v === wavInts[i])).toBe(true);
+    expect(readFileSync(flac).length).toBeLessThan(0.9 * readFileSync(wav).length); // lossless, and smaller
+    const float = run([speech, plucks, '-o', path.join(dir, 'f.flac'), '--float', ...fast]);
+    expect(float.code).toBe(1);
+    expect(float.stderr).toBe('restyle: --float: FLAC holds integer samples; name the output .wav for 32-bit float\n');
   });
 
   it('refuses to overwrite without -y, and an output that is an input', () => {

@@ -18,6 +18,7 @@ import { ProgressDisplay } from './progress.js';
 import { formatSeconds } from '../pipeline/eta.js';
 import { drawReport } from '../report/plot.js';
 import { encodePng } from '../node/png.js';
+import { encodeFlac } from '../node/flac.js';
 
 /** Exit codes of the CLI. */
 export const EXIT = { ok: 0, usage: 1, processing: 2, interrupted: 130 } as const;
@@ -43,9 +44,9 @@ function buildProgram(): Command {
     .description('Neural audio style transfer: re-render CONTENT with the timbre and texture of STYLE.')
     .usage('[options] CONTENT STYLE -o OUT\n       restyle [options] --duration SECONDS STYLE -o OUT   (texture synthesis)')
     .argument('<files...>', 'CONTENT and STYLE audio (WAV, MP3, FLAC, OGG); STYLE alone with --duration; - reads one from stdin')
-    .option('-o, --output <file>', 'output WAV file (required; - writes it to stdout)')
+    .option('-o, --output <file>', 'output WAV file, or FLAC if named .flac (required; - writes WAV to stdout)')
     .option('--duration <seconds>', 'texture mode: synthesise this many seconds of the style, no content')
-    .option('--float', 'write 32-bit float WAV instead of 16-bit PCM')
+    .option('--float', 'write 32-bit float WAV instead of 16-bit PCM (WAV only)')
     .option('--mono', 'mix stereo content to mono (half the time of keeping both channels)')
     .option('-y, --yes', 'overwrite the output file if it exists')
     .option('-q, --quiet', 'no progress bar and no summary (errors and warnings still print)')
@@ -108,15 +109,29 @@ function checkStdio(files: string[], opts: CliOptions): void {
   }
 }
 
-/** Extensions of audio formats other than WAV, which a file named so would be expected to hold. */
-const OTHER_AUDIO_EXTENSIONS = new Set(['.mp3', '.flac', '.ogg', '.oga', '.opus', '.m4a', '.aac', '.aif', '.aiff', '.wma', '.webm', '.mp4']);
+/** Extensions of audio formats restyle does not write, which a file named so would be expected to hold. */
+const OTHER_AUDIO_EXTENSIONS = new Set(['.mp3', '.ogg', '.oga', '.opus', '.m4a', '.aac', '.aif', '.aiff', '.wma', '.webm', '.mp4']);
 
-/** Refuses an output named as another audio format: restyle writes WAV, and a WAV named out.mp3 misleads every player. */
-function checkOutputFormat(output: string): void {
+/** The output's format, from its name: FLAC for .flac, else WAV (also on stdout). */
+function outputFormat(output: string): 'wav' | 'flac' {
+  return path.extname(output).toLowerCase() === '.flac' ? 'flac' : 'wav';
+}
+
+/**
+ * Refuses an output named as a format restyle does not write (WAV data in out.mp3 misleads every player), and 32-bit
+ * float in FLAC, which holds integers.
+ */
+function checkOutputFormat(output: string, float: boolean): void {
   const ext = path.extname(output).toLowerCase();
   if (OTHER_AUDIO_EXTENSIONS.has(ext)) {
-    throw new UsageError(`-o ${output}: restyle writes WAV; name the output .wav and convert it (e.g. sox out.wav out${ext})`);
+    throw new UsageError(`-o ${output}: restyle writes WAV or FLAC; name the output .wav or .flac and convert it (e.g. sox out.wav out${ext})`);
   }
+  if (float && outputFormat(output) === 'flac') throw new UsageError('--float: FLAC holds integer samples; name the output .wav for 32-bit float');
+}
+
+/** The output file's bytes: 16-bit FLAC, or WAV (16-bit, or 32-bit float with --float). */
+function encodeOutput(output: string, float: boolean, channels: Float32Array[], sampleRate: number): Promise<Uint8Array> {
+  return outputFormat(output) === 'flac' ? encodeFlac(channels, sampleRate) : encodeWav(channels, sampleRate, float ? 'float32' : 'int16');
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
@@ -168,7 +183,7 @@ export async function main(argv: string[]): Promise<number> {
     const memoryLimitMb = opts.memoryLimit === undefined ? undefined : Number(opts.memoryLimit);
     if (memoryLimitMb !== undefined && !(memoryLimitMb > 0)) throw new UsageError(`--memory-limit ${opts.memoryLimit}: must be a positive number of megabytes`);
     if (duration !== undefined && !(duration > 0 && duration <= 3600)) throw new UsageError(`--duration ${opts.duration}: must be a number of seconds in (0, 3600]`);
-    checkOutputFormat(opts.output);
+    checkOutputFormat(opts.output, Boolean(opts.float));
     for (const f of files) if (f !== STDIO && samePath(f, opts.output)) throw new UsageError(`output ${opts.output} is also an input; choose another name`);
     checkStdio(files, opts);
     // Validate the settings before reading anything, so a typo fails in milliseconds with exit 1.
@@ -193,7 +208,7 @@ export async function main(argv: string[]): Promise<number> {
     ).catch(async (err: unknown) => {
       if (err instanceof CancelledError && err.partial && opts.output) {
         const { channels, sampleRate, iterations } = err.partial;
-        await writeOutput(opts.output, await encodeWav(channels, sampleRate, opts.float ? 'float32' : 'int16'));
+        await writeOutput(opts.output, await encodeOutput(opts.output, Boolean(opts.float), channels, sampleRate));
         process.stderr.write(`restyle: wrote the result after ${iterations} iteration(s) to ${displayName(opts.output, 'stdout')}\n`);
       }
       throw err;
@@ -202,8 +217,7 @@ export async function main(argv: string[]): Promise<number> {
     const { written, quality } = await assessResult(nodeRuntime(result.settings.threads, opts.device === 'cpu' ? 'cpu' : 'auto'), result, {
       quality: opts.quality,
     });
-    const wav = await encodeWav(result.channels, result.sampleRate, opts.float ? 'float32' : 'int16');
-    await writeOutput(opts.output, wav);
+    await writeOutput(opts.output, await encodeOutput(opts.output, Boolean(opts.float), result.channels, result.sampleRate));
     if (opts.plot) await writeOutput(opts.plot, encodePng(drawReport(reportPlotInput(result, written))));
     if (opts.report) await writeOutput(opts.report, new TextEncoder().encode(JSON.stringify(reportOf(result, quality, opts.output), null, 2) + '\n'));
     for (const w of result.warnings) process.stderr.write(`restyle: warning: ${w}\n`);
@@ -222,7 +236,7 @@ export function summary(r: TransferResult, q: QualityReport | undefined, output:
   const t = r.timings;
   const s = (ms: number): string => formatSeconds(ms / 1000);
   const parts = [
-    `restyle: wrote ${displayName(output, 'stdout')} (${(r.channels[0].length / r.sampleRate).toFixed(2)} s, ${r.channels.length === 2 ? 'stereo' : r.channels.length === 1 ? 'mono' : `${r.channels.length} channels`}, ${r.sampleRate} Hz, ${float ? '32-bit float' : '16-bit'}) in ${s(t.total)}`,
+    `restyle: wrote ${displayName(output, 'stdout')} (${(r.channels[0].length / r.sampleRate).toFixed(2)} s, ${r.channels.length === 2 ? 'stereo' : r.channels.length === 1 ? 'mono' : `${r.channels.length} channels`}, ${r.sampleRate} Hz, ${float ? '32-bit float' : outputFormat(output) === 'flac' ? '16-bit FLAC' : '16-bit'}) in ${s(t.total)}`,
     `stages: decode ${s(t.decode)}, analyse ${s(t.analyse)}, optimise ${s(t.optimise)} (${r.optimiser.iterations} it, ${r.optimiser.evaluations} evals, ${Math.round(r.msPerEvaluation)} ms/eval), phase ${s(t.phase)}`,
     `loss ${r.initialLoss.toExponential(3)} -> ${r.finalLoss.total.toExponential(3)} (${(r.initialLoss / r.finalLoss.total).toFixed(1)}x)`,
   ];
