@@ -123,9 +123,9 @@ export async function optimiseRound(
     // optimisers change x only at accepted points, so x stays the best point so far).
     await yieldToEventLoop();
     if (signal?.aborted) throw new CancelledError();
-    const t0 = now();
+    const t0 = performance.now();
     const value = await objective.evaluate(point, grad);
-    state.evalTimes.push(now() - t0);
+    state.evalTimes.push(performance.now() - t0);
     termsByLoss.set(value.loss, value);
     if (state.lossHistory.length === 0) state.lossHistory.push(value.loss);
     evaluationsInRound++;
@@ -144,7 +144,7 @@ export async function optimiseRound(
   // The round's nets read the bins in `order`: optimise x in that order, and put it back (also when cancelled, so a
   // partial result is rebuilt from the right bins).
   if (order) reorderBins(state.x, ctx.plan.bins, frames, order);
-  ctx.roundStartMs = now();
+  ctx.roundStartMs = performance.now();
   let r: MinimizeResult;
   try {
     r =
@@ -164,7 +164,7 @@ export async function optimiseRound(
     if (signal?.aborted) throw new CancelledError();
     throw err;
   } finally {
-    ctx.optimisingMs += now() - ctx.roundStartMs;
+    ctx.optimisingMs += performance.now() - ctx.roundStartMs;
     ctx.roundStartMs = NaN;
     if (order) reorderBins(state.x, ctx.plan.bins, frames, order, true);
   }
@@ -184,14 +184,10 @@ export async function optimiseRound(
  * channel is limited alone here; the output's limiter links them.
  */
 export function betweenRounds(ctx: RunContext, state: ChannelState): number {
-  const t0 = now();
+  const t0 = performance.now();
   reconstruct(ctx, state, ctx.settings.phaseIterations, { limit: ctx.settings.peakControl === 'limit' });
   state.x.set(logMagnitude(state.phase as Spectrogram));
-  const ms = now() - t0;
+  const ms = performance.now() - t0;
   state.betweenRoundsMs += ms;
   return ms;
-}
-
-function now(): number {
-  return performance.now();
 }

@@ -133,8 +133,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   const { content: contentSource, style: styleSource, duration, memoryLimitBytes, mono, ...rest } = request;
   const settings = resolveSettings(rest);
   const { signal } = hooks;
-  const started = now();
-  const elapsed = (): number => now() - started;
+  const started = performance.now();
+  const elapsed = (): number => performance.now() - started;
   const report = (event: Omit<ProgressEvent, 'elapsedMs'>): void => hooks.onProgress?.({ ...event, elapsedMs: elapsed() });
   const checkCancel = (): void => {
     if (signal?.aborted) throw new CancelledError();
@@ -198,14 +198,14 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
         `use fewer --filters (now ${settings.filters}), a larger --hop (now ${settings.hop}) or a shorter content clip`,
     );
   }
-  let t0 = now();
+  let t0 = performance.now();
   const styleSpec = toLogSpectrogram(plan, style);
   // The time of one STFT of the output's length, to estimate Griffin-Lim's: the content's (the style's first STFT
   // also pays for warming up the FFT, several times an STFT's cost on a short clip).
-  let stftMs = ((now() - t0) * frames) / styleSpec.frames;
-  t0 = now();
+  let stftMs = ((performance.now() - t0) * frames) / styleSpec.frames;
+  t0 = performance.now();
   const contentSpecs = contentChannels?.map((c) => toLogSpectrogram(plan, c));
-  if (contentSpecs) stftMs = (now() - t0) / contentSpecs.length;
+  if (contentSpecs) stftMs = (performance.now() - t0) / contentSpecs.length;
   const contentMixSpec = contentChannels ? (contentChannels.length === 1 ? contentSpecs![0] : toLogSpectrogram(plan, mixDown(contentChannels))) : undefined;
 
   // One net per kernel width (one by default); the first keeps the user's seed, so a single net is unchanged.
@@ -258,7 +258,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       optimisingMs: 0,
       roundStartMs: NaN,
       progress: (evaluations, at) => {
-        const optimising = ctx.optimisingMs + (Number.isNaN(ctx.roundStartMs) ? 0 : now() - ctx.roundStartMs);
+        const optimising = ctx.optimisingMs + (Number.isNaN(ctx.roundStartMs) ? 0 : performance.now() - ctx.roundStartMs);
         const side = [stylePasses.work, objectiveBuilds.work, reconstructions.work];
         const remainingMs = optimiseRemainingMs(optimising, evaluations, budget - evaluations, side);
         report({ stage: 'optimise', step: Math.min(evaluations, budget), total: budget, ...at, evaluations, remainingMs });
@@ -435,8 +435,4 @@ function median(values: number[]): number {
   if (values.length === 0) return NaN;
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
-}
-
-function now(): number {
-  return performance.now();
 }
