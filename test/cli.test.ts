@@ -176,6 +176,15 @@ describe('restyle CLI', () => {
     expect(readFileSync(input).equals(readFileSync(speech))).toBe(true);
   });
 
+  it.each(['--report', '--plot'])('checks %s\'s path before the run: a missing folder exits 2 at once, writing nothing', (flag) => {
+    const dir = tempDir();
+    const bad = path.join(dir, 'missing', 'x');
+    const r = run([speech, plucks, '-o', path.join(dir, 'o.wav'), flag, bad, ...fast]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`restyle: ${bad}: directory ${path.dirname(bad)} does not exist\n`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('an unreadable (text) input exits 2 naming the file', () => {
     const dir = tempDir();
     const text = path.join(dir, 'notes.wav');

@@ -193,6 +193,8 @@ export async function main(argv: string[]): Promise<number> {
     const styleBytes = await readInputFile(styleFile);
     const contentBytes = contentFile ? await readInputFile(contentFile) : undefined;
     await checkWritable(opts.output, Boolean(opts.yes));
+    // The report and the picture are replaced without -y, as before; but a typo in their paths should not wait for the end of the run.
+    for (const extra of [opts.report, opts.plot]) if (extra !== undefined) await checkWritable(extra, true);
 
     const result = await transfer(
       {
