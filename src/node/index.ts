@@ -11,6 +11,7 @@ import { transfer as coreTransfer, type TransferHooks, type TransferRequest, typ
 export * from '../index.js';
 export { STDIO, displayName, readInputFile, writeFileAtomic, writeOutput, checkWritable, removePendingTempFiles } from './files.js';
 export { encodePng } from './png.js';
+export { encodeFlac } from './flac.js';
 
 /** Where the graphs run: the CPU, onnxruntime-node's bundled WebGPU backend, or WebGPU when there is an adapter. */
 export type Device = 'cpu' | 'webgpu' | 'auto';
