@@ -176,6 +176,14 @@ describe('restyle CLI', () => {
     expect(readFileSync(input).equals(readFileSync(speech))).toBe(true);
   });
 
+  it('refuses --plot names of another image format with exit 1', () => {
+    const dir = tempDir();
+    const r = run([speech, plucks, '-o', path.join(dir, 'o.wav'), '--plot', path.join(dir, 'p.JPG'), ...fast]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`restyle: --plot ${path.join(dir, 'p.JPG')}: the picture is a PNG; name it .png\n`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it.each(['--report', '--plot'])('checks %s\'s path before the run: a missing folder exits 2 at once, writing nothing', (flag) => {
     const dir = tempDir();
     const bad = path.join(dir, 'missing', 'x');

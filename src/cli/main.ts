@@ -129,6 +129,15 @@ function checkOutputFormat(output: string, float: boolean): void {
   if (float && outputFormat(output) === 'flac') throw new UsageError('--float: FLAC holds integer samples; name the output .wav for 32-bit float');
 }
 
+/** Image formats other than PNG, which a --plot file named so would be expected to hold. */
+const OTHER_IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.gif', '.webp', '.bmp', '.svg', '.tif', '.tiff', '.avif']);
+
+/** Refuses a --plot name of another image format: the picture is a PNG. */
+function checkPlotFormat(plot: string | undefined): void {
+  const ext = plot === undefined ? '' : path.extname(plot).toLowerCase();
+  if (OTHER_IMAGE_EXTENSIONS.has(ext)) throw new UsageError(`--plot ${plot}: the picture is a PNG; name it .png`);
+}
+
 /** The output file's bytes: 16-bit FLAC, or WAV (16-bit, or 32-bit float with --float). */
 function encodeOutput(output: string, float: boolean, channels: Float32Array[], sampleRate: number): Promise<Uint8Array> {
   return outputFormat(output) === 'flac' ? encodeFlac(channels, sampleRate) : encodeWav(channels, sampleRate, float ? 'float32' : 'int16');
@@ -184,6 +193,7 @@ export async function main(argv: string[]): Promise<number> {
     if (memoryLimitMb !== undefined && !(memoryLimitMb > 0)) throw new UsageError(`--memory-limit ${opts.memoryLimit}: must be a positive number of megabytes`);
     if (duration !== undefined && !(duration > 0 && duration <= 3600)) throw new UsageError(`--duration ${opts.duration}: must be a number of seconds in (0, 3600]`);
     checkOutputFormat(opts.output, Boolean(opts.float));
+    checkPlotFormat(opts.plot);
     for (const f of files) if (f !== STDIO && samePath(f, opts.output)) throw new UsageError(`output ${opts.output} is also an input; choose another name`);
     checkStdio(files, opts);
     // Validate the settings before reading anything, so a typo fails in milliseconds with exit 1.
