@@ -5,8 +5,8 @@
  * Normal variates come from Box-Muller with our own logarithm, sine and cosine (fdlibm's polynomials, below) rather
  * than Math.log/sin/cos: the ECMAScript standard lets each engine approximate those as it likes, so the same seed could
  * draw a different net in another browser; +, *, / and sqrt are exactly rounded everywhere. They are also faster (a
- * net's 46M weights: 0.75 s against 1.07 s on this project's machine once compiled, bench/draw.ts), and in V8 they give the very
- * values Math's functions gave, but for a few weights in a net that differ by one float32 step.
+ * net's 46M weights: 0.75 s against 1.07 s on this project's machine once compiled, bench/draw.ts), and in V8 they
+ * give the very values Math's functions gave, but for a few weights in a net that differ by one float32 step.
  */
 
 /** 2^-32: a uint32 times this is in [0, 1). */
