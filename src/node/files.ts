@@ -50,17 +50,10 @@ async function readStream(stream: Readable, name: string): Promise<Uint8Array> {
       chunks.push(chunk);
     }
   } catch (err) {
+    // Leaving the for-await loop (the throw above) has already destroyed the stream.
     throw err instanceof InputError ? err : new InputError(name, describeFsError(err, 'cannot read'));
-  } finally {
-    if (length > MAX_INPUT_BYTES) stream.destroy();
   }
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return new Uint8Array(Buffer.concat(chunks, length));
 }
 
 /**

@@ -60,7 +60,7 @@ export async function encodeFlac(channels: Float32Array[], sampleRate: number): 
   } finally {
     flac.FLAC__stream_encoder_delete(encoder);
   }
-  const out = concat(parts);
+  const out = new Uint8Array(Buffer.concat(parts));
   if (info) completeStreamInfo(out, info);
   return out;
 }
@@ -81,14 +81,4 @@ function completeStreamInfo(file: Uint8Array, info: { min_framesize: number; max
   put24(12, info.min_framesize);
   put24(15, info.max_framesize);
   for (let i = 0; i < 16; i++) file[26 + i] = parseInt(info.md5sum.slice(2 * i, 2 * i + 2), 16);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
