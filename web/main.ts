@@ -11,7 +11,7 @@ import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, type TransferSettings }
 import { clockSince, formatSeconds, progressEta } from '../src/pipeline/eta.js';
 import type { ProgressEvent, Stage } from '../src/pipeline/transfer.js';
 import { encodeWav } from '../src/audio/wav.js';
-import { describeStyleGain } from '../src/quality/measures.js';
+import { describeStyleGain } from '../src/quality/report.js';
 import { TransferClient, RunFailure } from '../src/web/client.js';
 import { WEB_BACKENDS, chooseBackend, detectCapabilities, type WebBackend } from '../src/web/capabilities.js';
 import type { FileInput, ResultMessage } from '../src/web/protocol.js';

@@ -1,18 +1,9 @@
 import { GraphBuilder } from './onnx-graph.js';
+import { featureFrames, type NetShape, type StyleMode } from './shape.js';
 import { blockCount, blockDftMatrix, blockInverseMatrix, kernelDftMatrix, transposeMatrix, validOutputMask, type BlockPlan } from './spectral-conv.js';
 
-/** Sizes of the one-layer style net: input bins C, filters N, kernel width K. */
-export interface NetShape {
-  /** Input channels: frequency bins of the spectrogram, n_fft/2 + 1. */
-  bins: number;
-  /** Output channels: number of random filters. */
-  filters: number;
-  /** Kernel width in frames. */
-  kernel: number;
-}
-
-/** How the objective graph compares Gram matrices; see chooseStyleMode. */
-export type StyleMode = 'kernel' | 'gram';
+// The sizes (shape.ts) carry no ONNX code, so that settings and pages can use them alone; re-exported for the model.
+export { chooseStyleMode, featureFrames, type NetShape, type StyleMode } from './shape.js';
 
 /** Shape of one objective graph: the net, the length of the optimised spectrogram, and how the style enters. */
 export interface ObjectiveShape extends NetShape {
@@ -31,20 +22,6 @@ export interface ObjectiveShape extends NetShape {
 /** Columns of the objective's feature matrices: T' for the Conv form, S x B block outputs (T' real, the rest 0) in block form. */
 export function featureColumns(plan: ConvPlan, featureFrameCount: number): number {
   return plan ? blockCount(plan, featureFrameCount) * plan.hop : featureFrameCount;
-}
-
-/** Conv output length for `frames` input frames (valid convolution, no padding). */
-export function featureFrames(frames: number, kernel: number): number {
-  return frames - kernel + 1;
-}
-
-/**
- * Which Gram form is cheaper. With F (N x T) and the style's features Fs (N x Ts), ||F F^T/T - A||^2 and its gradient
- * cost about 4 N^2 T multiply-adds as N x N matrices, or 4 N T (T + Ts) through the T x T and Ts x T inner products
- * (the kernel trick): the latter wins while T + Ts < N, e.g. a 10 s clip against a 10 s style at 4096 filters.
- */
-export function chooseStyleMode(filters: number, featureFramesContent: number, featureFramesStyle: number): StyleMode {
-  return featureFramesContent + featureFramesStyle < filters ? 'kernel' : 'gram';
 }
 
 /** Names of the graphs' inputs and outputs, shared with the code that feeds them. */

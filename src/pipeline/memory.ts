@@ -1,4 +1,4 @@
-import { chooseStyleMode, featureFrames } from '../model/graphs.js';
+import { chooseStyleMode, featureFrames } from '../model/shape.js';
 import { blockCount } from '../model/spectral-conv.js';
 import { FEATURE_CACHE_BYTES } from '../model/objectives.js';
 import { chunkFeatureFramesFor, convPlanFor } from '../model/style-net.js';

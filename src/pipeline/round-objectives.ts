@@ -1,6 +1,6 @@
 import type { LogSpectrogram, StyleNet, StyleTarget } from '../model/style-net.js';
 import { ChunkedStyleObjective, StyleObjective, SumObjective, type SpectrogramObjective } from '../model/objectives.js';
-import { featureFrames } from '../model/graphs.js';
+import { featureFrames } from '../model/shape.js';
 import { binOrder, reorderBins } from './bin-order.js';
 import { SideWorkTally } from './eta.js';
 import { useChunkedObjective } from './memory.js';

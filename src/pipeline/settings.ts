@@ -1,6 +1,6 @@
 import { isPowerOfTwo } from '../dsp/fft.js';
 import { UsageError } from '../errors.js';
-import { featureFrames } from '../model/graphs.js';
+import { featureFrames } from '../model/shape.js';
 
 /** Every setting of a transfer. Each is also a CLI option (see SETTINGS_HELP). */
 export interface TransferSettings {

@@ -1,7 +1,12 @@
 import type { Runtime } from '../model/runtime.js';
 import { StyleNet, type LogSpectrogram } from '../model/style-net.js';
-import { featureFrames } from '../model/graphs.js';
+import { featureFrames } from '../model/shape.js';
 import { bandMoments } from '../dsp/spectrogram.js';
+import type { QualityReport } from './report.js';
+
+// The report's type and wording live apart from the measures, so that a page can show a report without loading the
+// nets that take it.
+export { formatStyleGain, describeStyleGain, type QualityReport } from './report.js';
 
 /** A random net the optimiser never saw, used only to judge the result. */
 export interface HeldOutNet {
@@ -26,43 +31,6 @@ export const MIN_CONTENT_STYLE_DISTANCE = 0.01;
 
 /** Frames each half of the style needs for its own gain to be measured (~0.75 s at the default hop). */
 export const MIN_HALF_FRAMES = 32;
-
-/** The style gain for people: three decimals, or why there is none. */
-export function formatStyleGain(gain: number): string {
-  return Number.isNaN(gain) ? 'n/a (the content already has the style)' : gain.toFixed(3);
-}
-
-/** The style gain with the style's own halves' gain beside it, when defined: "0.742 (style's own halves 0.694)". */
-export function describeStyleGain(q: Pick<QualityReport, 'styleGain' | 'styleHalvesGain'>): string {
-  const halves = Number.isNaN(q.styleHalvesGain) ? '' : ` (style's own halves ${q.styleHalvesGain.toFixed(3)})`;
-  return formatStyleGain(q.styleGain) + halves;
-}
-
-/** The objective quality measures of ALGORITHM.md for one result. */
-export interface QualityReport {
-  /** Mean over held-out nets of ||G(result) - G(style)|| / ||G(style)||. */
-  styleDistance: number;
-  /** The same for the content (how far the content was from the style to begin with). */
-  contentStyleDistance: number;
-  /**
-   * 1 - styleDistance / contentStyleDistance: 0 means nothing moved, 1 means the style's statistics; NaN when the
-   * content is already within MIN_CONTENT_STYLE_DISTANCE of the style (e.g. the same clip).
-   */
-  styleGain: number;
-  /** Pearson correlation of the result's and the content's log spectrograms over their common frames. */
-  contentCorrelation: number;
-  /**
-   * The style gain that each half of the style clip itself scores (the mean of the two), measured the same way: how
-   * much the style differs from itself, to read styleGain against. A steady texture's halves score near 1, a clip that
-   * changes (chords, sections) lower. NaN when the halves are shorter than MIN_HALF_FRAMES or styleGain is NaN.
-   */
-  styleHalvesGain: number;
-  /**
-   * The highest content correlation a result can have once every frequency bin has the style's mean and spread over
-   * time (styleBandsCorrelationBound), to read contentCorrelation against, as styleHalvesGain is for styleGain.
-   */
-  styleBandsCorrelationBound: number;
-}
 
 /** Frames [from, from + frames) of a log spectrogram. */
 function cropFrames(s: LogSpectrogram, from: number, frames: number): LogSpectrogram {
