@@ -5,6 +5,7 @@
 export { decodeAudio, toMono, type AudioClip } from './audio/decode.js';
 export { resample } from './audio/resample.js';
 export { encodeWav, peak, type WavFormat } from './audio/wav.js';
+export { encodeFlacWith, whenFlacReady, toInt16, type LibFlac } from './audio/flac.js';
 export { StftPlan, frameCount, type Spectrogram } from './dsp/stft.js';
 export { logMagnitude, magnitude, magnitudeFromLog, spectralConvergenceDb } from './dsp/spectrogram.js';
 export { fastGriffinLim, type GriffinLimOptions } from './dsp/griffin-lim.js';

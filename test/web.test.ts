@@ -64,7 +64,7 @@ describe('web app', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('restyles two small files, shows the result with the content duration, and downloads a valid WAV', async () => {
+  it('restyles two small files, shows the result with the content duration, and downloads it as WAV and FLAC', async () => {
     await page.setInputFiles('#content-file', content);
     await page.setInputFiles('#style-file', style);
     await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('vorbis.ogg'));
@@ -97,6 +97,23 @@ describe('web app', () => {
     expect(wav.sampleRate).toBe(22050);
     expect(Math.abs(wav.channels[0].length / wav.sampleRate - seconds)).toBeLessThan(0.01);
     expect(wav.channels[0].some((v) => v !== 0)).toBe(true);
+
+    // FLAC: encoded in the worker by libFLAC, whose script is loaded then (from this origin), and holding the WAV's
+    // very 16-bit samples. audio-decode scales FLAC's integers by 1/32767 and the WAV's as wav-encoder wrote them.
+    const [flacDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-flac')]);
+    expect(flacDownload.suggestedFilename()).toBe('wav16-in-vorbis-style.flac');
+    const flacBytes = new Uint8Array(readFileSync(await flacDownload.path()));
+    expect(new TextDecoder().decode(flacBytes.subarray(0, 4))).toBe('fLaC');
+    const flac = await decodeAudio(flacBytes, 'download.flac');
+    const wavInts = wav.channels[0].map((v) => Math.round(v < 0 ? v * 32768 : v * 32767));
+    const flacInts = flac.channels[0].map((v) => Math.round(v * 32767));
+    expect(flac.sampleRate).toBe(22050);
+    expect(flacInts.length).toBe(wavInts.length);
+    expect(flacInts.every((v, i) => v === wavInts[i])).toBe(true);
+    expect(await page.textContent('#download-note')).toMatch(/^FLAC: \d+ KB$/);
+    // A second click downloads the same file (the one encoded, kept until the next result).
+    const [again] = await Promise.all([page.waitForEvent('download'), page.click('#download-flac')]);
+    expect(new Uint8Array(readFileSync(await again.path()))).toEqual(flacBytes);
 
     mkdirSync(path.join(root, 'out'), { recursive: true });
     await page.screenshot({ path: path.join(root, 'out/web-screenshot.png'), fullPage: true });

@@ -58,6 +58,8 @@ const inputs: Partial<Record<Role, FileInput & { url: string }>> = {};
 const client = new TransferClient(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }));
 let lossPoints: number[] = [];
 let resultUrl: string | null = null;
+/** The result shown: its run's id (to ask the worker for FLAC), file name stem, and its FLAC's URL once encoded. */
+let shown: { runId: number; stem: string; flacUrl: string | null } | null = null;
 /** What the worker said about its backend for the current run; shown with the run's own warnings. */
 let backendNotes: string[] = [];
 
@@ -329,7 +331,11 @@ function showResult(message: ResultMessage): void {
   const download = $<HTMLAnchorElement>('download');
   download.href = resultUrl;
   const base = (n: string | undefined): string => (n ?? 'audio').replace(/\.[^.]+$/, '');
-  download.download = `${base(inputs.content?.name)}-in-${base(inputs.style?.name)}-style.wav`;
+  const stem = `${base(inputs.content?.name)}-in-${base(inputs.style?.name)}-style`;
+  download.download = `${stem}.wav`;
+  if (shown?.flacUrl) URL.revokeObjectURL(shown.flacUrl);
+  shown = { runId: message.id, stem, flacUrl: null };
+  $('download-note').textContent = '';
   const t = s.timings;
   const q = s.quality;
   $('summary').textContent = [
@@ -410,6 +416,36 @@ async function run(): Promise<void> {
   }
 }
 
+/**
+ * Downloads the shown result as FLAC. The worker, which holds the result's samples, encodes it (loading the encoder
+ * on the first use), so the page stays responsive however long the clip; the file is kept until the next result.
+ */
+async function downloadFlac(): Promise<void> {
+  const target = shown;
+  if (!target) return;
+  const button = $<HTMLButtonElement>('download-flac');
+  const note = $('download-note');
+  button.disabled = true;
+  try {
+    if (!target.flacUrl) {
+      note.textContent = 'Encoding FLAC…';
+      const flac = new Blob([(await client.encode(target.runId, 'flac')) as BlobPart], { type: 'audio/flac' });
+      if (shown !== target) return; // another result arrived meanwhile
+      target.flacUrl = URL.createObjectURL(flac);
+      note.textContent = `FLAC: ${formatBytes(flac.size)}`;
+    }
+    const link = document.createElement('a');
+    link.href = target.flacUrl;
+    link.download = `${target.stem}.flac`;
+    link.click();
+  } catch (err) {
+    note.textContent = '';
+    showError(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function setRunning(running: boolean): void {
   $<HTMLButtonElement>('run').disabled = running;
   $<HTMLButtonElement>('cancel').disabled = !running;
@@ -463,6 +499,7 @@ buildSettings();
 drawLoss();
 $('run').addEventListener('click', () => void run());
 $('cancel').addEventListener('click', () => client.cancel());
+$('download-flac').addEventListener('click', () => void downloadFlac());
 window.addEventListener('pagehide', () => client.dispose());
 void describeBrowser();
 // The bundled pair is loaded at start, so that one click on "Restyle" shows what the tool does.

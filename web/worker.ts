@@ -1,7 +1,10 @@
-// The app's worker entry: the library's transfer worker, told where the bundler put onnxruntime-web's wasm files
-// (served from this site: the page fetches nothing from elsewhere).
+// The app's worker entry: the library's transfer worker, told where the bundler put onnxruntime-web's wasm files and
+// libflacjs's encoder script (served from this site: the page fetches nothing from elsewhere). The encoder script is
+// emitted as a file of its own and loaded on the first FLAC download only.
 import wasm from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import mjs from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
+import flac from 'libflacjs/dist/libflac.js?url';
 import { startTransferWorker, type WorkerScope } from '../src/web/index.js';
 
-startTransferWorker(self as unknown as WorkerScope, { wasm: new URL(wasm, self.location.href).href, mjs: new URL(mjs, self.location.href).href });
+const here = (url: string): string => new URL(url, self.location.href).href;
+startTransferWorker(self as unknown as WorkerScope, { wasm: here(wasm), mjs: here(mjs) }, { flacScript: here(flac) });

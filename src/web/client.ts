@@ -1,8 +1,9 @@
 /**
- * The page's handle on the transfer worker: create it around a Worker, run requests (one at a time), cancel, dispose.
+ * The page's handle on the transfer worker: create it around a Worker, run requests (one at a time), cancel, ask for
+ * the last result as FLAC, dispose.
  */
 import type { ProgressEvent } from '../pipeline/transfer.js';
-import type { BackendMessage, ErrorMessage, FromWorker, ResultMessage, RunMessage } from './protocol.js';
+import type { BackendMessage, EncodeMessage, ErrorMessage, FromWorker, ResultMessage, RunMessage } from './protocol.js';
 
 /** A failed or cancelled run, as the worker described it. */
 export class RunFailure extends Error {
@@ -26,14 +27,12 @@ export interface RunCallbacks {
 export class TransferClient {
   private nextId = 1;
   private pending: { id: number; resolve: (r: ResultMessage) => void; reject: (e: Error) => void; callbacks: RunCallbacks } | null = null;
+  private readonly encodings = new Map<number, { resolve: (bytes: Uint8Array) => void; reject: (e: Error) => void }>();
   private disposed = false;
 
   constructor(private readonly worker: Worker) {
     worker.addEventListener('message', (event: MessageEvent<FromWorker>) => this.receive(event.data));
-    worker.addEventListener('error', (event: ErrorEvent) => {
-      this.pending?.reject(new RunFailure({ type: 'error', id: this.pending.id, kind: 'internal', message: `worker failed: ${event.message}` }));
-      this.pending = null;
-    });
+    worker.addEventListener('error', (event: ErrorEvent) => this.failAll('internal', `worker failed: ${event.message}`));
   }
 
   /** Whether a run is in progress. */
@@ -53,6 +52,19 @@ export class TransferClient {
     });
   }
 
+  /**
+   * The result of run `runId` (a ResultMessage's id) as a FLAC file: 16-bit, the samples of the result's WAV. Only the
+   * last finished run's result is held; the encoder is loaded on the first call. Runs beside a transfer in progress.
+   */
+  encode(runId: number, format: 'flac'): Promise<Uint8Array> {
+    if (this.disposed) return Promise.reject(new Error('TransferClient used after dispose()'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.encodings.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'encode', id, runId, format } satisfies EncodeMessage);
+    });
+  }
+
   /** Asks the worker to stop the current run (within one optimiser step). */
   cancel(): void {
     if (this.pending) this.worker.postMessage({ type: 'cancel', id: this.pending.id });
@@ -61,17 +73,31 @@ export class TransferClient {
   /** Stops the worker for good. */
   dispose(): void {
     this.disposed = true;
-    this.pending?.reject(new RunFailure({ type: 'error', id: this.pending.id, kind: 'cancelled', message: 'cancelled' }));
-    this.pending = null;
+    this.failAll('cancelled', 'cancelled');
     this.worker.terminate();
   }
 
+  /** Rejects the run and the encodings in progress: the worker stopped, or is being stopped. */
+  private failAll(kind: 'internal' | 'cancelled', message: string): void {
+    this.pending?.reject(new RunFailure({ type: 'error', id: this.pending.id, kind, message }));
+    this.pending = null;
+    for (const [id, e] of this.encodings) e.reject(new RunFailure({ type: 'error', id, kind, message }));
+    this.encodings.clear();
+  }
+
   private receive(msg: FromWorker): void {
+    const encoding = this.encodings.get(msg.id);
+    if (encoding) {
+      this.encodings.delete(msg.id);
+      if (msg.type === 'encoded') encoding.resolve(msg.bytes);
+      else if (msg.type === 'error') encoding.reject(new RunFailure(msg));
+      return;
+    }
     const p = this.pending;
     if (!p || msg.id !== p.id) return; // a late message of a finished run
     if (msg.type === 'backend') p.callbacks.onBackend?.(msg);
     else if (msg.type === 'progress') p.callbacks.onProgress?.(msg.event);
-    else {
+    else if (msg.type === 'result' || msg.type === 'error') {
       this.pending = null;
       if (msg.type === 'result') p.resolve(msg);
       else p.reject(new RunFailure(msg));

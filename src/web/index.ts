@@ -4,6 +4,7 @@
 export * from '../index.js';
 export { webRuntime, type WebRuntime, type WasmPaths } from './runtime.js';
 export { chooseBackend, detectCapabilities, WEB_BACKENDS, type WebBackend, type BrowserCapabilities } from './capabilities.js';
-export { startTransferWorker, failureOf, type WorkerScope } from './worker.js';
+export { startTransferWorker, failureOf, type WorkerScope, type WorkerAssets } from './worker.js';
+export { encodeFlacFrom, loadFlacScript } from './flac.js';
 export { TransferClient, RunFailure, type RunCallbacks } from './client.js';
 export type * from './protocol.js';

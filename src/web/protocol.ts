@@ -29,8 +29,16 @@ export interface CancelMessage {
   id: number;
 }
 
+/** Page to worker: encode the result of run `runId` in another format (the result message carries WAV). */
+export interface EncodeMessage {
+  type: 'encode';
+  id: number;
+  runId: number;
+  format: 'flac';
+}
+
 /** Messages the worker receives. */
-export type ToWorker = RunMessage | CancelMessage;
+export type ToWorker = RunMessage | CancelMessage | EncodeMessage;
 
 /** Worker to page: the backend chosen for the run, and why a faster one is not used. */
 export interface BackendMessage {
@@ -74,10 +82,18 @@ export interface ResultMessage {
   summary: RunSummary;
 }
 
+/** Worker to page: the file an EncodeMessage asked for. */
+export interface EncodedMessage {
+  type: 'encoded';
+  id: number;
+  format: 'flac';
+  bytes: Uint8Array;
+}
+
 /** Kinds of failure, for the page's wording: bad input, bad setting, not enough resources, cancelled, a bug. */
 export type FailureKind = 'input' | 'usage' | 'resource' | 'cancelled' | 'internal';
 
-/** Worker to page: the run failed or was cancelled; `message` is one line for the user. */
+/** Worker to page: the run (or encoding) failed or was cancelled; `message` is one line for the user. */
 export interface ErrorMessage {
   type: 'error';
   id: number;
@@ -86,4 +102,4 @@ export interface ErrorMessage {
 }
 
 /** Messages the page receives. */
-export type FromWorker = BackendMessage | ProgressMessage | ResultMessage | ErrorMessage;
+export type FromWorker = BackendMessage | ProgressMessage | ResultMessage | EncodedMessage | ErrorMessage;

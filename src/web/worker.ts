@@ -1,7 +1,7 @@
 /**
  * The transfer worker's body: runs the core pipeline on onnxruntime-web off the page's thread, streams progress,
- * answers with the WAV and the report picture. The app's worker entry calls startTransferWorker with the URLs of the
- * wasm files its bundler emitted.
+ * answers with the WAV and the report picture, and encodes the last result as FLAC on request. The app's worker entry
+ * calls startTransferWorker with the URLs of the wasm files and the FLAC encoder script its bundler emitted.
  */
 import { encodeWav } from '../audio/wav.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
@@ -9,7 +9,8 @@ import { assessResult, reportPlotInput } from '../pipeline/assess.js';
 import { resolveSettings } from '../pipeline/settings.js';
 import { transfer } from '../pipeline/transfer.js';
 import { drawReport } from '../report/plot.js';
-import type { ErrorMessage, FailureKind, FromWorker, ResultMessage, RunMessage, ToWorker } from './protocol.js';
+import type { EncodeMessage, EncodedMessage, ErrorMessage, FailureKind, FromWorker, ResultMessage, RunMessage, ToWorker } from './protocol.js';
+import { encodeFlacFrom } from './flac.js';
 import { webRuntime, type WasmPaths } from './runtime.js';
 
 /** The part of a worker's global scope used here. */
@@ -34,8 +35,21 @@ export function failureOf(err: unknown, id: number): ErrorMessage {
   return { type: 'error', id, kind, message: message.split('\n')[0] };
 }
 
-/** Runs one request and posts its backend, progress and result (or failure). */
-async function run(scope: WorkerScope, msg: RunMessage, signal: AbortSignal, wasmPaths?: WasmPaths): Promise<void> {
+/** Files the worker serves besides onnxruntime's wasm, by URL on the app's own origin. */
+export interface WorkerAssets {
+  /** libflacjs's asm.js script (libflacjs/dist/libflac.js), for FLAC downloads; without it, FLAC is refused. */
+  flacScript?: string;
+}
+
+/** The audio of the last finished run, kept for encoding requests. */
+interface KeptResult {
+  id: number;
+  channels: Float32Array[];
+  sampleRate: number;
+}
+
+/** Runs one request and posts its backend, progress and result (or failure); returns the audio it posted. */
+async function run(scope: WorkerScope, msg: RunMessage, signal: AbortSignal, wasmPaths?: WasmPaths): Promise<KeptResult> {
   // Settings are checked before the runtime starts, so that a bad value is reported at once.
   const settings = resolveSettings(msg.settings);
   const { runtime, label, notes } = await webRuntime({ backend: msg.backend, wasmPaths });
@@ -72,15 +86,34 @@ async function run(scope: WorkerScope, msg: RunMessage, signal: AbortSignal, was
     },
   };
   scope.postMessage(reply, [wav.buffer as ArrayBuffer, picture.data.buffer as ArrayBuffer]);
+  return { id: msg.id, channels: result.channels, sampleRate: result.sampleRate };
 }
 
-/** Serves run and cancel messages on `scope`, one run at a time (a new run cancels the previous one). */
-export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths): void {
+/** Encodes the kept result as the message asks and posts the file. */
+async function encode(scope: WorkerScope, msg: EncodeMessage, kept: KeptResult | null, assets: WorkerAssets): Promise<void> {
+  // The page offers the download only for the result it shows, which is the last one; anything else is a page bug.
+  if (kept?.id !== msg.runId) throw new Error(`run ${msg.runId}'s result is no longer held; run it again to download it as FLAC`);
+  if (!assets.flacScript) throw new Error('FLAC is not available here: the worker was started without the encoder script (WorkerAssets.flacScript)');
+  const bytes = await encodeFlacFrom(assets.flacScript, kept.channels, kept.sampleRate);
+  const reply: EncodedMessage = { type: 'encoded', id: msg.id, format: msg.format, bytes };
+  scope.postMessage(reply, [bytes.buffer as ArrayBuffer]);
+}
+
+/**
+ * Serves run, cancel and encode messages on `scope`, one run at a time (a new run cancels the previous one). The last
+ * finished run's audio is kept, so that the page can ask for it in another format.
+ */
+export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, assets: WorkerAssets = {}): void {
   let current: { id: number; controller: AbortController } | null = null;
+  let kept: KeptResult | null = null;
   scope.addEventListener('message', (event) => {
     const msg = event.data;
     if (msg.type === 'cancel') {
       if (current?.id === msg.id) current.controller.abort();
+      return;
+    }
+    if (msg.type === 'encode') {
+      encode(scope, msg, kept, assets).catch((err: unknown) => scope.postMessage(failureOf(err, msg.id)));
       return;
     }
     current?.controller.abort();
@@ -88,6 +121,7 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths): 
     const mine = { id: msg.id, controller };
     current = mine;
     run(scope, msg, controller.signal, wasmPaths)
+      .then((result) => void (kept = result))
       .catch((err: unknown) => scope.postMessage(failureOf(err, msg.id)))
       .finally(() => {
         if (current === mine) current = null;
