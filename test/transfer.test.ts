@@ -6,6 +6,8 @@ import {
 } from '../src/node/index.js';
 import { StyleNet } from '../src/model/style-net.js';
 import { stageEta } from '../src/pipeline/eta.js';
+import { controlPeaks } from '../src/pipeline/transfer.js';
+import { CLIP_PEAK } from '../src/pipeline/rounds.js';
 
 async function example(name: string, seconds: number): Promise<AudioClip> {
   const clip = await decodeAudio(new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name);
@@ -371,5 +373,32 @@ describe('transfer end to end (2 s clips, small net)', () => {
     await expect(transfer({ ...small, content, style: silence })).rejects.toThrow(new InputError('silence.wav', 'is silent: there is no style to transfer'));
     await expect(transfer({ ...small, content, style: silence, hop: 4096 })).rejects.toThrow(UsageError);
     await expect(transfer({ ...small, content, style: silence, iterations: -1 })).rejects.toThrow('--iterations -1: must be an integer in [0, 100000]');
+  });
+});
+
+describe('controlPeaks', () => {
+  const sampleRate = 22050;
+  /** A second of a 110 Hz sine at `amplitude`. */
+  const sine = (amplitude: number): Float32Array => Float32Array.from({ length: sampleRate }, (_, i) => amplitude * Math.sin((2 * Math.PI * 110 * i) / sampleRate));
+  const peakOf = (x: Float32Array): number => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+
+  it('leaves a peak under the ceiling alone, and brings one between it and full scale under it without a warning', () => {
+    const warnings: string[] = [];
+    const quiet = sine(0.5);
+    expect(controlPeaks([quiet], { peakControl: 'limit', sampleRate }, warnings)[0]).toEqual(sine(0.5));
+    for (const peakControl of ['limit', 'scale'] as const) {
+      const [out] = controlPeaks([sine(0.9995)], { peakControl, sampleRate }, warnings);
+      expect(peakOf(out)).toBeLessThanOrEqual(Math.fround(CLIP_PEAK)); // the ceiling, as a float32 sample holds it
+    }
+    expect(warnings).toEqual([]);
+  });
+
+  it('says how far past full scale a peak was and what was done, in figures that do not round to nothing', () => {
+    const warnings: string[] = [];
+    for (const amplitude of [1.004, 2]) for (const peakControl of ['limit', 'scale'] as const) controlPeaks([sine(amplitude)], { peakControl, sampleRate }, warnings);
+    expect(warnings[0]).toMatch(/^output peak 1\.004 exceeds full scale: peaks limited by up to 0\.0[34] dB \(\d+\.\d+% of samples; --peak scale lowers the whole clip instead\)$/);
+    expect(warnings[1]).toBe('output peak 1.004 exceeds full scale: scaled by -0.04 dB to avoid clipping');
+    expect(warnings[2]).toMatch(/^output peak 2\.00 exceeds full scale: peaks limited by up to 6\.0 dB \(\d+\.\d% of samples; /);
+    expect(warnings[3]).toBe('output peak 2.00 exceeds full scale: scaled by -6.0 dB to avoid clipping');
   });
 });

@@ -357,24 +357,26 @@ function mixDown(channels: Float32Array[]): Float32Array {
 }
 
 /**
- * Keeps the output within full scale by the chosen means (one gain for all channels), adding a warning when it acted.
- * Works in place (the channels are Griffin-Lim's fresh output): a 10-minute channel is 53 MB.
+ * Keeps the output within full scale by the chosen means (one gain for all channels), adding a warning when it acted
+ * on a peak past full scale. Works in place (the channels are Griffin-Lim's fresh output): a 10-minute channel is 53 MB.
  */
-function controlPeaks(channels: Float32Array[], settings: TransferSettings, warnings: string[]): Float32Array[] {
+export function controlPeaks(channels: Float32Array[], settings: Pick<TransferSettings, 'peakControl' | 'sampleRate'>, warnings: string[]): Float32Array[] {
   const p = Math.max(...channels.map(peak));
   if (!Number.isFinite(p)) throw new Error('phase reconstruction produced non-finite samples');
   if (p <= CLIP_PEAK) return channels;
+  // A peak between the ceiling and full scale would not clip: it is brought under the ceiling (a margin of 0.009 dB)
+  // without a word. Past full scale the warning says by how much, in figures that do not round to "1.00" and "0.0 dB".
+  const warn = (text: string): void => void (p > 1 && warnings.push(`output peak ${p.toFixed(p < 1.095 ? 3 : 2)} exceeds full scale: ${text}`));
+  const db = (x: number): string => `${x.toFixed(Math.abs(x) < 0.095 ? 2 : 1)} dB`;
   if (settings.peakControl === 'scale') {
     const gain = CLIP_PEAK / p;
-    warnings.push(`output peak ${p.toFixed(2)} exceeds full scale: scaled by ${(20 * Math.log10(gain)).toFixed(1)} dB to avoid clipping`);
+    warn(`scaled by ${db(20 * Math.log10(gain))} to avoid clipping`);
     for (const ch of channels) for (let i = 0; i < ch.length; i++) ch[i] *= gain;
     return channels;
   }
   const limited = limitPeaks(channels, settings.sampleRate, { ceiling: CLIP_PEAK, inPlace: true });
-  warnings.push(
-    `output peak ${p.toFixed(2)} exceeds full scale: peaks limited by up to ${limited.maxReductionDb.toFixed(1)} dB ` +
-      `(${(100 * limited.affectedFraction).toFixed(1)}% of samples; --peak scale lowers the whole clip instead)`,
-  );
+  const share = 100 * limited.affectedFraction;
+  warn(`peaks limited by up to ${db(limited.maxReductionDb)} (${share.toFixed(share < 0.095 ? 2 : 1)}% of samples; --peak scale lowers the whole clip instead)`);
   return limited.channels;
 }
 
