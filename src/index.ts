@@ -42,5 +42,5 @@ export {
   type Stage,
   type StageTimings,
 } from './pipeline/transfer.js';
-export { assessResult, reportPlotInput, type Assessment } from './pipeline/assess.js';
+export { assessResult, reportPlotInput, runReport, type Assessment, type RunReport } from './pipeline/assess.js';
 export { formatSeconds, stageEta } from './pipeline/eta.js';

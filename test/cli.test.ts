@@ -66,6 +66,8 @@ describe('restyle CLI', () => {
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json.settings.filters).toBe(64);
     expect(json.quality.styleGain).toBeTypeOf('number');
+    // The held-out measures' time, which the run's own total does not include.
+    expect(json.timingsMs.assess).toBeGreaterThan(0);
     expect(readFileSync(plot).subarray(1, 4).toString()).toBe('PNG');
     // Nothing but the output, the picture and the report: no temporary files left behind.
     expect(readdirSync(dir).sort()).toEqual(['out.wav', 'plot.png', 'report.json']);

@@ -37,6 +37,18 @@ describe('ProgressDisplay on a pipe', () => {
     shown.stop();
   });
 
+  it('shows the quality measures after the run the same way: a long clip\'s take seconds with no other event', () => {
+    vi.useFakeTimers();
+    const { shown, lines, advance } = display();
+    shown.update({ stage: 'phase', step: 8, total: 8, elapsedMs: 60_000 });
+    lines.length = 0;
+    shown.update({ stage: 'assess', step: 0, total: 1, elapsedMs: 60_100 });
+    advance(6000);
+    shown.tick();
+    expect(lines).toEqual(['quality  elapsed 1m06s']);
+    shown.stop();
+  });
+
 
   it('writes a line when a stage starts, then at most every 5 s, with the ETA the pipeline gives', () => {
     const { shown, lines, advance } = display();

@@ -6,11 +6,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { PreviewServer } from 'vite';
+import { PNG } from 'pngjs';
 import { decodeAudio } from '../src/audio/decode.js';
+import type { RunReport } from '../src/pipeline/assess.js';
 import { root } from './cli-helpers.js';
 import { launchChromium, runFinished, startPreview } from './browser.js';
 
 const content = path.join(root, 'test/fixtures/wav16.wav');
+/** What a report holds, the CLI's --report as the web app's download (both are pipeline/assess.ts's runReport). */
+const REPORT_KEYS = ['channels', 'durationSeconds', 'loss', 'msPerEvaluation', 'optimiser', 'output', 'quality', 'sampleRate', 'settings', 'spectralConvergenceDb', 'timingsMs', 'warnings'];
 const style = path.join(root, 'test/fixtures/vorbis.ogg');
 
 let server: PreviewServer;
@@ -64,7 +68,7 @@ describe('web app', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('restyles two small files, shows the result with the content duration, and downloads it as WAV and FLAC', async () => {
+  it('restyles two small files, shows the result with the content duration, and downloads it as WAV and FLAC, with its report and picture', async () => {
     await page.setInputFiles('#content-file', content);
     await page.setInputFiles('#style-file', style);
     await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('vorbis.ogg'));
@@ -114,6 +118,22 @@ describe('web app', () => {
     // A second click downloads the same file (the one encoded, kept until the next result).
     const [again] = await Promise.all([page.waitForEvent('download'), page.click('#download-flac')]);
     expect(new Uint8Array(readFileSync(await again.path()))).toEqual(flacBytes);
+
+    // The report, as the CLI's --report writes it, and the picture, as --plot draws it.
+    const [reportDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-report')]);
+    expect(reportDownload.suggestedFilename()).toBe('wav16-in-vorbis-style.json');
+    const report = JSON.parse(readFileSync(await reportDownload.path(), 'utf8')) as RunReport;
+    expect(Object.keys(report).sort()).toEqual(REPORT_KEYS);
+    expect(report.output).toBe('wav16-in-vorbis-style.wav');
+    expect(report.settings).toMatchObject({ iterations: 3, filters: 128 });
+    expect(report.durationSeconds).toBeCloseTo(seconds, 2);
+    expect(report.loss.history.length).toBeGreaterThan(1);
+    expect(report.quality?.contentCorrelation).toBeGreaterThan(0);
+    expect(await page.textContent('#summary')).toContain(`content correlation ${report.quality!.contentCorrelation.toFixed(3)}`);
+    const [pictureDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-picture')]);
+    expect(pictureDownload.suggestedFilename()).toBe('wav16-in-vorbis-style.png');
+    const png = PNG.sync.read(readFileSync(await pictureDownload.path()));
+    expect([png.width, png.height]).toEqual([picture.width, picture.height]);
 
     mkdirSync(path.join(root, 'out'), { recursive: true });
     await page.screenshot({ path: path.join(root, 'out/web-screenshot.png'), fullPage: true });

@@ -57,9 +57,10 @@ const $ = <T extends HTMLElement>(id: string): T => {
 const inputs: Partial<Record<Role, FileInput & { url: string }>> = {};
 const client = new TransferClient(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }));
 let lossPoints: number[] = [];
-let resultUrl: string | null = null;
 /** The result shown: its run's id (to ask the worker for FLAC), file name stem, and its FLAC's URL once encoded. */
 let shown: { runId: number; stem: string; flacUrl: string | null } | null = null;
+/** Object URLs of the shown result's other files (WAV, report, picture), revoked when the next result replaces them. */
+let resultUrls: string[] = [];
 /** What the worker said about its backend for the current run; shown with the run's own warnings. */
 let backendNotes: string[] = [];
 
@@ -248,7 +249,7 @@ function readSettings(): Partial<Record<keyof TransferSettings, string>> {
 
 // ---- run -------------------------------------------------------------------------------------------------------
 
-const STAGE_NAMES: Record<Stage, string> = { decode: 'Decoding', analyse: 'Analysing', optimise: 'Optimising', phase: 'Rebuilding phase' };
+const STAGE_NAMES: Record<Stage, string> = { decode: 'Decoding', analyse: 'Analysing', optimise: 'Optimising', phase: 'Rebuilding phase', assess: 'Measuring quality' };
 let stageStart = { stage: '' as Stage | '', ms: 0 };
 
 /** The last progress event, when it came, and the ETA it gave: the progress text's clock runs on from it. */
@@ -322,43 +323,70 @@ function drawLoss(): void {
   g.stroke();
 }
 
-function showResult(message: ResultMessage): void {
-  const { summary: s } = message;
-  if (resultUrl) URL.revokeObjectURL(resultUrl);
-  resultUrl = URL.createObjectURL(new Blob([message.wav as BlobPart], { type: 'audio/wav' }));
-  const audio = $<HTMLAudioElement>('result-audio');
-  audio.src = resultUrl;
-  const download = $<HTMLAnchorElement>('download');
-  download.href = resultUrl;
+/** The download name's stem for a run of `content` in the style of `style`: "speech-in-plucks-style". */
+function outputStem(content: string | undefined, style: string | undefined): string {
   const base = (n: string | undefined): string => (n ?? 'audio').replace(/\.[^.]+$/, '');
-  const stem = `${base(inputs.content?.name)}-in-${base(inputs.style?.name)}-style`;
+  return `${base(content)}-in-${base(style)}-style`;
+}
+
+function showResult(message: ResultMessage, stem: string): void {
+  const { report: r } = message;
+  for (const url of [...resultUrls, ...(shown?.flacUrl ? [shown.flacUrl] : [])]) URL.revokeObjectURL(url);
+  const wavUrl = URL.createObjectURL(new Blob([message.wav as BlobPart], { type: 'audio/wav' }));
+  const reportUrl = URL.createObjectURL(new Blob([JSON.stringify(r, null, 2) + '\n'], { type: 'application/json' }));
+  resultUrls = [wavUrl, reportUrl];
+  $<HTMLAudioElement>('result-audio').src = wavUrl;
+  const download = $<HTMLAnchorElement>('download');
+  download.href = wavUrl;
   download.download = `${stem}.wav`;
-  if (shown?.flacUrl) URL.revokeObjectURL(shown.flacUrl);
+  const reportLink = $<HTMLAnchorElement>('download-report');
+  reportLink.href = reportUrl;
+  reportLink.download = `${stem}.json`;
   shown = { runId: message.id, stem, flacUrl: null };
   $('download-note').textContent = '';
-  const t = s.timings;
-  const q = s.quality;
+  const t = r.timingsMs;
+  const q = r.quality;
   $('summary').textContent = [
-    `${s.durationSeconds.toFixed(2)} s, ${s.channels === 2 ? 'stereo' : 'mono'}, ${s.sampleRate} Hz, in ${formatSeconds(t.total / 1000)}`,
-    `optimise ${formatSeconds(t.optimise / 1000)} (${s.iterations} iterations, ${s.evaluations} evaluations, ${Math.round(s.msPerEvaluation)} ms each)`,
-    `phase ${formatSeconds(t.phase / 1000)} (${s.spectralConvergenceDb.toFixed(1)} dB)`,
-    `loss ${s.initialLoss.toExponential(3)} → ${s.finalLoss.toExponential(3)}`,
+    `${r.durationSeconds.toFixed(2)} s, ${r.channels === 2 ? 'stereo' : 'mono'}, ${r.sampleRate} Hz, in ${formatSeconds(t.total / 1000)}`,
+    `optimise ${formatSeconds(t.optimise / 1000)} (${r.optimiser.iterations} iterations, ${r.optimiser.evaluations} evaluations, ${Math.round(r.msPerEvaluation)} ms each)`,
+    `phase ${formatSeconds(t.phase / 1000)} (${r.spectralConvergenceDb.toFixed(1)} dB)`,
+    `loss ${r.loss.initial.toExponential(3)} → ${r.loss.final.total.toExponential(3)}`,
     ...(q ? [`style gain ${describeStyleGain(q)}, content correlation ${q.contentCorrelation.toFixed(3)} (held-out nets)`] : []),
   ].join(' · ');
   const result = $('result');
-  result.dataset.duration = String(s.durationSeconds);
-  result.dataset.msPerEvaluation = String(s.msPerEvaluation);
-  result.dataset.evaluations = String(s.evaluations);
+  result.dataset.duration = String(r.durationSeconds);
+  result.dataset.msPerEvaluation = String(r.msPerEvaluation);
+  result.dataset.evaluations = String(r.optimiser.evaluations);
   result.dataset.totalMs = String(t.total);
-  result.dataset.initialLoss = String(s.initialLoss);
-  result.dataset.finalLoss = String(s.finalLoss);
+  result.dataset.initialLoss = String(r.loss.initial);
+  result.dataset.finalLoss = String(r.loss.final.total);
   const canvas = $<HTMLCanvasElement>('report');
   canvas.width = message.picture.width;
   canvas.height = message.picture.height;
   const pixels = new ImageData(new Uint8ClampedArray(message.picture.data.buffer as ArrayBuffer, message.picture.data.byteOffset, message.picture.data.byteLength), message.picture.width, message.picture.height);
   canvas.getContext('2d')?.putImageData(pixels, 0, 0);
   result.hidden = false;
-  if (s.warnings.length) showNotes([...backendNotes, ...s.warnings]);
+  if (r.warnings.length) showNotes([...backendNotes, ...r.warnings]);
+}
+
+/** Starts a download of `url` as `name`, as a click on a link would. */
+function saveAs(url: string, name: string): void {
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+}
+
+/** Downloads the report picture as the PNG that `--plot` writes (the canvas holds the same pixels). */
+function downloadPicture(): void {
+  const target = shown;
+  if (!target) return;
+  $<HTMLCanvasElement>('report').toBlob((png) => {
+    if (!png || shown !== target) return;
+    const url = URL.createObjectURL(png);
+    resultUrls.push(url);
+    saveAs(url, `${target.stem}.png`);
+  }, 'image/png');
 }
 
 async function run(): Promise<void> {
@@ -379,6 +407,8 @@ async function run(): Promise<void> {
   $('progress-text').textContent = 'Starting…';
   $('progress-text').dataset.stage = 'starting';
   $('result').hidden = true;
+  // Named after the inputs of this run, not those chosen while it runs.
+  const stem = outputStem(content.name, style.name);
   try {
     const message = await client.run(
       {
@@ -387,6 +417,7 @@ async function run(): Promise<void> {
         settings: readSettings(),
         backend: $<HTMLSelectElement>('setting-backend').value as WebBackend,
         mono: $<HTMLInputElement>('setting-mono').checked,
+        outputName: `${stem}.wav`,
       },
       {
         onBackend: (b) => {
@@ -397,8 +428,8 @@ async function run(): Promise<void> {
         onProgress: showProgress,
       },
     );
-    showResult(message);
-    $('progress-text').textContent = `Done in ${formatSeconds(message.summary.timings.total / 1000)}.`;
+    showResult(message, stem);
+    $('progress-text').textContent = `Done in ${formatSeconds(message.report.timingsMs.total / 1000)}.`;
     $('progress-text').dataset.stage = 'done';
   } catch (err) {
     if (err instanceof RunFailure && err.cancelled) {
@@ -434,10 +465,7 @@ async function downloadFlac(): Promise<void> {
       target.flacUrl = URL.createObjectURL(flac);
       note.textContent = `FLAC: ${formatBytes(flac.size)}`;
     }
-    const link = document.createElement('a');
-    link.href = target.flacUrl;
-    link.download = `${target.stem}.flac`;
-    link.click();
+    saveAs(target.flacUrl, `${target.stem}.flac`);
   } catch (err) {
     note.textContent = '';
     showError(err);
@@ -500,6 +528,7 @@ drawLoss();
 $('run').addEventListener('click', () => void run());
 $('cancel').addEventListener('click', () => client.cancel());
 $('download-flac').addEventListener('click', () => void downloadFlac());
+$('download-picture').addEventListener('click', downloadPicture);
 window.addEventListener('pagehide', () => client.dispose());
 void describeBrowser();
 // The bundled pair is loaded at start, so that one click on "Restyle" shows what the tool does.

@@ -12,7 +12,7 @@ import { CancelledError, InputError, ResourceError, UsageError } from '../errors
 import { describeStyleGain, type QualityReport } from '../quality/measures.js';
 import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, displayDefault, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
 import type { TransferResult } from '../pipeline/transfer.js';
-import { assessResult, reportPlotInput } from '../pipeline/assess.js';
+import { assessResult, reportPlotInput, runReport } from '../pipeline/assess.js';
 import { DEVICES, STDIO, checkWritable, displayName, nodeRuntime, readInputFile, removePendingTempFiles, transfer, writeOutput, type Device } from '../node/index.js';
 import { ProgressDisplay } from './progress.js';
 import { formatSeconds } from '../pipeline/eta.js';
@@ -225,13 +225,15 @@ export async function main(argv: string[]): Promise<number> {
       }
       throw err;
     });
-    progress.stop();
-    const { written, quality } = await assessResult(nodeRuntime(result.settings.threads, opts.device === 'cpu' ? 'cpu' : 'auto'), result, {
+    const assessment = await assessResult(nodeRuntime(result.settings.threads, opts.device === 'cpu' ? 'cpu' : 'auto'), result, {
       quality: opts.quality,
+      onProgress: opts.quiet ? undefined : (e) => progress.update(e),
     });
+    progress.stop();
+    const { written, quality } = assessment;
     await writeOutput(opts.output, await encodeOutput(opts.output, Boolean(opts.float), result.channels, result.sampleRate));
     if (opts.plot) await writeOutput(opts.plot, encodePng(drawReport(reportPlotInput(result, written))));
-    if (opts.report) await writeOutput(opts.report, new TextEncoder().encode(JSON.stringify(reportOf(result, quality, opts.output), null, 2) + '\n'));
+    if (opts.report) await writeOutput(opts.report, new TextEncoder().encode(JSON.stringify(runReport(result, assessment, opts.output), null, 2) + '\n'));
     for (const w of result.warnings) process.stderr.write(`restyle: warning: ${w}\n`);
     if (!opts.quiet) process.stderr.write(summary(result, quality, opts.output, Boolean(opts.float)) + '\n');
     return EXIT.ok;
@@ -255,23 +257,6 @@ export function summary(r: TransferResult, q: QualityReport | undefined, output:
   if (q) parts.push(`style gain ${describeStyleGain(q)}, content corr ${q.contentCorrelation.toFixed(3)}`);
   parts.push(`phase ${r.spectralConvergenceDb.toFixed(1)} dB`);
   return parts.join('; ');
-}
-
-function reportOf(r: TransferResult, q: QualityReport | undefined, output: string): object {
-  return {
-    output,
-    durationSeconds: r.channels[0].length / r.sampleRate,
-    channels: r.channels.length,
-    sampleRate: r.sampleRate,
-    settings: r.settings,
-    loss: { initial: r.initialLoss, final: r.finalLoss, history: r.lossHistory, roundStarts: r.roundStarts },
-    optimiser: r.optimiser,
-    msPerEvaluation: r.msPerEvaluation,
-    spectralConvergenceDb: r.spectralConvergenceDb,
-    timingsMs: r.timings,
-    quality: q ?? null,
-    warnings: r.warnings,
-  };
 }
 
 // Run when executed directly (not when imported by tests).

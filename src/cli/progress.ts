@@ -2,19 +2,19 @@ import cliProgress from 'cli-progress';
 import type { ProgressEvent, Stage } from '../pipeline/transfer.js';
 import { clockSince, formatSeconds, progressEta } from '../pipeline/eta.js';
 
-const LABELS: Record<Stage, string> = { decode: 'decode  ', analyse: 'analyse ', optimise: 'optimise', phase: 'phase   ' };
+const LABELS: Record<Stage, string> = { decode: 'decode  ', analyse: 'analyse ', optimise: 'optimise', phase: 'phase   ', assess: 'quality ' };
 
 /** How often the display moves its clock on between events, in ms. */
 const TICK_MS = 1000;
 /** How often a plain line is written when stderr is not a terminal, in ms. */
 const LINE_MS = 5000;
 
-/** Stages with steps worth a bar; decoding and analysing show only their elapsed time. */
+/** Stages with steps worth a bar; decoding, analysing and measuring quality show only their elapsed time. */
 const STEPPED: ReadonlySet<Stage> = new Set(['optimise', 'phase']);
 
 /**
  * Shows a run's progress on stderr: a bar with step, loss, elapsed and ETA on a terminal (decoding and analysing, which
- * a long style can stretch to half a minute, show their elapsed time); on a pipe or log file (where cli-progress prints
+ * a long style can stretch to half a minute, and the quality measures after the run show their elapsed time); on a pipe or log file (where cli-progress prints
  * nothing) plain lines: when a stepped stage starts and ends, and every few seconds. Between events the
  * elapsed time counts up and the ETA down on a clock of its own: on a long clip the work between two evaluations (a
  * new round's pass over the style, Griffin-Lim) can take a minute, and a frozen clock looks like a hang.

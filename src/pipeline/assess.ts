@@ -4,7 +4,8 @@ import type { Runtime } from '../model/runtime.js';
 import type { LogSpectrogram } from '../model/style-net.js';
 import { measureQuality, type QualityReport } from '../quality/measures.js';
 import type { PlotInput } from '../report/plot.js';
-import { toLogSpectrogram, type TransferResult } from './transfer.js';
+import type { TransferSettings } from './settings.js';
+import { toLogSpectrogram, type ProgressEvent, type StageTimings, type TransferResult } from './transfer.js';
 
 /** What a finished run is judged and pictured by: the written audio's spectrogram and the held-out quality measures. */
 export interface Assessment {
@@ -12,18 +13,31 @@ export interface Assessment {
   written: LogSpectrogram;
   /** Held-out quality measures; absent in texture mode (no content) or when not asked for. */
   quality?: QualityReport;
+  /** Milliseconds the assessment took. */
+  ms: number;
 }
 
 /**
  * Judges a result as the user will hear it: the measures and pictures use the audio after phase reconstruction (mixed
- * to mono), so they include what Griffin-Lim loses. The CLI and the web worker both call this.
+ * to mono), so they include what Griffin-Lim loses. The CLI and the web worker both call this. While it measures,
+ * `onProgress` gets the 'assess' stage's start and end (elapsed counted on from the run's total).
  */
-export async function assessResult(runtime: Runtime, result: TransferResult, options: { quality: boolean }): Promise<Assessment> {
+export async function assessResult(
+  runtime: Runtime,
+  result: TransferResult,
+  options: { quality: boolean; onProgress?: (event: ProgressEvent) => void },
+): Promise<Assessment> {
+  const started = performance.now();
   const plan = new StftPlan(result.settings.nFft, result.settings.hop);
   const written = toLogSpectrogram(plan, toMono({ channels: result.channels, sampleRate: result.sampleRate }));
   const content = result.spectrograms.content;
-  const quality = options.quality && content ? await measureQuality(runtime, { content, style: result.spectrograms.style, result: written }) : undefined;
-  return { written, quality };
+  if (!options.quality || !content) return { written, ms: performance.now() - started };
+  const progress = (step: number): void =>
+    options.onProgress?.({ stage: 'assess', step, total: 1, elapsedMs: result.timings.total + performance.now() - started });
+  progress(0);
+  const quality = await measureQuality(runtime, { content, style: result.spectrograms.style, result: written });
+  progress(1);
+  return { written, quality, ms: performance.now() - started };
 }
 
 /** The report picture's input: content (if any), style and written result side by side, and the loss curve. */
@@ -34,4 +48,42 @@ export function reportPlotInput(result: TransferResult, written: LogSpectrogram)
     { title: 'result', spec: written },
   ];
   return { panels, lossHistory: result.lossHistory, roundStarts: result.roundStarts, sampleRate: result.sampleRate, hop: result.settings.hop };
+}
+
+/** The JSON report of a run (the CLI's `--report`, the web app's report download): what ran, how it went, how good. */
+export interface RunReport {
+  /** Where the audio was written (a path, `-` for stdout, or the web app's download name). */
+  output: string;
+  durationSeconds: number;
+  channels: number;
+  sampleRate: number;
+  settings: TransferSettings;
+  /** The loss at the start and end (total, style and content terms), after each iteration, and each round's start. */
+  loss: { initial: number; final: TransferResult['finalLoss']; history: number[]; roundStarts: number[] };
+  optimiser: TransferResult['optimiser'];
+  msPerEvaluation: number;
+  spectralConvergenceDb: number;
+  /** The run's stage timings (total: the run's), and the assessment's after it. */
+  timingsMs: StageTimings & { assess: number };
+  /** Held-out quality measures; null in texture mode or when skipped. */
+  quality: QualityReport | null;
+  warnings: string[];
+}
+
+/** A finished run's report, its audio written to `output`, with its assessment. */
+export function runReport(r: TransferResult, assessment: Pick<Assessment, 'quality' | 'ms'>, output: string): RunReport {
+  return {
+    output,
+    durationSeconds: r.channels[0].length / r.sampleRate,
+    channels: r.channels.length,
+    sampleRate: r.sampleRate,
+    settings: r.settings,
+    loss: { initial: r.initialLoss, final: r.finalLoss, history: r.lossHistory, roundStarts: r.roundStarts },
+    optimiser: r.optimiser,
+    msPerEvaluation: r.msPerEvaluation,
+    spectralConvergenceDb: r.spectralConvergenceDb,
+    timingsMs: { ...r.timings, assess: assessment.ms },
+    quality: assessment.quality ?? null,
+    warnings: r.warnings,
+  };
 }

@@ -33,8 +33,11 @@ export interface TransferRequest extends Partial<TransferSettings> {
   mono?: boolean;
 }
 
-/** Stages of a run, in order. */
-export type Stage = 'decode' | 'analyse' | 'optimise' | 'phase';
+/**
+ * Stages of a run, in order. transfer() goes through the first four; 'assess' is assessResult's (the held-out quality
+ * measures the CLI and the web app take after it), which on a long clip takes seconds in Node and a minute in a browser.
+ */
+export type Stage = 'decode' | 'analyse' | 'optimise' | 'phase' | 'assess';
 
 /**
  * A progress event: the stage, how far it is, and the loss during optimisation. Steps are of equal cost within a

@@ -1,7 +1,7 @@
 /** Messages between the page and the transfer worker. Plain data only: they cross postMessage. */
-import type { ProgressEvent, StageTimings } from '../pipeline/transfer.js';
+import type { ProgressEvent } from '../pipeline/transfer.js';
 import type { TransferSettings } from '../pipeline/settings.js';
-import type { QualityReport } from '../quality/measures.js';
+import type { RunReport } from '../pipeline/assess.js';
 import type { RgbaImage } from '../report/plot.js';
 import type { WebBackend } from './capabilities.js';
 
@@ -21,6 +21,8 @@ export interface RunMessage {
   backend: WebBackend;
   duration?: number;
   mono?: boolean;
+  /** The name the page will give the audio it downloads, for the report's `output`. */
+  outputName?: string;
 }
 
 /** Page to worker: stop the run `id` (the worker answers with an error of kind 'cancelled'). */
@@ -55,31 +57,16 @@ export interface ProgressMessage {
   event: ProgressEvent;
 }
 
-/** What the page shows about a finished run. */
-export interface RunSummary {
-  durationSeconds: number;
-  channels: number;
-  sampleRate: number;
-  settings: TransferSettings;
-  timings: StageTimings;
-  iterations: number;
-  evaluations: number;
-  msPerEvaluation: number;
-  initialLoss: number;
-  finalLoss: number;
-  spectralConvergenceDb: number;
-  quality?: QualityReport;
-  warnings: string[];
-}
-
-/** Worker to page: the finished run, with the WAV file and the report picture. */
+/**
+ * Worker to page: the finished run, with the WAV file, the report picture and the report (the CLI's `--report` JSON;
+ * its warnings include the backend's fallbacks).
+ */
 export interface ResultMessage {
   type: 'result';
   id: number;
   wav: Uint8Array;
   picture: RgbaImage;
-  lossHistory: number[];
-  summary: RunSummary;
+  report: RunReport;
 }
 
 /** Worker to page: the file an EncodeMessage asked for. */

@@ -5,7 +5,7 @@
  */
 import { encodeWav } from '../audio/wav.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
-import { assessResult, reportPlotInput } from '../pipeline/assess.js';
+import { assessResult, reportPlotInput, runReport } from '../pipeline/assess.js';
 import { resolveSettings } from '../pipeline/settings.js';
 import { transfer } from '../pipeline/transfer.js';
 import { drawReport } from '../report/plot.js';
@@ -59,32 +59,17 @@ async function run(scope: WorkerScope, msg: RunMessage, signal: AbortSignal, was
     { ...settings, content: msg.content, style: msg.style, duration: msg.duration, mono: msg.mono },
     { signal, onProgress: (event) => scope.postMessage({ type: 'progress', id: msg.id, event }) },
   );
-  const { written, quality } = await assessResult(runtime, result, { quality: true });
+  const assessment = await assessResult(runtime, result, {
+    quality: true,
+    onProgress: (event) => scope.postMessage({ type: 'progress', id: msg.id, event }),
+  });
+  const { written } = assessment;
   const wav = await encodeWav(result.channels, result.sampleRate, 'int16');
   const picture = drawReport(reportPlotInput(result, written));
-  const reply: ResultMessage = {
-    type: 'result',
-    id: msg.id,
-    wav,
-    picture,
-    lossHistory: result.lossHistory,
-    summary: {
-      durationSeconds: result.channels[0].length / result.sampleRate,
-      channels: result.channels.length,
-      sampleRate: result.sampleRate,
-      settings: result.settings,
-      timings: result.timings,
-      iterations: result.optimiser.iterations,
-      evaluations: result.optimiser.evaluations,
-      msPerEvaluation: result.msPerEvaluation,
-      initialLoss: result.initialLoss,
-      finalLoss: result.finalLoss.total,
-      spectralConvergenceDb: result.spectralConvergenceDb,
-      quality,
-      // A fallback that happened while creating sessions (runtime.notes) belongs with the run's own warnings.
-      warnings: [...(runtime.notes ?? []), ...result.warnings],
-    },
-  };
+  const report = runReport(result, assessment, msg.outputName ?? 'restyled.wav');
+  // A fallback that happened while creating sessions (runtime.notes) belongs with the run's own warnings.
+  report.warnings = [...(runtime.notes ?? []), ...result.warnings];
+  const reply: ResultMessage = { type: 'result', id: msg.id, wav, picture, report };
   scope.postMessage(reply, [wav.buffer as ArrayBuffer, picture.data.buffer as ArrayBuffer]);
   return { id: msg.id, channels: result.channels, sampleRate: result.sampleRate };
 }
