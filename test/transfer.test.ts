@@ -265,6 +265,24 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(events.some((e) => e.stage === 'phase')).toBe(false);
   });
 
+  it('counts each round as its evaluation budget, so a line search past it does not run the count out early', async () => {
+    const content = await example('speech', 2);
+    const style = await example('plucks', 2);
+    const events: ProgressEvent[] = [];
+    // One iteration a round: a budget of 2 evaluations, and the first L-BFGS iteration's line search usually takes 2.
+    await transfer({ ...small, content, style, iterations: 3, rounds: 3 }, { onProgress: (e) => void (e.stage === 'optimise' && events.push(e)) });
+    const last = events[events.length - 1];
+    expect(last.evaluations).toBeGreaterThan(last.total); // the case in point: 9 evaluations against a budget of 6
+    expect([last.step, last.total, last.remainingMs]).toEqual([6, 6, 0]);
+    for (let i = 1; i < events.length; i++) expect(events[i].step).toBeGreaterThanOrEqual(events[i - 1].step);
+    expect(Math.max(...events.map((e) => e.step))).toBe(6);
+    // The last round's first evaluation is step 5 of 6 (the count used to be at 6 of 6 before that round began).
+    const roundThree = events.findIndex((e) => e.activity?.startsWith('round 3'));
+    const firstOfRoundThree = events.slice(roundThree).find((e) => e.loss !== undefined);
+    expect(firstOfRoundThree?.step).toBe(5);
+    expect(firstOfRoundThree?.remainingMs).toBeGreaterThan(0);
+  });
+
   it('estimates the optimise stage\'s time left with the work between evaluations, and ends it at zero', async () => {
     const speech = await example('speech', 2);
     const melody = await example('melody', 2);

@@ -26,10 +26,20 @@ export interface RunContext {
   plan: StftPlan;
   outLength: number;
   signal?: AbortSignal;
-  /** Progress of the optimise stage, in evaluations over all channels: after an evaluation, or at work between them. */
-  progress: (evaluations: number, at: { iteration: number; loss: number } | { activity: string }) => void;
+  /**
+   * Progress of the optimise stage over all channels, after an evaluation or at work between them: the evaluations
+   * done, and the steps of the evaluation budget done (see budgetDone).
+   */
+  progress: (evaluations: number, budgetSteps: number, at: { iteration: number; loss: number } | { activity: string }) => void;
   /** Objective evaluations finished so far, over all channels and rounds. */
   evaluationsDone: number;
+  /**
+   * The evaluation budgets of the finished (round, channel) steps, summed. A round may end under its budget (converged)
+   * or over it (L-BFGS checks the budget after each iteration, as PyTorch's does, so a line search can run past it); the
+   * progress counts each finished round as its budget, so that neither shifts the later rounds' count and the stage's
+   * count ends at its total.
+   */
+  budgetDone: number;
   /** Milliseconds spent inside finished rounds (evaluations and the optimiser's own work), and when this one began (NaN between rounds). */
   optimisingMs: number;
   roundStartMs: number;
@@ -112,6 +122,8 @@ export async function optimiseRound(
   const { settings, signal } = ctx;
   const frames = state.x.length / ctx.plan.bins;
   const { shares, budgetOf } = roundPlan(settings);
+  const iterations = shares[round];
+  const roundBudget = budgetOf(iterations);
   // The optimisers return the total loss at their final point; keep each evaluation's terms to report them.
   const termsByLoss = new Map<number, ObjectiveValue>();
   // Progress after every evaluation, not only every iteration: on a long clip one line search can take minutes.
@@ -129,7 +141,10 @@ export async function optimiseRound(
     termsByLoss.set(value.loss, value);
     if (state.lossHistory.length === 0) state.lossHistory.push(value.loss);
     evaluationsInRound++;
-    ctx.progress(ctx.evaluationsDone + evaluationsInRound, { iteration: lastIteration, loss: Number.isNaN(lastLoss) ? value.loss : lastLoss });
+    ctx.progress(ctx.evaluationsDone + evaluationsInRound, ctx.budgetDone + Math.min(evaluationsInRound, roundBudget), {
+      iteration: lastIteration,
+      loss: Number.isNaN(lastLoss) ? value.loss : lastLoss,
+    });
     return value.loss;
   };
   const iterationsBefore = state.iterations;
@@ -139,7 +154,6 @@ export async function optimiseRound(
     lastIteration = iterationsBefore + r.iteration;
     lastLoss = r.loss;
   };
-  const iterations = shares[round];
   const abortSignal = signal ?? new AbortController().signal;
   // The round's nets read the bins in `order`: optimise x in that order, and put it back (also when cancelled, so a
   // partial result is rebuilt from the right bins).
@@ -153,7 +167,7 @@ export async function optimiseRound(
         : settings.optimizer === 'lbfgs'
           ? await lbfgs(evaluate, state.x, {
               iterations,
-              maxEvaluations: budgetOf(iterations),
+              maxEvaluations: roundBudget,
               historySize: lbfgsHistoryFor(state.x.length, settings.history),
               firstStepMaxChange: settings.firstStep > 0 ? settings.firstStep : undefined,
               onIteration,
@@ -171,6 +185,7 @@ export async function optimiseRound(
   state.iterations += r.iterations;
   state.evaluations += r.evaluations;
   ctx.evaluationsDone += r.evaluations;
+  ctx.budgetDone += roundBudget;
   state.stopReason = r.stopReason;
   state.final = termsByLoss.get(r.loss) ?? { loss: r.loss, styleLoss: NaN, contentLoss: NaN };
 }

@@ -48,7 +48,10 @@ export interface ProgressEvent {
   stage: Stage;
   /** Steps done in this stage. */
   step: number;
-  /** Steps in this stage (optimise: the evaluation budget; a run that converges early ends below it). */
+  /**
+   * Steps in this stage. Optimise: the evaluation budget, in which each finished round counts as its share even when it
+   * converged early or its last line search ran past it; `evaluations` is the true count.
+   */
   total: number;
   /** Optimiser iterations done (optimise stage). */
   iteration?: number;
@@ -258,17 +261,18 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       outLength,
       signal,
       evaluationsDone: 0,
+      budgetDone: 0,
       optimisingMs: 0,
       roundStartMs: NaN,
-      progress: (evaluations, at) => {
+      progress: (evaluations, budgetSteps, at) => {
         const optimising = ctx.optimisingMs + (Number.isNaN(ctx.roundStartMs) ? 0 : performance.now() - ctx.roundStartMs);
         const side = [stylePasses.work, objectiveBuilds.work, reconstructions.work];
-        const remainingMs = optimiseRemainingMs(optimising, evaluations, budget - evaluations, side);
-        report({ stage: 'optimise', step: Math.min(evaluations, budget), total: budget, ...at, evaluations, remainingMs });
+        const remainingMs = optimiseRemainingMs(optimising, evaluations, budget - budgetSteps, side);
+        report({ stage: 'optimise', step: budgetSteps, total: budget, ...at, evaluations, remainingMs });
       },
     };
     // From here on, the work between evaluations is announced (the first objective was the analyse stage's).
-    announce = (activity) => ctx.progress(ctx.evaluationsDone, { activity });
+    announce = (activity) => ctx.progress(ctx.evaluationsDone, ctx.budgetDone, { activity });
     report({ stage: 'optimise', step: 0, total: budget, iteration: 0, evaluations: 0 });
     for (const { round, channel } of roundSchedule(shares.length, channelCount, settings.roundNets)) {
       try {
@@ -293,6 +297,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       }
     }
     await objectives.release();
+    // The stage ends at its total, also when the last round converged early.
+    report({ stage: 'optimise', step: budget, total: budget, iteration: states[0].iterations, evaluations: ctx.evaluationsDone, remainingMs: 0 });
     const tOptimise = elapsed();
 
     // Phase reconstruction of the final spectrograms.
