@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { transfer, assessResult, measureQuality, nodeRuntime, toLogSpectrogram, StftPlan } from '../src/node/index.js';
-import { MIN_CONTENT_STYLE_DISTANCE, MIN_HALF_FRAMES, contentCorrelation, describeStyleGain, formatStyleGain, styleBandsCorrelationBound } from '../src/quality/measures.js';
+import { MIN_CONTENT_STYLE_DISTANCE, MIN_HALF_FRAMES, contentCorrelation, describeStyleGain, formatStyleGain, styleAndHalvesGrams, styleBandsCorrelationBound } from '../src/quality/measures.js';
+import { StyleNet } from '../src/model/style-net.js';
 import type { LogSpectrogram } from '../src/model/style-net.js';
 import type { TransferSettings } from '../src/pipeline/settings.js';
 import { Random } from '../src/dsp/random.js';
@@ -75,6 +76,30 @@ describe("the style's own halves", () => {
     changing.set(noise(2, 2));
     changing.set(tone(2, 110), 2 * sr);
     expect(await halvesOf(changing)).toBeLessThan(0.6);
+  });
+
+  it('come with the whole style\'s Gram from one pass: the halves\' sums and the windows across the split (1e-5)', async () => {
+    const style = spec(noise(3, 3)); // an odd number of frames: the halves differ by one
+    for (const kernel of [3, 7, 15]) {
+      const net = StyleNet.create(nodeRuntime(), { bins: style.bins, filters: 32, kernel }, 5);
+      try {
+        const mean = async (s: LogSpectrogram) => (await net.gramSum(s)).map((v) => v / (s.frames - kernel + 1));
+        const crop = (from: number, frames: number): LogSpectrogram => ({
+          bins: style.bins,
+          frames,
+          data: Float32Array.from({ length: style.bins * frames }, (_, i) => style.data[Math.floor(i / frames) * style.frames + from + (i % frames)]),
+        });
+        const half = Math.floor(style.frames / 2);
+        const got = await styleAndHalvesGrams(net, style, half);
+        const expected = [await mean(style), await mean(crop(0, half)), await mean(crop(half, style.frames - half))];
+        [got.whole, ...got.halves].forEach((g, k) => {
+          const scale = Math.max(...expected[k].map(Math.abs));
+          expect(Math.max(...g.map((v, i) => Math.abs(v - expected[k][i]))) / scale).toBeLessThan(1e-5);
+        });
+      } finally {
+        await net.dispose();
+      }
+    }
   });
 
   it('are not measured (NaN, left out of the summary) when each half is shorter than MIN_HALF_FRAMES', async () => {
