@@ -4,7 +4,7 @@ import path from 'node:path';
 import { decodeAudio } from '../src/audio/decode.js';
 import { DEFAULT_SETTINGS, OPTION_NAMES, displayDefault } from '../src/pipeline/settings.js';
 import { spawnSync } from 'node:child_process';
-import { cli, escapeRegExp, plucks, run, runPiped, speech, tempDir } from './cli-helpers.js';
+import { cli, escapeRegExp, plucks, root, run, runPiped, speech, tempDir } from './cli-helpers.js';
 import { hasGpuDeviceNode } from '../src/node/index.js';
 
 const fast = ['--filters', '64', '--kernel', '5', '--iterations', '3', '--phase-iters', '4'];
@@ -24,6 +24,22 @@ describe('restyle CLI', () => {
       if (shown !== '') expect(r.stdout).toContain(`(default: ${shown})`);
     }
     for (const flag of ['--output', '--duration', '--float', '--yes', '--quiet', '--report', '--verbose']) expect(r.stdout).toContain(flag);
+  });
+
+  it('with no arguments prints the usage lines to stderr and exits 1; --version names restyle and the runtime', () => {
+    const r = run([]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'Usage: restyle [options] CONTENT STYLE -o OUT\n       restyle [options] --duration SECONDS STYLE -o OUT   (texture synthesis)\n(run restyle --help for the options)\n',
+    );
+    const versionOf = (dir: string): string => (JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const flag of ['--version', '-V']) {
+      const v = run([flag]);
+      expect(v.code).toBe(0);
+      expect(v.stdout).toBe(`restyle ${versionOf('.')} (onnxruntime-node ${versionOf('node_modules/onnxruntime-node')}, Node ${process.version})\n`);
+    }
+    expect(run([speech, plucks]).stderr).toBe('restyle: missing -o OUT (the output file: WAV, or FLAC if named .flac)\n');
   });
 
   it('a missing input exits 2 with one line naming the path, no stack trace', () => {

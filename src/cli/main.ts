@@ -13,7 +13,7 @@ import { describeStyleGain, type QualityReport } from '../quality/measures.js';
 import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, displayDefault, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
 import type { TransferResult } from '../pipeline/transfer.js';
 import { assessResult, reportPlotInput, runReport } from '../pipeline/assess.js';
-import { DEVICES, STDIO, checkWritable, displayName, nodeRuntime, readInputFile, removePendingTempFiles, transfer, writeOutput, type Device } from '../node/index.js';
+import { DEVICES, STDIO, checkWritable, displayName, nodeRuntime, readInputFile, removePendingTempFiles, transfer, versionLine, writeOutput, type Device } from '../node/index.js';
 import { ProgressDisplay } from './progress.js';
 import { formatSeconds } from '../pipeline/eta.js';
 import { drawReport } from '../report/plot.js';
@@ -43,7 +43,8 @@ function buildProgram(): Command {
   const program = new Command('restyle')
     .description('Neural audio style transfer: re-render CONTENT with the timbre and texture of STYLE.')
     .usage('[options] CONTENT STYLE -o OUT\n       restyle [options] --duration SECONDS STYLE -o OUT   (texture synthesis)')
-    .argument('<files...>', 'CONTENT and STYLE audio (WAV, MP3, FLAC, OGG); STYLE alone with --duration; - reads one from stdin')
+    // Optional to commander: with none, main() prints the usage itself (as sox does), not commander's "missing argument".
+    .argument('[files...]', 'CONTENT and STYLE audio (WAV, MP3, FLAC, OGG); STYLE alone with --duration; - reads one from stdin')
     .option('-o, --output <file>', 'output WAV file, or FLAC if named .flac (required; - writes WAV to stdout)')
     .option('--duration <seconds>', 'texture mode: synthesise this many seconds of the style, no content')
     .option('--float', 'write 32-bit float WAV instead of 16-bit PCM (WAV only)')
@@ -57,6 +58,7 @@ function buildProgram(): Command {
     .option('--memory-limit <MB>', 'refuse runs estimated to need more memory than this (default: the available memory)')
     .option('--no-quality', 'skip the held-out quality measures in the summary')
     .option('--verbose', 'print stack traces with errors')
+    .version(versionLine(), '-V, --version', 'show the version of restyle and of the ONNX runtime')
     .helpOption('-h, --help', 'show this help')
     .showHelpAfterError('(run restyle --help for usage)')
     .exitOverride()
@@ -156,6 +158,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     throw err;
   }
+  if (argv.length === 0) {
+    process.stderr.write(`${program.helpInformation().split('\n\n')[0]}\n(run restyle --help for the options)\n`);
+    return EXIT.usage;
+  }
   const progress = new ProgressDisplay();
   const fail = (err: unknown): number => {
     const code = err instanceof UsageError ? EXIT.usage : err instanceof CancelledError ? EXIT.interrupted : EXIT.processing;
@@ -187,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
     const texture = opts.duration !== undefined;
     if (texture && files.length !== 1) throw new UsageError('with --duration give only the STYLE file');
     if (!texture && files.length !== 2) throw new UsageError(`expected CONTENT and STYLE files, got ${files.length} file(s)`);
-    if (!opts.output) throw new UsageError('missing -o OUT (the output WAV file)');
+    if (!opts.output) throw new UsageError('missing -o OUT (the output file: WAV, or FLAC if named .flac)');
     const duration = texture ? Number(opts.duration) : undefined;
     const memoryLimitMb = opts.memoryLimit === undefined ? undefined : Number(opts.memoryLimit);
     if (memoryLimitMb !== undefined && !(memoryLimitMb > 0)) throw new UsageError(`--memory-limit ${opts.memoryLimit}: must be a positive number of megabytes`);

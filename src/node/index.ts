@@ -2,7 +2,7 @@
  * The library for Node: the core pipeline bound to onnxruntime-node (CPU), plus file helpers.
  * Browser code imports the core (src/index.ts) and passes onnxruntime-web instead.
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { Runtime } from '../model/runtime.js';
@@ -56,6 +56,13 @@ export function nodeRuntime(threads = 0, device: Device = 'cpu'): Runtime {
     residentInputs: device !== 'cpu',
     notes,
   };
+}
+
+/** This package's version, and those of what computes: "restyle 0.1.0 (onnxruntime-node 1.30.0, Node v20.20.2)". */
+export function versionLine(): string {
+  // Two levels up from src/node and from dist/node alike.
+  const { name, version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  return `${name} ${version} (onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}, Node ${process.version})`;
 }
 
 /** Memory this process can still use, in bytes (the cgroup's limit or the system's available memory). */
