@@ -6,6 +6,8 @@ import { DEFAULT_SETTINGS, OPTION_NAMES, displayDefault } from '../src/pipeline/
 import { spawnSync } from 'node:child_process';
 import { cli, escapeRegExp, plucks, root, run, runPiped, speech, tempDir } from './cli-helpers.js';
 import { hasGpuDeviceNode } from '../src/node/index.js';
+import { summary } from '../src/cli/main.js';
+import type { TransferResult } from '../src/pipeline/transfer.js';
 
 const fast = ['--filters', '64', '--kernel', '5', '--iterations', '3', '--phase-iters', '4'];
 
@@ -24,6 +26,22 @@ describe('restyle CLI', () => {
       if (shown !== '') expect(r.stdout).toContain(`(default: ${shown})`);
     }
     for (const flag of ['--output', '--duration', '--float', '--yes', '--quiet', '--report', '--verbose']) expect(r.stdout).toContain(flag);
+  });
+
+  it('the summary gives the loss ratio only when both losses are positive (a clip restyled with itself starts at noise)', () => {
+    const result = (initial: number, final: number) =>
+      ({
+        channels: [new Float32Array(22050)],
+        sampleRate: 22050,
+        timings: { decode: 0, analyse: 0, optimise: 0, phase: 0, total: 0 },
+        optimiser: { iterations: 1, evaluations: 2, stopReason: 'evaluations' },
+        msPerEvaluation: 1,
+        initialLoss: initial,
+        finalLoss: { total: final, style: final, content: 0 },
+        spectralConvergenceDb: -20,
+      }) as unknown as TransferResult;
+    expect(summary(result(2.5e4, 1e4), undefined, 'o.wav', false)).toContain('loss 2.500e+4 -> 1.000e+4 (2.5x);');
+    expect(summary(result(-1.563e-2, 14.67), undefined, 'o.wav', false)).toContain('loss -1.563e-2 -> 1.467e+1;');
   });
 
   it('with no arguments prints the usage lines to stderr and exits 1; --version names restyle and the runtime', () => {
