@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeAudio, toMono } from '../src/audio/decode.js';
+import { TESTED_FORMATS, decodeAudio, toMono } from '../src/audio/decode.js';
 import { resample } from '../src/audio/resample.js';
 import { encodeWav, peak } from '../src/audio/wav.js';
 import { limitPeaks } from '../src/audio/limiter.js';
@@ -36,6 +36,9 @@ describe('decodeAudio', () => {
     ['flac.flac', 0.002],
     ['vorbis.ogg', 0.03],
     ['mp3.mp3', 0.03],
+    ['aiff.aiff', 0.002],
+    ['caf.caf', 0.002],
+    ['wavpack.wv', 0.002],
   ])('%s: stereo 44.1 kHz, left 440 Hz and right 660 Hz at amplitude 0.5 (tolerance %f)', async (name, tol) => {
     const clip = await decodeAudio(fixture(name), name);
     expect(clip.sampleRate).toBe(44100);
@@ -46,6 +49,14 @@ describe('decodeAudio', () => {
     expect(toneAmplitude(clip.channels[1], 44100, 660)).toBeCloseTo(0.5, 1);
     expect(Math.abs(toneAmplitude(clip.channels[0], 44100, 440) - 0.5)).toBeLessThan(tol + 0.03);
     expect(toneAmplitude(clip.channels[0], 44100, 660)).toBeLessThan(0.02);
+  });
+
+  it('amr.amr (AMR-NB, a speech codec: 8 kHz mono) holds the 440 Hz tone', async () => {
+    const clip = await decodeAudio(fixture('amr.amr'), 'amr.amr');
+    expect([clip.sampleRate, clip.channels.length]).toEqual([8000, 1]);
+    expect(Math.abs(clip.channels[0].length - 4000)).toBeLessThan(800);
+    // Mixed down from 440 Hz left and 660 Hz right at 0.5: 0.25 each, through a codec made for voices.
+    expect(toneAmplitude(clip.channels[0], 8000, 440)).toBeGreaterThan(0.1);
   });
 
   it('mixes to mono by averaging the channels', async () => {
@@ -67,6 +78,13 @@ describe('decodeAudio', () => {
 
   it('rejects an empty file, naming it', async () => {
     await expect(decodeAudio(new Uint8Array(0), 'empty.wav')).rejects.toThrow(/^empty\.wav: file is empty$/);
+  });
+
+  it('refuses a real audio format it cannot read (Sun .au), naming the file and the formats it reads', async () => {
+    const err = await decodeAudio(fixture('sun.au'), 'sun.au').catch((e) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toBe(`sun.au: cannot decode audio (Unknown audio format); supported: ${TESTED_FORMATS}`);
+    expect(TESTED_FORMATS).toBe('WAV, AIFF, CAF, FLAC, MP3, OGG/Vorbis, WavPack, AMR'); // each has a fixture decoded above
   });
 
   it('rejects a text file named .wav', async () => {

@@ -9,10 +9,13 @@ export interface AudioClip {
   sampleRate: number;
 }
 
+/** The formats the tests decode (test/fixtures); audio-decode reads more (Opus, M4A/AAC, WebM, WMA, ...), untested here. */
+export const TESTED_FORMATS = 'WAV, AIFF, CAF, FLAC, MP3, OGG/Vorbis, WavPack, AMR';
+
 /**
- * Decodes WAV (8/16/24/32-bit integer, 32/64-bit float), MP3, FLAC, OGG/Vorbis and Opus bytes with audio-decode
- * (wasm codecs, Node and browser alike). `name` labels errors. Rejects empty, undecodable and non-finite audio
- * with an InputError that says what is wrong.
+ * Decodes WAV (8/16/24/32-bit integer, 32/64-bit float, MS ADPCM), AIFF, CAF, FLAC, MP3, OGG/Vorbis, WavPack and
+ * AMR bytes, among others (Opus, M4A/AAC, WebM, ...), with audio-decode (wasm codecs, Node and browser alike).
+ * `name` labels errors. Rejects empty, undecodable and non-finite audio with an InputError that says what is wrong.
  */
 export async function decodeAudio(bytes: Uint8Array, name: string): Promise<AudioClip> {
   if (bytes.length === 0) throw new InputError(name, 'file is empty');
@@ -22,7 +25,7 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Audi
     decoded = await decode(bytes);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new InputError(name, `cannot decode audio (${reason.replace(/\s+/g, ' ').trim()}); supported: WAV, MP3, FLAC, OGG/Vorbis, Opus`);
+    throw new InputError(name, `cannot decode audio (${reason.replace(/\s+/g, ' ').trim()}); supported: ${TESTED_FORMATS}`);
   }
   const channels = decoded?.channelData ?? [];
   const sampleRate = decoded?.sampleRate;

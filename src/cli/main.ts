@@ -44,7 +44,7 @@ function buildProgram(): Command {
     .description('Neural audio style transfer: re-render CONTENT with the timbre and texture of STYLE.')
     .usage('[options] CONTENT STYLE -o OUT\n       restyle [options] --duration SECONDS STYLE -o OUT   (texture synthesis)')
     // Optional to commander: with none, main() prints the usage itself (as sox does), not commander's "missing argument".
-    .argument('[files...]', 'CONTENT and STYLE audio (WAV, MP3, FLAC, OGG); STYLE alone with --duration; - reads one from stdin')
+    .argument('[files...]', 'CONTENT and STYLE audio (WAV, AIFF, FLAC, MP3, OGG, WavPack, ...); STYLE alone with --duration; - reads one from stdin')
     .option('-o, --output <file>', 'output WAV file, or FLAC if named .flac (required; - writes WAV to stdout)')
     .option('--duration <seconds>', 'texture mode: synthesise this many seconds of the style, no content')
     .option('--float', 'write 32-bit float WAV instead of 16-bit PCM (WAV only)')
