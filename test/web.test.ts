@@ -141,7 +141,7 @@ describe('web app', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('reports progress while optimising, and cancel stops the worker, which then runs again', async () => {
+  it('reports progress while optimising, and cancel stops the worker, which then runs again without the quality measures', async () => {
     await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('plucks.wav'));
     await setSetting('iterations', '500');
     await setSetting('filters', '512');
@@ -160,9 +160,17 @@ describe('web app', () => {
     // The worker is free again: a short run completes.
     await setSetting('iterations', '2');
     await setSetting('filters', '64');
+    // This time without the held-out measures (the CLI's --no-quality): no quality in the summary or the report.
+    await page.click('details summary');
+    await page.uncheck('#setting-quality');
     await page.click('#run');
     await runFinished(page);
     expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('done');
+    expect(await page.textContent('#summary')).not.toContain('style gain');
+    const [reportDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download-report')]);
+    const report = JSON.parse(readFileSync(await reportDownload.path(), 'utf8')) as RunReport;
+    expect(report.quality).toBeNull();
+    expect(report.timingsMs.assess).toBeLessThan(1000); // only the written audio's spectrogram, for the picture
   });
 
   it("records from the microphone into a WAV input (Chromium's fake device: a beep)", async () => {

@@ -21,6 +21,8 @@ export interface RunMessage {
   backend: WebBackend;
   duration?: number;
   mono?: boolean;
+  /** Whether to take the held-out quality measures after the run (default true; the CLI's --no-quality is false). */
+  quality?: boolean;
   /** The name the page will give the audio it downloads, for the report's `output`. */
   outputName?: string;
 }

@@ -60,7 +60,7 @@ async function run(scope: WorkerScope, msg: RunMessage, signal: AbortSignal, was
     { signal, onProgress: (event) => scope.postMessage({ type: 'progress', id: msg.id, event }) },
   );
   const assessment = await assessResult(runtime, result, {
-    quality: true,
+    quality: msg.quality ?? true,
     onProgress: (event) => scope.postMessage({ type: 'progress', id: msg.id, event }),
   });
   const { written } = assessment;
