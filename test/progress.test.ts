@@ -37,6 +37,16 @@ describe('ProgressDisplay on a pipe', () => {
     shown.stop();
   });
 
+  it('shows a long style\'s pass in the analyse stage with its share done and the ETA the pipeline gives', () => {
+    vi.useFakeTimers();
+    const { shown, lines, advance } = display();
+    shown.update({ stage: 'analyse', step: 0, total: 1, elapsedMs: 100 });
+    advance(5500);
+    shown.update({ stage: 'analyse', step: 40, total: 100, elapsedMs: 5600, activity: 'style statistics 40%', remainingMs: 6000 });
+    expect(lines).toEqual(['analyse  style statistics 40% elapsed 5.6s ETA 6.0s']);
+    shown.stop();
+  });
+
   it('shows the quality measures after the run the same way: a long clip\'s take seconds with no other event', () => {
     vi.useFakeTimers();
     const { shown, lines, advance } = display();

@@ -265,6 +265,26 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(events.some((e) => e.stage === 'phase')).toBe(false);
   });
 
+  it('reports a long style\'s pass in the analyse stage by its share done, with an ETA, and in later rounds as activity', async () => {
+    const content = await example('speech', 2);
+    const loop = (await example('plucks', 4)).channels[0];
+    // 32 s of style (the 4 s plucks 8 times): the Gram form, read in three 512-frame chunks by the DFT-block convolution
+    // (kernel 11).
+    const style = { channels: [Float32Array.from({ length: 8 * loop.length }, (_, i) => loop[i % loop.length])], sampleRate: 22050 };
+    const events: ProgressEvent[] = [];
+    await transfer({ ...small, kernel: 11, content, style, iterations: 2, rounds: 2 }, { onProgress: (e) => void events.push(e) });
+    const analyse = events.filter((e) => e.stage === 'analyse' && e.activity !== undefined);
+    expect(analyse.length).toBeGreaterThanOrEqual(3);
+    expect(analyse.map((e) => e.total)).toEqual(analyse.map(() => 100));
+    for (let i = 1; i < analyse.length; i++) expect(analyse[i].step).toBeGreaterThan(analyse[i - 1].step);
+    expect(analyse[0].activity).toMatch(/^style statistics \d+%$/);
+    expect(analyse[0].remainingMs).toBeGreaterThan(0);
+    expect([analyse.at(-1)!.step, analyse.at(-1)!.remainingMs]).toEqual([100, 0]);
+    // Round 2's new net reads the style again (whole: it is under a minute), between evaluations.
+    const later = events.filter((e) => e.stage === 'optimise' && e.activity?.startsWith('round 2: style statistics '));
+    expect(later.map((e) => e.activity)).toContain('round 2: style statistics 100%');
+  });
+
   it('counts each round as its evaluation budget, so a line search past it does not run the count out early', async () => {
     const content = await example('speech', 2);
     const style = await example('plucks', 2);

@@ -286,7 +286,8 @@ function showProgressText(e: ProgressEvent, elapsedMs: number, eta: number): voi
   if (e.activity !== undefined) parts.push(e.activity); // between evaluations: a new round's style statistics, Griffin-Lim
   else if (e.loss !== undefined) parts.push(`loss ${e.loss.toExponential(3)}`);
   parts.push(`elapsed ${formatSeconds(elapsedMs / 1000)}`);
-  if (e.stage === 'optimise' || e.stage === 'phase') parts.push(`ETA ${formatSeconds(eta)}`);
+  // Analysing has an ETA during a long style's pass, which the pipeline times itself.
+  if (e.stage === 'optimise' || e.stage === 'phase' || (e.remainingMs !== undefined && Number.isFinite(eta))) parts.push(`ETA ${formatSeconds(eta)}`);
   $('progress-text').textContent = parts.join(' · ');
 }
 

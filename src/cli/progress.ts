@@ -45,7 +45,7 @@ export class ProgressDisplay {
       if (this.interactive) {
         const format = STEPPED.has(e.stage)
           ? `${LABELS[e.stage]} {bar} {value}/{total}${e.stage === 'optimise' ? ' evals' : ''} {loss} elapsed {elapsed} ETA {eta_s}`
-          : `${LABELS[e.stage]} elapsed {elapsed}`;
+          : `${LABELS[e.stage]} {note}elapsed {elapsed}{eta}`;
         this.bar = new cliProgress.SingleBar(
           {
             format,
@@ -100,7 +100,7 @@ export class ProgressDisplay {
         this.stream.write(
           stepped
             ? `${LABELS[e.stage]} ${e.step}/${e.total} ${p.loss} elapsed ${p.elapsed} ETA ${p.eta_s}\n`
-            : `${LABELS[e.stage]} elapsed ${p.elapsed}\n`,
+            : `${LABELS[e.stage]} ${p.note}elapsed ${p.elapsed}${p.eta}\n`,
         );
       }
     }
@@ -111,12 +111,15 @@ export class ProgressDisplay {
     this.bar = null;
   }
 
-  private payload(e: ProgressEvent, eta: number): { loss: string; elapsed: string; eta_s: string } {
+  private payload(e: ProgressEvent, eta: number): { loss: string; elapsed: string; eta_s: string; note: string; eta: string } {
     return {
       // Between evaluations, what the stage is doing instead (a new round's style statistics, Griffin-Lim).
       loss: e.activity ?? (e.iteration !== undefined ? `it ${e.iteration} ` : '') + (e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : ''),
       elapsed: formatSeconds(e.elapsedMs / 1000),
       eta_s: formatSeconds(eta),
+      // Stages without a bar: what they are doing and their ETA, when the pipeline says (a long style's pass).
+      note: e.activity !== undefined ? `${e.activity} ` : '',
+      eta: e.remainingMs !== undefined && Number.isFinite(eta) ? ` ETA ${formatSeconds(eta)}` : '',
     };
   }
 }

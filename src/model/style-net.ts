@@ -237,9 +237,15 @@ export class StyleNet {
    * (kernel form); long ones are summarised as their N x N Gram, accumulated chunk by chunk so that the features of a
    * whole song are never held at once. Several spectrograms (excerpts of one style) are pooled: the statistics of all
    * their frames together, each excerpt's features its own (none spans two excerpts). `forceMode` overrides the choice
-   * (tests compare the two forms).
+   * (tests compare the two forms). In the Gram form, `onProgress` gets the share of the style's frames read so far after
+   * each chunk: a 10-minute style's pass takes 20 s.
    */
-  async styleTarget(style: LogSpectrogram | LogSpectrogram[], contentFrames: number, forceMode?: StyleMode): Promise<StyleTarget> {
+  async styleTarget(
+    style: LogSpectrogram | LogSpectrogram[],
+    contentFrames: number,
+    forceMode?: StyleMode,
+    onProgress?: (fraction: number) => void,
+  ): Promise<StyleTarget> {
     const parts = Array.isArray(style) ? style : [style];
     if (parts.length === 0) throw new RangeError('styleTarget needs at least one spectrogram');
     for (const part of parts) this.checkSpec(part);
@@ -256,12 +262,15 @@ export class StyleNet {
     }
     const total = new Float64Array(filters * filters);
     const part = new Float64Array(parts.length > 1 ? filters * filters : 0);
+    let before = 0;
     for (const [k, spec] of parts.entries()) {
-      if (k === 0) await this.gramSumInto(spec, total);
+      const onChunk = onProgress && ((done: number): void => onProgress((before + done) / Ts));
+      if (k === 0) await this.gramSumInto(spec, total, undefined, onChunk);
       else {
-        await this.gramSumInto(spec, part);
+        await this.gramSumInto(spec, part, undefined, onChunk);
         for (let i = 0; i < total.length; i++) total[i] += part[i];
       }
+      before += featureFrames(spec.frames, kernel);
     }
     // The sum rounded to float32 before dividing, as it always was: one style's target stays bit for bit the same.
     const gram = Float32Array.from(total);
@@ -294,18 +303,25 @@ export class StyleNet {
 
   /**
    * gramSum into a float64 accumulator (zeroed here), which callers that sum every evaluation keep and reuse. Its
-   * session runs without onnxruntime's memory arena (see ChunkedStyleObjective.create).
+   * session runs without onnxruntime's memory arena (see ChunkedStyleObjective.create). `onChunk` gets the feature
+   * frames done after each chunk.
    */
-  async gramSumInto(spec: LogSpectrogram, total: Float64Array, chunkFeatureFrames = chunkFeatureFramesFor(this.conv)): Promise<Float64Array> {
+  async gramSumInto(
+    spec: LogSpectrogram,
+    total: Float64Array,
+    chunkFeatureFrames = chunkFeatureFramesFor(this.conv),
+    onChunk?: (featureFramesDone: number) => void,
+  ): Promise<Float64Array> {
     const { filters: N, kernel: K } = this.shape;
     if (spec.bins !== this.shape.bins) throw new RangeError(`spectrogram has ${spec.bins} bins, the net expects ${this.shape.bins}`);
     if (total.length !== N * N) throw new RangeError('gramSumInto: the accumulator must hold N x N values');
     this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.shape, this.conv), { memoryArena: false });
     total.fill(0);
-    for (const { start, chunkIn } of chunksOf(spec.frames, K, chunkFeatureFrames)) {
+    for (const { start, chunkIn, chunkOut } of chunksOf(spec.frames, K, chunkFeatureFrames)) {
       const out = await this.gramSumSession.run(await this.wholeFeeds(spec.data, spec.frames, start, chunkIn));
       const g = out[IO.gramSum].data as Float32Array;
       for (let i = 0; i < g.length; i++) total[i] += g[i];
+      onChunk?.(start + chunkOut);
     }
     return total;
   }

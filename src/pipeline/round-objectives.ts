@@ -24,6 +24,8 @@ export interface RoundObjectivesOptions {
   checkCancel: () => void;
   /** Called as a style pass or an objective build begins (for progress): which, and for which round. */
   onWork?: (work: 'statistics' | 'objective', round: number) => void;
+  /** Called during a long style's pass (Gram form, chunk by chunk): the share of it done, over all the round's nets. */
+  onStyleProgress?: (round: number, fraction: number) => void;
 }
 
 /**
@@ -76,7 +78,7 @@ export class RoundObjectives {
       this.targets = null;
       this.options.onWork?.('statistics', round);
       const t0 = performance.now();
-      this.targets = { netRound: key, list: await this.styleTargets(key, this.orders[round]) };
+      this.targets = { netRound: key, list: await this.styleTargets(key, this.orders[round], round) };
       this.stylePasses.record(performance.now() - t0, this.framesRead(key));
     }
     this.options.onWork?.('objective', round);
@@ -108,17 +110,18 @@ export class RoundObjectives {
    * The style's statistics under every net, the nets of `netRound` reading the bins in `order`: of the whole style
    * (reordered in place and put back) or of its excerpts (copies, reordered).
    */
-  private async styleTargets(netRound: number, order: Int32Array | null): Promise<StyleTarget[]> {
-    const { style, nets, frames, checkCancel } = this.options;
+  private async styleTargets(netRound: number, order: Int32Array | null, round: number): Promise<StyleTarget[]> {
+    const { style, nets, frames, checkCancel, onStyleProgress } = this.options;
     const excerpts = this.spans.get(netRound)?.map((span) => excerptOf(style, span));
     const parts = excerpts ?? [style];
     if (order) for (const part of parts) reorderBins(part.data, part.bins, part.frames, order);
     try {
       const list: StyleTarget[] = [];
-      for (const net of nets) {
+      for (const [i, net] of nets.entries()) {
         // Long clips run chunk by chunk, with the style as a Gram matrix; short ones in one graph run, in the cheaper form.
         const chunked = useChunkedObjective(featureFrames(frames, net.shape.kernel));
-        list.push(await net.styleTarget(parts, frames, chunked ? 'gram' : undefined));
+        const onProgress = onStyleProgress && ((fraction: number): void => onStyleProgress(round, (i + fraction) / nets.length));
+        list.push(await net.styleTarget(parts, frames, chunked ? 'gram' : undefined, onProgress));
         checkCancel();
       }
       return list;

@@ -63,13 +63,15 @@ export interface ProgressEvent {
   elapsedMs: number;
   /**
    * Estimated milliseconds left in this stage, where the pipeline knows better than step/total: in the optimise stage
-   * it counts the work between evaluations still to come (later rounds' style statistics, Griffin-Lim between rounds).
+   * it counts the work between evaluations still to come (later rounds' style statistics, Griffin-Lim between rounds);
+   * in the analyse stage, during a long style's pass, the rest of that pass at its pace so far.
    */
   remainingMs?: number;
   /**
-   * What the optimise stage is doing between evaluations, for display, e.g. 'round 2: style statistics' or 'round 1:
-   * phase reconstruction'; such an event carries no loss. Absent while evaluating. On a long clip this work can take a
-   * minute with no other event.
+   * What the optimise stage is doing between evaluations, for display, e.g. 'round 2: style statistics 40%' or 'round
+   * 1: phase reconstruction'; such an event carries no loss. Absent while evaluating. On a long clip this work can take
+   * a minute with no other event. In the analyse stage, a long style's pass: 'style statistics 40%' (then step/total
+   * are that percentage of 100).
    */
   activity?: string;
 }
@@ -220,6 +222,19 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   );
   // One objective at a time, built as the schedule first needs it (round-objectives.ts).
   let announce: (activity: string) => void = () => {};
+  // A long style's pass, chunk by chunk: in the analyse stage (round 1) as the stage's own steps (percent of the pass)
+  // with an ETA from the pass's pace; in later rounds as the activity between evaluations.
+  let passStartedAt = performance.now();
+  let inOptimise = false;
+  const styleProgress = (round: number, fraction: number): void => {
+    const percent = Math.floor(100 * fraction);
+    if (inOptimise) {
+      announce(`round ${round + 1}: style statistics ${percent}%`);
+      return;
+    }
+    const spent = performance.now() - passStartedAt;
+    report({ stage: 'analyse', step: percent, total: 100, activity: `style statistics ${percent}%`, remainingMs: fraction > 0 ? (spent / fraction) * (1 - fraction) : undefined });
+  };
   const objectives = new RoundObjectives({
     nets,
     settings,
@@ -228,7 +243,11 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     contents: contentSpecs,
     channels: channelCount,
     checkCancel,
-    onWork: (work, round) => announce(`round ${round + 1}: ${work === 'statistics' ? 'style statistics' : 'building the objective'}`),
+    onWork: (work, round) => {
+      if (work === 'statistics') passStartedAt = performance.now();
+      announce(`round ${round + 1}: ${work === 'statistics' ? 'style statistics' : 'building the objective'}`);
+    },
+    onStyleProgress: styleProgress,
   });
   try {
     const { shares, budget: channelBudget } = roundPlan(settings);
@@ -273,6 +292,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     };
     // From here on, the work between evaluations is announced (the first objective was the analyse stage's).
     announce = (activity) => ctx.progress(ctx.evaluationsDone, ctx.budgetDone, { activity });
+    inOptimise = true;
     report({ stage: 'optimise', step: 0, total: budget, iteration: 0, evaluations: 0 });
     for (const { round, channel } of roundSchedule(shares.length, channelCount, settings.roundNets)) {
       try {
