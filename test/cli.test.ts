@@ -8,6 +8,7 @@ import { cli, escapeRegExp, plucks, root, run, runPiped, speech, tempDir } from 
 import { hasGpuDeviceNode } from '../src/node/index.js';
 import { summary } from '../src/cli/main.js';
 import type { TransferResult } from '../src/pipeline/transfer.js';
+import type { QualityReport } from '../src/quality/report.js';
 
 const fast = ['--filters', '64', '--kernel', '5', '--iterations', '3', '--phase-iters', '4'];
 
@@ -28,7 +29,7 @@ describe('restyle CLI', () => {
     for (const flag of ['--output', '--duration', '--float', '--yes', '--quiet', '--report', '--verbose']) expect(r.stdout).toContain(flag);
   });
 
-  it('the summary gives the loss ratio only when both losses are positive (a clip restyled with itself starts at noise)', () => {
+  it('the summary gives the loss ratio only when both losses are positive (a clip restyled with itself starts at noise), and the quality measures\' time', () => {
     const result = (initial: number, final: number) =>
       ({
         channels: [new Float32Array(22050)],
@@ -41,6 +42,11 @@ describe('restyle CLI', () => {
         spectralConvergenceDb: -20,
       }) as unknown as TransferResult;
     expect(summary(result(2.5e4, 1e4), undefined, 'o.wav', false)).toContain('loss 2.500e+4 -> 1.000e+4 (2.5x);');
+    // With the quality measures, their time is a stage of its own and part of the total.
+    const q = { styleGain: 0.75, styleHalvesGain: NaN, contentCorrelation: 0.85 } as QualityReport;
+    expect(summary({ ...result(2, 1), timings: { decode: 0, analyse: 1000, optimise: 2000, phase: 500, total: 3500 } } as TransferResult, q, 'o.wav', false, 900)).toMatch(
+      /in 4\.4s; stages: decode 0\.0s, analyse 1\.0s, optimise 2\.0s \(.*\), phase 0\.5s, quality 0\.9s; loss/,
+    );
     expect(summary(result(-1.563e-2, 14.67), undefined, 'o.wav', false)).toContain('loss -1.563e-2 -> 1.467e+1;');
   });
 

@@ -241,7 +241,7 @@ export async function main(argv: string[]): Promise<number> {
     if (opts.plot) await writeOutput(opts.plot, encodePng(drawReport(reportPlotInput(result, written))));
     if (opts.report) await writeOutput(opts.report, new TextEncoder().encode(JSON.stringify(runReport(result, assessment, opts.output), null, 2) + '\n'));
     for (const w of result.warnings) process.stderr.write(`restyle: warning: ${w}\n`);
-    if (!opts.quiet) process.stderr.write(summary(result, quality, opts.output, Boolean(opts.float)) + '\n');
+    if (!opts.quiet) process.stderr.write(summary(result, quality, opts.output, Boolean(opts.float), assessment.ms) + '\n');
     return EXIT.ok;
   } catch (err) {
     progress.stop();
@@ -252,12 +252,16 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** The one-line summary printed after a run. */
-export function summary(r: TransferResult, q: QualityReport | undefined, output: string, float: boolean): string {
+/**
+ * The one-line summary on stderr. Its time is the run's and the quality measures' after it (`assessMs`), which the
+ * stages list shows when they were taken.
+ */
+export function summary(r: TransferResult, q: QualityReport | undefined, output: string, float: boolean, assessMs = 0): string {
   const t = r.timings;
   const s = (ms: number): string => formatSeconds(ms / 1000);
   const parts = [
-    `restyle: wrote ${displayName(output, 'stdout')} (${(r.channels[0].length / r.sampleRate).toFixed(2)} s, ${r.channels.length === 2 ? 'stereo' : r.channels.length === 1 ? 'mono' : `${r.channels.length} channels`}, ${r.sampleRate} Hz, ${float ? '32-bit float' : outputFormat(output) === 'flac' ? '16-bit FLAC' : '16-bit'}) in ${s(t.total)}`,
-    `stages: decode ${s(t.decode)}, analyse ${s(t.analyse)}, optimise ${s(t.optimise)} (${r.optimiser.iterations} it, ${r.optimiser.evaluations} evals, ${Math.round(r.msPerEvaluation)} ms/eval), phase ${s(t.phase)}`,
+    `restyle: wrote ${displayName(output, 'stdout')} (${(r.channels[0].length / r.sampleRate).toFixed(2)} s, ${r.channels.length === 2 ? 'stereo' : r.channels.length === 1 ? 'mono' : `${r.channels.length} channels`}, ${r.sampleRate} Hz, ${float ? '32-bit float' : outputFormat(output) === 'flac' ? '16-bit FLAC' : '16-bit'}) in ${s(t.total + assessMs)}`,
+    `stages: decode ${s(t.decode)}, analyse ${s(t.analyse)}, optimise ${s(t.optimise)} (${r.optimiser.iterations} it, ${r.optimiser.evaluations} evals, ${Math.round(r.msPerEvaluation)} ms/eval), phase ${s(t.phase)}${q ? `, quality ${s(assessMs)}` : ''}`,
     // A content that already has the style starts at the loss's rounding noise (about 1e-2, of either sign), where a
     // ratio means nothing: '(-0.0x)' was printed for a clip restyled with itself.
     `loss ${r.initialLoss.toExponential(3)} -> ${r.finalLoss.total.toExponential(3)}${r.initialLoss > 0 && r.finalLoss.total > 0 ? ` (${(r.initialLoss / r.finalLoss.total).toFixed(1)}x)` : ''}`,
