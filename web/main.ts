@@ -358,9 +358,10 @@ function showResult(message: ResultMessage, stem: string): void {
   const t = r.timingsMs;
   const q = r.quality;
   $('summary').textContent = [
-    `${r.durationSeconds.toFixed(2)} s, ${r.channels === 2 ? 'stereo' : 'mono'}, ${r.sampleRate} Hz, in ${formatSeconds(t.total / 1000)}`,
+    `${r.durationSeconds.toFixed(2)} s, ${r.channels === 2 ? 'stereo' : 'mono'}, ${r.sampleRate} Hz, in ${formatSeconds((t.total + t.assess) / 1000)}`,
     `optimise ${formatSeconds(t.optimise / 1000)} (${r.optimiser.iterations} iterations, ${r.optimiser.evaluations} evaluations, ${Math.round(r.msPerEvaluation)} ms each)`,
     `phase ${formatSeconds(t.phase / 1000)} (${r.spectralConvergenceDb.toFixed(1)} dB)`,
+    ...(q ? [`quality ${formatSeconds(t.assess / 1000)}`] : []),
     `loss ${r.loss.initial.toExponential(3)} → ${r.loss.final.total.toExponential(3)}`,
     ...(q ? [`style gain ${describeStyleGain(q)}, content correlation ${q.contentCorrelation.toFixed(3)} (held-out nets)`] : []),
   ].join(' · ');
@@ -441,7 +442,8 @@ async function run(): Promise<void> {
       },
     );
     showResult(message, stem);
-    $('progress-text').textContent = `Done in ${formatSeconds(message.report.timingsMs.total / 1000)}.`;
+    const { total, assess } = message.report.timingsMs;
+    $('progress-text').textContent = `Done in ${formatSeconds((total + assess) / 1000)}.`;
     $('progress-text').dataset.stage = 'done';
   } catch (err) {
     if (err instanceof RunFailure && err.cancelled) {
