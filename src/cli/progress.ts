@@ -14,8 +14,9 @@ const STEPPED: ReadonlySet<Stage> = new Set(['optimise', 'phase']);
 
 /**
  * Shows a run's progress on stderr: a bar with step, loss, elapsed and ETA on a terminal (decoding and analysing, which
- * a long style can stretch to half a minute, and the quality measures after the run show their elapsed time); on a pipe or log file (where cli-progress prints
- * nothing) plain lines: when a stepped stage starts and ends, and every few seconds. Between events the
+ * a long style can stretch to half a minute, and the quality measures after the run show their elapsed time); on a
+ * pipe or log file (where cli-progress prints nothing) plain lines: when a stepped stage starts and ends, and every few
+ * seconds. Between events the
  * elapsed time counts up and the ETA down on a clock of its own: on a long clip the work between two evaluations (a
  * new round's pass over the style, Griffin-Lim) can take a minute, and a frozen clock looks like a hang.
  */

@@ -223,15 +223,11 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   // One objective at a time, built as the schedule first needs it (round-objectives.ts).
   let announce: (activity: string) => void = () => {};
   // A long style's pass, chunk by chunk: in the analyse stage (round 1) as the stage's own steps (percent of the pass)
-  // with an ETA from the pass's pace; in later rounds as the activity between evaluations.
+  // with an ETA from the pass's pace; in later rounds (from where `announce` is set) as the activity between
+  // evaluations.
   let passStartedAt = performance.now();
-  let inOptimise = false;
-  const styleProgress = (round: number, fraction: number): void => {
+  let styleProgress = (_round: number, fraction: number): void => {
     const percent = Math.floor(100 * fraction);
-    if (inOptimise) {
-      announce(`round ${round + 1}: style statistics ${percent}%`);
-      return;
-    }
     const spent = performance.now() - passStartedAt;
     report({ stage: 'analyse', step: percent, total: 100, activity: `style statistics ${percent}%`, remainingMs: fraction > 0 ? (spent / fraction) * (1 - fraction) : undefined });
   };
@@ -247,7 +243,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       if (work === 'statistics') passStartedAt = performance.now();
       announce(`round ${round + 1}: ${work === 'statistics' ? 'style statistics' : 'building the objective'}`);
     },
-    onStyleProgress: styleProgress,
+    onStyleProgress: (round, fraction) => styleProgress(round, fraction),
   });
   try {
     const { shares, budget: channelBudget } = roundPlan(settings);
@@ -292,7 +288,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     };
     // From here on, the work between evaluations is announced (the first objective was the analyse stage's).
     announce = (activity) => ctx.progress(ctx.evaluationsDone, ctx.budgetDone, { activity });
-    inOptimise = true;
+    styleProgress = (round, fraction) => announce(`round ${round + 1}: style statistics ${Math.floor(100 * fraction)}%`);
     report({ stage: 'optimise', step: 0, total: budget, iteration: 0, evaluations: 0 });
     for (const { round, channel } of roundSchedule(shares.length, channelCount, settings.roundNets)) {
       try {

@@ -7,7 +7,7 @@ import { encodeWav } from '../audio/wav.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import { assessResult, reportPlotInput, runReport } from '../pipeline/assess.js';
 import { resolveSettings } from '../pipeline/settings.js';
-import { transfer } from '../pipeline/transfer.js';
+import { transfer, type ProgressEvent } from '../pipeline/transfer.js';
 import { drawReport } from '../report/plot.js';
 import type { EncodeMessage, EncodedMessage, ErrorMessage, FailureKind, FromWorker, ResultMessage, RunMessage, ToWorker } from './protocol.js';
 import { encodeFlacFrom } from './flac.js';
@@ -54,15 +54,13 @@ async function run(scope: WorkerScope, msg: RunMessage, signal: AbortSignal, was
   const settings = resolveSettings(msg.settings);
   const { runtime, label, notes } = await webRuntime({ backend: msg.backend, wasmPaths });
   scope.postMessage({ type: 'backend', id: msg.id, label, notes });
+  const onProgress = (event: ProgressEvent): void => scope.postMessage({ type: 'progress', id: msg.id, event });
   const result = await transfer(
     runtime,
     { ...settings, content: msg.content, style: msg.style, duration: msg.duration, mono: msg.mono },
-    { signal, onProgress: (event) => scope.postMessage({ type: 'progress', id: msg.id, event }) },
+    { signal, onProgress },
   );
-  const assessment = await assessResult(runtime, result, {
-    quality: msg.quality ?? true,
-    onProgress: (event) => scope.postMessage({ type: 'progress', id: msg.id, event }),
-  });
+  const assessment = await assessResult(runtime, result, { quality: msg.quality ?? true, onProgress });
   const { written } = assessment;
   const wav = await encodeWav(result.channels, result.sampleRate, 'int16');
   const picture = drawReport(reportPlotInput(result, written));
