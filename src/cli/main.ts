@@ -251,7 +251,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** The one-line summary printed after a run. */
 /**
  * The one-line summary on stderr. Its time is the run's and the quality measures' after it (`assessMs`), which the
  * stages list shows when they were taken.
