@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the small decoder test fixtures in test/fixtures (committed): one 0.5 s stereo clip, 44.1 kHz,
 # left 440 Hz and right 660 Hz at -6 dBFS, in every format the decoder must read (AMR: 8 kHz mono, as AMR-NB is).
-# Needs sox and lame.
+# Needs sox and lame. opus.webm comes from Chromium instead: npx tsx scripts/make-webm-fixture.ts.
 set -euo pipefail
 cd "$(dirname "$0")/../test/fixtures"
 tmp=$(mktemp -d)

@@ -51,6 +51,15 @@ describe('decodeAudio', () => {
     expect(toneAmplitude(clip.channels[0], 44100, 660)).toBeLessThan(0.02);
   });
 
+  it('opus.webm (WebM/Opus, as browsers record it: 48 kHz) holds 440 Hz left and 660 Hz right at 0.5', async () => {
+    const clip = await decodeAudio(fixture('opus.webm'), 'opus.webm');
+    expect([clip.sampleRate, clip.channels.length]).toEqual([48000, 2]);
+    expect(Math.abs(clip.channels[0].length - 48000)).toBeLessThan(4800);
+    expect(toneAmplitude(clip.channels[0], 48000, 440)).toBeCloseTo(0.5, 1);
+    expect(toneAmplitude(clip.channels[1], 48000, 660)).toBeCloseTo(0.5, 1);
+    expect(toneAmplitude(clip.channels[0], 48000, 660)).toBeLessThan(0.02);
+  });
+
   it('amr.amr (AMR-NB, a speech codec: 8 kHz mono) holds the 440 Hz tone', async () => {
     const clip = await decodeAudio(fixture('amr.amr'), 'amr.amr');
     expect([clip.sampleRate, clip.channels.length]).toEqual([8000, 1]);
@@ -84,7 +93,7 @@ describe('decodeAudio', () => {
     const err = await decodeAudio(fixture('sun.au'), 'sun.au').catch((e) => e);
     expect(err).toBeInstanceOf(InputError);
     expect(err.message).toBe(`sun.au: cannot decode audio (Unknown audio format); supported: ${TESTED_FORMATS}`);
-    expect(TESTED_FORMATS).toBe('WAV, AIFF, CAF, FLAC, MP3, OGG/Vorbis, WavPack, AMR'); // each has a fixture decoded above
+    expect(TESTED_FORMATS).toBe('WAV, AIFF, CAF, FLAC, MP3, OGG/Vorbis, WebM/Opus, WavPack, AMR'); // each has a fixture decoded above
   });
 
   it('rejects a text file named .wav', async () => {

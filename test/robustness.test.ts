@@ -78,7 +78,7 @@ describe('unusual but valid input works', () => {
     expect(clip.channels[0].every(Number.isFinite)).toBe(true);
   });
 
-  it.each(['adpcm.wav', 'wav8.wav', 'wav24.wav', 'wavf32.wav', 'flac.flac', 'vorbis.ogg', 'mp3.mp3', 'aiff.aiff', 'caf.caf', 'wavpack.wv', 'amr.amr', 'rate192k.wav', 'rate8k.wav', 'six-channels.wav'])(
+  it.each(['adpcm.wav', 'wav8.wav', 'wav24.wav', 'wavf32.wav', 'flac.flac', 'vorbis.ogg', 'mp3.mp3', 'aiff.aiff', 'caf.caf', 'wavpack.wv', 'amr.amr', 'opus.webm', 'rate192k.wav', 'rate8k.wav', 'six-channels.wav'])(
     'style %s (content and style at different rates)',
     (name) => {
       const dir = tempDir();

@@ -9,12 +9,12 @@ export interface AudioClip {
   sampleRate: number;
 }
 
-/** The formats the tests decode (test/fixtures); audio-decode reads more (Opus, M4A/AAC, WebM, WMA, ...), untested here. */
-export const TESTED_FORMATS = 'WAV, AIFF, CAF, FLAC, MP3, OGG/Vorbis, WavPack, AMR';
+/** The formats the tests decode (test/fixtures); audio-decode reads more (OGG/Opus, M4A/AAC, WMA, ...), untested here. */
+export const TESTED_FORMATS = 'WAV, AIFF, CAF, FLAC, MP3, OGG/Vorbis, WebM/Opus, WavPack, AMR';
 
 /**
- * Decodes WAV (8/16/24/32-bit integer, 32/64-bit float, MS ADPCM), AIFF, CAF, FLAC, MP3, OGG/Vorbis, WavPack and
- * AMR bytes, among others (Opus, M4A/AAC, WebM, ...), with audio-decode (wasm codecs, Node and browser alike).
+ * Decodes WAV (8/16/24/32-bit integer, 32/64-bit float, MS ADPCM), AIFF, CAF, FLAC, MP3, OGG/Vorbis, WebM/Opus,
+ * WavPack and AMR bytes, among others (OGG/Opus, M4A/AAC, ...), with audio-decode (wasm codecs, Node and browser).
  * `name` labels errors. Rejects empty, undecodable and non-finite audio with an InputError that says what is wrong.
  */
 export async function decodeAudio(bytes: Uint8Array, name: string): Promise<AudioClip> {
