@@ -11,6 +11,7 @@ import { StyleNet } from '../src/model/style-net.js';
 import type { LogSpectrogram } from '../src/model/style-net.js';
 import type { TransferSettings } from '../src/pipeline/settings.js';
 import { Random } from '../src/dsp/random.js';
+import { cropFrames } from '../src/dsp/spectrogram.js';
 
 const clip = (name: string) => ({ bytes: new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name });
 
@@ -84,11 +85,7 @@ describe("the style's own halves", () => {
       const net = StyleNet.create(nodeRuntime(), { bins: style.bins, filters: 32, kernel }, 5);
       try {
         const mean = async (s: LogSpectrogram) => (await net.gramSum(s)).map((v) => v / (s.frames - kernel + 1));
-        const crop = (from: number, frames: number): LogSpectrogram => ({
-          bins: style.bins,
-          frames,
-          data: Float32Array.from({ length: style.bins * frames }, (_, i) => style.data[Math.floor(i / frames) * style.frames + from + (i % frames)]),
-        });
+        const crop = (from: number, frames: number): LogSpectrogram => cropFrames(style, from, frames);
         const half = Math.floor(style.frames / 2);
         const got = await styleAndHalvesGrams(net, style, half);
         const expected = [await mean(style), await mean(crop(0, half)), await mean(crop(half, style.frames - half))];

@@ -1,6 +1,7 @@
 // Which frames of a long style a later round's new net reads, and the excerpts themselves.
 import { describe, expect, it } from 'vitest';
-import { excerptOf, styleExcerpts } from '../src/pipeline/style-excerpt.js';
+import { styleExcerpts } from '../src/pipeline/style-excerpt.js';
+import { cropFrames } from '../src/dsp/spectrogram.js';
 
 describe('styleExcerpts', () => {
   it('reads the whole style in round 0, and in every round when the style is within the cap', () => {
@@ -33,16 +34,16 @@ describe('styleExcerpts', () => {
   });
 });
 
-describe('excerptOf', () => {
+describe('cropFrames', () => {
   it('copies frames [start, start + frames) of every bin', () => {
     const bins = 3;
     const frames = 10;
     const data = Float32Array.from({ length: bins * frames }, (_, i) => i); // bin c, frame t holds c * 10 + t
-    const part = excerptOf({ data, bins, frames }, { start: 4, frames: 3 });
+    const part = cropFrames({ data, bins, frames }, 4, 3);
     expect(part.frames).toBe(3);
     expect([...part.data]).toEqual([4, 5, 6, 14, 15, 16, 24, 25, 26]);
     part.data[0] = -1;
     expect(data[4]).toBe(4); // a copy: the style is not touched
-    expect(() => excerptOf({ data, bins, frames }, { start: 8, frames: 3 })).toThrow(RangeError);
+    expect(() => cropFrames({ data, bins, frames }, 8, 3)).toThrow(RangeError);
   });
 });

@@ -62,3 +62,15 @@ export function bandMoments(spec: { data: Float32Array; bins: number; frames: nu
   }
   return { mean, variance };
 }
+
+/**
+ * A copy of frames [start, start + frames) of every band of a bins x frames spectrogram: a long style's excerpts for
+ * a later round's net, and the style's halves for the quality report. Throws a RangeError outside the spectrogram.
+ */
+export function cropFrames(spec: { data: Float32Array; bins: number; frames: number }, start: number, frames: number): { data: Float32Array; bins: number; frames: number } {
+  const { bins } = spec;
+  if (start < 0 || frames < 1 || start + frames > spec.frames) throw new RangeError(`frames [${start}, ${start + frames}) are outside the spectrogram's ${spec.frames}`);
+  const data = new Float32Array(bins * frames);
+  for (let c = 0; c < bins; c++) data.set(spec.data.subarray(c * spec.frames + start, c * spec.frames + start + frames), c * frames);
+  return { data, bins, frames };
+}

@@ -5,7 +5,8 @@ import { binOrder, reorderBins } from './bin-order.js';
 import { SideWorkTally } from './eta.js';
 import { useChunkedObjective } from './memory.js';
 import { contentTermWeight, iterationsPerRound, type TransferSettings } from './settings.js';
-import { LATER_ROUND_STYLE_SECONDS, STYLE_EXCERPT_SECONDS, excerptOf, styleExcerpts, type FrameSpan } from './style-excerpt.js';
+import { cropFrames } from '../dsp/spectrogram.js';
+import { LATER_ROUND_STYLE_SECONDS, STYLE_EXCERPT_SECONDS, styleExcerpts, type FrameSpan } from './style-excerpt.js';
 
 /** What a run's objectives are built from. */
 export interface RoundObjectivesOptions {
@@ -112,7 +113,7 @@ export class RoundObjectives {
    */
   private async styleTargets(netRound: number, order: Int32Array | null, round: number): Promise<StyleTarget[]> {
     const { style, nets, frames, checkCancel, onStyleProgress } = this.options;
-    const excerpts = this.spans.get(netRound)?.map((span) => excerptOf(style, span));
+    const excerpts = this.spans.get(netRound)?.map((span) => cropFrames(style, span.start, span.frames));
     const parts = excerpts ?? [style];
     if (order) for (const part of parts) reorderBins(part.data, part.bins, part.frames, order);
     try {

@@ -1,5 +1,3 @@
-import type { LogSpectrogram } from '../model/style-net.js';
-
 /** Seconds of style that a later round's net reads at least, however short the content. */
 export const LATER_ROUND_STYLE_SECONDS = 60;
 /** Seconds per excerpt of a long style: long enough that the frames lost at excerpt edges (kernel - 1) are few. */
@@ -28,13 +26,4 @@ export function styleExcerpts(styleFrames: number, capFrames: number, excerptFra
   const phase = (round % rounds) / rounds;
   const spacing = (styleFrames - length) / count;
   return Array.from({ length: count }, (_, i) => ({ start: Math.floor((i + phase) * spacing), frames: length }));
-}
-
-/** A copy of frames [start, start + frames) of a spectrogram. */
-export function excerptOf(spec: LogSpectrogram, span: FrameSpan): LogSpectrogram {
-  const { bins } = spec;
-  if (span.start < 0 || span.frames < 1 || span.start + span.frames > spec.frames) throw new RangeError('excerpt outside the spectrogram');
-  const data = new Float32Array(bins * span.frames);
-  for (let c = 0; c < bins; c++) data.set(spec.data.subarray(c * spec.frames + span.start, c * spec.frames + span.start + span.frames), c * span.frames);
-  return { data, bins, frames: span.frames };
 }

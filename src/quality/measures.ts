@@ -1,7 +1,7 @@
 import type { Runtime } from '../model/runtime.js';
 import { StyleNet, type LogSpectrogram } from '../model/style-net.js';
 import { featureFrames } from '../model/shape.js';
-import { bandMoments } from '../dsp/spectrogram.js';
+import { bandMoments, cropFrames } from '../dsp/spectrogram.js';
 import type { QualityReport } from './report.js';
 
 // The report's type and wording live apart from the measures, so that a page can show a report without loading the
@@ -59,13 +59,6 @@ export async function styleAndHalvesGrams(net: StyleNet, style: LogSpectrogram, 
     whole: Float32Array.from(meanOf(whole, featureFrames(style.frames, K))),
     halves: [Float32Array.from(meanOf(parts[0], featureFrames(half, K))), Float32Array.from(meanOf(parts[1], featureFrames(style.frames - half, K)))],
   };
-}
-
-/** Frames [from, from + frames) of a log spectrogram. */
-function cropFrames(s: LogSpectrogram, from: number, frames: number): LogSpectrogram {
-  const data = new Float32Array(s.bins * frames);
-  for (let c = 0; c < s.bins; c++) data.set(s.data.subarray(c * s.frames + from, c * s.frames + from + frames), c * frames);
-  return { data, bins: s.bins, frames };
 }
 
 /** Pearson correlation of two log spectrograms (bins x frames) over their first min(frames) frames. */
