@@ -185,6 +185,20 @@ describe('transfer end to end (2 s clips, small net)', () => {
         const left = await transfer({ ...settings, content: { channels: [speech.channels[0]], sampleRate: 22050 } });
         expect(both.lossHistory).toEqual(left.lossHistory);
         expect(both.roundStarts).toEqual(left.roundStarts);
+        // The losses shown come in runs of one round and channel, in the schedule's order. Within a run they never
+        // rise (no line search trial is shown), and each run ends at the round's last accepted loss.
+        const runs: { key: string; losses: number[] }[] = [];
+        for (const e of events.filter((ev) => ev.loss !== undefined)) {
+          const key = `${e.round}/${e.channel}`;
+          if (runs.at(-1)?.key !== key) runs.push({ key, losses: [] });
+          runs.at(-1)!.losses.push(e.loss!);
+        }
+        expect(runs.map((r) => r.key)).toEqual(roundNets === 'vary' ? ['1/0', '1/1', '2/0', '2/1', '3/0', '3/1'] : ['1/0', '2/0', '3/0', '1/1', '2/1', '3/1']);
+        for (const { losses } of runs) for (let i = 1; i < losses.length; i++) expect(losses[i]).toBeLessThanOrEqual(losses[i - 1]);
+        const leftRuns = runs.filter((r) => r.key.endsWith('/0'));
+        expect(leftRuns[0].losses[0]).toBe(left.lossHistory[0]);
+        const roundEnds = [...left.roundStarts.map((start) => left.lossHistory[start - 1]), left.lossHistory.at(-1)];
+        expect(leftRuns.map((r) => r.losses.at(-1))).toEqual(roundEnds);
       }
     } finally {
       styleTarget.mockRestore();

@@ -93,6 +93,9 @@ describe('web app', () => {
     });
     expect(picture.width).toBeGreaterThan(800);
     expect(picture.coloured).toBeGreaterThan(10_000);
+    // The live loss curve: one segment per round (the default 3) and channel (the content is stereo), in the order they
+    // ran, not one line through all the rounds' nets.
+    expect(await page.getAttribute('#loss', 'data-segments')).toBe(['1 · left', '1 · right', '2 · left', '2 · right', '3 · left', '3 · right'].map((s) => `round ${s}`).join(','));
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
     expect(download.suggestedFilename()).toBe('wav16-in-vorbis-style.wav');

@@ -56,7 +56,8 @@ const $ = <T extends HTMLElement>(id: string): T => {
 
 const inputs: Partial<Record<Role, FileInput & { url: string }>> = {};
 const client = new TransferClient(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }));
-let lossPoints: number[] = [];
+/** The live loss curve's points: each evaluation's report of the loss at the current point, with its round and channel. */
+let lossPoints: { loss: number; round: number; channel: number; evaluations: number }[] = [];
 /** The result shown: its run's id (to ask the worker for FLAC), file name stem, and its FLAC's URL once encoded. */
 let shown: { runId: number; stem: string; flacUrl: string | null } | null = null;
 /** Object URLs of the shown result's other files (WAV, report, picture), revoked when the next result replaces them. */
@@ -276,7 +277,11 @@ function showProgress(e: ProgressEvent): void {
   showProgressText(e, e.elapsedMs, eta);
   $('progress-text').dataset.stage = e.stage;
   if (e.stage === 'optimise' && e.loss !== undefined) {
-    lossPoints.push(e.loss);
+    // One point per evaluation: an accepted iteration comes at the count of the evaluation that found it.
+    const point = { loss: e.loss, round: e.round ?? 1, channel: e.channel ?? 0, evaluations: e.evaluations ?? lossPoints.length + 1 };
+    const last = lossPoints[lossPoints.length - 1];
+    if (last && last.evaluations === point.evaluations) lossPoints[lossPoints.length - 1] = point;
+    else lossPoints.push(point);
     drawLoss();
   }
 }
@@ -299,7 +304,11 @@ function tickProgress(): void {
   showProgressText(event, moved.elapsedMs, moved.etaSeconds);
 }
 
-/** The live loss curve: every evaluation's loss on a log scale. */
+/**
+ * The live loss curve: the loss at the optimiser's current point after each evaluation, on a log scale, one segment per
+ * round (and channel) with a dashed line where the next begins. Each round optimises a new objective, so its loss may
+ * start above where the last one ended; joining them would look like the optimiser going backwards.
+ */
 function drawLoss(): void {
   const canvas = $<HTMLCanvasElement>('loss');
   const g = canvas.getContext('2d');
@@ -308,11 +317,12 @@ function drawLoss(): void {
   g.clearRect(0, 0, width, height);
   g.font = '12px system-ui, sans-serif';
   g.fillStyle = '#666';
-  const values = lossPoints.filter((v) => v > 0 && Number.isFinite(v)).map(Math.log10);
-  if (values.length < 2) {
-    g.fillText(values.length ? 'waiting for the next evaluation…' : 'The loss of each evaluation appears here while a run optimises.', 12, height / 2);
+  const points = lossPoints.filter((p) => p.loss > 0 && Number.isFinite(p.loss));
+  if (points.length < 2) {
+    g.fillText(points.length ? 'waiting for the next evaluation…' : 'The loss appears here while a run optimises.', 12, height / 2);
     return;
   }
+  const values = points.map((p) => Math.log10(p.loss));
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const pad = { l: 64, r: 12, t: 12, b: 24 };
@@ -324,14 +334,53 @@ function drawLoss(): void {
   g.lineTo(pad.l, height - pad.b);
   g.lineTo(width - pad.r, height - pad.b);
   g.stroke();
-  g.fillText(`1e${hi.toFixed(1)}`, 4, pad.t + 8);
-  g.fillText(`1e${lo.toFixed(1)}`, 4, height - pad.b);
+  g.fillText((10 ** hi).toExponential(2), 4, pad.t + 8);
+  g.fillText((10 ** lo).toExponential(2), 4, height - pad.b);
   g.fillText(`${values.length} evaluations`, width - 110, height - 6);
-  g.strokeStyle = '#b4432f';
+  const stereo = points.some((p) => p.channel > 0);
+  const segmentName = (p: (typeof points)[number]): string => `round ${p.round}${stereo ? ` · ${p.channel === 0 ? 'left' : 'right'}` : ''}`;
+  const names: string[] = [segmentName(points[0])];
   g.lineWidth = 2;
-  g.beginPath();
-  values.forEach((v, i) => (i === 0 ? g.moveTo(x(i), y(v)) : g.lineTo(x(i), y(v))));
-  g.stroke();
+  let segmentStart = 0;
+  let labelEnd = pad.l;
+  for (let i = 1; i <= points.length; i++) {
+    const next = points[i];
+    if (next && next.round === points[i - 1].round && next.channel === points[i - 1].channel) continue;
+    g.strokeStyle = g.fillStyle = '#b4432f';
+    g.beginPath();
+    if (i - segmentStart === 1) {
+      g.arc(x(segmentStart), y(values[segmentStart]), 2, 0, 2 * Math.PI); // a round of one evaluation so far
+      g.fill();
+    } else {
+      g.moveTo(x(segmentStart), y(values[segmentStart]));
+      for (let j = segmentStart + 1; j < i; j++) g.lineTo(x(j), y(values[j]));
+      g.stroke();
+    }
+    g.fillStyle = '#666';
+    if (next) {
+      // Where the next round (or channel) begins: half-way between its first point and the one before.
+      const at = (x(i - 1) + x(i)) / 2;
+      g.save();
+      g.strokeStyle = '#999';
+      g.lineWidth = 1;
+      g.setLineDash([4, 3]);
+      g.beginPath();
+      g.moveTo(at, pad.t);
+      g.lineTo(at, height - pad.b);
+      g.stroke();
+      g.restore();
+      // Named under the axis, where no curve runs; left out where the names would run into each other.
+      const name = segmentName(next);
+      names.push(name);
+      const nameWidth = g.measureText(name).width;
+      if (at + 4 >= labelEnd + 8 && at + 4 + nameWidth <= width - 118) {
+        g.fillText(name, at + 4, height - 6);
+        labelEnd = at + 4 + nameWidth;
+      }
+    }
+    segmentStart = i;
+  }
+  canvas.dataset.segments = names.join(','); // what the curve shows, for tests
 }
 
 /** The download name's stem for a run of `content` in the style of `style`: "speech-in-plucks-style". */

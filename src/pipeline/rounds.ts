@@ -30,7 +30,11 @@ export interface RunContext {
    * Progress of the optimise stage over all channels, after an evaluation or at work between them: the evaluations
    * done, and the steps of the evaluation budget done (see budgetDone).
    */
-  progress: (evaluations: number, budgetSteps: number, at: { iteration: number; loss: number } | { activity: string }) => void;
+  progress: (
+    evaluations: number,
+    budgetSteps: number,
+    at: { iteration: number; loss: number; round: number; channel: number } | { activity: string },
+  ) => void;
   /** Objective evaluations finished so far, over all channels and rounds. */
   evaluationsDone: number;
   /**
@@ -47,6 +51,8 @@ export interface RunContext {
 
 /** One channel's optimisation: its spectrogram (updated in place), Griffin-Lim state, and statistics. */
 export interface ChannelState {
+  /** Which channel of the output this is (0 = left or mono). */
+  channel: number;
   x: Float32Array;
   phase?: Spectrogram;
   lossHistory: number[];
@@ -129,6 +135,8 @@ export async function optimiseRound(
   // Progress after every evaluation, not only every iteration: on a long clip one line search can take minutes.
   let evaluationsInRound = 0;
   let lastIteration = state.iterations;
+  // The loss at the round's current point: its start's (the first evaluation's) until an iteration is accepted. Line
+  // search trials are not shown: a trial that overshoots would look like the optimiser going backwards.
   let lastLoss = NaN;
   const evaluate: Objective = async (point, grad) => {
     // A cancel that arrived as a message is seen here, before the next evaluation, even inside a line search (the
@@ -141,18 +149,26 @@ export async function optimiseRound(
     termsByLoss.set(value.loss, value);
     if (state.lossHistory.length === 0) state.lossHistory.push(value.loss);
     evaluationsInRound++;
-    ctx.progress(ctx.evaluationsDone + evaluationsInRound, ctx.budgetDone + Math.min(evaluationsInRound, roundBudget), {
-      iteration: lastIteration,
-      loss: Number.isNaN(lastLoss) ? value.loss : lastLoss,
-    });
+    if (Number.isNaN(lastLoss)) lastLoss = value.loss;
+    showProgress();
     return value.loss;
   };
+  const showProgress = (): void =>
+    ctx.progress(ctx.evaluationsDone + evaluationsInRound, ctx.budgetDone + Math.min(evaluationsInRound, roundBudget), {
+      iteration: lastIteration,
+      loss: lastLoss,
+      round: round + 1,
+      channel: state.channel,
+    });
   const iterationsBefore = state.iterations;
   if (round > 0) state.roundStarts.push(state.lossHistory.length);
   const onIteration = (r: IterationReport): void => {
     state.lossHistory.push(r.loss);
     lastIteration = iterationsBefore + r.iteration;
     lastLoss = r.loss;
+    // The accepted point, at the evaluation count of the evaluation that found it: otherwise a round's last iteration
+    // would never be shown.
+    showProgress();
   };
   const abortSignal = signal ?? new AbortController().signal;
   // The round's nets read the bins in `order`: optimise x in that order, and put it back (also when cancelled, so a

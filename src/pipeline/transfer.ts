@@ -55,8 +55,17 @@ export interface ProgressEvent {
   total: number;
   /** Optimiser iterations done (optimise stage). */
   iteration?: number;
-  /** Objective value (optimise stage). */
+  /**
+   * Objective value at the optimiser's current point (optimise stage): that of the last accepted iteration, or of the
+   * round's start. Sent after each evaluation, and again, at the same evaluation count, when an iteration is accepted.
+   * Each round optimises a new objective (a new net, from Griffin-Lim's audio), so a new round's loss may start above
+   * the last one's end: compare losses within a round.
+   */
   loss?: number;
+  /** The optimisation round this loss belongs to, counting from 1 (optimise stage, with a loss). */
+  round?: number;
+  /** The output channel this loss belongs to, counting from 0 (optimise stage, with a loss; channels run in turn). */
+  channel?: number;
   /** Objective evaluations so far (optimise stage). */
   evaluations?: number;
   /** Milliseconds since the run started. */
@@ -256,6 +265,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     for (const net of nets) await net.prepare();
     await objectives.objectiveFor(0, 0);
     const states: ChannelState[] = Array.from({ length: channelCount }, (_, c) => ({
+      channel: c,
       x: initialSpectrogram(settings, contentSpecs?.[c], styleSpec, frames),
       lossHistory: [],
       roundStarts: [],
