@@ -96,8 +96,8 @@ describe('ProgressDisplay on a pipe', () => {
     shown.update({ stage: 'optimise', step: 5, total: 15, elapsedMs: 6500, remainingMs: 19_000, activity: 'round 2: style statistics' });
     advance(6000);
     shown.tick();
-    shown.update(optimise(6, 20_000, 8000));
-    expect(lines.slice(1)).toEqual(['optimise 5/15 it 5 loss 1.000e+3 elapsed 6.0s ETA 20.0s', 'optimise 5/15 round 2: style statistics elapsed 12.5s ETA 13.0s', 'optimise 6/15 it 6 loss 1.000e+3 elapsed 20.0s ETA 8.0s']);
+    shown.update({ ...optimise(6, 20_000, 8000), round: 2, loss: 1500 }); // a new round's loss, named as such
+    expect(lines.slice(1)).toEqual(['optimise 5/15 it 5 loss 1.000e+3 elapsed 6.0s ETA 20.0s', 'optimise 5/15 round 2: style statistics elapsed 12.5s ETA 13.0s', 'optimise 6/15 round 2 it 6 loss 1.500e+3 elapsed 20.0s ETA 8.0s']);
     shown.stop();
   });
 });

@@ -115,7 +115,10 @@ export class ProgressDisplay {
   private payload(e: ProgressEvent, eta: number): { loss: string; elapsed: string; eta_s: string; note: string; eta: string } {
     return {
       // Between evaluations, what the stage is doing instead (a new round's style statistics, Griffin-Lim).
-      loss: e.activity ?? (e.iteration !== undefined ? `it ${e.iteration} ` : '') + (e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : ''),
+      // The round, where known: each round's loss is a new net's, and may start above where the last one ended.
+      loss:
+        e.activity ??
+        (e.round !== undefined ? `round ${e.round} ` : '') + (e.iteration !== undefined ? `it ${e.iteration} ` : '') + (e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : ''),
       elapsed: formatSeconds(e.elapsedMs / 1000),
       eta_s: formatSeconds(eta),
       // Stages without a bar: what they are doing and their ETA, when the pipeline says (a long style's pass).
