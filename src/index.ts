@@ -19,9 +19,10 @@ export { lbfgs, type LbfgsOptions } from './optim/lbfgs.js';
 export { adam, type AdamOptions } from './optim/adam.js';
 export type { Objective, MinimizeResult, IterationReport } from './optim/types.js';
 export { drawReport, colormap, type RgbaImage, type PlotInput } from './report/plot.js';
-export { measureQuality, contentCorrelation, styleBandsCorrelationBound, formatStyleGain, describeStyleGain, HELD_OUT_NETS, type HeldOutNet, type QualityReport } from './quality/measures.js';
+export { measureQuality, contentCorrelation, styleBandsCorrelationBound, formatStyleGain, describeStyleGain, describeStyleDistance, describeQuality, HELD_OUT_NETS, type HeldOutNet, type QualityReport } from './quality/measures.js';
 export {
   DEFAULT_SETTINGS,
+  TEXTURE_DEFAULTS,
   SETTING_RANGES,
   SETTING_HELP,
   OPTION_NAMES,
@@ -30,6 +31,7 @@ export {
   contentTermWeight,
   CONTENT_WEIGHT_REFERENCE_FRAMES,
   type TransferSettings,
+  type SettingsMode,
 } from './pipeline/settings.js';
 export {
   transfer,

@@ -43,11 +43,14 @@ describe('restyle CLI', () => {
       }) as unknown as TransferResult;
     expect(summary(result(2.5e4, 1e4), undefined, 'o.wav', false)).toContain('loss 2.500e+4 -> 1.000e+4 (2.5x);');
     // With the quality measures, their time is a stage of its own and part of the total.
-    const q = { styleGain: 0.75, styleHalvesGain: NaN, contentCorrelation: 0.85 } as QualityReport;
+    const q = { styleGain: 0.75, styleHalvesGain: NaN, contentCorrelation: 0.85, contentStyleDistance: 0.4 } as QualityReport;
     expect(summary({ ...result(2, 1), timings: { decode: 0, analyse: 1000, optimise: 2000, phase: 500, total: 3500 } } as TransferResult, q, 'o.wav', false, 900)).toMatch(
       /in 4\.4s; stages: decode 0\.0s, analyse 1\.0s, optimise 2\.0s \(.*\), phase 0\.5s, quality 0\.9s; loss/,
     );
     expect(summary(result(-1.563e-2, 14.67), undefined, 'o.wav', false)).toContain('loss -1.563e-2 -> 1.467e+1;');
+    // Texture synthesis has no content, so no gain: the style distance, against the style's own halves'.
+    const texture = { styleDistance: 0.2013, styleHalvesDistance: 0.0419, styleGain: NaN, contentCorrelation: NaN, contentStyleDistance: NaN } as QualityReport;
+    expect(summary(result(2, 1), texture, 'o.wav', false)).toContain("; style distance 0.201 (style's own halves 0.042); phase");
   });
 
   it('with no arguments prints the usage lines to stderr and exits 1; --version names restyle and the runtime', () => {

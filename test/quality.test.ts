@@ -46,6 +46,22 @@ describe('quality at the defaults', () => {
     expect(vary.result.settings.roundNets).toBe('vary');
     expect(vary.q.styleGain - same.q.styleGain).toBeGreaterThanOrEqual(0.02);
   }, 180_000);
+
+  it('texture synthesis (drums, 4 s): style distance <= 0.26 at its default 40 iterations (measured 0.206; 0.458 at 12)', async () => {
+    const texture = async (settings: Partial<TransferSettings>) => {
+      const result = await transfer({ style: clip('drums'), duration: 4, ...settings });
+      return { result, q: (await assessResult(nodeRuntime(), result, { quality: true })).quality! };
+    };
+    const { result, q } = await texture({});
+    expect(result.settings.iterations).toBe(40);
+    expect(q.styleDistance).toBeLessThanOrEqual(0.26);
+    // No content: no gain and no correlation, but the style's own halves to read the distance against.
+    expect([q.styleGain, q.contentCorrelation, q.contentStyleDistance, q.styleBandsCorrelationBound].every(Number.isNaN)).toBe(true);
+    expect(q.styleHalvesDistance).toBeGreaterThan(0.03);
+    expect(q.styleHalvesDistance).toBeLessThan(0.06);
+    // The transfer default of 12 iterations leaves a drum texture more than twice as far from its style.
+    expect((await texture({ iterations: 12 })).q.styleDistance).toBeGreaterThan(2 * q.styleDistance);
+  }, 180_000);
 });
 
 describe('style gain', () => {
@@ -97,6 +113,17 @@ describe("the style's own halves", () => {
         await net.dispose();
       }
     }
+  });
+
+  it('give their distance from the whole with or without a content: the gain\'s 1 - halves / content distance', async () => {
+    const style = spec(noise(4, 4));
+    const result = spec(tone(4, 660));
+    const withContent = await measureQuality(nodeRuntime(), { content, style, result });
+    const texture = await measureQuality(nodeRuntime(), { style, result });
+    expect(texture.styleDistance).toBeCloseTo(withContent.styleDistance, 6);
+    expect(texture.styleHalvesDistance).toBeCloseTo(withContent.styleHalvesDistance, 6);
+    expect(1 - withContent.styleHalvesDistance / withContent.contentStyleDistance).toBeCloseTo(withContent.styleHalvesGain, 6);
+    expect([texture.styleGain, texture.styleHalvesGain, texture.contentCorrelation].every(Number.isNaN)).toBe(true);
   });
 
   it('are not measured (NaN, left out of the summary) when each half is shorter than MIN_HALF_FRAMES', async () => {

@@ -11,7 +11,7 @@ import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, type TransferSettings }
 import { clockSince, formatSeconds, progressEta } from '../src/pipeline/eta.js';
 import type { ProgressEvent, Stage } from '../src/pipeline/transfer.js';
 import { encodeWav } from '../src/audio/wav.js';
-import { describeStyleGain } from '../src/quality/report.js';
+import { describeQuality } from '../src/quality/report.js';
 import { TransferClient, RunFailure } from '../src/web/client.js';
 import { WEB_BACKENDS, chooseBackend, detectCapabilities, type WebBackend } from '../src/web/capabilities.js';
 import type { FileInput, ResultMessage } from '../src/web/protocol.js';
@@ -412,7 +412,7 @@ function showResult(message: ResultMessage, stem: string): void {
     `phase ${formatSeconds(t.phase / 1000)} (${r.spectralConvergenceDb.toFixed(1)} dB)`,
     ...(q ? [`quality ${formatSeconds(t.assess / 1000)}`] : []),
     `loss ${r.loss.initial.toExponential(3)} → ${r.loss.final.total.toExponential(3)}`,
-    ...(q ? [`style gain ${describeStyleGain(q)}, content correlation ${q.contentCorrelation.toFixed(3)} (held-out nets)`] : []),
+    ...(q ? [`${describeQuality(q, 'content correlation')} (held-out nets)`] : []),
   ].join(' · ');
   const result = $('result');
   result.dataset.duration = String(r.durationSeconds);

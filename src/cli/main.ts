@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { encodeWav } from '../audio/wav.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
-import { describeStyleGain, type QualityReport } from '../quality/measures.js';
+import { describeQuality, type QualityReport } from '../quality/measures.js';
 import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, displayDefault, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
 import type { TransferResult } from '../pipeline/transfer.js';
 import { assessResult, reportPlotInput, runReport } from '../pipeline/assess.js';
@@ -203,7 +203,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const f of files) if (f !== STDIO && samePath(f, opts.output)) throw new UsageError(`output ${opts.output} is also an input; choose another name`);
     checkStdio(files, opts);
     // Validate the settings before reading anything, so a typo fails in milliseconds with exit 1.
-    const settings = resolveSettings(settingsFrom(opts as unknown as Record<string, unknown>));
+    const settings = resolveSettings(settingsFrom(opts as unknown as Record<string, unknown>), texture ? 'texture' : 'transfer');
 
     const [contentFile, styleFile] = texture ? [undefined, files[0]] : [files[0], files[1]];
     const styleBytes = await readInputFile(styleFile);
@@ -265,7 +265,7 @@ export function summary(r: TransferResult, q: QualityReport | undefined, output:
     // ratio means nothing: '(-0.0x)' was printed for a clip restyled with itself.
     `loss ${r.initialLoss.toExponential(3)} -> ${r.finalLoss.total.toExponential(3)}${r.initialLoss > 0 && r.finalLoss.total > 0 ? ` (${(r.initialLoss / r.finalLoss.total).toFixed(1)}x)` : ''}`,
   ];
-  if (q) parts.push(`style gain ${describeStyleGain(q)}, content corr ${q.contentCorrelation.toFixed(3)}`);
+  if (q) parts.push(describeQuality(q));
   parts.push(`phase ${r.spectralConvergenceDb.toFixed(1)} dB`);
   return parts.join('; ');
 }

@@ -11,7 +11,7 @@ import { toLogSpectrogram, type ProgressEvent, type StageTimings, type TransferR
 export interface Assessment {
   /** Log spectrogram of the output audio as written (channels mixed to mono), not of the optimised magnitude. */
   written: LogSpectrogram;
-  /** Held-out quality measures; absent in texture mode (no content) or when not asked for. */
+  /** Held-out quality measures (in texture mode only the style distances: no content); absent when not asked for. */
   quality?: QualityReport;
   /** Milliseconds the assessment took. */
   ms: number;
@@ -30,12 +30,11 @@ export async function assessResult(
   const started = performance.now();
   const plan = new StftPlan(result.settings.nFft, result.settings.hop);
   const written = toLogSpectrogram(plan, toMono({ channels: result.channels, sampleRate: result.sampleRate }));
-  const content = result.spectrograms.content;
-  if (!options.quality || !content) return { written, ms: performance.now() - started };
+  if (!options.quality) return { written, ms: performance.now() - started };
   const progress = (step: number): void =>
     options.onProgress?.({ stage: 'assess', step, total: 1, elapsedMs: result.timings.total + performance.now() - started });
   progress(0);
-  const quality = await measureQuality(runtime, { content, style: result.spectrograms.style, result: written });
+  const quality = await measureQuality(runtime, { content: result.spectrograms.content, style: result.spectrograms.style, result: written });
   progress(1);
   return { written, quality, ms: performance.now() - started };
 }
@@ -65,7 +64,7 @@ export interface RunReport {
   spectralConvergenceDb: number;
   /** The run's stage timings (total: the run's), and the assessment's after it. */
   timingsMs: StageTimings & { assess: number };
-  /** Held-out quality measures; null in texture mode or when skipped. */
+  /** Held-out quality measures (NaN, written null, where they need a content, in texture mode); null when skipped. */
   quality: QualityReport | null;
   warnings: string[];
 }

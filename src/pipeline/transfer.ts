@@ -148,7 +148,7 @@ export interface TransferResult {
  */
 export async function transfer(runtime: Runtime, request: TransferRequest, hooks: TransferHooks = {}): Promise<TransferResult> {
   const { content: contentSource, style: styleSource, duration, memoryLimitBytes, mono, ...rest } = request;
-  const settings = resolveSettings(rest);
+  const settings = resolveSettings(rest, contentSource ? 'transfer' : 'texture');
   const { signal } = hooks;
   const started = performance.now();
   const elapsed = (): number => performance.now() - started;

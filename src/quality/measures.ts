@@ -6,7 +6,7 @@ import type { QualityReport } from './report.js';
 
 // The report's type and wording live apart from the measures, so that a page can show a report without loading the
 // nets that take it.
-export { formatStyleGain, describeStyleGain, type QualityReport } from './report.js';
+export { formatStyleGain, describeStyleGain, describeStyleDistance, describeQuality, type QualityReport } from './report.js';
 
 /** A random net the optimiser never saw, used only to judge the result. */
 export interface HeldOutNet {
@@ -138,12 +138,13 @@ function relativeDistance(g: Float32Array, a: Float32Array): number {
 /**
  * Judges a result: style distance under held-out random nets (log1p STFT magnitudes of the final audio), the same
  * distance for the content, the style gain, the content correlation, and the figures to read those two against: the
- * style gain of the style's own halves, and the content correlation left at the style's band statistics. Spectrograms
+ * style gain of the style's own halves, and the content correlation left at the style's band statistics. Without a
+ * content (texture synthesis), the style distance and the style's own halves' distance, the rest NaN. Spectrograms
  * must share bins.
  */
 export async function measureQuality(
   runtime: Runtime,
-  specs: { content: LogSpectrogram; style: LogSpectrogram; result: LogSpectrogram },
+  specs: { content?: LogSpectrogram; style: LogSpectrogram; result: LogSpectrogram },
   nets: readonly HeldOutNet[] = HELD_OUT_NETS,
   filters = HELD_OUT_FILTERS,
 ): Promise<QualityReport> {
@@ -159,23 +160,24 @@ export async function measureQuality(
       const style = withHalves ? await styleAndHalvesGrams(net, specs.style, half) : { whole: await gram(specs.style), halves: [] };
       const a = style.whole;
       styleDistance += relativeDistance(await gram(specs.result), a);
-      contentStyleDistance += relativeDistance(await gram(specs.content), a);
+      if (specs.content) contentStyleDistance += relativeDistance(await gram(specs.content), a);
       for (const g of style.halves) halvesDistance += relativeDistance(g, a) / style.halves.length;
     } finally {
       await net.dispose();
     }
   }
   styleDistance /= nets.length;
-  contentStyleDistance /= nets.length;
-  halvesDistance /= nets.length;
+  contentStyleDistance = specs.content ? contentStyleDistance / nets.length : NaN;
+  halvesDistance = withHalves ? halvesDistance / nets.length : NaN;
   // When the content already has the style's statistics there is nothing to gain: the ratio would be noise / noise.
   const defined = contentStyleDistance >= MIN_CONTENT_STYLE_DISTANCE;
   return {
     styleDistance,
     contentStyleDistance,
     styleGain: defined ? 1 - styleDistance / contentStyleDistance : NaN,
-    contentCorrelation: contentCorrelation(specs.content, specs.result),
+    contentCorrelation: specs.content ? contentCorrelation(specs.content, specs.result) : NaN,
     styleHalvesGain: defined && withHalves ? 1 - halvesDistance / contentStyleDistance : NaN,
-    styleBandsCorrelationBound: styleBandsCorrelationBound(specs.content, specs.style),
+    styleHalvesDistance: halvesDistance,
+    styleBandsCorrelationBound: specs.content ? styleBandsCorrelationBound(specs.content, specs.style) : NaN,
   };
 }

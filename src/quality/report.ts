@@ -14,18 +14,36 @@ export function describeStyleGain(q: Pick<QualityReport, 'styleGain' | 'styleHal
   return formatStyleGain(q.styleGain) + halves;
 }
 
+/**
+ * A texture's (no content's) closeness to its style for people: "style distance 0.152 (style's own halves 0.087)". A
+ * result at or under the halves' figure is as close to the style as the style is to itself.
+ */
+export function describeStyleDistance(q: Pick<QualityReport, 'styleDistance' | 'styleHalvesDistance'>): string {
+  const halves = Number.isNaN(q.styleHalvesDistance) ? '' : ` (style's own halves ${q.styleHalvesDistance.toFixed(3)})`;
+  return `style distance ${q.styleDistance.toFixed(3)}${halves}`;
+}
+
+/**
+ * The quality figures of a summary line: "style gain 0.751 (style's own halves 0.694), content corr 0.853", or in
+ * texture synthesis (no content, so no gain) the style distance.
+ */
+export function describeQuality(q: QualityReport, correlationLabel = 'content corr'): string {
+  if (Number.isNaN(q.contentStyleDistance)) return describeStyleDistance(q);
+  return `style gain ${describeStyleGain(q)}, ${correlationLabel} ${q.contentCorrelation.toFixed(3)}`;
+}
+
 /** The objective quality measures of ALGORITHM.md for one result. */
 export interface QualityReport {
   /** Mean over held-out nets of ||G(result) - G(style)|| / ||G(style)||. */
   styleDistance: number;
-  /** The same for the content (how far the content was from the style to begin with). */
+  /** The same for the content (how far the content was from the style to begin with); NaN without content. */
   contentStyleDistance: number;
   /**
    * 1 - styleDistance / contentStyleDistance: 0 means nothing moved, 1 means the style's statistics; NaN when the
    * content is already within MIN_CONTENT_STYLE_DISTANCE of the style (e.g. the same clip).
    */
   styleGain: number;
-  /** Pearson correlation of the result's and the content's log spectrograms over their common frames. */
+  /** Pearson correlation of the result's and the content's log spectrograms over their common frames; NaN without content. */
   contentCorrelation: number;
   /**
    * The style gain that each half of the style clip itself scores (the mean of the two), measured the same way: how
@@ -34,8 +52,15 @@ export interface QualityReport {
    */
   styleHalvesGain: number;
   /**
+   * The style distance of each half of the style clip from the whole (the mean of the two): styleDistance's figure to
+   * read against, also in texture synthesis, where there is no content for a gain. NaN when the halves are shorter
+   * than MIN_HALF_FRAMES.
+   */
+  styleHalvesDistance: number;
+  /**
    * The highest content correlation a result can have once every frequency bin has the style's mean and spread over
-   * time (styleBandsCorrelationBound), to read contentCorrelation against, as styleHalvesGain is for styleGain.
+   * time (styleBandsCorrelationBound), to read contentCorrelation against, as styleHalvesGain is for styleGain. NaN
+   * without content.
    */
   styleBandsCorrelationBound: number;
 }

@@ -51,7 +51,7 @@ interface KeptResult {
 /** Runs one request and posts its backend, progress and result (or failure); returns the audio it posted. */
 async function run(scope: WorkerScope, msg: RunMessage, signal: AbortSignal, wasmPaths?: WasmPaths): Promise<KeptResult> {
   // Settings are checked before the runtime starts, so that a bad value is reported at once.
-  const settings = resolveSettings(msg.settings);
+  const settings = resolveSettings(msg.settings, msg.content ? 'transfer' : 'texture');
   const { runtime, label, notes } = await webRuntime({ backend: msg.backend, wasmPaths });
   scope.postMessage({ type: 'backend', id: msg.id, label, notes });
   const onProgress = (event: ProgressEvent): void => scope.postMessage({ type: 'progress', id: msg.id, event });
