@@ -176,6 +176,32 @@ describe('web app', () => {
     expect(report.timingsMs.assess).toBeLessThan(1000); // only the written audio's spectrogram, for the picture
   });
 
+  it('synthesises a texture with no content, as --duration: its length, its own iterations default, the style distance', async () => {
+    await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('plucks.wav'));
+    // The form shows the mode's default: 12 iterations for style transfer, 40 for a texture, and back.
+    expect(await page.inputValue('#setting-iterations')).toBe('12');
+    await page.check('#texture-mode');
+    expect(await page.inputValue('#setting-iterations')).toBe('40');
+    expect(await page.isDisabled('#content-file')).toBe(true);
+    await page.uncheck('#texture-mode');
+    expect(await page.inputValue('#setting-iterations')).toBe('12');
+    await page.check('#texture-mode');
+    await page.fill('#texture-seconds', '1.5');
+    await setSetting('iterations', '3');
+    await setSetting('filters', '128');
+    await page.click('#run');
+    await runFinished(page);
+    expect(await page.textContent('#error')).toBe('');
+    expect(Number(await page.getAttribute('#result', 'data-duration'))).toBeCloseTo(1.5, 2);
+    expect(await page.textContent('#summary')).toMatch(/style distance \d\.\d{3} \(style's own halves \d\.\d{3}\) \(held-out nets\)/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-report')]);
+    expect(download.suggestedFilename()).toBe('plucks-texture.json');
+    const report = JSON.parse(readFileSync(await download.path(), 'utf8')) as RunReport;
+    expect(report.settings.iterations).toBe(3);
+    expect(report.quality?.styleDistance).toBeGreaterThan(0);
+    expect(report.quality?.styleGain).toBeNull(); // NaN: no content to gain from
+  });
+
   it("records from the microphone into a WAV input (Chromium's fake device: a beep)", async () => {
     const micBrowser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']);
     try {

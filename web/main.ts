@@ -7,7 +7,7 @@ import plucksUrl from '../examples/plucks.wav?url';
 import drumsUrl from '../examples/drums.wav?url';
 import textureUrl from '../examples/texture.wav?url';
 // Only what the page needs, module by module: the runtime and the pipeline load in the worker, not here.
-import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, type TransferSettings } from '../src/pipeline/settings.js';
+import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, TEXTURE_DEFAULTS, type TransferSettings } from '../src/pipeline/settings.js';
 import { clockSince, formatSeconds, progressEta } from '../src/pipeline/eta.js';
 import type { ProgressEvent, Stage } from '../src/pipeline/transfer.js';
 import { encodeWav } from '../src/audio/wav.js';
@@ -183,7 +183,51 @@ function wireRecorder(role: Role): void {
   });
 }
 
+/** Whether the run synthesises the style's texture (no content), as the CLI's --duration. */
+function textureMode(): boolean {
+  return $<HTMLInputElement>('texture-mode').checked;
+}
+
+/**
+ * The content box's texture switch: "No content: synthesise N s of the style's texture". While on, the content's
+ * inputs are set aside (kept for when it is turned off) and the settings form shows texture synthesis's defaults.
+ */
+function wireTextureMode(): void {
+  const row = document.createElement('label');
+  row.className = 'texture-mode';
+  row.title = "texture synthesis, as restyle --duration: new audio with the style's statistics, no content to follow";
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.id = 'texture-mode';
+  const seconds = document.createElement('input');
+  seconds.type = 'number';
+  seconds.id = 'texture-seconds';
+  seconds.min = '0.5';
+  seconds.max = '3600';
+  seconds.step = 'any';
+  seconds.value = '10';
+  row.append(box, ' No content: synthesise ', seconds, " s of the style's texture");
+  $('content-box').querySelector('h2')!.after(row);
+  box.addEventListener('change', () => {
+    const texture = box.checked;
+    $('content-box').classList.toggle('set-aside', texture);
+    for (const part of ['file', 'record']) $<HTMLInputElement | HTMLButtonElement>(`content-${part}`).disabled = texture;
+    $('content-examples').querySelectorAll('button').forEach((b) => (b.disabled = texture));
+    // A setting left at one mode's default shows the other's (iterations: 12 for style transfer, 40 for texture).
+    for (const key of Object.keys(TEXTURE_DEFAULTS) as (keyof TransferSettings)[]) {
+      const control = $<HTMLInputElement | HTMLSelectElement>(`setting-${key}`);
+      if (control.value.trim() === shownDefault(key, !texture)) control.value = shownDefault(key, texture);
+    }
+  });
+}
+
 // ---- settings --------------------------------------------------------------------------------------------------
+
+/** A setting's default as the form shows it, in style transfer or (`texture`) texture synthesis. */
+function shownDefault(key: keyof TransferSettings, texture: boolean): string {
+  const value = (texture ? TEXTURE_DEFAULTS[key] : undefined) ?? DEFAULT_SETTINGS[key];
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
 
 function settingControl(key: keyof TransferSettings): HTMLElement {
   const label = document.createElement('label');
@@ -245,15 +289,12 @@ function checkbox(id: string, text: string, title: string, checked: boolean): HT
   return label;
 }
 
-/** The settings that differ from the defaults, as typed (the library validates them and names a bad one). */
+/** The settings that differ from the mode's defaults, as typed (the library validates them and names a bad one). */
 function readSettings(): Partial<Record<keyof TransferSettings, string>> {
   const out: Partial<Record<keyof TransferSettings, string>> = {};
   for (const key of [...MAIN_SETTINGS, ...MORE_SETTINGS]) {
-    const control = $<HTMLInputElement | HTMLSelectElement>(`setting-${key}`);
-    const fallback = DEFAULT_SETTINGS[key];
-    const shown = Array.isArray(fallback) ? fallback.join(',') : String(fallback);
-    const value = control.value.trim();
-    if (value !== shown) out[key] = value;
+    const value = $<HTMLInputElement | HTMLSelectElement>(`setting-${key}`).value.trim();
+    if (value !== shownDefault(key, textureMode())) out[key] = value;
   }
   return out;
 }
@@ -383,10 +424,10 @@ function drawLoss(): void {
   canvas.dataset.segments = names.join(','); // what the curve shows, for tests
 }
 
-/** The download name's stem for a run of `content` in the style of `style`: "speech-in-plucks-style". */
-function outputStem(content: string | undefined, style: string | undefined): string {
-  const base = (n: string | undefined): string => (n ?? 'audio').replace(/\.[^.]+$/, '');
-  return `${base(content)}-in-${base(style)}-style`;
+/** The download name's stem: "speech-in-plucks-style" for a transfer, "drums-texture" for a texture (no content). */
+function outputStem(content: string | undefined, style: string): string {
+  const base = (n: string): string => n.replace(/\.[^.]+$/, '');
+  return content === undefined ? `${base(style)}-texture` : `${base(content)}-in-${base(style)}-style`;
 }
 
 function showResult(message: ResultMessage, stem: string): void {
@@ -452,9 +493,16 @@ function downloadPicture(): void {
 
 async function run(): Promise<void> {
   hideError();
-  const { content, style } = inputs;
-  if (!content || !style) {
-    showError(new Error(`choose ${!content && !style ? 'a content and a style file' : !content ? 'a content file' : 'a style file'} first`));
+  const texture = textureMode();
+  const content = texture ? undefined : inputs.content;
+  const { style } = inputs;
+  if ((!texture && !content) || !style) {
+    showError(new Error(`choose ${!content && !style && !texture ? 'a content and a style file' : !style ? 'a style file' : 'a content file'} first`));
+    return;
+  }
+  const duration = texture ? Number($<HTMLInputElement>('texture-seconds').value) : undefined;
+  if (duration !== undefined && !(duration > 0 && duration <= 3600)) {
+    showError(new Error(`texture length ${$<HTMLInputElement>('texture-seconds').value}: must be a number of seconds in (0, 3600]`));
     return;
   }
   setRunning(true);
@@ -469,11 +517,11 @@ async function run(): Promise<void> {
   $('progress-text').dataset.stage = 'starting';
   $('result').hidden = true;
   // Named after the inputs of this run, not those chosen while it runs.
-  const stem = outputStem(content.name, style.name);
+  const stem = outputStem(content?.name, style.name);
   try {
     const message = await client.run(
       {
-        content: { name: content.name, bytes: content.bytes },
+        ...(content ? { content: { name: content.name, bytes: content.bytes } } : { duration }),
         style: { name: style.name, bytes: style.bytes },
         settings: readSettings(),
         backend: $<HTMLSelectElement>('setting-backend').value as WebBackend,
@@ -587,6 +635,7 @@ async function describeBrowser(): Promise<void> {
 wireInput('content');
 wireInput('style');
 buildSettings();
+wireTextureMode();
 drawLoss();
 $('run').addEventListener('click', () => void run());
 $('cancel').addEventListener('click', () => client.cancel());
