@@ -6,6 +6,7 @@ import { loadFastFft } from '../dsp/fft.js';
 import { Random } from '../dsp/random.js';
 import { bandMoments, logMagnitude, spectralConvergenceDb } from '../dsp/spectrogram.js';
 import { StftPlan, frameCount, type Spectrogram } from '../dsp/stft.js';
+import { textureStart } from '../dsp/texture-start.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import type { Runtime } from '../model/runtime.js';
 import { StyleNet, type LogSpectrogram } from '../model/style-net.js';
@@ -441,8 +442,9 @@ export function toLogSpectrogram(plan: StftPlan, signal: Float32Array): LogSpect
  * level ('matched', the default: the held-out measures rate this EQ alone at 0.71 style gain and 0.85 content
  * correlation on speech + plucks, so the optimiser spends its iterations on texture, not on the spectral balance), the
  * content's spectrogram as it is, or 1e-3 Gaussian noise (Ulyanov & Lebedev).
- * Texture mode: Gaussian noise with each bin's mean and spread over the style's frames. Near-zero noise is a poor start
- * there: with F ~ 0 the style gradient 4 (G - A) F vanishes, and L-BFGS spends its iterations leaving that saddle.
+ * Texture mode: textureStart, noise with each bin's mean and spread over the style's frames that follows the style's
+ * envelope as each bin does. Near-zero noise is a poor start there: with F ~ 0 the style gradient 4 (G - A) F
+ * vanishes, and L-BFGS spends its iterations leaving that saddle.
  */
 function initialSpectrogram(settings: TransferSettings, content: LogSpectrogram | undefined, style: LogSpectrogram, frames: number): Float32Array {
   const size = style.bins * frames;
@@ -459,13 +461,7 @@ function initialSpectrogram(settings: TransferSettings, content: LogSpectrogram 
     return x;
   }
   if (content) return settings.init === 'content' ? content.data.slice() : rng.fillNormal(new Float32Array(size), 1e-3);
-  const x = new Float32Array(size);
-  const { mean, variance } = bandMoments(style);
-  for (let c = 0; c < style.bins; c++) {
-    const std = Math.sqrt(variance[c]);
-    for (let t = 0; t < frames; t++) x[c * frames + t] = Math.max(0, mean[c] + std * rng.normal());
-  }
-  return x;
+  return textureStart(style, frames, rng);
 }
 
 function median(values: number[]): number {
