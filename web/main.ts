@@ -212,6 +212,7 @@ function wireTextureMode(): void {
     const texture = box.checked;
     $('content-box').classList.toggle('set-aside', texture);
     for (const part of ['file', 'record']) $<HTMLInputElement | HTMLButtonElement>(`content-${part}`).disabled = texture;
+    $<HTMLInputElement>('setting-mono').disabled = texture; // a texture is mono: the style is mixed to mono
     $('content-examples').querySelectorAll('button').forEach((b) => (b.disabled = texture));
     // A setting left at one mode's default shows the other's (iterations: 12 for style transfer, 40 for texture).
     for (const key of Object.keys(TEXTURE_DEFAULTS) as (keyof TransferSettings)[]) {
@@ -271,7 +272,7 @@ function buildSettings(): void {
   backend.append(select);
   const mono = checkbox('setting-mono', 'Mix to mono', 'mix stereo content to mono (one optimisation instead of two)', false);
   // As the CLI's --no-quality: the held-out measures take a minute after a 10-minute clip in a browser.
-  const quality = checkbox('setting-quality', 'Measure quality', 'style gain and content correlation under held-out nets, after the run', true);
+  const quality = checkbox('setting-quality', 'Measure quality', 'style gain and content correlation (a texture: style distance) under held-out nets, after the run', true);
   $('main-settings').append(backend, mono);
   $('more-settings').append(quality);
 }
