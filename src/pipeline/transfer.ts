@@ -442,8 +442,8 @@ export function toLogSpectrogram(plan: StftPlan, signal: Float32Array): LogSpect
  * level ('matched', the default: the held-out measures rate this EQ alone at 0.71 style gain and 0.85 content
  * correlation on speech + plucks, so the optimiser spends its iterations on texture, not on the spectral balance), the
  * content's spectrogram as it is, or 1e-3 Gaussian noise (Ulyanov & Lebedev).
- * Texture mode: textureStart, noise with each bin's mean and spread over the style's frames that follows the style's
- * envelope as each bin does. Near-zero noise is a poor start there: with F ~ 0 the style gradient 4 (G - A) F
+ * Texture mode: textureStart, noise with each bin's mean and spread over the style's frames that follows pieces of
+ * the style's envelope as each bin does. Near-zero noise is a poor start there: with F ~ 0 the style gradient 4 (G - A) F
  * vanishes, and L-BFGS spends its iterations leaving that saddle.
  */
 function initialSpectrogram(settings: TransferSettings, content: LogSpectrogram | undefined, style: LogSpectrogram, frames: number): Float32Array {
