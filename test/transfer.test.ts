@@ -252,6 +252,12 @@ describe('transfer end to end (2 s clips, small net)', () => {
     const result = await transfer({ ...small, style, duration: 1.5, iterations: 20, phaseIterations: 8, roundNets: 'same' });
     expect(result.channels[0].length).toBe(Math.round(1.5 * 22050));
     expect(result.finalLoss.style).toBeLessThan(result.initialLoss / 10);
+    expect(result.warnings.filter((w) => w.includes('no effect'))).toEqual([]);
+    // Settings about the content are named, not silently dropped.
+    const told = await transfer({ ...small, style, duration: 1, iterations: 2, phaseIterations: 2, contentWeight: 1, init: 'noise' });
+    expect(told.warnings).toContain('--content-weight and --init have no effect in texture synthesis (there is no content)');
+    const once = await transfer({ ...small, style, duration: 1, iterations: 2, phaseIterations: 2, contentWeight: 0.5 });
+    expect(once.warnings).toContain('--content-weight has no effect in texture synthesis (there is no content)');
   });
 
   it('reports progress through every stage in order, and can be cancelled within one step', async () => {

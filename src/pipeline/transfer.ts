@@ -11,7 +11,7 @@ import { CancelledError, InputError, ResourceError, UsageError } from '../errors
 import type { Runtime } from '../model/runtime.js';
 import { StyleNet, type LogSpectrogram } from '../model/style-net.js';
 import type { MinimizeResult } from '../optim/types.js';
-import { kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
+import { DEFAULT_SETTINGS, kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
 import { SideWorkTally, optimiseRemainingMs } from './eta.js';
 import { RoundObjectives } from './round-objectives.js';
 import { CLIP_PEAK, betweenRounds, optimiseRound, reconstruct, roundPlan, roundSchedule, type ChannelState, type RunContext } from './rounds.js';
@@ -163,6 +163,11 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   if (contentSource && duration !== undefined) throw new UsageError('give either a content clip or --duration, not both');
   const warnings: string[] = [];
   const sr = settings.sampleRate;
+  if (!contentSource) {
+    // Settings about the content, given for a texture: say so rather than ignore them without a word.
+    const unused = [...(settings.contentWeight > 0 ? ['--content-weight'] : []), ...(settings.init !== DEFAULT_SETTINGS.init ? ['--init'] : [])];
+    if (unused.length > 0) warnings.push(`${unused.join(' and ')} ${unused.length > 1 ? 'have' : 'has'} no effect in texture synthesis (there is no content)`);
+  }
 
   // Decode and bring both clips to the working rate: the style to mono, the content to mono or its own channels.
   report({ stage: 'decode', step: 0, total: 1 });
