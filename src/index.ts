@@ -23,6 +23,7 @@ export { measureQuality, contentCorrelation, styleBandsCorrelationBound, formatS
 export {
   DEFAULT_SETTINGS,
   TEXTURE_DEFAULTS,
+  defaultSettings,
   SETTING_RANGES,
   SETTING_HELP,
   OPTION_NAMES,

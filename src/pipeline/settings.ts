@@ -87,6 +87,11 @@ export const TEXTURE_DEFAULTS: Readonly<Partial<TransferSettings>> = Object.free
 /** Which defaults apply: style transfer's, or texture synthesis's (no content). */
 export type SettingsMode = 'transfer' | 'texture';
 
+/** The defaults of style transfer or of texture synthesis: DEFAULT_SETTINGS, with TEXTURE_DEFAULTS over it for a texture. */
+export function defaultSettings(mode: SettingsMode): Readonly<TransferSettings> {
+  return mode === 'texture' ? { ...DEFAULT_SETTINGS, ...TEXTURE_DEFAULTS } : DEFAULT_SETTINGS;
+}
+
 type IntRange = { kind: 'int'; min: number; max: number };
 type NumRange = { kind: 'number'; min: number; max: number };
 type Choice = { kind: 'choice'; values: readonly string[] };
@@ -194,7 +199,7 @@ export function describeRange(key: keyof TransferSettings): string {
  * and the valid range. Unknown keys are rejected too: a typo must not silently fall back to a default.
  */
 export function resolveSettings(partial: Partial<Record<keyof TransferSettings, unknown>> = {}, mode: SettingsMode = 'transfer'): TransferSettings {
-  const out: Record<string, unknown> = { ...DEFAULT_SETTINGS, ...(mode === 'texture' ? TEXTURE_DEFAULTS : {}) };
+  const out: Record<string, unknown> = { ...defaultSettings(mode) };
   for (const [key, value] of Object.entries(partial)) {
     if (value === undefined) continue;
     if (!(key in SETTING_RANGES)) throw new UsageError(`unknown setting '${key}'`);
