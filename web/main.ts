@@ -7,7 +7,7 @@ import plucksUrl from '../examples/plucks.wav?url';
 import drumsUrl from '../examples/drums.wav?url';
 import textureUrl from '../examples/texture.wav?url';
 // Only what the page needs, module by module: the runtime and the pipeline load in the worker, not here.
-import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, TEXTURE_DEFAULTS, defaultSettings, type TransferSettings } from '../src/pipeline/settings.js';
+import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, TEXTURE_DEFAULTS, defaultSettings, formatSetting, type TransferSettings } from '../src/pipeline/settings.js';
 import { clockSince, formatSeconds, progressEta } from '../src/pipeline/eta.js';
 import type { ProgressEvent, Stage } from '../src/pipeline/transfer.js';
 import { encodeWav } from '../src/audio/wav.js';
@@ -226,8 +226,7 @@ function wireTextureMode(): void {
 
 /** A setting's default as the form shows it, in style transfer or (`texture`) texture synthesis. */
 function shownDefault(key: keyof TransferSettings, texture: boolean): string {
-  const value = defaultSettings(texture ? 'texture' : 'transfer')[key];
-  return Array.isArray(value) ? value.join(',') : String(value);
+  return formatSetting(defaultSettings(texture ? 'texture' : 'transfer')[key]);
 }
 
 function settingControl(key: keyof TransferSettings): HTMLElement {
@@ -245,13 +244,13 @@ function settingControl(key: keyof TransferSettings): HTMLElement {
     if (range.kind === 'intList') {
       control.type = 'text';
       control.placeholder = 'none';
-      control.value = (fallback as number[]).join(',');
+      control.value = shownDefault(key, false);
     } else {
       control.type = 'number';
       control.min = String(range.min);
       control.max = String(range.max);
       control.step = range.kind === 'int' ? '1' : 'any';
-      control.value = String(fallback);
+      control.value = shownDefault(key, false);
     }
   }
   control.name = key;

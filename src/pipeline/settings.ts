@@ -169,11 +169,15 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   convolution: 'convolution: auto (DFT blocks at kernel >= 9: faster, more memory), direct, dft',
 };
 
+/** A setting's value as typed on the command line or in a form: lists comma-separated ("" for an empty one). */
+export function formatSetting(value: TransferSettings[keyof TransferSettings]): string {
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
 /** A setting's default as shown by --help and the README ("" for an empty list), with texture synthesis's if other. */
 export function displayDefault(key: keyof TransferSettings): string {
-  const show = (v: unknown): string => (Array.isArray(v) ? v.join(',') : String(v));
   const texture = TEXTURE_DEFAULTS[key];
-  return show(DEFAULT_SETTINGS[key]) + (texture === undefined ? '' : `; ${show(texture)} with --duration`);
+  return formatSetting(DEFAULT_SETTINGS[key]) + (texture === undefined ? '' : `; ${formatSetting(texture)} with --duration`);
 }
 
 /** The kernel widths of the nets a run uses: `kernels` when given, else the one `kernel`. */
