@@ -49,8 +49,8 @@ describe('restyle CLI', () => {
     );
     expect(summary(result(-1.563e-2, 14.67), undefined, 'o.wav', false)).toContain('loss -1.563e-2 -> 1.467e+1;');
     // Texture synthesis has no content, so no gain: the style distance, against the style's own halves'.
-    const texture = { styleDistance: 0.2013, styleHalvesDistance: 0.0419, styleGain: NaN, contentCorrelation: NaN, contentStyleDistance: NaN } as QualityReport;
-    expect(summary(result(2, 1), texture, 'o.wav', false)).toContain("; style distance 0.201 (style's own halves 0.042); phase");
+    const texture = { styleDistance: 0.2013, styleHalvesDistance: 0.0419, styleGain: NaN, contentCorrelation: NaN, contentStyleDistance: NaN, styleReplayCorrelation: 0.2504 } as QualityReport;
+    expect(summary(result(2, 1), texture, 'o.wav', false)).toContain("; style distance 0.201 (style's own halves 0.042), replay corr 0.250; phase");
   });
 
   it('with no arguments prints the usage lines to stderr and exits 1; --version names restyle and the runtime', () => {

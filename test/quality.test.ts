@@ -12,6 +12,8 @@ import type { LogSpectrogram } from '../src/model/style-net.js';
 import type { TransferSettings } from '../src/pipeline/settings.js';
 import { Random } from '../src/dsp/random.js';
 import { cropFrames } from '../src/dsp/spectrogram.js';
+import { styleReplay } from '../src/quality/replay.js';
+import { describeQuality } from '../src/quality/report.js';
 
 const clip = (name: string) => ({ bytes: new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name });
 
@@ -47,7 +49,7 @@ describe('quality at the defaults', () => {
     expect(vary.q.styleGain - same.q.styleGain).toBeGreaterThanOrEqual(0.02);
   }, 180_000);
 
-  it('texture synthesis (drums, 4 s): style distance <= 0.19 at its default 40 iterations (measured 0.159; 0.190 at 12)', async () => {
+  it('texture synthesis (drums, 4 s): style distance <= 0.19 at its default 40 iterations (measured 0.159; 0.190 at 12), no replay', async () => {
     // From independent noise in each bin (no beat), the start before textureStart: 0.206 at 40 and 0.458 at 12.
     const texture = async (settings: Partial<TransferSettings>) => {
       const result = await transfer({ style: clip('drums'), duration: 4, ...settings });
@@ -56,6 +58,8 @@ describe('quality at the defaults', () => {
     const { result, q } = await texture({});
     expect(result.settings.iterations).toBe(40);
     expect(q.styleDistance).toBeLessThanOrEqual(0.19);
+    // Nor by replaying the drum loop: 0.247, where the style's envelope looped whole (an earlier start) gave 0.962.
+    expect(q.styleReplayCorrelation).toBeLessThanOrEqual(0.5);
     // No content: no gain and no correlation, but the style's own halves to read the distance against.
     expect([q.styleGain, q.contentCorrelation, q.contentStyleDistance, q.styleBandsCorrelationBound].every(Number.isNaN)).toBe(true);
     expect(q.styleHalvesDistance).toBeGreaterThan(0.03);
@@ -125,6 +129,9 @@ describe("the style's own halves", () => {
     expect(texture.styleHalvesDistance).toBeCloseTo(withContent.styleHalvesDistance, 6);
     expect(1 - withContent.styleHalvesDistance / withContent.contentStyleDistance).toBeCloseTo(withContent.styleHalvesGain, 6);
     expect([texture.styleGain, texture.styleHalvesGain, texture.contentCorrelation].every(Number.isNaN)).toBe(true);
+    // How closely the result replays the style is a texture's figure: a result aligned with a content has none.
+    expect(texture.styleReplayCorrelation).toBeCloseTo(styleReplay(result, style).correlation, 12);
+    expect(withContent.styleReplayCorrelation).toBeNaN();
   });
 
   it('are not measured (NaN, left out of the summary) when each half is shorter than MIN_HALF_FRAMES', async () => {
@@ -179,5 +186,72 @@ describe('the content correlation left at the style band statistics', () => {
     const reversed = toStyleBands({ ...content, data: content.data.slice().map((_, i) => content.data[Math.floor(i / 120) * 120 + 119 - (i % 120)]) });
     for (const x of [other, reversed]) expect(contentCorrelation(content, x)).toBeLessThan(bound - 0.05);
     expect(styleBandsCorrelationBound(content, content)).toBeCloseTo(1, 6);
+  });
+});
+
+describe('how closely a texture replays its style', () => {
+  /** Spectrogram-like data: a tilt across bins, per-bin spread, noise and a slow cycle of the seed's phase in time. */
+  const make = (bins: number, frames: number, seed: number): LogSpectrogram => {
+    const rng = new Random(seed);
+    const data = new Float32Array(bins * frames);
+    for (let c = 0; c < bins; c++) {
+      const phase = 6 * rng.uniform();
+      for (let t = 0; t < frames; t++) data[c * frames + t] = 2 - c / bins + (0.2 + c / bins) * Math.abs(rng.normal()) + 0.5 * Math.sin(t / (2 + c) + phase);
+    }
+    return { data, bins, frames };
+  };
+
+  /** The definition, directly: for every start s, the per-bin-centred correlation with the style looped from s. */
+  const direct = (x: LogSpectrogram, y: LogSpectrogram) => {
+    let best = { correlation: -Infinity, shift: -1 };
+    for (let s = 0; s < y.frames; s++) {
+      let cross = 0;
+      let xx = 0;
+      let yy = 0;
+      for (let c = 0; c < x.bins; c++) {
+        const xs = Array.from({ length: x.frames }, (_, t) => x.data[c * x.frames + t]);
+        const ys = Array.from({ length: x.frames }, (_, t) => y.data[c * y.frames + ((s + t) % y.frames)]);
+        const mx = xs.reduce((a, v) => a + v, 0) / xs.length;
+        const my = ys.reduce((a, v) => a + v, 0) / ys.length;
+        xs.forEach((v, t) => {
+          cross += (v - mx) * (ys[t] - my);
+          xx += (v - mx) ** 2;
+          yy += (ys[t] - my) ** 2;
+        });
+      }
+      const r = cross / Math.sqrt(xx * yy);
+      if (r > best.correlation) best = { correlation: r, shift: s };
+    }
+    return best;
+  };
+
+  it('matches the definition computed directly, for results shorter than, as long as and longer than the style (1e-5)', () => {
+    const style = make(12, 50, 1);
+    for (const frames of [23, 50, 137]) {
+      const result = make(12, frames, 2 + frames);
+      const got = styleReplay(result, style);
+      const expected = direct(result, style);
+      expect(Math.abs(got.correlation - expected.correlation)).toBeLessThan(1e-5);
+      expect(got.shift).toBe(expected.shift);
+    }
+  });
+
+  it('is 1 at the right frame for the style played again from any frame, louder and brighter; near 0 for another clip', () => {
+    const style = make(40, 90, 3);
+    const frames = 200; // two loops and a part, from frame 37
+    const data = new Float32Array(40 * frames);
+    for (let c = 0; c < 40; c++) for (let t = 0; t < frames; t++) data[c * frames + t] = 1.5 * style.data[c * 90 + ((37 + t) % 90)] + 0.1 * c;
+    const replayed = styleReplay({ data, bins: 40, frames }, style);
+    expect(replayed.correlation).toBeCloseTo(1, 5);
+    expect(replayed.shift).toBe(37);
+    // Same spectrum, same kind of pattern, none of the style's order: the best of 90 shifts stays near chance.
+    expect(Math.abs(styleReplay(make(40, frames, 4), style).correlation)).toBeLessThan(0.1);
+  });
+
+  it('is named in a texture\'s summary, and left out of a style transfer\'s', () => {
+    const texture = { styleDistance: 0.1464, contentStyleDistance: NaN, styleGain: NaN, contentCorrelation: NaN, styleHalvesGain: NaN, styleHalvesDistance: 0.0421, styleBandsCorrelationBound: NaN, styleReplayCorrelation: 0.0812 };
+    expect(describeQuality(texture)).toBe("style distance 0.146 (style's own halves 0.042), replay corr 0.081");
+    const transferred = { ...texture, contentStyleDistance: 0.5, styleGain: 0.7, contentCorrelation: 0.85, styleHalvesGain: 0.69, styleReplayCorrelation: NaN };
+    expect(describeQuality(transferred)).toBe("style gain 0.700 (style's own halves 0.690), content corr 0.850");
   });
 });

@@ -193,12 +193,13 @@ describe('web app', () => {
     await runFinished(page);
     expect(await page.textContent('#error')).toBe('');
     expect(Number(await page.getAttribute('#result', 'data-duration'))).toBeCloseTo(1.5, 2);
-    expect(await page.textContent('#summary')).toMatch(/style distance \d\.\d{3} \(style's own halves \d\.\d{3}\) \(held-out nets\)/);
+    expect(await page.textContent('#summary')).toMatch(/style distance \d\.\d{3} \(style's own halves \d\.\d{3}\), replay correlation -?\d\.\d{3} \(held-out nets\)/);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-report')]);
     expect(download.suggestedFilename()).toBe('plucks-texture.json');
     const report = JSON.parse(readFileSync(await download.path(), 'utf8')) as RunReport;
     expect(report.settings.iterations).toBe(3);
     expect(report.quality?.styleDistance).toBeGreaterThan(0);
+    expect(report.quality?.styleReplayCorrelation).toBeTypeOf('number');
     expect(report.quality?.styleGain).toBeNull(); // NaN: no content to gain from
   });
 

@@ -271,7 +271,7 @@ function buildSettings(): void {
   backend.append(select);
   const mono = checkbox('setting-mono', 'Mix to mono', 'mix stereo content to mono (one optimisation instead of two)', false);
   // As the CLI's --no-quality: the held-out measures take a minute after a 10-minute clip in a browser.
-  const quality = checkbox('setting-quality', 'Measure quality', 'style gain and content correlation (a texture: style distance) under held-out nets, after the run', true);
+  const quality = checkbox('setting-quality', 'Measure quality', 'style gain and content correlation (a texture: style distance and how closely it replays the style) under held-out nets, after the run', true);
   $('main-settings').append(backend, mono);
   $('more-settings').append(quality);
 }
@@ -453,7 +453,7 @@ function showResult(message: ResultMessage, stem: string): void {
     `phase ${formatSeconds(t.phase / 1000)} (${r.spectralConvergenceDb.toFixed(1)} dB)`,
     ...(q ? [`quality ${formatSeconds(t.assess / 1000)}`] : []),
     `loss ${r.loss.initial.toExponential(3)} → ${r.loss.final.total.toExponential(3)}`,
-    ...(q ? [`${describeQuality(q, 'content correlation')} (held-out nets)`] : []),
+    ...(q ? [`${describeQuality(q, 'correlation')} (held-out nets)`] : []),
   ].join(' · ');
   const result = $('result');
   result.dataset.duration = String(r.durationSeconds);

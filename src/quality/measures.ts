@@ -3,6 +3,7 @@ import { StyleNet, type LogSpectrogram } from '../model/style-net.js';
 import { featureFrames } from '../model/shape.js';
 import { bandMoments, cropFrames } from '../dsp/spectrogram.js';
 import type { QualityReport } from './report.js';
+import { styleReplay } from './replay.js';
 
 // The report's type and wording live apart from the measures, so that a page can show a report without loading the
 // nets that take it.
@@ -139,8 +140,8 @@ function relativeDistance(g: Float32Array, a: Float32Array): number {
  * Judges a result: style distance under held-out random nets (log1p STFT magnitudes of the final audio), the same
  * distance for the content, the style gain, the content correlation, and the figures to read those two against: the
  * style gain of the style's own halves, and the content correlation left at the style's band statistics. Without a
- * content (texture synthesis), the style distance and the style's own halves' distance, the rest NaN. Spectrograms
- * must share bins.
+ * content (texture synthesis), the style distance, the style's own halves' distance and how closely the result replays
+ * the style, the rest NaN. Spectrograms must share bins.
  */
 export async function measureQuality(
   runtime: Runtime,
@@ -179,5 +180,7 @@ export async function measureQuality(
     styleHalvesGain: defined && withHalves ? 1 - halvesDistance / contentStyleDistance : NaN,
     styleHalvesDistance: halvesDistance,
     styleBandsCorrelationBound: specs.content ? styleBandsCorrelationBound(specs.content, specs.style) : NaN,
+    // A result aligned with a content is no replay of the style; a texture may be one, and its distance cannot tell.
+    styleReplayCorrelation: specs.content ? NaN : styleReplay(specs.result, specs.style).correlation,
   };
 }

@@ -25,11 +25,15 @@ export function describeStyleDistance(q: Pick<QualityReport, 'styleDistance' | '
 
 /**
  * The quality figures of a summary line: "style gain 0.751 (style's own halves 0.694), content corr 0.853", or in
- * texture synthesis (no content, so no gain) the style distance.
+ * texture synthesis (no content, so no gain) the style distance and how closely the texture replays its style:
+ * "style distance 0.146 (style's own halves 0.042), replay corr 0.081".
  */
-export function describeQuality(q: QualityReport, correlationLabel = 'content corr'): string {
-  if (Number.isNaN(q.contentStyleDistance)) return describeStyleDistance(q);
-  return `style gain ${describeStyleGain(q)}, ${correlationLabel} ${q.contentCorrelation.toFixed(3)}`;
+export function describeQuality(q: QualityReport, correlationWord = 'corr'): string {
+  if (Number.isNaN(q.contentStyleDistance)) {
+    const replay = Number.isNaN(q.styleReplayCorrelation) ? '' : `, replay ${correlationWord} ${q.styleReplayCorrelation.toFixed(3)}`;
+    return describeStyleDistance(q) + replay;
+  }
+  return `style gain ${describeStyleGain(q)}, content ${correlationWord} ${q.contentCorrelation.toFixed(3)}`;
 }
 
 /** The objective quality measures of ALGORITHM.md for one result. */
@@ -63,4 +67,10 @@ export interface QualityReport {
    * without content.
    */
   styleBandsCorrelationBound: number;
+  /**
+   * Texture synthesis only: the highest correlation of the result's log spectrogram with the style's played in a loop
+   * from any one frame, each frequency bin's mean taken out of both (styleReplay). Near 0: the texture follows none of
+   * the style's order; 1: it is the style played again, which the distance would score as perfect. NaN with a content.
+   */
+  styleReplayCorrelation: number;
 }
