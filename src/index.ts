@@ -23,6 +23,7 @@ export { styleReplay, type StyleReplay } from './quality/replay.js';
 export { measureQuality, contentCorrelation, styleBandsCorrelationBound, formatStyleGain, describeStyleGain, describeStyleDistance, describeQuality, HELD_OUT_NETS, type HeldOutNet, type QualityReport } from './quality/measures.js';
 export {
   DEFAULT_SETTINGS,
+  stftDefaults,
   TEXTURE_DEFAULTS,
   defaultSettings,
   SETTING_RANGES,

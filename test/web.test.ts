@@ -282,6 +282,19 @@ describe('web app', () => {
     }
   });
 
+  it('shows the FFT size and hop that a new sample rate gets, unless they were typed', async () => {
+    const shown = async () => [await page.inputValue('#setting-nFft'), await page.inputValue('#setting-hop')];
+    expect(await shown()).toEqual(['2048', '512']);
+    await setSetting('sampleRate', '44100');
+    expect(await shown()).toEqual(['4096', '1024']);
+    await page.click('summary:has-text("More settings")');
+    await setSetting('nFft', '8192');
+    await setSetting('sampleRate', '22050');
+    expect(await shown()).toEqual(['8192', '512']);
+    await setSetting('sampleRate', '3'); // not a rate: the run will name it, the form keeps what it shows
+    expect(await shown()).toEqual(['8192', '512']);
+  });
+
   it('refuses an invalid setting with its valid range', async () => {
     await setSetting('iterations', '-1');
     await page.click('#run');

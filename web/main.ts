@@ -7,7 +7,7 @@ import plucksUrl from '../examples/plucks.wav?url';
 import drumsUrl from '../examples/drums.wav?url';
 import textureUrl from '../examples/texture.wav?url';
 // Only what the page needs, module by module: the runtime and the pipeline load in the worker, not here.
-import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, TEXTURE_DEFAULTS, defaultSettings, formatSetting, type TransferSettings } from '../src/pipeline/settings.js';
+import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, TEXTURE_DEFAULTS, defaultSettings, formatSetting, resolveSettings, stftDefaults, type TransferSettings } from '../src/pipeline/settings.js';
 import { clockSince, formatSeconds, progressEta } from '../src/pipeline/eta.js';
 import type { ProgressEvent, Stage } from '../src/pipeline/transfer.js';
 import { encodeWav } from '../src/audio/wav.js';
@@ -224,9 +224,30 @@ function wireTextureMode(): void {
 
 // ---- settings --------------------------------------------------------------------------------------------------
 
+/** The sample rate whose FFT size and hop the form shows as their defaults (they follow it, as in the library). */
+let defaultsRate = DEFAULT_SETTINGS.sampleRate;
+
 /** A setting's default as the form shows it, in style transfer or (`texture`) texture synthesis. */
 function shownDefault(key: keyof TransferSettings, texture: boolean): string {
+  if (key === 'nFft' || key === 'hop') return formatSetting(stftDefaults(defaultsRate)[key]);
   return formatSetting(defaultSettings(texture ? 'texture' : 'transfer')[key]);
+}
+
+/**
+ * A new sample rate in the form: the FFT size and hop, where they still show the old rate's defaults, show the new
+ * rate's (4096 and 1024 at 44100 Hz), so that what the form shows is what the run will use.
+ */
+function followSampleRate(control: HTMLInputElement): void {
+  let rate: number;
+  try {
+    rate = resolveSettings({ sampleRate: control.value }).sampleRate;
+  } catch {
+    return; // the run names the bad value
+  }
+  const texture = textureMode();
+  const stale = (['nFft', 'hop'] as const).filter((key) => $<HTMLInputElement>(`setting-${key}`).value.trim() === shownDefault(key, texture));
+  defaultsRate = rate;
+  for (const key of stale) $<HTMLInputElement>(`setting-${key}`).value = shownDefault(key, texture);
 }
 
 function settingControl(key: keyof TransferSettings): HTMLElement {
@@ -262,6 +283,8 @@ function settingControl(key: keyof TransferSettings): HTMLElement {
 function buildSettings(): void {
   for (const key of MAIN_SETTINGS) $('main-settings').append(settingControl(key));
   for (const key of MORE_SETTINGS) $('more-settings').append(settingControl(key));
+  const rate = $<HTMLInputElement>('setting-sampleRate');
+  rate.addEventListener('input', () => followSampleRate(rate));
   const backend = document.createElement('label');
   backend.title = 'auto: WebGPU when this browser has a GPU adapter, otherwise WebAssembly';
   backend.append('Compute');

@@ -92,6 +92,18 @@ export function defaultSettings(mode: SettingsMode): Readonly<TransferSettings> 
   return mode === 'texture' ? { ...DEFAULT_SETTINGS, ...TEXTURE_DEFAULTS } : DEFAULT_SETTINGS;
 }
 
+/**
+ * The FFT size and hop a run at `sampleRate` gets when it names neither: DEFAULT_SETTINGS' 2048 and 512 (at 22050 Hz)
+ * times the power of two nearest sampleRate / 22050, so that a window and a hop last about as long (93 and 23 ms), a bin
+ * spans about as many Hz, and the net's 11-frame kernel as many seconds as at the rate the defaults were chosen at. At
+ * 44.1 kHz, 4096 / 1024 kept the quality of a 22.05 kHz run below 11 kHz, where 2048 / 512 lost some (melody + plucks
+ * 0.685 / 0.850 against 0.584 / 0.760, judged at 22.05 kHz; README, "Full bandwidth").
+ */
+export function stftDefaults(sampleRate: number): Pick<TransferSettings, 'nFft' | 'hop'> {
+  const factor = 2 ** Math.round(Math.log2(sampleRate / DEFAULT_SETTINGS.sampleRate));
+  return { nFft: DEFAULT_SETTINGS.nFft * factor, hop: DEFAULT_SETTINGS.hop * factor };
+}
+
 type IntRange = { kind: 'int'; min: number; max: number };
 type NumRange = { kind: 'number'; min: number; max: number };
 type Choice = { kind: 'choice'; values: readonly string[] };
@@ -174,10 +186,15 @@ export function formatSetting(value: TransferSettings[keyof TransferSettings]): 
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
-/** A setting's default as shown by --help and the README ("" for an empty list), with texture synthesis's if other. */
+/**
+ * A setting's default as shown by --help and the README ("" for an empty list), with texture synthesis's if other, and
+ * for the FFT size and hop, how they follow --sr (stftDefaults).
+ */
 export function displayDefault(key: keyof TransferSettings): string {
   const texture = TEXTURE_DEFAULTS[key];
-  return formatSetting(DEFAULT_SETTINGS[key]) + (texture === undefined ? '' : `; ${formatSetting(texture)} with --duration`);
+  const shown = formatSetting(DEFAULT_SETTINGS[key]) + (texture === undefined ? '' : `; ${formatSetting(texture)} with --duration`);
+  if (key !== 'nFft' && key !== 'hop') return shown;
+  return `${shown}; ${stftDefaults(44100)[key]} at --sr 44100${key === 'hop' ? ', at most --n-fft / 2' : ''}`;
 }
 
 /** The kernel widths of the nets a run uses: `kernels` when given, else the one `kernel`. */
@@ -199,8 +216,9 @@ export function describeRange(key: keyof TransferSettings): string {
 }
 
 /**
- * Fills in the defaults of `mode` and checks every setting, throwing a UsageError that names the option, the bad value
- * and the valid range. Unknown keys are rejected too: a typo must not silently fall back to a default.
+ * Fills in the defaults of `mode` (the FFT size and hop scaled to the sample rate, stftDefaults) and checks every
+ * setting, throwing a UsageError that names the option, the bad value and the valid range. Unknown keys are rejected
+ * too: a typo must not silently fall back to a default.
  */
 export function resolveSettings(partial: Partial<Record<keyof TransferSettings, unknown>> = {}, mode: SettingsMode = 'transfer'): TransferSettings {
   const out: Record<string, unknown> = { ...defaultSettings(mode) };
@@ -227,6 +245,10 @@ export function resolveSettings(partial: Partial<Record<keyof TransferSettings, 
     }
   }
   const s = out as unknown as TransferSettings;
+  const scaled = stftDefaults(s.sampleRate);
+  if (partial.nFft === undefined) s.nFft = scaled.nFft;
+  // A hop past half the window would leave gaps that no window overlaps twice, which Griffin-Lim cannot rebuild.
+  if (partial.hop === undefined) s.hop = Math.min(scaled.hop, s.nFft / 2);
   if (!isPowerOfTwo(s.nFft)) throw new UsageError(`--n-fft ${s.nFft}: must be a power of two (e.g. 1024, 2048, 4096)`);
   if (s.hop > s.nFft) throw new UsageError(`--hop ${s.hop}: must not exceed --n-fft ${s.nFft}`);
   return s;

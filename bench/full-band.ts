@@ -1,0 +1,65 @@
+/**
+ * What working at 44.1 kHz gives and costs. Makes 44.1 kHz versions of the bundled examples with sox (the same recipes
+ * as scripts/make-examples.sh; the melody without its 2 kHz low-pass, so that the content has a top octave too), runs
+ * the CLI at the default 22.05 kHz, at 44.1 kHz with the 22.05 kHz FFT size and hop (2048 / 512), and at 44.1 kHz with
+ * them scaled (4096 / 1024, the default there), and judges every output with the held-out measures on three footings:
+ * at 22.05 kHz (the band a default run keeps), and at 44.1 kHz with either STFT.
+ * Usage: npx tsx bench/full-band.ts [--pairs melody:plucks,melody:drums]   (npm run build first; needs sox)
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { StftPlan, decodeAudio, measureQuality, nodeRuntime, resample, toLogSpectrogram, toMono, type LogSpectrogram, type RunReport } from '../src/node/index.js';
+
+const { values } = parseArgs({ options: { pairs: { type: 'string', default: 'melody:plucks,melody:drums' } } });
+const dir = 'out/bench/full-band';
+mkdirSync(dir, { recursive: true });
+const RATE = 44100;
+
+const sox = (...args: string[]): void => void execFileSync('sox', ['-R', ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+const clip = (name: string): string => `${dir}/${name}.wav`;
+const notes = ['C3', 'E3', 'G3', 'C4', 'A2', 'C3', 'E3', 'A3', 'F2', 'A2', 'C3', 'F3', 'G2', 'B2', 'D3', 'G3'];
+notes.forEach((note, i) => sox('-n', '-r', `${RATE}`, '-c', '1', '-b', '16', `n${i}.wav`, 'synth', '0.25', 'pluck', note, 'fade', '0', '0.25', '0.05'));
+sox(...notes.map((_, i) => `n${i}.wav`), 'arp.wav');
+sox('arp.wav', 'plucks.wav', 'reverb', '30', 'norm', '-3', 'trim', '0', '4');
+sox('-n', '-r', `${RATE}`, '-c', '1', '-b', '16', 'kick.wav', 'synth', '0.25', 'sine', '120-40', 'fade', '0', '0.25', '0.2');
+sox('-n', '-r', `${RATE}`, '-c', '1', '-b', '16', 'hat.wav', 'synth', '0.25', 'whitenoise', 'vol', '0.4', 'highpass', '6000', 'fade', '0', '0.25', '0.22');
+sox(...Array.from({ length: 4 }, () => ['kick.wav', 'hat.wav', 'hat.wav', 'hat.wav']).flat(), 'drums.wav', 'norm', '-3');
+const tones = ['A3', 'C4', 'E4', 'D4', 'C4', 'A3'].flatMap((n, i) => [...(i ? [':'] : []), 'synth', '0.5', 'sawtooth', n]);
+sox('-n', '-r', `${RATE}`, '-c', '1', '-b', '16', 'mel.wav', ...tones, ':', 'synth', '1', 'sawtooth', 'G3');
+sox('mel.wav', 'melody.wav', 'fade', '0.02', '4', '0.1', 'norm', '-3');
+
+const runs: [string, string[]][] = [
+  ['22050 Hz (default), 2048 / 512', []],
+  ['44100 Hz, 2048 / 512', ['--sr', '44100', '--n-fft', '2048', '--hop', '512']],
+  ['44100 Hz, 4096 / 1024 (scaled: the default there)', ['--sr', '44100']],
+];
+const footings = [
+  { rate: 22050, nFft: 2048, hop: 512 },
+  { rate: RATE, nFft: 2048, hop: 512 },
+  { rate: RATE, nFft: 4096, hop: 1024 },
+];
+const spectrogram = async (path: string, f: (typeof footings)[number]): Promise<LogSpectrogram> => {
+  const decoded = await decodeAudio(new Uint8Array(readFileSync(path)), path);
+  return toLogSpectrogram(new StftPlan(f.nFft, f.hop), await resample(toMono(decoded), decoded.sampleRate, f.rate));
+};
+
+console.log(`| pair | run | time (ms per evaluation) | ${footings.map((f) => `judged at ${f.rate} Hz, ${f.nFft} / ${f.hop}`).join(' | ')} |`);
+console.log(`| --- | --- | --- | ${footings.map(() => '---').join(' | ')} |`);
+for (const pair of values.pairs.split(',')) {
+  const [content, style] = pair.split(':');
+  for (const [name, args] of runs) {
+    const out = `${dir}/${content}-${style}-${args.length}.wav`;
+    const report = `${dir}/report.json`;
+    const r = spawnSync(process.execPath, ['dist/cli/main.js', clip(content), clip(style), '-o', out, '-y', '-q', '--no-quality', '--report', report, ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${pair} ${name}: ${r.stderr}`);
+    const { timingsMs, msPerEvaluation } = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
+    const cells: string[] = [];
+    for (const f of footings) {
+      const [c, s, o] = await Promise.all([clip(content), clip(style), out].map((p) => spectrogram(p, f)));
+      const q = await measureQuality(nodeRuntime(), { content: c, style: s, result: o });
+      cells.push(`${q.styleGain.toFixed(3)} / ${q.contentCorrelation.toFixed(3)}`);
+    }
+    console.log(`| ${content} + ${style} | ${name} | ${(timingsMs.total / 1000).toFixed(1)} s (${msPerEvaluation.toFixed(0)}) | ${cells.join(' | ')} |`);
+  }
+}
