@@ -41,6 +41,7 @@ export {
   toLogSpectrogram,
   type TransferRequest,
   type TransferResult,
+  type InputDescription,
   type TransferHooks,
   type ProgressEvent,
   type AudioSource,

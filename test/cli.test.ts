@@ -109,6 +109,8 @@ describe('restyle CLI', () => {
     expect(clip.channels[0].length).toBe(content.channels[0].length);
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json.settings.filters).toBe(64);
+    expect(json.inputs.content).toEqual({ name: speech, sampleRate: 22050, channels: 1, seconds: content.channels[0].length / 22050 });
+    expect(json.inputs.style).toMatchObject({ name: plucks, sampleRate: 22050, channels: 1 });
     expect(json.quality.styleGain).toBeTypeOf('number');
     // The held-out measures' time, which the run's own total does not include.
     expect(json.timingsMs.assess).toBeGreaterThan(0);

@@ -62,6 +62,11 @@ describe('transfer end to end (2 s clips, small net)', () => {
       const result = await transfer({ ...small, content, style: style44, iterations: 5, phaseIterations: 4 });
       expect(result.channels[0].length).toBe(content.channels[0].length);
       expect(result.finalLoss.style).toBeLessThan(result.initialLoss);
+      // The result says what came in, at the inputs' own rates, not the working rate.
+      expect(result.inputs).toEqual({
+        content: { name: 'content', sampleRate: 22050, channels: 1, seconds: 2 },
+        style: { name: 'style', sampleRate: 44100, channels: 1, seconds: style44.channels[0].length / 44100 },
+      });
     }
   });
 

@@ -14,7 +14,7 @@ import { launchChromium, runFinished, startPreview } from './browser.js';
 
 const content = path.join(root, 'test/fixtures/wav16.wav');
 /** What a report holds, the CLI's --report as the web app's download (both are pipeline/assess.ts's runReport). */
-const REPORT_KEYS = ['channels', 'durationSeconds', 'loss', 'msPerEvaluation', 'optimiser', 'output', 'quality', 'sampleRate', 'settings', 'spectralConvergenceDb', 'timingsMs', 'warnings'];
+const REPORT_KEYS = ['channels', 'durationSeconds', 'inputs', 'loss', 'msPerEvaluation', 'optimiser', 'output', 'quality', 'sampleRate', 'settings', 'spectralConvergenceDb', 'timingsMs', 'warnings'];
 const style = path.join(root, 'test/fixtures/vorbis.ogg');
 
 let server: PreviewServer;
@@ -128,6 +128,7 @@ describe('web app', () => {
     const report = JSON.parse(readFileSync(await reportDownload.path(), 'utf8')) as RunReport;
     expect(Object.keys(report).sort()).toEqual(REPORT_KEYS);
     expect(report.output).toBe('wav16-in-vorbis-style.wav');
+    expect([report.inputs.content?.name, report.inputs.style.name]).toEqual(['wav16.wav', 'vorbis.ogg']);
     expect(report.settings).toMatchObject({ iterations: 3, filters: 128 });
     expect(report.durationSeconds).toBeCloseTo(seconds, 2);
     expect(report.loss.history.length).toBeGreaterThan(1);
@@ -198,6 +199,8 @@ describe('web app', () => {
     expect(download.suggestedFilename()).toBe('plucks-texture.json');
     const report = JSON.parse(readFileSync(await download.path(), 'utf8')) as RunReport;
     expect(report.settings.iterations).toBe(3);
+    expect(report.inputs.content).toBeUndefined();
+    expect(report.inputs.style).toMatchObject({ sampleRate: 22050, channels: 1 });
     expect(report.quality?.styleDistance).toBeGreaterThan(0);
     expect(report.quality?.styleReplayCorrelation).toBeTypeOf('number');
     expect(report.quality?.styleGain).toBeNull(); // NaN: no content to gain from

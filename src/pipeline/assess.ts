@@ -56,6 +56,8 @@ export interface RunReport {
   durationSeconds: number;
   channels: number;
   sampleRate: number;
+  /** The content (absent in texture synthesis) and the style as they came in: name, own rate, channels, seconds. */
+  inputs: TransferResult['inputs'];
   settings: TransferSettings;
   /** The loss at the start and end (total, style and content terms), after each iteration, and each round's start. */
   loss: { initial: number; final: TransferResult['finalLoss']; history: number[]; roundStarts: number[] };
@@ -76,6 +78,7 @@ export function runReport(r: TransferResult, assessment: Pick<Assessment, 'quali
     durationSeconds: r.channels[0].length / r.sampleRate,
     channels: r.channels.length,
     sampleRate: r.sampleRate,
+    inputs: r.inputs,
     settings: r.settings,
     loss: { initial: r.initialLoss, final: r.finalLoss, history: r.lossHistory, roundStarts: r.roundStarts },
     optimiser: r.optimiser,

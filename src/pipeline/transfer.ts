@@ -108,8 +108,22 @@ export interface StageTimings {
   total: number;
 }
 
+/** A clip as it came in, before it was brought to the working rate (and the style to mono). */
+export interface InputDescription {
+  /** Its file name, or 'content' / 'style' for samples passed without one. */
+  name: string;
+  /** Its own sample rate in Hz. */
+  sampleRate: number;
+  /** Its own channels. */
+  channels: number;
+  /** Its length in seconds. */
+  seconds: number;
+}
+
 /** The result of a transfer. */
 export interface TransferResult {
+  /** What went in: the content (absent in texture synthesis) and the style, at their own rates and channels. */
+  inputs: { content?: InputDescription; style: InputDescription };
   /** The output channels (the content's: mono, or stereo unless `mono`), at `sampleRate`, the content's length (or `duration`). Peak at most 1. */
   channels: Float32Array[];
   /** Output sample rate. */
@@ -172,11 +186,13 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   // Decode and bring both clips to the working rate: the style to mono, the content to mono or its own channels.
   report({ stage: 'decode', step: 0, total: 1 });
   const styleClip = await loadClip(styleSource, 'style');
+  const inputs: TransferResult['inputs'] = { style: describeInput(styleClip, sourceName(styleSource, 'style')) };
   const style = await resample(toMono(styleClip), styleClip.sampleRate, sr);
   let contentChannels: Float32Array[] | undefined;
   let outputChannelCount = 1;
   if (contentSource) {
     const clip = await loadClip(contentSource, 'content');
+    inputs.content = describeInput(clip, sourceName(contentSource, 'content'));
     let channels = clip.channels;
     const mixToMono = mono || channels.length > MAX_KEPT_CHANNELS;
     outputChannelCount = mixToMono ? 1 : channels.length;
@@ -356,6 +372,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     const betweenRoundsMs = sum((st) => st.betweenRoundsMs);
 
     return {
+      inputs,
       channels,
       sampleRate: sr,
       settings,
@@ -434,6 +451,10 @@ function checkClip(clip: AudioClip, name: string): AudioClip {
 
 function sourceName(source: AudioSource, role: string): string {
   return source.name ?? role;
+}
+
+function describeInput(clip: AudioClip, name: string): InputDescription {
+  return { name, sampleRate: clip.sampleRate, channels: clip.channels.length, seconds: clip.channels[0].length / clip.sampleRate };
 }
 
 /** log1p STFT magnitude of a signal. */
