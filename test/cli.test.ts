@@ -30,7 +30,7 @@ describe('restyle CLI', () => {
     for (const flag of ['--output', '--duration', '--float', '--yes', '--quiet', '--report', '--verbose']) expect(r.stdout).toContain(flag);
   });
 
-  it('the summary gives the loss ratio only when both losses are positive (a clip restyled with itself starts at noise), and the quality measures\' time', () => {
+  it('the summary gives the loss ratio only when both losses are positive (a clip restyled with itself starts at noise), the quality measures\' time, the rate resampled from', () => {
     const result = (initial: number, final: number) =>
       ({
         channels: [new Float32Array(22050)],
@@ -41,8 +41,13 @@ describe('restyle CLI', () => {
         initialLoss: initial,
         finalLoss: { total: final, style: final, content: 0 },
         spectralConvergenceDb: -20,
+        inputs: { content: { name: 'c.wav', sampleRate: 22050, channels: 1, seconds: 1 }, style: { name: 's.wav', sampleRate: 44100, channels: 2, seconds: 3 } },
       }) as unknown as TransferResult;
     expect(summary(result(2.5e4, 1e4), undefined, 'o.wav', false)).toContain('loss 2.500e+4 -> 1.000e+4 (2.5x);');
+    // The rate is the output's; a content that came at another rate was resampled, and the summary says from what.
+    expect(summary(result(2, 1), undefined, 'o.wav', false)).toContain('(1.00 s, mono, 22050 Hz, 16-bit)');
+    const from48k = { ...result(2, 1), inputs: { content: { name: 'c.wav', sampleRate: 48000, channels: 2, seconds: 1 } } } as unknown as TransferResult;
+    expect(summary(from48k, undefined, 'o.wav', false)).toContain('(1.00 s, mono, 22050 Hz from 48000 Hz, 16-bit)');
     // With the quality measures, their time is a stage of its own and part of the total.
     const q = { styleGain: 0.75, styleHalvesGain: NaN, contentCorrelation: 0.85, contentStyleDistance: 0.4 } as QualityReport;
     expect(summary({ ...result(2, 1), timings: { decode: 0, analyse: 1000, optimise: 2000, phase: 500, total: 3500 } } as TransferResult, q, 'o.wav', false, 900)).toMatch(

@@ -7,7 +7,7 @@ import plucksUrl from '../examples/plucks.wav?url';
 import drumsUrl from '../examples/drums.wav?url';
 import textureUrl from '../examples/texture.wav?url';
 // Only what the page needs, module by module: the runtime and the pipeline load in the worker, not here.
-import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, TEXTURE_DEFAULTS, defaultSettings, formatSetting, resolveSettings, stftDefaults, type TransferSettings } from '../src/pipeline/settings.js';
+import { DEFAULT_SETTINGS, SETTING_HELP, SETTING_RANGES, TEXTURE_DEFAULTS, defaultSettings, describeRate, formatSetting, resolveSettings, stftDefaults, type TransferSettings } from '../src/pipeline/settings.js';
 import { clockSince, formatSeconds, progressEta } from '../src/pipeline/eta.js';
 import type { ProgressEvent, Stage } from '../src/pipeline/transfer.js';
 import { encodeWav } from '../src/audio/wav.js';
@@ -471,7 +471,7 @@ function showResult(message: ResultMessage, stem: string): void {
   const t = r.timingsMs;
   const q = r.quality;
   $('summary').textContent = [
-    `${r.durationSeconds.toFixed(2)} s, ${r.channels === 2 ? 'stereo' : 'mono'}, ${r.sampleRate} Hz, in ${formatSeconds((t.total + t.assess) / 1000)}`,
+    `${r.durationSeconds.toFixed(2)} s, ${r.channels === 2 ? 'stereo' : 'mono'}, ${describeRate(r.sampleRate, r.inputs.content?.sampleRate)}, in ${formatSeconds((t.total + t.assess) / 1000)}`,
     `optimise ${formatSeconds(t.optimise / 1000)} (${r.optimiser.iterations} iterations, ${r.optimiser.evaluations} evaluations, ${Math.round(r.msPerEvaluation)} ms each)`,
     `phase ${formatSeconds(t.phase / 1000)} (${r.spectralConvergenceDb.toFixed(1)} dB)`,
     ...(q ? [`quality ${formatSeconds(t.assess / 1000)}`] : []),

@@ -10,7 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { encodeWav } from '../audio/wav.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import { describeQuality, type QualityReport } from '../quality/measures.js';
-import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, displayDefault, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
+import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, describeRate, displayDefault, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
 import type { TransferResult } from '../pipeline/transfer.js';
 import { assessResult, reportPlotInput, runReport } from '../pipeline/assess.js';
 import { DEVICES, STDIO, checkWritable, displayName, nodeRuntime, readInputFile, removePendingTempFiles, transfer, versionLine, writeOutput, type Device } from '../node/index.js';
@@ -259,7 +259,7 @@ export function summary(r: TransferResult, q: QualityReport | undefined, output:
   const t = r.timings;
   const s = (ms: number): string => formatSeconds(ms / 1000);
   const parts = [
-    `restyle: wrote ${displayName(output, 'stdout')} (${(r.channels[0].length / r.sampleRate).toFixed(2)} s, ${r.channels.length === 2 ? 'stereo' : r.channels.length === 1 ? 'mono' : `${r.channels.length} channels`}, ${r.sampleRate} Hz, ${float ? '32-bit float' : outputFormat(output) === 'flac' ? '16-bit FLAC' : '16-bit'}) in ${s(t.total + assessMs)}`,
+    `restyle: wrote ${displayName(output, 'stdout')} (${(r.channels[0].length / r.sampleRate).toFixed(2)} s, ${r.channels.length === 2 ? 'stereo' : r.channels.length === 1 ? 'mono' : `${r.channels.length} channels`}, ${describeRate(r.sampleRate, r.inputs.content?.sampleRate)}, ${float ? '32-bit float' : outputFormat(output) === 'flac' ? '16-bit FLAC' : '16-bit'}) in ${s(t.total + assessMs)}`,
     `stages: decode ${s(t.decode)}, analyse ${s(t.analyse)}, optimise ${s(t.optimise)} (${r.optimiser.iterations} it, ${r.optimiser.evaluations} evals, ${Math.round(r.msPerEvaluation)} ms/eval), phase ${s(t.phase)}${q ? `, quality ${s(assessMs)}` : ''}`,
     // A content that already has the style starts at the loss's rounding noise (about 1e-2, of either sign), where a
     // ratio means nothing: '(-0.0x)' was printed for a clip restyled with itself.

@@ -104,6 +104,14 @@ export function stftDefaults(sampleRate: number): Pick<TransferSettings, 'nFft' 
   return { nFft: DEFAULT_SETTINGS.nFft * factor, hop: DEFAULT_SETTINGS.hop * factor };
 }
 
+/**
+ * The output's rate for a summary: "22050 Hz", or "22050 Hz from 48000 Hz" when the content came at another rate and
+ * was resampled to --sr (a 48 kHz input loses its top octave there; README, "Full bandwidth").
+ */
+export function describeRate(sampleRate: number, contentRate: number | undefined): string {
+  return `${sampleRate} Hz${contentRate !== undefined && contentRate !== sampleRate ? ` from ${contentRate} Hz` : ''}`;
+}
+
 type IntRange = { kind: 'int'; min: number; max: number };
 type NumRange = { kind: 'number'; min: number; max: number };
 type Choice = { kind: 'choice'; values: readonly string[] };
