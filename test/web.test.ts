@@ -82,7 +82,9 @@ describe('web app', () => {
     const expected = decodeAudio(new Uint8Array(readFileSync(content)), 'content');
     const seconds = (await expected).channels[0].length / (await expected).sampleRate;
     expect(Number(await page.getAttribute('#result', 'data-duration'))).toBeCloseTo(seconds, 2);
-    expect(await page.textContent('#summary')).toMatch(/style gain -?\d\.\d{3}( \(style's own halves -?\d\.\d{3}\))?, content correlation \d\.\d{3}/);
+    expect(await page.textContent('#summary')).toMatch(/style gain -?\d\.\d{3}( \(style's own halves -?\d\.\d{3}\))? under held-out nets, content correlation \d\.\d{3}/);
+    // The content (wav16.wav) is 44.1 kHz, brought to the working 22.05 kHz: the summary says so.
+    expect(await page.textContent('#summary')).toMatch(/^0\.50 s, stereo, 22050 Hz from 44100 Hz, in /);
     // The report picture (content, style, result spectrograms and loss curve) was drawn.
     const picture = await page.evaluate(() => {
       const c = document.getElementById('report') as HTMLCanvasElement;
@@ -194,7 +196,7 @@ describe('web app', () => {
     await runFinished(page);
     expect(await page.textContent('#error')).toBe('');
     expect(Number(await page.getAttribute('#result', 'data-duration'))).toBeCloseTo(1.5, 2);
-    expect(await page.textContent('#summary')).toMatch(/style distance \d\.\d{3} \(style's own halves \d\.\d{3}\), replay correlation -?\d\.\d{3} \(held-out nets\)/);
+    expect(await page.textContent('#summary')).toMatch(/style distance \d\.\d{3} \(style's own halves \d\.\d{3}\) under held-out nets, replay correlation -?\d\.\d{3}/);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-report')]);
     expect(download.suggestedFilename()).toBe('plucks-texture.json');
     const report = JSON.parse(readFileSync(await download.path(), 'utf8')) as RunReport;

@@ -476,7 +476,7 @@ function showResult(message: ResultMessage, stem: string): void {
     `phase ${formatSeconds(t.phase / 1000)} (${r.spectralConvergenceDb.toFixed(1)} dB)`,
     ...(q ? [`quality ${formatSeconds(t.assess / 1000)}`] : []),
     `loss ${r.loss.initial.toExponential(3)} → ${r.loss.final.total.toExponential(3)}`,
-    ...(q ? [`${describeQuality(q, 'correlation')} (held-out nets)`] : []),
+    ...(q ? [describeQuality(q, { correlation: 'correlation', heldOut: ' under held-out nets' })] : []),
   ].join(' · ');
   const result = $('result');
   result.dataset.duration = String(r.durationSeconds);

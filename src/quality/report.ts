@@ -26,14 +26,16 @@ export function describeStyleDistance(q: Pick<QualityReport, 'styleDistance' | '
 /**
  * The quality figures of a summary line: "style gain 0.751 (style's own halves 0.694), content corr 0.853", or in
  * texture synthesis (no content, so no gain) the style distance and how closely the texture replays its style:
- * "style distance 0.146 (style's own halves 0.042), replay corr 0.081".
+ * "style distance 0.146 (style's own halves 0.042), replay corr 0.081". `words` spells the correlations out and names
+ * the held-out nets, for a page with room for them.
  */
-export function describeQuality(q: QualityReport, correlationWord = 'corr'): string {
+export function describeQuality(q: QualityReport, words: { correlation: string; heldOut: string } = { correlation: 'corr', heldOut: '' }): string {
+  // `heldOut` follows the style figure, the one the held-out nets give (the correlations are of spectrograms).
   if (Number.isNaN(q.contentStyleDistance)) {
-    const replay = Number.isNaN(q.styleReplayCorrelation) ? '' : `, replay ${correlationWord} ${q.styleReplayCorrelation.toFixed(3)}`;
-    return describeStyleDistance(q) + replay;
+    const replay = Number.isNaN(q.styleReplayCorrelation) ? '' : `, replay ${words.correlation} ${q.styleReplayCorrelation.toFixed(3)}`;
+    return describeStyleDistance(q) + words.heldOut + replay;
   }
-  return `style gain ${describeStyleGain(q)}, content ${correlationWord} ${q.contentCorrelation.toFixed(3)}`;
+  return `style gain ${describeStyleGain(q)}${words.heldOut}, content ${words.correlation} ${q.contentCorrelation.toFixed(3)}`;
 }
 
 /** The objective quality measures of ALGORITHM.md for one result. */
