@@ -186,13 +186,14 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   // Decode and bring both clips to the working rate: the style to mono, the content to mono or its own channels.
   report({ stage: 'decode', step: 0, total: 1 });
   const styleClip = await loadClip(styleSource, 'style');
-  const inputs: TransferResult['inputs'] = { style: describeInput(styleClip, sourceName(styleSource, 'style')) };
+  const styleInput = describeInput(styleClip, sourceName(styleSource, 'style'));
+  let contentInput: InputDescription | undefined;
   const style = await resample(toMono(styleClip), styleClip.sampleRate, sr);
   let contentChannels: Float32Array[] | undefined;
   let outputChannelCount = 1;
   if (contentSource) {
     const clip = await loadClip(contentSource, 'content');
-    inputs.content = describeInput(clip, sourceName(contentSource, 'content'));
+    contentInput = describeInput(clip, sourceName(contentSource, 'content'));
     let channels = clip.channels;
     const mixToMono = mono || channels.length > MAX_KEPT_CHANNELS;
     outputChannelCount = mixToMono ? 1 : channels.length;
@@ -372,7 +373,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     const betweenRoundsMs = sum((st) => st.betweenRoundsMs);
 
     return {
-      inputs,
+      inputs: { content: contentInput, style: styleInput },
       channels,
       sampleRate: sr,
       settings,
