@@ -8,6 +8,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { StftPlan, decodeAudio, measureQuality, nodeRuntime, resample, toLogSpectrogram, toMono, type LogSpectrogram, type RunReport } from '../src/node/index.js';
 
@@ -44,6 +45,7 @@ const spectrogram = async (path: string, f: (typeof footings)[number]): Promise<
   return toLogSpectrogram(new StftPlan(f.nFft, f.hop), await resample(toMono(decoded), decoded.sampleRate, f.rate));
 };
 
+console.log(`# ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads, Node ${process.version}`);
 console.log(`| pair | run | time (ms per evaluation) | ${footings.map((f) => `judged at ${f.rate} Hz, ${f.nFft} / ${f.hop}`).join(' | ')} |`);
 console.log(`| --- | --- | --- | ${footings.map(() => '---').join(' | ')} |`);
 for (const pair of values.pairs.split(',')) {
