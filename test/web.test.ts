@@ -290,6 +290,9 @@ describe('web app', () => {
   it('shows the FFT size and hop that a new sample rate gets, unless they were typed', async () => {
     const shown = async () => [await page.inputValue('#setting-nFft'), await page.inputValue('#setting-hop')];
     expect(await shown()).toEqual(['2048', '512']);
+    // The field suggests the default rate and the two full-band ones.
+    expect(await page.$$eval('datalist#sample-rates option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['22050', '44100', '48000']);
+    expect(await page.getAttribute('#setting-sampleRate', 'list')).toBe('sample-rates');
     await setSetting('sampleRate', '44100');
     expect(await shown()).toEqual(['4096', '1024']);
     await page.click('summary:has-text("More settings")');

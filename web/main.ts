@@ -277,6 +277,14 @@ function settingControl(key: keyof TransferSettings): HTMLElement {
   control.name = key;
   control.id = `setting-${key}`;
   label.append(control);
+  if (key === 'sampleRate') {
+    // The rates worth knowing: the default, and the two that keep 11-22 kHz (README, "Full bandwidth").
+    const list = document.createElement('datalist');
+    list.id = 'sample-rates';
+    for (const rate of [22050, 44100, 48000]) list.append(new Option(String(rate)));
+    control.setAttribute('list', list.id);
+    label.append(list);
+  }
   return label;
 }
 

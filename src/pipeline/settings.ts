@@ -167,7 +167,7 @@ export const OPTION_NAMES: Record<keyof TransferSettings, string> = {
 
 /** One line of help per setting, for --help and the README's options table. */
 export const SETTING_HELP: Record<keyof TransferSettings, string> = {
-  sampleRate: 'working and output sample rate in Hz',
+  sampleRate: 'working and output sample rate in Hz; 44100 or 48000 keeps 11-22 kHz, at up to twice the time',
   nFft: 'FFT size (power of two)',
   hop: 'hop between STFT frames in samples',
   filters: 'random filters in the style net',
