@@ -94,6 +94,33 @@ describe('L-BFGS', () => {
     await expect(run).rejects.toThrow('stop');
   });
 
+  it('stops narrowing a line search below stepTolerance, where no step can decrease f', async () => {
+    // At the minimum of |x|^2, with a gradient that is rounding noise (as a clip restyled with itself starts): every
+    // step raises f, so the line search can only shrink its bracket until it gives up.
+    const noise = [1e-6, -2e-6, 0.5e-6];
+    const atNoise: Objective = async (x, grad) => {
+      let f = 0;
+      for (let i = 0; i < x.length; i++) {
+        f += x[i] * x[i];
+        grad[i] = 2 * x[i] + noise[i];
+      }
+      return f;
+    };
+    const run = async (stepTolerance?: number) => {
+      const x = new Float32Array(3);
+      return { r: await lbfgs(atNoise, x, { iterations: 5, firstStepMaxChange: 0.5, stepTolerance }), x };
+    };
+    const fine = await run(); // down to changeTolerance's 1e-9
+    const floored = await run(1e-4);
+    for (const { r, x } of [fine, floored]) {
+      expect(r.stopReason).toBe('line-search');
+      expect(Array.from(x)).toEqual([0, 0, 0]); // no step taken
+    }
+    // The bracket halves from a 0.5 change: under 1e-4 after 13 trials, under 1e-9 after 23 (the last few shrink faster).
+    expect(floored.r.evaluations).toBe(1 + 1 + 13);
+    expect(fine.r.evaluations).toBe(24);
+  });
+
   it('cubic interpolation finds the minimum of a cubic exactly', () => {
     // f(t) = (t - 1)^2 (t + 2): minimum at t = 1 in [0, 3].
     const f = (t: number) => (t - 1) ** 2 * (t + 2);

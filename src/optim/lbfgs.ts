@@ -11,6 +11,12 @@ export interface LbfgsOptions extends MinimizeOptions {
   /** Stop when a step changes x or f by less than this. */
   changeTolerance?: number;
   /**
+   * The smallest change of any coordinate worth a trial: the line search stops narrowing its bracket below it, and a
+   * step this small ends the run. Defaults to changeTolerance. Where x has a physical unit it can be far larger: a
+   * restyle's log magnitudes gain nothing audible from steps of 1e-4 (0.0009 dB).
+   */
+  stepTolerance?: number;
+  /**
    * Size the first trial step (no curvature known yet) so that no coordinate moves more than this. Without it the
    * first step is min(1, 1/||g||_1) as in PyTorch and minFunc, which on a 441,000-value spectrogram moved x by 3e-5
    * and cost five more evaluations of bracketing before the line search reached a useful step.
@@ -53,6 +59,7 @@ export async function lbfgs(objective: Objective, x: Float32Array, options: Lbfg
   const maxEvaluations = options.maxEvaluations ?? Math.ceil(iterations * 1.25);
   const gradTol = options.gradientTolerance ?? 1e-7;
   const changeTol = options.changeTolerance ?? 1e-9;
+  const stepTol = options.stepTolerance ?? changeTol;
   const c1 = 1e-4;
   const c2 = 0.9;
   const maxLineSearch = 25;
@@ -111,7 +118,7 @@ export async function lbfgs(objective: Objective, x: Float32Array, options: Lbfg
     // Without curvature pairs, d = -g has the gradient's scale: size the first trial step explicitly.
     const t0 = s.length > 0 ? 1 : options.firstStepMaxChange ? options.firstStepMaxChange / maxAbs(d) : Math.min(1, 1 / sumAbs(g));
 
-    const result = await strongWolfe(evaluate, d, f, g, gtd, t0, maxAbs(d), { c1, c2, maxIterations: maxLineSearch, changeTol });
+    const result = await strongWolfe(evaluate, d, f, g, gtd, t0, maxAbs(d), { c1, c2, maxIterations: maxLineSearch, stepTol });
     it++;
     if (!result) {
       stopReason = 'line-search';
@@ -142,7 +149,7 @@ export async function lbfgs(objective: Objective, x: Float32Array, options: Lbfg
       stopReason = 'converged';
       break;
     }
-    if (Math.abs(f - fOld) < changeTol || Math.abs(t) * maxAbs(d) <= changeTol) {
+    if (Math.abs(f - fOld) < changeTol || Math.abs(t) * maxAbs(d) <= stepTol) {
       stopReason = 'converged';
       break;
     }
@@ -173,9 +180,9 @@ async function strongWolfe(
   gtd: number,
   t0: number,
   dMax: number,
-  opts: { c1: number; c2: number; maxIterations: number; changeTol: number },
+  opts: { c1: number; c2: number; maxIterations: number; stepTol: number },
 ): Promise<{ t: number; f: number; g: Float32Array } | null> {
-  const { c1, c2, maxIterations, changeTol } = opts;
+  const { c1, c2, maxIterations, stepTol } = opts;
   const spare: Float32Array[] = [];
   const buffer = (): Float32Array => spare.pop() ?? new Float32Array(d.length);
   const release = (p: LinePoint): void => {
@@ -216,7 +223,7 @@ async function strongWolfe(
 
   // Zoom phase: shrink [lo, hi] until a point satisfies both Wolfe conditions.
   while (calls < maxIterations) {
-    if (Math.abs(hi.t - lo.t) * dMax < changeTol) break;
+    if (Math.abs(hi.t - lo.t) * dMax < stepTol) break;
     const a = Math.min(lo.t, hi.t);
     const b = Math.max(lo.t, hi.t);
     let t = Number.isFinite(hi.f) ? cubicMinimizer(lo.t, lo.f, lo.gtd, hi.t, hi.f, hi.gtd, a, b) : (a + b) / 2;
