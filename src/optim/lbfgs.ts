@@ -11,9 +11,9 @@ export interface LbfgsOptions extends MinimizeOptions {
   /** Stop when a step changes x or f by less than this. */
   changeTolerance?: number;
   /**
-   * The smallest change of any coordinate worth a trial: the line search stops narrowing its bracket below it, and a
-   * step this small ends the run. Defaults to changeTolerance. Where x has a physical unit it can be far larger: a
-   * restyle's log magnitudes gain nothing audible from steps of 1e-4 (0.0009 dB).
+   * The smallest change of any coordinate worth a line-search trial: the search stops narrowing its bracket below it
+   * (and takes its best point so far, if that lowered f). Defaults to changeTolerance. Where x has a physical unit it
+   * can be far larger: a restyle's log magnitudes gain nothing audible from trials of 1e-4 (0.0009 dB).
    */
   stepTolerance?: number;
   /**
@@ -149,7 +149,7 @@ export async function lbfgs(objective: Objective, x: Float32Array, options: Lbfg
       stopReason = 'converged';
       break;
     }
-    if (Math.abs(f - fOld) < changeTol || Math.abs(t) * maxAbs(d) <= stepTol) {
+    if (Math.abs(f - fOld) < changeTol || Math.abs(t) * maxAbs(d) <= changeTol) {
       stopReason = 'converged';
       break;
     }
