@@ -33,9 +33,15 @@ export async function writeBenchClips(seconds: number[], dir = 'out/bench'): Pro
   return result;
 }
 
-/** The model's view of an audio file at the default settings: mono, resampled, log1p STFT magnitude. */
-export async function fileLogSpectrogram(path: string): Promise<LogSpectrogram> {
-  const { sampleRate, nFft, hop } = DEFAULT_SETTINGS;
+/**
+ * The model's view of an audio file: mono, resampled, log1p STFT magnitude, at the default settings or at another
+ * rate and STFT (`footing`, for judging runs made at other rates on one footing).
+ */
+export async function fileLogSpectrogram(
+  path: string,
+  footing: Pick<typeof DEFAULT_SETTINGS, 'sampleRate' | 'nFft' | 'hop'> = DEFAULT_SETTINGS,
+): Promise<LogSpectrogram> {
+  const { sampleRate, nFft, hop } = footing;
   const clip = await decodeAudio(new Uint8Array(readFileSync(path)), path);
   return toLogSpectrogram(new StftPlan(nFft, hop), await resample(toMono(clip), clip.sampleRate, sampleRate));
 }

@@ -10,7 +10,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { StftPlan, decodeAudio, measureQuality, nodeRuntime, resample, toLogSpectrogram, toMono, type LogSpectrogram, type RunReport } from '../src/node/index.js';
+import { measureQuality, nodeRuntime, type RunReport } from '../src/node/index.js';
+import { fileLogSpectrogram } from './clips.js';
 
 const { values } = parseArgs({ options: { pairs: { type: 'string', default: 'melody:plucks,melody:drums' } } });
 const dir = 'out/bench/full-band';
@@ -36,17 +37,13 @@ const runs: [string, string[]][] = [
   ['44100 Hz, 4096 / 1024 (scaled: the default there)', ['--sr', '44100']],
 ];
 const footings = [
-  { rate: 22050, nFft: 2048, hop: 512 },
-  { rate: RATE, nFft: 2048, hop: 512 },
-  { rate: RATE, nFft: 4096, hop: 1024 },
+  { sampleRate: 22050, nFft: 2048, hop: 512 },
+  { sampleRate: RATE, nFft: 2048, hop: 512 },
+  { sampleRate: RATE, nFft: 4096, hop: 1024 },
 ];
-const spectrogram = async (path: string, f: (typeof footings)[number]): Promise<LogSpectrogram> => {
-  const decoded = await decodeAudio(new Uint8Array(readFileSync(path)), path);
-  return toLogSpectrogram(new StftPlan(f.nFft, f.hop), await resample(toMono(decoded), decoded.sampleRate, f.rate));
-};
 
 console.log(`# ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads, Node ${process.version}`);
-console.log(`| pair | run | time (ms per evaluation) | ${footings.map((f) => `judged at ${f.rate} Hz, ${f.nFft} / ${f.hop}`).join(' | ')} |`);
+console.log(`| pair | run | time (ms per evaluation) | ${footings.map((f) => `judged at ${f.sampleRate} Hz, ${f.nFft} / ${f.hop}`).join(' | ')} |`);
 console.log(`| --- | --- | --- | ${footings.map(() => '---').join(' | ')} |`);
 for (const pair of values.pairs.split(',')) {
   const [content, style] = pair.split(':');
@@ -58,7 +55,7 @@ for (const pair of values.pairs.split(',')) {
     const { timingsMs, msPerEvaluation } = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
     const cells: string[] = [];
     for (const f of footings) {
-      const [c, s, o] = await Promise.all([clip(content), clip(style), out].map((p) => spectrogram(p, f)));
+      const [c, s, o] = await Promise.all([clip(content), clip(style), out].map((p) => fileLogSpectrogram(p, f)));
       const q = await measureQuality(nodeRuntime(), { content: c, style: s, result: o });
       cells.push(`${q.styleGain.toFixed(3)} / ${q.contentCorrelation.toFixed(3)}`);
     }
