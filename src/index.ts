@@ -11,7 +11,7 @@ export { logMagnitude, magnitude, magnitudeFromLog, spectralConvergenceDb } from
 export { fastGriffinLim, type GriffinLimOptions } from './dsp/griffin-lim.js';
 export { Random } from './dsp/random.js';
 export { UsageError, InputError, CancelledError, ResourceError, type PartialResult } from './errors.js';
-export { estimateMemoryBytes, formatBytes } from './pipeline/memory.js';
+export { estimateMemory, estimateMemoryBytes, formatBytes, WASM_HEAP_LIMIT_BYTES, type MemoryEstimate } from './pipeline/memory.js';
 export type { Runtime, OrtApi } from './model/runtime.js';
 export { StyleNet, type LogSpectrogram, type StyleTarget } from './model/style-net.js';
 export { StyleObjective, type ObjectiveValue } from './model/objectives.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { estimateMemoryBytes, lbfgsHistoryFor } from '../src/pipeline/memory.js';
-import { DEFAULT_SETTINGS } from '../src/pipeline/settings.js';
+import { estimateMemory, estimateMemoryBytes, lbfgsHistoryFor, WASM_HEAP_LIMIT_BYTES } from '../src/pipeline/memory.js';
+import { DEFAULT_SETTINGS, resolveSettings, type TransferSettings } from '../src/pipeline/settings.js';
 import { frameCount } from '../src/dsp/stft.js';
 
 describe('memory estimate and L-BFGS history', () => {
@@ -34,5 +34,43 @@ describe('memory estimate and L-BFGS history', () => {
       expect(estimate).toBeGreaterThan(kib * 1024);
       expect(estimate).toBeLessThan(1.1 * kib * 1024);
     }
+  });
+
+  // onnxruntime-web's WebAssembly heap after one run (the module's exported memory, which never shrinks), speech + the
+  // 4 s plucks at 1 iteration, measured on 2026-11-26 with onnxruntime-web 1.30 in Node (scratch script; README, Web app).
+  const WASM_HEAP_MEASURED: { seconds: number; settings: Partial<TransferSettings>; mode?: 'texture'; mib: number }[] = [
+    { seconds: 5.3, settings: {}, mib: 652 },
+    { seconds: 5.3, settings: { filters: 8192 }, mib: 1197 },
+    { seconds: 5.3, settings: { sampleRate: 44100 }, mib: 1198 },
+    { seconds: 5.3, settings: { sampleRate: 44100, filters: 8192 }, mib: 2287 },
+    { seconds: 5.3, settings: { kernels: [3, 11, 31] }, mib: 1166 },
+    { seconds: 5.3, settings: { convolution: 'direct' }, mib: 439 },
+    { seconds: 30, settings: {}, mode: 'texture', mib: 783 },
+    { seconds: 60, settings: {}, mib: 1104 },
+    { seconds: 60, settings: { sampleRate: 44100 }, mib: 1663 },
+    { seconds: 150, settings: {}, mib: 1118 }, // chunked from ~95 s
+    { seconds: 150, settings: { sampleRate: 44100 }, mib: 2209 },
+    // Measured after RUNTIME_WORK_SHARE was fitted to those above (the 48 kHz style is the 4 s drums).
+    { seconds: 60, settings: { filters: 8192 }, mib: 2061 },
+    { seconds: 60, settings: { sampleRate: 48000 }, mib: 1709 },
+  ];
+
+  it("covers onnxruntime-web's measured heaps, and at most 35% over them", () => {
+    for (const { seconds, settings, mode, mib } of WASM_HEAP_MEASURED) {
+      const s = resolveSettings(settings, mode ?? 'transfer');
+      const { runtimeBytes } = estimateMemory(s, frameCount(Math.round(seconds * s.sampleRate), s.hop), frameCount(4 * s.sampleRate, s.hop));
+      const ratio = runtimeBytes / (mib * 2 ** 20);
+      expect(ratio, `${seconds} s ${JSON.stringify(settings)}`).toBeGreaterThan(1);
+      expect(ratio, `${seconds} s ${JSON.stringify(settings)}`).toBeLessThan(1.35);
+    }
+  });
+
+  it('puts the 4 GiB heap limit between 44.1 kHz runs that fit (12288 filters) and one that failed there (16384)', () => {
+    const at = (filters: number) => {
+      const s = resolveSettings({ sampleRate: 44100, filters });
+      return estimateMemory(s, frameCount(Math.round(5.3 * 44100), s.hop), frameCount(4 * 44100, s.hop)).runtimeBytes;
+    };
+    expect(at(12288)).toBeLessThan(WASM_HEAP_LIMIT_BYTES);
+    expect(at(16384)).toBeGreaterThan(WASM_HEAP_LIMIT_BYTES);
   });
 });

@@ -6,7 +6,11 @@ import {
 } from '../src/node/index.js';
 import { StyleNet } from '../src/model/style-net.js';
 import { stageEta } from '../src/pipeline/eta.js';
-import { controlPeaks } from '../src/pipeline/transfer.js';
+import { controlPeaks, transfer as coreTransfer } from '../src/pipeline/transfer.js';
+import { nodeRuntime, ResourceError } from '../src/node/index.js';
+import { createSession, isOutOfMemory, type OrtApi, type Runtime } from '../src/model/runtime.js';
+import { WASM_HEAP_LIMIT_BYTES } from '../src/pipeline/memory.js';
+import { GraphBuilder } from '../src/model/onnx-graph.js';
 import { CLIP_PEAK } from '../src/pipeline/rounds.js';
 
 async function example(name: string, seconds: number): Promise<AudioClip> {
@@ -472,5 +476,70 @@ describe('controlPeaks', () => {
     expect(warnings[1]).toBe('output peak 1.004 exceeds full scale: scaled by -0.04 dB to avoid clipping');
     expect(warnings[2]).toMatch(/^output peak 2\.00 exceeds full scale: peaks limited by up to 6\.0 dB \(\d+\.\d% of samples; /);
     expect(warnings[3]).toBe('output peak 2.00 exceeds full scale: scaled by -6.0 dB to avoid clipping');
+  });
+});
+
+describe("the runtime's own memory (onnxruntime-web's 4 GiB heap)", () => {
+  /** The Node runtime, counting the sessions it opens, with a heap limit as onnxruntime-web's WebAssembly has. */
+  function limitedRuntime(): { runtime: Runtime; sessions: () => number } {
+    const base = nodeRuntime(2);
+    let opened = 0;
+    const ort: OrtApi = {
+      Tensor: base.ort.Tensor,
+      InferenceSession: {
+        create: (...args: unknown[]) => {
+          opened++;
+          return (base.ort.InferenceSession.create as (...a: unknown[]) => unknown)(...args);
+        },
+      } as unknown as OrtApi['InferenceSession'],
+    };
+    return { runtime: { ...base, ort, heapLimitBytes: WASM_HEAP_LIMIT_BYTES }, sessions: () => opened };
+  }
+
+  it('refuses a run estimated past the heap before opening a session, naming what to change', async () => {
+    const { runtime, sessions } = limitedRuntime();
+    const request = { content: await example('speech', 2), style: await example('plucks', 2), sampleRate: 44100, filters: 16384 };
+    const failure = await coreTransfer(runtime, request).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ResourceError);
+    expect((failure as Error).message).toMatch(
+      /^this run needs about [4-9]\.\d GB inside onnxruntime, whose memory here stops at 4\.0 GB: use fewer --filters \(now 16384\), a smaller --n-fft \(now 4096\) or a lower --sr \(now 44100\)$/,
+    );
+    expect(sessions()).toBe(0);
+    // Several kernel widths are named as a cure too; at the default rate --sr is not.
+    const widths = await coreTransfer(runtime, { ...request, sampleRate: 22050, filters: 16384, kernels: [3, 11, 31] }).catch((e: unknown) => e);
+    expect((widths as Error).message).toMatch(/use fewer --filters \(now 16384\), a smaller --n-fft \(now 2048\) or one --kernels width \(now 3,11,31\)$/);
+    expect(sessions()).toBe(0);
+  });
+
+  it('runs what fits under the limit', async () => {
+    const { runtime, sessions } = limitedRuntime();
+    const result = await coreTransfer(runtime, { ...small, content: await example('speech', 1), style: await example('plucks', 1), iterations: 2, rounds: 1 });
+    expect(result.channels[0].length).toBe(22050);
+    expect(sessions()).toBeGreaterThan(0);
+  });
+
+  it("reports onnxruntime's own out-of-memory failures as ResourceErrors, and leaves other errors alone", async () => {
+    // WebAssembly's heap overflowing, as onnxruntime-web 1.30 reports it in Chromium and in Node.
+    expect(isOutOfMemory(new RangeError('offset is out of bounds'))).toBe(true);
+    expect(isOutOfMemory(new RangeError('Invalid typed array length: 4565630976'))).toBe(true);
+    expect(isOutOfMemory(new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded'))).toBe(true);
+    expect(isOutOfMemory(new Error('std::bad_alloc'))).toBe(true);
+    expect(isOutOfMemory(new RangeError('Maximum call stack size exceeded'))).toBe(false);
+    expect(isOutOfMemory(new Error('input x has the wrong shape'))).toBe(false);
+    const failing = (err: Error): Runtime => ({
+      ...nodeRuntime(1),
+      ort: {
+        Tensor: nodeRuntime(1).ort.Tensor,
+        InferenceSession: { create: async () => ({ run: async () => { throw err; } }) } as unknown as OrtApi['InferenceSession'],
+      },
+    });
+    const g = new GraphBuilder('identity');
+    g.op('Identity', [g.input('x', ['n'])], {}, g.output('y', ['n']));
+    const model = g.toBytes();
+    const oom = await (await createSession(failing(new RangeError('offset is out of bounds')), model)).run({}).catch((e: unknown) => e);
+    expect(oom).toBeInstanceOf(ResourceError);
+    expect((oom as Error).message).toBe('onnxruntime ran out of memory (offset is out of bounds): use fewer --filters, a smaller --n-fft or a lower --sr');
+    const other = await (await createSession(failing(new TypeError('not a tensor')), model)).run({}).catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(TypeError);
   });
 });

@@ -309,4 +309,19 @@ describe('web app', () => {
     await runFinished(page);
     expect(await page.textContent('#error')).toMatch(/iterations -1: must be an integer in \[0, 100000\]/);
   });
+
+  it("refuses at once a run that would overflow WebAssembly's 4 GiB memory, saying what to change", async () => {
+    // Before this check, 16384 filters at 44.1 kHz ran 20 s and failed with "offset is out of bounds".
+    await page.reload();
+    await page.waitForSelector('body[data-ready=true]');
+    await setSetting('filters', '16384');
+    await setSetting('sampleRate', '44100');
+    const started = Date.now();
+    await page.click('#run');
+    await runFinished(page);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await page.textContent('#error')).toMatch(
+      /^this run needs about \d\.\d GB inside onnxruntime, whose memory here stops at 4\.0 GB: use fewer --filters \(now 16384\), a smaller --n-fft \(now 4096\) or a lower --sr \(now 44100\)$/,
+    );
+  });
 });

@@ -33,6 +33,11 @@ export interface Runtime {
    * README). onnxruntime-node's CPU backend reads inputs where they lie and needs none. Turned off if refused.
    */
   residentInputs?: boolean;
+  /**
+   * The most onnxruntime's own memory can hold, in bytes, where that is less than the machine's: onnxruntime-web's
+   * WebAssembly heap stops at 4 GiB. Runs estimated to need more are refused before they start.
+   */
+  heapLimitBytes?: number;
 }
 
 /**
@@ -56,7 +61,7 @@ export async function createSession(
       ...(options.outputsOnDevice ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
     });
   try {
-    return await create(runtime.executionProviders);
+    return outOfMemoryAsResourceError(await create(runtime.executionProviders));
   } catch (err) {
     if (runtime.executionProviders.every((p) => p === 'cpu')) throw err;
     // onnxruntime's message ends with the reason after a source location: keep the reason.
@@ -67,8 +72,38 @@ export async function createSession(
     (runtime.notes ??= []).push(`${providers} unavailable (${reason}): running on the CPU`);
     runtime.executionProviders = ['cpu'];
     runtime.residentInputs = false; // the CPU reads inputs where they lie
-    return create(runtime.executionProviders);
+    return outOfMemoryAsResourceError(await create(runtime.executionProviders));
   }
+}
+
+/**
+ * Whether an error thrown by onnxruntime means it ran out of memory: onnxruntime-web's WebAssembly heap cannot grow
+ * past 4 GiB, and a copy past its end fails as "offset is out of bounds" (Chromium) or "Invalid typed array length"
+ * (Node); native builds say bad_alloc or "Failed to allocate".
+ */
+export function isOutOfMemory(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err instanceof RangeError && /out of bounds|typed array length|allocation failed|memory/i.test(err.message)) return true;
+  return /out of memory|bad_alloc|failed to allocate|maximum memory size/i.test(err.message);
+}
+
+/**
+ * Makes the session's runs report running out of memory as a ResourceError that says what to change: the estimate
+ * before a run catches most such runs (Runtime.heapLimitBytes), not all. Only errors from onnxruntime's own run are
+ * read so, so that a RangeError of ours is never taken for a lack of memory.
+ */
+function outOfMemoryAsResourceError(session: Session): Session {
+  const run = session.run.bind(session) as (...args: unknown[]) => ReturnType<Session["run"]>;
+  session.run = (async (...args: unknown[]) => {
+    try {
+      return await run(...args);
+    } catch (err) {
+      if (!isOutOfMemory(err)) throw err;
+      const cause = (err as Error).message.split('\n')[0];
+      throw new ResourceError(`onnxruntime ran out of memory (${cause}): use fewer --filters, a smaller --n-fft or a lower --sr`);
+    }
+  }) as Session['run'];
+  return session;
 }
 
 /**

@@ -30,11 +30,40 @@ export function lbfgsHistoryFor(spectrogramValues: number, requested = 0): numbe
 /** Feature-sized (N x T') tensors alive at once in the objective graph (conv output, ReLU, scaled, gradient, mask, ...). */
 const FEATURE_COPIES = 8;
 
+/** A run's estimated peak memory, in bytes: all of it, and the part that lives inside the compute runtime. */
+export interface MemoryEstimate {
+  /** The process's peak with onnxruntime-node on the CPU, which reads inputs where they lie. */
+  totalBytes: number;
+  /**
+   * onnxruntime's own peak: a session run's inputs (the weights among them), outputs and intermediates, and the
+   * runtime's base. onnxruntime-web's WebAssembly build holds all of it in one heap that cannot pass 4 GiB
+   * (WASM_HEAP_LIMIT_BYTES), whatever the machine has.
+   */
+  runtimeBytes: number;
+}
+
+/** The most a WebAssembly (wasm32) heap can hold: onnxruntime-web's wasm backend fails past it. */
+export const WASM_HEAP_LIMIT_BYTES = 4 * 2 ** 30;
+
 /**
- * Estimates a run's peak memory in bytes from its sizes, before anything is allocated, so that a run that cannot fit
- * is refused at once rather than killed an hour in. Measured against peak RSS (README): within ~10% at 10 s / 4096.
+ * onnxruntime-web's heap before the net's own tensors: its module, the spectral weights' graph, the Gram sessions'
+ * small tensors. Fitted to the measured heaps (WASM_HEAP_MEASURED in memory.test.ts): 10 s at 22.05 kHz, 4096
+ * filters, held 652 MiB, of which the weights' DFT, fed as an input, is 545 MiB.
  */
-export function estimateMemoryBytes(settings: TransferSettings, contentFrames: number, styleFrames: number, channels = 1): number {
+const RUNTIME_BASE_BYTES = 96 * 2 ** 20;
+
+/**
+ * The share of the intermediates counted for the process's peak (convolution work, feature copies, style terms) that
+ * onnxruntime-web's heap holds at once with the whole-clip objective: fitted to the heaps measured at 10-60 s (the
+ * counted terms were 1.9x the heap's growth beyond the weights at 60 s, 22.05 kHz).
+ */
+const RUNTIME_WORK_SHARE = 0.6;
+
+/**
+ * Estimates a run's peak memory from its sizes, before anything is allocated, so that a run that cannot fit is refused
+ * at once rather than killed an hour in. Measured against peak RSS (README): within ~10% at 10 s / 4096.
+ */
+export function estimateMemory(settings: TransferSettings, contentFrames: number, styleFrames: number, channels = 1): MemoryEstimate {
   const C = settings.nFft / 2 + 1;
   const { filters: N } = settings;
   const widths = kernelWidths(settings);
@@ -45,8 +74,10 @@ export function estimateMemoryBytes(settings: TransferSettings, contentFrames: n
   const chunked = useChunkedObjective(Tf);
   let live = 0; // feature frames in one graph run (the widest chunk of any net)
   let weights = 0;
+  let largestNetWeights = 0; // one net's: the runtime holds one net's copy at a time
   let convWork = 0;
   for (const k of widths) {
+    const before = weights;
     const plan = convPlanFor(k, settings.convolution);
     const frames = chunked ? Math.min(Tf, chunkFeatureFramesFor(plan)) : Tf;
     live = Math.max(live, frames);
@@ -58,6 +89,7 @@ export function estimateMemoryBytes(settings: TransferSettings, contentFrames: n
       weights += 2 * N * C * k * float; // W and its flipped transpose
       convWork = Math.max(convWork, (C * k * frames + N * k * (frames + k - 1)) * float); // the Convs' unfolded inputs
     }
+    largestNetWeights = Math.max(largestNetWeights, weights - before);
   }
   const contentFeatures = settings.contentWeight > 0 ? N * Tf * float : 0;
   // The chunked objective keeps one net's features between its two passes when they fit in FEATURE_CACHE_BYTES.
@@ -74,8 +106,23 @@ export function estimateMemoryBytes(settings: TransferSettings, contentFrames: n
   const pairs = Math.min(lbfgsHistoryFor(C * contentFrames, settings.history), Math.max(...iterationsPerRound(settings)));
   const copies = SPECTROGRAM_COPIES + 2 * pairs + 4 * (channels - 1) + (channels > 1 ? 1 : 0);
   const spectrograms = copies * C * contentFrames * float;
-  return BASE_BYTES + weights + convWork + features + style + spectrograms;
+  // Inside the runtime: every run's inputs are copied in and its outputs out (onnxruntime-web). The chunked objective's
+  // runs, without an arena, leave the weights' block in pieces that the next run's copy of them does not fit: two
+  // blocks of weights in all (measured: 1118 MiB at 150 s, 22.05 kHz, of which the weights are 545 MiB). Its features
+  // kept between passes and its Gram sums live outside; one run holds a chunk's features and the N x N difference.
+  const io = 2 * C * (chunked ? live + K - 1 : contentFrames) * float;
+  const runtimeBytes = chunked
+    ? RUNTIME_BASE_BYTES + 2 * largestNetWeights + convWork + FEATURE_COPIES * N * live * float + 2 * N * N * float + io
+    : RUNTIME_BASE_BYTES + largestNetWeights + RUNTIME_WORK_SHARE * (convWork + features + style) + io;
+  return { totalBytes: BASE_BYTES + weights + convWork + features + style + spectrograms, runtimeBytes };
 }
+
+/** A run's estimated peak memory in bytes (estimateMemory's total): what the CLI checks against the available memory. */
+export function estimateMemoryBytes(settings: TransferSettings, contentFrames: number, styleFrames: number, channels = 1): number {
+  return estimateMemory(settings, contentFrames, styleFrames, channels).totalBytes;
+}
+
+
 
 /** Formats bytes as "712 MB" or "3.4 GB". */
 export function formatBytes(bytes: number): string {

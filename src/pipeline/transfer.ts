@@ -15,7 +15,7 @@ import { DEFAULT_SETTINGS, kernelWidths, resolveSettings, type TransferSettings 
 import { SideWorkTally, optimiseRemainingMs } from './eta.js';
 import { RoundObjectives } from './round-objectives.js';
 import { CLIP_PEAK, betweenRounds, optimiseRound, reconstruct, roundPlan, roundSchedule, type ChannelState, type RunContext } from './rounds.js';
-import { estimateMemoryBytes, formatBytes } from './memory.js';
+import { estimateMemory, formatBytes } from './memory.js';
 
 /** Audio given to transfer: encoded file bytes (any format decodeAudio reads), or decoded channels. */
 export type AudioSource = { bytes: Uint8Array; name: string } | (AudioClip & { name?: string });
@@ -231,11 +231,25 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
 
   const frames = frameCount(outLength, settings.hop);
   const channelCount = contentChannels?.length ?? 1;
-  const needed = estimateMemoryBytes(settings, frames, frameCount(style.length, settings.hop), channelCount);
-  if (memoryLimitBytes !== undefined && needed > memoryLimitBytes) {
+  const needed = estimateMemory(settings, frames, frameCount(style.length, settings.hop), channelCount);
+  if (memoryLimitBytes !== undefined && needed.totalBytes > memoryLimitBytes) {
     throw new ResourceError(
-      `this run needs about ${formatBytes(needed)} of memory but ${formatBytes(memoryLimitBytes)} is available: ` +
+      `this run needs about ${formatBytes(needed.totalBytes)} of memory but ${formatBytes(memoryLimitBytes)} is available: ` +
         `use fewer --filters (now ${settings.filters}), a larger --hop (now ${settings.hop}) or a shorter content clip`,
+    );
+  }
+  if (runtime.heapLimitBytes !== undefined && needed.runtimeBytes > runtime.heapLimitBytes) {
+    // Past about 95 s the objective runs in chunks, so the clip's length hardly matters here: the nets' weights do
+    // (filters x bins x kernel points, for each kernel width).
+    const cures = [
+      `fewer --filters (now ${settings.filters})`,
+      `a smaller --n-fft (now ${settings.nFft})`,
+      ...(widths.length > 1 ? [`one --kernels width (now ${widths.join(',')})`] : []),
+      ...(settings.sampleRate > DEFAULT_SETTINGS.sampleRate ? [`a lower --sr (now ${settings.sampleRate})`] : []),
+    ];
+    throw new ResourceError(
+      `this run needs about ${formatBytes(needed.runtimeBytes)} inside onnxruntime, whose memory here stops at ` +
+        `${formatBytes(runtime.heapLimitBytes)}: use ${cures.slice(0, -1).join(', ')} or ${cures[cures.length - 1]}`,
     );
   }
   let t0 = performance.now();

@@ -4,6 +4,7 @@
  */
 import * as ort from 'onnxruntime-web';
 import type { OrtApi, Runtime } from '../model/runtime.js';
+import { WASM_HEAP_LIMIT_BYTES } from '../pipeline/memory.js';
 import { chooseBackend, detectCapabilities, type WebBackend } from './capabilities.js';
 
 /** Where onnxruntime-web's WebAssembly files are served from (the app passes the URLs its bundler gave them). */
@@ -40,6 +41,8 @@ export async function webRuntime(options: { backend?: WebBackend; threads?: numb
     fallbackToCpu: options.backend !== 'webgpu',
     // WebGPU copies every input to the GPU on every run: the weights (up to 571 MB) are copied there once instead.
     residentInputs: choice.providers[0] === 'webgpu',
+    // On WebAssembly every tensor lives in its one heap; on WebGPU the large ones live on the GPU.
+    ...(choice.providers[0] === 'wasm' ? { heapLimitBytes: WASM_HEAP_LIMIT_BYTES } : {}),
     notes: [],
   };
   return { runtime, label: choice.label, notes: choice.notes };
