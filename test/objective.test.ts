@@ -137,7 +137,14 @@ describe('chunked objective (long clips)', () => {
     const g1 = new Float32Array(x.length);
     const g2 = new Float32Array(x.length);
     const v1 = await oneShot.evaluate(x, g1);
-    const v2 = await chunked.evaluate(x, g2);
+    const shares: number[] = [];
+    const v2 = await chunked.evaluate(x, g2, (share) => shares.push(share));
+    // Each pass's five chunks are told as they end, counted in feature frames: 16 of the 2 x 66 first.
+    expect(shares).toHaveLength(10);
+    expect(shares[0]).toBeCloseTo(16 / 132, 12);
+    expect(shares[4]).toBeCloseTo(0.5, 12);
+    expect(shares.at(-1)).toBe(1);
+    for (let i = 1; i < shares.length; i++) expect(shares[i]).toBeGreaterThan(shares[i - 1]);
     expect(Math.abs(v2.loss - v1.loss) / v1.loss).toBeLessThan(1e-5);
     expect(Math.abs(v2.contentLoss - v1.contentLoss)).toBeLessThanOrEqual(1e-5 * Math.max(1, v1.contentLoss));
     expect(relativeError(g2, g1)).toBeLessThan(1e-5);
@@ -162,6 +169,18 @@ describe('sum of objectives (several kernel widths)', () => {
     expect(total.loss).toBeCloseTo(v0.loss + v1.loss, 6);
     for (let i = 0; i < x.length; i += 17) expect(g[i]).toBeCloseTo(g0[i] + g1[i], 5);
     await sum.dispose();
+    // Parts that run in chunks are told as equal shares of the sum: the first ends at a half.
+    const chunked = await Promise.all(
+      nets.map(async (net) => ChunkedStyleObjective.create(net, { frames, target: await net.styleTarget(style, frames, 'gram'), chunkFeatureFrames: 8 })),
+    );
+    const shares: number[] = [];
+    await new SumObjective(chunked).evaluate(x, g, (share) => shares.push(share));
+    const first = 2 * Math.ceil((frames - 3 + 1) / 8); // both passes' chunks: 28 feature frames, then 24 (kernel 7)
+    expect(shares).toHaveLength(first + 2 * Math.ceil((frames - 7 + 1) / 8));
+    expect(shares[first - 1]).toBeCloseTo(0.5, 12);
+    expect(shares.at(-1)).toBe(1);
+    for (let i = 1; i < shares.length; i++) expect(shares[i]).toBeGreaterThan(shares[i - 1]);
+    await Promise.all(chunked.map((c) => c.dispose()));
     await Promise.all(nets.map((n) => n.dispose()));
   });
 });

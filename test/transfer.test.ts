@@ -314,6 +314,29 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(later.map((e) => e.activity)).toContain('round 2: style statistics 100%');
   });
 
+  it("tells how far a long clip's evaluation is, so that the ETA need not wait for the first one to end", async () => {
+    // 16 s at a 64-sample hop: 5.5k frames, past the 4096 feature frames from which the objective runs in chunks.
+    const speech = (await example('speech', 5.3)).channels[0];
+    const content = { channels: [Float32Array.from({ length: 3 * speech.length }, (_, i) => speech[i % speech.length])], sampleRate: 22050 };
+    const events: ProgressEvent[] = [];
+    const settings = { ...small, nFft: 128, hop: 64, iterations: 1, rounds: 1 };
+    await transfer({ ...settings, content, style: await example('plucks', 2) }, { onProgress: (e) => void (e.stage === 'optimise' && events.push(e)) });
+    const firstLoss = events.findIndex((e) => e.loss !== undefined);
+    const during = events.slice(0, firstLoss).filter((e) => e.activity !== undefined);
+    // Three chunks of 2048 feature frames a pass (kernel 5 runs on onnxruntime's Conv), two passes; 100% is not told.
+    expect(during).toHaveLength(5);
+    const percents = during.map((e) => Number(/^evaluation 1: (\d+)%$/.exec(e.activity!)?.[1]));
+    for (let i = 1; i < percents.length; i++) expect(percents[i]).toBeGreaterThan(percents[i - 1]);
+    expect(percents.at(-1)).toBeLessThan(100);
+    for (const e of during) {
+      expect([e.step, e.evaluations, e.loss]).toEqual([0, 0, undefined]);
+      expect(e.remainingMs).toBeGreaterThan(0);
+      expect(Number.isFinite(e.remainingMs)).toBe(true);
+    }
+    // Later evaluations are told too, by their own number.
+    expect(events.some((e) => e.activity?.startsWith('evaluation 2: '))).toBe(true);
+  });
+
   it('counts each round as its evaluation budget, so a line search past it does not run the count out early', async () => {
     const content = await example('speech', 2);
     const style = await example('plucks', 2);

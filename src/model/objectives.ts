@@ -39,8 +39,11 @@ export interface ObjectiveOptions {
 export interface SpectrogramObjective {
   /** Frames of the optimised spectrogram. */
   readonly frames: number;
-  /** Evaluates the objective at spectrogram `x` (bins x frames) and writes its gradient into `grad`. */
-  evaluate(x: Float32Array, grad: Float32Array): Promise<ObjectiveValue>;
+  /**
+   * Evaluates the objective at spectrogram `x` (bins x frames) and writes its gradient into `grad`. Where it runs in
+   * parts (a long clip's chunks), `onProgress` hears the share of it done after each part (0-1).
+   */
+  evaluate(x: Float32Array, grad: Float32Array, onProgress?: (fraction: number) => void): Promise<ObjectiveValue>;
   /** Releases its sessions. */
   dispose(): Promise<void>;
 }
@@ -191,8 +194,12 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     );
   }
 
-  /** Evaluates the objective at spectrogram `x` (bins x frames) and writes its gradient into `grad`. */
-  async evaluate(x: Float32Array, grad: Float32Array): Promise<ObjectiveValue> {
+  /**
+   * Evaluates the objective at spectrogram `x` (bins x frames) and writes its gradient into `grad`. `onProgress` hears
+   * the share done after each chunk: a feature frame costs about the same in either pass (150 s clip: 4.3 s for the
+   * Gram pass, 3.7 s for the gradient pass; 400 s, features not kept: 11.7 s and 13.0 s).
+   */
+  async evaluate(x: Float32Array, grad: Float32Array, onProgress?: (fraction: number) => void): Promise<ObjectiveValue> {
     const { runtime, shape } = this.net;
     const { bins: C, filters: N, kernel: K } = shape;
     const T = this.frames;
@@ -209,7 +216,8 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     this.difference ??= new Float32Array(N * N);
     const features: OrtTensor[] = [];
     const gram = this.gramTotal;
-    if (!keep) await this.net.gramSumInto(spec, gram, this.chunkFeatureFrames);
+    const done = onProgress && ((featureFramesDone: number): void => onProgress(featureFramesDone / (2 * Tf)));
+    if (!keep) await this.net.gramSumInto(spec, gram, this.chunkFeatureFrames, done);
     else {
       gram.fill(0);
       for (const { start, chunkIn, chunkOut } of chunks) {
@@ -219,6 +227,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
         features.push(out[IO.features]);
         const g = out[IO.gramSum].data as Float32Array;
         for (let i = 0; i < g.length; i++) gram[i] += g[i];
+        done?.(start + chunkOut);
       }
     }
     const D = this.difference;
@@ -252,6 +261,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
       const out = await this.gradientSession.run({ ...common, ...feeds });
       this.net.addInputGradient(out[IO.grad], grad, T, start, chunkIn);
       if (out[IO.contentLoss]) contentLoss += scalarOf(out[IO.contentLoss]);
+      done?.(Tf + start + chunkOut);
     }
     return { loss: styleLoss + contentLoss, styleLoss, contentLoss };
   }
@@ -278,13 +288,15 @@ export class SumObjective implements SpectrogramObjective {
   /** Frames of the optimised spectrogram. */
   readonly frames: number;
 
-  /** Evaluates every part and adds their values and gradients. */
-  async evaluate(x: Float32Array, grad: Float32Array): Promise<ObjectiveValue> {
-    const total = await this.parts[0].evaluate(x, grad);
+  /** Evaluates every part and adds their values and gradients; `onProgress` counts each part as an equal share. */
+  async evaluate(x: Float32Array, grad: Float32Array, onProgress?: (fraction: number) => void): Promise<ObjectiveValue> {
+    const n = this.parts.length;
+    const partProgress = (i: number) => onProgress && ((fraction: number): void => onProgress((i + fraction) / n));
+    const total = await this.parts[0].evaluate(x, grad, partProgress(0));
     if (this.scratch.length !== grad.length) this.scratch = new Float32Array(grad.length);
     const scratch = this.scratch;
-    for (const part of this.parts.slice(1)) {
-      const v = await part.evaluate(x, scratch);
+    for (const [i, part] of this.parts.slice(1).entries()) {
+      const v = await part.evaluate(x, scratch, partProgress(i + 1));
       for (let i = 0; i < grad.length; i++) grad[i] += scratch[i];
       total.loss += v.loss;
       total.styleLoss += v.styleLoss;

@@ -34,13 +34,15 @@ export interface RunContext {
   outLength: number;
   signal?: AbortSignal;
   /**
-   * Progress of the optimise stage over all channels, after an evaluation or at work between them: the evaluations
-   * done, and the steps of the evaluation budget done (see budgetDone).
+   * Progress of the optimise stage over all channels, after an evaluation, at work between them, or during an
+   * evaluation that runs in parts: the evaluations done, the steps of the evaluation budget done (see budgetDone), and
+   * the share of the current evaluation done (`partial`).
    */
   progress: (
     evaluations: number,
     budgetSteps: number,
     at: { iteration: number; loss: number; round: number; channel: number } | { activity: string },
+    partial?: number,
   ) => void;
   /** Objective evaluations finished so far, over all channels and rounds. */
   evaluationsDone: number;
@@ -151,11 +153,12 @@ export async function optimiseRound(
     await yieldToEventLoop();
     if (signal?.aborted) throw new CancelledError();
     const t0 = performance.now();
-    const value = await objective.evaluate(point, grad);
+    const value = await objective.evaluate(point, grad, showPartial);
     state.evalTimes.push(performance.now() - t0);
     termsByLoss.set(value.loss, value);
     if (state.lossHistory.length === 0) state.lossHistory.push(value.loss);
     evaluationsInRound++;
+    shownPercent = -1;
     if (Number.isNaN(lastLoss)) lastLoss = value.loss;
     showProgress();
     return value.loss;
@@ -167,6 +170,17 @@ export async function optimiseRound(
       round: round + 1,
       channel: state.channel,
     });
+  // A long clip's evaluation runs in chunks and can take minutes (one on a 10-minute clip at 44.1 kHz in a browser took
+  // over five): say how far it is, each whole percent, so that the ETA need not wait for its end.
+  let shownPercent = -1;
+  const showPartial = (fraction: number): void => {
+    const percent = Math.floor(100 * fraction);
+    if (percent === shownPercent || percent >= 100) return;
+    shownPercent = percent;
+    const evaluations = ctx.evaluationsDone + evaluationsInRound;
+    const steps = ctx.budgetDone + Math.min(evaluationsInRound, roundBudget);
+    ctx.progress(evaluations, steps, { activity: `evaluation ${evaluations + 1}: ${percent}%` }, fraction);
+  };
   const iterationsBefore = state.iterations;
   if (round > 0) state.roundStarts.push(state.lossHistory.length);
   const onIteration = (r: IterationReport): void => {

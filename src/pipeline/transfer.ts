@@ -79,9 +79,10 @@ export interface ProgressEvent {
   remainingMs?: number;
   /**
    * What the optimise stage is doing between evaluations, for display, e.g. 'round 2: style statistics 40%' or 'round
-   * 1: phase reconstruction'; such an event carries no loss. Absent while evaluating. On a long clip this work can take
-   * a minute with no other event. In the analyse stage, a long style's pass: 'style statistics 40%' (then step/total
-   * are that percentage of 100).
+   * 1: phase reconstruction', or how far an evaluation of a long clip (past ~95 s, run in chunks) is: 'evaluation 3:
+   * 40%'. Such an event carries no loss. On a long clip this work can take a minute, an evaluation several, with no
+   * other event. In the analyse stage, a long style's pass: 'style statistics 40%' (then step/total are that
+   * percentage of 100).
    */
   activity?: string;
 }
@@ -326,10 +327,11 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       budgetDone: 0,
       optimisingMs: 0,
       roundStartMs: NaN,
-      progress: (evaluations, budgetSteps, at) => {
+      progress: (evaluations, budgetSteps, at, partial = 0) => {
         const optimising = ctx.optimisingMs + (Number.isNaN(ctx.roundStartMs) ? 0 : performance.now() - ctx.roundStartMs);
         const side = [stylePasses.work, objectiveBuilds.work, reconstructions.work];
-        const remainingMs = optimiseRemainingMs(optimising, evaluations, budget - budgetSteps, side);
+        // Within an evaluation, its done share counts: the first one's ETA need not wait for its end.
+        const remainingMs = optimiseRemainingMs(optimising, evaluations + partial, budget - budgetSteps - partial, side);
         report({ stage: 'optimise', step: budgetSteps, total: budget, ...at, evaluations, remainingMs });
       },
     };
