@@ -9,7 +9,9 @@ import { stageEta } from '../src/pipeline/eta.js';
 import { controlPeaks, transfer as coreTransfer } from '../src/pipeline/transfer.js';
 import { nodeRuntime, ResourceError } from '../src/node/index.js';
 import { createSession, isOutOfMemory, type OrtApi, type Runtime } from '../src/model/runtime.js';
-import { WASM_HEAP_LIMIT_BYTES } from '../src/pipeline/memory.js';
+import { WASM_HEAP_LIMIT_BYTES, estimateMemory } from '../src/pipeline/memory.js';
+import { resolveSettings } from '../src/pipeline/settings.js';
+import { frameCount } from '../src/dsp/stft.js';
 import { GraphBuilder } from '../src/model/onnx-graph.js';
 import { CLIP_PEAK } from '../src/pipeline/rounds.js';
 
@@ -335,6 +337,21 @@ describe('transfer end to end (2 s clips, small net)', () => {
     }
     // Later evaluations are told too, by their own number.
     expect(events.some((e) => e.activity?.startsWith('evaluation 2: '))).toBe(true);
+  });
+
+  it('gives its memory estimate once, in the analyse stage, before optimising', async () => {
+    const events: ProgressEvent[] = [];
+    const content = await example('speech', 2);
+    const settings = { ...small, iterations: 1, rounds: 1 };
+    await transfer({ ...settings, content, style: await example('plucks', 2) }, { onProgress: (e) => void events.push(e) });
+    const withMemory = events.filter((e) => e.memory !== undefined);
+    expect(withMemory).toHaveLength(1);
+    const [e] = withMemory;
+    expect(e.stage).toBe('analyse');
+    const s = resolveSettings(settings);
+    const frames = frameCount(content.channels[0].length, s.hop);
+    expect(e.memory).toEqual(estimateMemory(s, frames, frames));
+    expect(events.indexOf(e)).toBeLessThan(events.findIndex((ev) => ev.stage === 'optimise'));
   });
 
   it('counts each round as its evaluation budget, so a line search past it does not run the count out early', async () => {

@@ -1,6 +1,6 @@
 // The browser backend choice, as a pure function of what the browser offers (the real browser is in web.test.ts).
 import { describe, expect, it } from 'vitest';
-import { chooseBackend, type BrowserCapabilities } from '../src/web/capabilities.js';
+import { chooseBackend, memoryWarning, type BrowserCapabilities } from '../src/web/capabilities.js';
 import { ResourceError } from '../src/errors.js';
 
 const base: BrowserCapabilities = { gpuAdapter: null, gpuMissingReason: 'WebGPU found no GPU adapter', crossOriginIsolated: true, hardwareConcurrency: 8, webAssembly: true };
@@ -46,5 +46,26 @@ describe('chooseBackend', () => {
 
   it('refuses a browser without WebAssembly', () => {
     expect(() => chooseBackend('auto', { ...base, webAssembly: false })).toThrow(/no WebAssembly/);
+  });
+});
+
+describe('memoryWarning', () => {
+  const GB = 2 ** 30;
+  // The 10-minute 44.1 kHz clip's estimate, which took Chromium to 7.9 GB RSS.
+  const long = { totalBytes: 5.1 * GB, runtimeBytes: 2.5 * GB };
+
+  it('warns past three quarters of the memory the device reports, counting the WebAssembly heap on top', () => {
+    expect(memoryWarning(long, true, 8)).toBe(
+      'this run needs about 7.6 GB of memory and this device reports at least 8 GB (browsers report no more): the page may ' +
+        'run out of memory and close; a lower sample rate, fewer filters or a shorter clip need less',
+    );
+    expect(memoryWarning(long, false, 8)).toBeUndefined(); // on WebGPU the heap is not a second copy: 5.1 <= 6
+    expect(memoryWarning({ totalBytes: 2.9 * GB, runtimeBytes: 0.1 * GB }, true, 4)).toBeUndefined(); // 3.0 <= 3
+    expect(memoryWarning({ totalBytes: 2.9 * GB, runtimeBytes: 0.2 * GB }, true, 4)).toMatch(/^this run needs about 3\.1 GB of memory and this device reports about 4 GB: /);
+  });
+
+  it('says nothing where the browser does not tell the memory (Firefox, Safari)', () => {
+    expect(memoryWarning(long, true, undefined)).toBeUndefined();
+    expect(memoryWarning(long, true, 0)).toBeUndefined();
   });
 });

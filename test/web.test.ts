@@ -310,6 +310,23 @@ describe('web app', () => {
     expect(await page.textContent('#error')).toMatch(/iterations -1: must be an integer in \[0, 100000\]/);
   });
 
+  it('warns, as the run starts, when its memory comes near what the device reports', async () => {
+    // Chromium reports at most 8 GB, and this machine has more: say it has half a gigabyte.
+    await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 0.5, configurable: true }));
+    await page.reload();
+    await page.waitForSelector('body[data-ready=true]');
+    expect(await page.evaluate(() => (navigator as Navigator & { deviceMemory?: number }).deviceMemory)).toBe(0.5);
+    await page.click('#run');
+    await page.waitForFunction(() => document.getElementById('notes')?.textContent?.includes('this run needs about'), null, { timeout: 30_000 });
+    // The bundled example at the defaults: about 0.9 GB for the page's arrays and 0.7 GB in WebAssembly's heap.
+    expect(await page.textContent('#notes')).toMatch(
+      /this run needs about 1\.\d GB of memory and this device reports about 0\.5 GB: the page may run out of memory and close; a lower sample rate, fewer filters or a shorter clip need less$/,
+    );
+    expect(await page.getAttribute('#progress-text', 'data-stage')).not.toBe('failed'); // a warning, not a refusal
+    await page.click('#cancel');
+    await runFinished(page);
+  });
+
   it("refuses at once a run that would overflow WebAssembly's 4 GiB memory, saying what to change", async () => {
     // Before this check, 16384 filters at 44.1 kHz ran 20 s and failed with "offset is out of bounds".
     await page.reload();

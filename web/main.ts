@@ -13,7 +13,7 @@ import type { ProgressEvent, Stage } from '../src/pipeline/transfer.js';
 import { encodeWav } from '../src/audio/wav.js';
 import { describeQuality } from '../src/quality/report.js';
 import { TransferClient, RunFailure } from '../src/web/client.js';
-import { WEB_BACKENDS, chooseBackend, detectCapabilities, type WebBackend } from '../src/web/capabilities.js';
+import { WEB_BACKENDS, chooseBackend, detectCapabilities, memoryWarning, type WebBackend } from '../src/web/capabilities.js';
 import type { FileInput, ResultMessage } from '../src/web/protocol.js';
 
 type Role = 'content' | 'style';
@@ -62,8 +62,10 @@ let lossPoints: { loss: number; round: number; channel: number; evaluations: num
 let shown: { runId: number; stem: string; flacUrl: string | null } | null = null;
 /** Object URLs of the shown result's other files (WAV, report, picture), revoked when the next result replaces them. */
 let resultUrls: string[] = [];
-/** What the worker said about its backend for the current run; shown with the run's own warnings. */
+/** What the worker said about its backend for the current run, and a memory warning; shown with the run's own warnings. */
 let backendNotes: string[] = [];
+/** Whether the run computes on WebAssembly, whose heap holds copies of what the page holds (memoryWarning). */
+let onWasm = true;
 
 // ---- inputs ----------------------------------------------------------------------------------------------------
 
@@ -538,6 +540,7 @@ async function run(): Promise<void> {
   }
   setRunning(true);
   backendNotes = [];
+  onWasm = true;
   $('notes').hidden = true;
   lossPoints = [];
   drawLoss();
@@ -563,10 +566,16 @@ async function run(): Promise<void> {
       {
         onBackend: (b) => {
           showBackend(b.label, b.label.startsWith('WebGPU'));
+          onWasm = b.label.startsWith('WebAssembly');
           backendNotes = b.notes;
           if (b.notes.length) showNotes(b.notes);
         },
-        onProgress: showProgress,
+        onProgress: (e) => {
+          // Said before the run's large allocations, so that the user can cancel before the tab runs out of memory.
+          const warning = e.memory && memoryWarning(e.memory, onWasm, (navigator as Navigator & { deviceMemory?: number }).deviceMemory);
+          if (warning) showNotes((backendNotes = [...backendNotes, warning]));
+          showProgress(e);
+        },
       },
     );
     showResult(message, stem);

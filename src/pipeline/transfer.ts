@@ -15,7 +15,7 @@ import { DEFAULT_SETTINGS, kernelWidths, resolveSettings, type TransferSettings 
 import { SideWorkTally, optimiseRemainingMs } from './eta.js';
 import { RoundObjectives } from './round-objectives.js';
 import { CLIP_PEAK, betweenRounds, optimiseRound, reconstruct, roundPlan, roundSchedule, type ChannelState, type RunContext } from './rounds.js';
-import { estimateMemory, formatBytes } from './memory.js';
+import { estimateMemory, formatBytes, type MemoryEstimate } from './memory.js';
 
 /** Audio given to transfer: encoded file bytes (any format decodeAudio reads), or decoded channels. */
 export type AudioSource = { bytes: Uint8Array; name: string } | (AudioClip & { name?: string });
@@ -69,6 +69,11 @@ export interface ProgressEvent {
   channel?: number;
   /** Objective evaluations so far (optimise stage). */
   evaluations?: number;
+  /**
+   * The run's estimated peak memory, once the inputs are decoded and the run is known to fit what was allowed (one
+   * analyse event carries it, before any large allocation): for a display to warn where the machine may be short.
+   */
+  memory?: MemoryEstimate;
   /** Milliseconds since the run started. */
   elapsedMs: number;
   /**
@@ -253,6 +258,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
         `${formatBytes(runtime.heapLimitBytes)}: use ${cures.slice(0, -1).join(', ')} or ${cures[cures.length - 1]}`,
     );
   }
+  report({ stage: 'analyse', step: 0, total: 1, memory: needed });
   let t0 = performance.now();
   const styleSpec = toLogSpectrogram(plan, style);
   // The time of one STFT of the output's length, to estimate Griffin-Lim's: the content's (the style's first STFT
