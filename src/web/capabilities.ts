@@ -104,7 +104,8 @@ export function chooseBackend(
 
 /**
  * A warning for a run whose estimated memory comes near what the device reports (navigator.deviceMemory, GB, which
- * Chromium rounds and caps at 8; other browsers give none), or undefined. On WebAssembly onnxruntime's heap holds
+ * Chromium rounds down to a power of two and caps: Chromium 156 reports 16 on a 24 GB machine; other browsers give
+ * none), or undefined. On WebAssembly onnxruntime's heap holds
  * copies of what the page holds, so the two parts add up: a 10-minute clip at 44.1 kHz was estimated at 5.1 + 2.5 GB
  * and took Chromium's processes to 7.9 GB RSS together.
  */
@@ -113,9 +114,8 @@ export function memoryWarning(estimate: MemoryEstimate, onWasm: boolean, deviceM
   const bytes = estimate.totalBytes + (onWasm ? estimate.runtimeBytes : 0);
   // A page cannot have all of the device's memory: the browser, the system and other tabs hold some of it.
   if (bytes <= 0.75 * deviceMemoryGb * 2 ** 30) return undefined;
-  const reported = deviceMemoryGb >= 8 ? 'at least 8 GB (browsers report no more)' : `about ${deviceMemoryGb} GB`;
   return (
-    `this run needs about ${(bytes / 2 ** 30).toFixed(1)} GB of memory and this device reports ${reported}: the page may run out ` +
+    `this run needs about ${(bytes / 2 ** 30).toFixed(1)} GB of memory and this device reports about ${deviceMemoryGb} GB: the page may run out ` +
     'of memory and close; a lower sample rate, fewer filters or a shorter clip need less'
   );
 }
