@@ -295,8 +295,8 @@ export class SumObjective implements SpectrogramObjective {
     const total = await this.parts[0].evaluate(x, grad, partProgress(0));
     if (this.scratch.length !== grad.length) this.scratch = new Float32Array(grad.length);
     const scratch = this.scratch;
-    for (const [i, part] of this.parts.slice(1).entries()) {
-      const v = await part.evaluate(x, scratch, partProgress(i + 1));
+    for (const [k, part] of this.parts.slice(1).entries()) {
+      const v = await part.evaluate(x, scratch, partProgress(k + 1));
       for (let i = 0; i < grad.length; i++) grad[i] += scratch[i];
       total.loss += v.loss;
       total.styleLoss += v.styleLoss;

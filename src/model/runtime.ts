@@ -93,7 +93,7 @@ export function isOutOfMemory(err: unknown): boolean {
  * read so, so that a RangeError of ours is never taken for a lack of memory.
  */
 function outOfMemoryAsResourceError(session: Session): Session {
-  const run = session.run.bind(session) as (...args: unknown[]) => ReturnType<Session["run"]>;
+  const run = session.run.bind(session) as (...args: unknown[]) => ReturnType<Session['run']>;
   session.run = (async (...args: unknown[]) => {
     try {
       return await run(...args);
