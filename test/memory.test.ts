@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateMemory, estimateMemoryBytes, lbfgsHistoryFor, WASM_HEAP_LIMIT_BYTES } from '../src/pipeline/memory.js';
+import { estimateMemory, estimateMemoryBytes, lbfgsHistoryFor, nearLimitWarning, WASM_HEAP_LIMIT_BYTES } from '../src/pipeline/memory.js';
 import { DEFAULT_SETTINGS, resolveSettings, type TransferSettings } from '../src/pipeline/settings.js';
 import { frameCount } from '../src/dsp/stft.js';
 
@@ -72,5 +72,16 @@ describe('memory estimate and L-BFGS history', () => {
     };
     expect(at(12288)).toBeLessThan(WASM_HEAP_LIMIT_BYTES);
     expect(at(16384)).toBeGreaterThan(WASM_HEAP_LIMIT_BYTES);
+  });
+
+  it('warns of a run admitted within 20% of its limit, the most the estimate was measured under', () => {
+    const MB = 2 ** 20;
+    expect(nearLimitWarning(800 * MB, 1000 * MB)).toBeUndefined();
+    expect(nearLimitWarning(801 * MB, 1000 * MB)).toBe(
+      'this run needs about 801 MB of memory and 1000 MB is available, and the estimate can be 20% low: fewer --filters, ' +
+        'a larger --hop or a shorter content clip need less',
+    );
+    // 10 s at 44.1 kHz: estimated 1,503,438 KiB, measured 1,868,568 KiB peak RSS (20% more).
+    expect(nearLimitWarning(1_503_438 * 1024, 1_868_568 * 1024)).toBeDefined();
   });
 });

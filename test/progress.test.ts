@@ -101,3 +101,19 @@ describe('ProgressDisplay on a pipe', () => {
     shown.stop();
   });
 });
+
+describe('ProgressDisplay warnings', () => {
+  it('writes a warning on a line of its own: above a terminal\'s bar (clearing the bar\'s line first), or as a line on a pipe', () => {
+    const written: string[] = [];
+    const stream = { write: (s: string) => void written.push(s), isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true } as unknown as NodeJS.WriteStream;
+    const terminal = new ProgressDisplay(stream, true, () => 0);
+    terminal.update({ stage: 'analyse', step: 0, total: 1, elapsedMs: 0 });
+    written.length = 0;
+    terminal.warn('restyle: warning: near the limit');
+    expect(written).toEqual(['\r\x1b[Krestyle: warning: near the limit\n']);
+    terminal.stop();
+    const { shown, lines } = display();
+    shown.warn('restyle: warning: near the limit');
+    expect(lines).toEqual(['restyle: warning: near the limit']);
+  });
+});

@@ -146,6 +146,26 @@ describe('output safety', () => {
     expect(r.stderr.trim()).toMatch(/^restyle: this run needs about \d+ MB of memory but 100 MB is available: use fewer --filters \(now 4096\), a larger --hop \(now 512\) or a shorter content clip$/);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('warns as it starts a run whose estimate comes within 20% of the memory allowed, and runs it', () => {
+    const dir = tempDir();
+    const args = [speech, plucks, '-o', path.join(dir, 'out.wav'), '--filters', '64', '--iterations', '1', '--no-quality'];
+    // The estimate, from the refusal's message; then a limit 10% above it.
+    const refused = run([...args, '--memory-limit', '1']);
+    const needed = Number(/needs about (\d+) MB/.exec(refused.stderr)?.[1]);
+    expect(needed).toBeGreaterThan(100);
+    const limit = Math.round(needed * 1.1);
+    const r = run([...args, '--memory-limit', String(limit), '-q']);
+    expect(r.code).toBe(0);
+    // First, before the run's own warnings (this small net's output peaks over full scale).
+    expect(r.stderr.split('\n')[0]).toBe(
+      `restyle: warning: this run needs about ${needed} MB of memory and ${limit} MB is available, and the estimate can be ` +
+        '20% low: fewer --filters, a larger --hop or a shorter content clip need less',
+    );
+    expect(readdirSync(dir)).toEqual(['out.wav']);
+    // With room to spare, nothing is said of memory.
+    expect(run([...args, '-y', '--memory-limit', String(2 * needed), '-q']).stderr).not.toContain('memory');
+  });
 });
 
 describe('reproducibility', () => {

@@ -11,9 +11,10 @@ import { encodeWav } from '../audio/wav.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import { describeQuality, type QualityReport } from '../quality/measures.js';
 import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, describeRate, displayDefault, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
-import type { TransferResult } from '../pipeline/transfer.js';
+import type { ProgressEvent, TransferResult } from '../pipeline/transfer.js';
+import { nearLimitWarning } from '../pipeline/memory.js';
 import { assessResult, reportPlotInput, runReport } from '../pipeline/assess.js';
-import { DEVICES, STDIO, checkWritable, displayName, nodeRuntime, readInputFile, removePendingTempFiles, transfer, versionLine, writeOutput, type Device } from '../node/index.js';
+import { DEVICES, STDIO, availableMemoryBytes, checkWritable, displayName, nodeRuntime, readInputFile, removePendingTempFiles, transfer, versionLine, writeOutput, type Device } from '../node/index.js';
 import { ProgressDisplay } from './progress.js';
 import { formatSeconds } from '../pipeline/eta.js';
 import { drawReport } from '../report/plot.js';
@@ -212,6 +213,13 @@ export async function main(argv: string[]): Promise<number> {
     // The report and the picture are replaced without -y, as before; but a typo in their paths should not wait for the end of the run.
     for (const extra of [opts.report, opts.plot]) if (extra !== undefined) await checkWritable(extra, true);
 
+    // The limit the run is checked against (as the Node transfer does): one near it is warned about as it starts.
+    const memoryLimitBytes = memoryLimitMb !== undefined ? memoryLimitMb * 2 ** 20 : availableMemoryBytes();
+    const onProgress = (e: ProgressEvent): void => {
+      const warning = e.memory && nearLimitWarning(e.memory.totalBytes, memoryLimitBytes);
+      if (warning) progress.warn(`restyle: warning: ${warning}`);
+      if (!opts.quiet) progress.update(e);
+    };
     const result = await transfer(
       {
         ...settings,
@@ -220,9 +228,9 @@ export async function main(argv: string[]): Promise<number> {
         duration,
         mono: Boolean(opts.mono),
         device: opts.device,
-        ...(memoryLimitMb !== undefined ? { memoryLimitBytes: memoryLimitMb * 2 ** 20 } : {}),
+        memoryLimitBytes,
       },
-      { signal: controller.signal, onProgress: opts.quiet ? undefined : (e) => progress.update(e), partialOnCancel: Boolean(opts.checkpoint) },
+      { signal: controller.signal, onProgress, partialOnCancel: Boolean(opts.checkpoint) },
     ).catch(async (err: unknown) => {
       if (err instanceof CancelledError && err.partial && opts.output) {
         const { channels, sampleRate, iterations } = err.partial;

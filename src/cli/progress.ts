@@ -77,6 +77,11 @@ export class ProgressDisplay {
     this.show({ ...event, elapsedMs: moved.elapsedMs }, moved.etaSeconds, false);
   }
 
+  /** Writes a line (a warning) above the bar, which is drawn again below it at the next update. */
+  warn(line: string): void {
+    this.stream.write(this.interactive && this.bar ? `\r\x1b[K${line}\n` : `${line}\n`);
+  }
+
   /** Closes the bar and stops the clock (call when the run ends, also on failure). */
   stop(): void {
     this.finishStage();
