@@ -163,8 +163,13 @@ export async function optimiseRound(
     showProgress();
     return value.loss;
   };
+  // The run's evaluations so far, and its budget steps: this round counts at most its budget (see budgetDone).
+  const counts = (): [evaluations: number, steps: number] => [
+    ctx.evaluationsDone + evaluationsInRound,
+    ctx.budgetDone + Math.min(evaluationsInRound, roundBudget),
+  ];
   const showProgress = (): void =>
-    ctx.progress(ctx.evaluationsDone + evaluationsInRound, ctx.budgetDone + Math.min(evaluationsInRound, roundBudget), {
+    ctx.progress(...counts(), {
       iteration: lastIteration,
       loss: lastLoss,
       round: round + 1,
@@ -177,8 +182,7 @@ export async function optimiseRound(
     const percent = Math.floor(100 * fraction);
     if (percent === shownPercent || percent >= 100) return;
     shownPercent = percent;
-    const evaluations = ctx.evaluationsDone + evaluationsInRound;
-    const steps = ctx.budgetDone + Math.min(evaluationsInRound, roundBudget);
+    const [evaluations, steps] = counts();
     ctx.progress(evaluations, steps, { activity: `evaluation ${evaluations + 1}: ${percent}%` }, fraction);
   };
   const iterationsBefore = state.iterations;
