@@ -565,8 +565,9 @@ async function run(): Promise<void> {
       },
       {
         onBackend: (b) => {
-          showBackend(b.label, b.label.startsWith('WebGPU'));
-          onWasm = b.label.startsWith('WebAssembly');
+          const gpu = b.label.startsWith('WebGPU');
+          showBackend(b.label, gpu);
+          onWasm = !gpu; // the worker's backends are WebGPU and WebAssembly
           backendNotes = b.notes;
           if (b.notes.length) showNotes(b.notes);
         },

@@ -105,9 +105,8 @@ export function chooseBackend(
 /**
  * A warning for a run whose estimated memory comes near what the device reports (navigator.deviceMemory, GB, which
  * Chromium rounds down to a power of two and caps: Chromium 156 reports 16 on a 24 GB machine; other browsers give
- * none), or undefined. On WebAssembly onnxruntime's heap holds
- * copies of what the page holds, so the two parts add up: a 10-minute clip at 44.1 kHz was estimated at 5.1 + 2.5 GB
- * and took Chromium's processes to 7.9 GB RSS together.
+ * none), or undefined. On WebAssembly onnxruntime's heap holds copies of what the page holds, so the two parts add up:
+ * a 10-minute clip at 44.1 kHz was estimated at 5.1 + 2.5 GB and took Chromium's processes to 7.9 GB RSS together.
  */
 export function memoryWarning(estimate: MemoryEstimate, onWasm: boolean, deviceMemoryGb: number | undefined): string | undefined {
   if (!deviceMemoryGb || !(deviceMemoryGb > 0)) return undefined;
@@ -115,7 +114,7 @@ export function memoryWarning(estimate: MemoryEstimate, onWasm: boolean, deviceM
   // A page cannot have all of the device's memory: the browser, the system and other tabs hold some of it.
   if (bytes <= 0.75 * deviceMemoryGb * 2 ** 30) return undefined;
   return (
-    `this run needs about ${(bytes / 2 ** 30).toFixed(1)} GB of memory and this device reports about ${deviceMemoryGb} GB: the page may run out ` +
-    'of memory and close; a lower sample rate, fewer filters or a shorter clip need less'
+    `this run needs about ${(bytes / 2 ** 30).toFixed(1)} GB of memory and this device reports about ${deviceMemoryGb} GB: ` +
+    'the page may run out of memory and close; a lower sample rate, fewer filters or a shorter clip need less'
   );
 }
