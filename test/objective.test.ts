@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { StyleNet, type ConvolutionChoice, type LogSpectrogram } from '../src/model/style-net.js';
+import { DFT_CHUNK_FEATURE_FRAMES, GPU_CHUNK_FEATURE_FRAMES, StyleNet, type ConvolutionChoice, type LogSpectrogram } from '../src/model/style-net.js';
 import { ChunkedStyleObjective, StyleObjective, SumObjective } from '../src/model/objectives.js';
 import { IO, type StyleMode } from '../src/model/graphs.js';
 import { Random } from '../src/dsp/random.js';
-import type { Runtime } from '../src/model/runtime.js';
+import { computesOnGpu, type Runtime } from '../src/model/runtime.js';
 import { refFeatures, refGram, refLoss, relativeError } from './reference.js';
 
 const runtime: Runtime = { ort, executionProviders: ['cpu'], threads: 1 };
@@ -233,7 +233,7 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
    * 'gpu-buffer' tensors (their values held aside), and every session takes such tensors back as inputs. Records
    * what each run was fed and which device tensors were disposed.
    */
-  function fakeDevice() {
+  function fakeDevice(executionProviders = ['cpu']) {
     const held = new Map<object, ort.Tensor>();
     const fed: { name: string; location: string }[][] = [];
     const disposed: object[] = [];
@@ -249,7 +249,7 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
     const InferenceSession = {
       create: async (model: Uint8Array, options: ort.InferenceSession.SessionOptions) => {
         const { preferredOutputLocation, ...rest } = options;
-        const session = await ort.InferenceSession.create(model, rest);
+        const session = await ort.InferenceSession.create(model, { ...rest, executionProviders: ['cpu'] });
         return {
           inputNames: session.inputNames,
           outputNames: session.outputNames,
@@ -266,7 +266,7 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
         };
       },
     };
-    const runtime: Runtime = { ort: { ...ort, InferenceSession } as unknown as Runtime['ort'], executionProviders: ['cpu'], threads: 1, residentInputs: true };
+    const runtime: Runtime = { ort: { ...ort, InferenceSession } as unknown as Runtime['ort'], executionProviders, threads: 1, residentInputs: true };
     return { runtime, fed, disposed, held };
   }
 
@@ -341,6 +341,45 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
     expect(sentWeights.length).toBeGreaterThan(4); // five chunks, two passes
     expect(sentWeights.filter((f) => f.location === 'cpu')).toEqual([]);
     expect(new Set(device.disposed).size).toBe(device.held.size);
+  });
+
+  it.each<ConvolutionChoice>(['direct', 'dft'])('chunked on a GPU: chunks of 4096 feature frames, fewer runs, the same loss and gradient (%s)', async (convolution) => {
+    // 1200 frames: one chunk on a GPU, against 3 (DFT form) or 1 (Conv form) on the CPU.
+    const shape = { bins: 17, filters: 8, kernel: 5 };
+    const frames = 1200;
+    const style = randomSpec(shape.bins, 300, 1);
+    const x = randomSpec(shape.bins, frames, 8).data;
+    const results = [];
+    for (const device of [fakeDevice(['cpu']), fakeDevice(['webgpu'])]) {
+      const net = StyleNet.create(device.runtime, shape, 3, convolution);
+      const objective = await ChunkedStyleObjective.create(net, { frames, target: await net.styleTarget(style, frames, 'gram') });
+      const grad = new Float32Array(x.length);
+      device.fed.length = 0;
+      const value = await objective.evaluate(x, grad);
+      results.push({ chunk: net.chunkFeatureFrames, runs: device.fed.length, value, grad });
+      await Promise.all([objective.dispose(), net.dispose()]);
+    }
+    const [cpu, gpu] = results;
+    expect(cpu.chunk).toBe(convolution === 'dft' ? 512 : 2048);
+    expect(gpu.chunk).toBe(4096);
+    // Two passes of one run per chunk (the features kept between them).
+    expect(gpu.runs).toBe(2);
+    expect(cpu.runs).toBe(convolution === 'dft' ? 6 : 2);
+    expect(Math.abs(gpu.value.loss - cpu.value.loss) / cpu.value.loss).toBeLessThan(1e-5);
+    expect(relativeError(gpu.grad, cpu.grad)).toBeLessThan(1e-5);
+  });
+
+  it('a GPU runtime that falls back to the CPU chunks as the CPU does', () => {
+    const rt: Runtime = { ort, executionProviders: ['webgpu'], threads: 1 };
+    const net = StyleNet.create(rt, { bins: 9, filters: 4, kernel: 11 }, 1, 'dft');
+    expect(computesOnGpu(rt)).toBe(true);
+    expect(net.chunkFeatureFrames).toBe(GPU_CHUNK_FEATURE_FRAMES);
+    rt.executionProviders = ['cpu']; // as createSession's fallback leaves it
+    expect(computesOnGpu(rt)).toBe(false);
+    expect(net.chunkFeatureFrames).toBe(DFT_CHUNK_FEATURE_FRAMES);
+    for (const [providers, gpu] of [[['wasm'], false], [['webgpu', 'wasm'], true], [[], false]] as const) {
+      expect(computesOnGpu({ ...rt, executionProviders: [...providers] })).toBe(gpu);
+    }
   });
 
   it('leave tensors as they are on a backend that keeps outputs on the CPU', async () => {

@@ -13,7 +13,7 @@ import {
 } from './graphs.js';
 import { createSession, disposeResident, floatTensor, residentTensor, scalarOf, type Session, type OrtTensor } from './runtime.js';
 import { validOutputMask, type BlockPlan } from './spectral-conv.js';
-import { chunkFeatureFramesFor, chunksOf, type StyleNet, type StyleTarget } from './style-net.js';
+import { chunksOf, type StyleNet, type StyleTarget } from './style-net.js';
 
 /** The value of the objective at one point, by term. */
 export interface ObjectiveValue {
@@ -168,7 +168,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     if (target.mode !== 'gram') throw new Error('the chunked objective needs the style as a Gram matrix');
     if (frames < net.shape.kernel) throw new RangeError(`the optimised spectrogram needs at least ${net.shape.kernel} frames, got ${frames}`);
     const withContent = options.content !== undefined && options.content.weight > 0;
-    const chunkFeatureFrames = options.chunkFeatureFrames ?? chunkFeatureFramesFor(net.conv);
+    const chunkFeatureFrames = options.chunkFeatureFrames ?? net.chunkFeatureFrames;
     // The clip's features are kept between the passes when all of them fit: then the kept-features sessions are made.
     const featureBytes = chunksOf(frames, net.shape.kernel, chunkFeatureFrames).reduce(
       (sum, c) => sum + 4 * net.shape.filters * featureColumns(net.conv, c.chunkOut),

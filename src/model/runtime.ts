@@ -41,6 +41,16 @@ export interface Runtime {
 }
 
 /**
+ * Whether the runtime computes on a GPU: its preferred execution provider is neither the CPU nor WebAssembly (and
+ * stays so until a failed session falls back to the CPU). There the graphs' intermediates live in the device's memory,
+ * and every input and output crosses to it.
+ */
+export function computesOnGpu(runtime: Runtime): boolean {
+  const first = runtime.executionProviders[0];
+  return first !== undefined && first !== 'cpu' && first !== 'wasm';
+}
+
+/**
  * Creates a session for serialised model bytes with the runtime's settings; `memoryArena: false` frees each run's
  * intermediate tensors when it ends instead of keeping them for the next run; `outputsOnDevice` leaves the outputs on
  * the device (WebGPU), for feeding other runs. With fallbackToCpu, a failure of the preferred providers switches this

@@ -15,7 +15,7 @@ import {
   type NetShape,
   type StyleMode,
 } from './graphs.js';
-import { createSession, disposeResident, floatTensor, residentTensor, int64Tensor, scalarOf, type Runtime, type Session, type OrtTensor } from './runtime.js';
+import { computesOnGpu, createSession, disposeResident, floatTensor, residentTensor, int64Tensor, scalarOf, type Runtime, type Session, type OrtTensor } from './runtime.js';
 import { blockCount, chooseBlockPlan, blockPlan, frameBlocks, overlapAddBlocks, toBlockColumns } from './spectral-conv.js';
 import { flipTransposeWeights, randomWeightGroups, randomWeights } from './weights.js';
 
@@ -44,8 +44,20 @@ export const CHUNK_FEATURE_FRAMES = 2048;
  */
 export const DFT_CHUNK_FEATURE_FRAMES = 512;
 
-/** Feature frames per chunk for a net of this convolution form. */
-export function chunkFeatureFramesFor(conv: ConvPlan): number {
+/**
+ * Feature frames per chunk on a GPU, for either form. There the intermediates live in the device's memory, not the
+ * process's, and what a chunk costs is its run's copies between the two: the N x N Gram sum out, the N x N difference
+ * in, the kept features out and in. On an H100 (WebGPU, 4096 filters, 150 s) that was 240-360 ms a chunk, so that
+ * 512-frame DFT chunks took 3.45 s an evaluation against 0.29 s for the whole clip in one run, slower than the CPU's 16
+ * threads (3.16 s). A chunk is therefore as long as the longest clip run whole (LONG_CLIP_FEATURE_FRAMES), whose device
+ * memory every clip under ~95 s already needs (about 2.6 GB at 4096 filters, between the 1.2 GB measured for 10 s and
+ * the 3.5 GB for 150 s run whole; README, "Long clips on a GPU").
+ */
+export const GPU_CHUNK_FEATURE_FRAMES = 4096;
+
+/** Feature frames per chunk for a net of this convolution form, computing on the CPU or (`onGpu`) on a GPU. */
+export function chunkFeatureFramesFor(conv: ConvPlan, onGpu = false): number {
+  if (onGpu) return GPU_CHUNK_FEATURE_FRAMES;
   return conv ? DFT_CHUNK_FEATURE_FRAMES : CHUNK_FEATURE_FRAMES;
 }
 
@@ -109,6 +121,14 @@ export class StyleNet {
   async prepare(): Promise<void> {
     if (this.conv) await this.spectralWeights();
     else void this.weights;
+  }
+
+  /**
+   * Feature frames per chunk where a clip is taken in chunks: by the convolution form on the CPU, larger on a GPU
+   * (chunkFeatureFramesFor). Read at each use, since a runtime whose GPU fails falls back to the CPU.
+   */
+  get chunkFeatureFrames(): number {
+    return chunkFeatureFramesFor(this.conv, computesOnGpu(this.runtime));
   }
 
   /**
@@ -297,7 +317,7 @@ export class StyleNet {
   }
 
   /** Sum over all frames of F F^T (N x N), computed on overlapping chunks whose conv outputs tile the whole clip. */
-  async gramSum(spec: LogSpectrogram, chunkFeatureFrames = chunkFeatureFramesFor(this.conv)): Promise<Float32Array> {
+  async gramSum(spec: LogSpectrogram, chunkFeatureFrames = this.chunkFeatureFrames): Promise<Float32Array> {
     return Float32Array.from(await this.gramSumInto(spec, new Float64Array(this.shape.filters ** 2), chunkFeatureFrames));
   }
 
@@ -309,7 +329,7 @@ export class StyleNet {
   async gramSumInto(
     spec: LogSpectrogram,
     total: Float64Array,
-    chunkFeatureFrames = chunkFeatureFramesFor(this.conv),
+    chunkFeatureFrames = this.chunkFeatureFrames,
     onChunk?: (featureFramesDone: number) => void,
   ): Promise<Float64Array> {
     const { filters: N, kernel: K } = this.shape;
