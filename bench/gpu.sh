@@ -7,9 +7,12 @@
 #
 # CLIPDIR holds speech-Ns.wav and plucks-Ns.wav for each N (npx tsx bench/clips.ts N writes them to out/bench).
 # NODE and PYTHON name the interpreters (default: node, python3); RUN_TIMEOUT caps each run (default 240 s);
-# SKIP_CPU=1 and SKIP_TORCH=1 leave out the CPU and PyTorch runs. Writes one JSON per run to OUTDIR, a table of
-# per-evaluation time, stage times and quality to OUTDIR/summary.txt, and the objective alone with its constant inputs
-# sent every run or kept on the GPU (bench/objective-device.ts) to OUTDIR/objective.txt.
+# SKIP_CPU=1 and SKIP_TORCH=1 leave out the CPU and PyTorch runs; NO_QUALITY=1 skips our held-out quality measures
+# (minutes at long lengths); WHOLE=1 also runs a copy of dist/ whose objective never goes chunk by chunk, to see what
+# the chunks of a long clip (over ~95 s) cost. Writes one JSON per run to OUTDIR, a table of per-evaluation time, stage
+# times, quality and the GPU memory's peak (nvidia-smi, sampled every 250 ms) to OUTDIR/summary.txt, and the objective
+# alone with its constant inputs sent every run or kept on the GPU (bench/objective-device.ts) to OUTDIR/objective.txt.
+# On a machine without Node.js or a network, bench/gpu-pack.sh packs what this needs.
 set -u
 out=${1:?usage: bash bench/gpu.sh OUTDIR CLIPDIR [SECONDS...]}
 clips=${2:?usage: bash bench/gpu.sh OUTDIR CLIPDIR [SECONDS...]}
@@ -28,13 +31,29 @@ mkdir -p "$out"
   echo "node $("$node" -v), $("$python" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())' 2>&1)"
 } | tee "$out/machine.txt"
 
-# ours DEVICE SECONDS TAG [CLI options...]: one end-to-end CLI run (decode to WAV written) with its JSON report.
+quality=()
+[ "${NO_QUALITY:-0}" = 1 ] && quality=(--no-quality)
+if [ "${WHOLE:-0}" = 1 ]; then
+  # The same build with the long-clip threshold out of reach: every clip's objective runs whole. It lies beside dist/
+  # (git ignores it), where its imports find node_modules and package.json.
+  whole=dist-whole
+  rm -rf "$whole" && cp -r dist "$whole"
+  sed -i 's/LONG_CLIP_FEATURE_FRAMES = 4096;/LONG_CLIP_FEATURE_FRAMES = Infinity;/' "$whole/pipeline/memory.js"
+  grep -q 'LONG_CLIP_FEATURE_FRAMES = Infinity;' "$whole/pipeline/memory.js" || { echo "WHOLE: threshold not found" >&2; exit 1; }
+fi
+
+# ours DEVICE SECONDS TAG [CLI options...]: one end-to-end CLI run (decode to WAV written) with its JSON report, and the
+# GPU's memory in use sampled beside it. DIST names another build (dist-whole).
 ours() {
   local device=$1 s=$2 tag=$3
   shift 3
   echo "# restyle --device $device $* ($s s)"
-  timeout "$limit" "$node" dist/cli/main.js "$clips/speech-${s}s.wav" "$clips/plucks-${s}s.wav" -o "$out/ours-$tag-${s}s.wav" -y -q \
-    --device "$device" --report "$out/ours-$tag-${s}s.json" "$@" 2>&1 | tail -3
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 >"$out/ours-$tag-${s}s.gpumem" 2>/dev/null &
+  local sampler=$!
+  timeout "$limit" "$node" "${DIST:-dist}/cli/main.js" "$clips/speech-${s}s.wav" "$clips/plucks-${s}s.wav" -o "$out/ours-$tag-${s}s.wav" -y -q \
+    --device "$device" --report "$out/ours-$tag-${s}s.json" "${quality[@]}" "$@" 2>&1 | tail -3
+  kill "$sampler" 2>/dev/null
+  wait "$sampler" 2>/dev/null
 }
 
 # torch SECONDS TAG [reference options...]: the PyTorch reference on CUDA.
@@ -54,6 +73,10 @@ for s in "${sizes[@]}"; do
   [ "${SKIP_CPU:-0}" = 1 ] || ours cpu "$s" cpu
   ours webgpu "$s" webgpu
   ours webgpu "$s" webgpu-direct --conv direct
+  if [ "${WHOLE:-0}" = 1 ]; then
+    DIST=$whole ours webgpu "$s" webgpu-whole
+    DIST=$whole ours webgpu "$s" webgpu-direct-whole --conv direct
+  fi
   if [ "${SKIP_TORCH:-0}" != 1 ]; then
     torch_ref "$s" step --time-steps 20
     torch_ref "$s" e2e --steps 300 --phase-iters 500
@@ -64,15 +87,20 @@ done
 "$node" --input-type=module - "$out" >"$out/summary.txt" <<'EOF'
 import { readdirSync, readFileSync } from 'node:fs';
 const dir = process.argv[2];
-const rows = [['run', 'ms/eval', 'analyse s', 'optimise s', 'phase s', 'total s', 'gain', 'corr', 'gpu MB']];
+const rows = [['run', 'ms/eval', 'analyse s', 'optimise s', 'phase s', 'total s', 'gain', 'corr', 'gpu MB', 'final loss']];
 for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
   let r;
   try { r = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')); } catch { rows.push([f, 'unreadable']); continue; }
   const s = (ms) => (ms === undefined ? '' : (ms / 1000).toFixed(2));
   if (r.timingsMs && r.quality !== undefined) {
     const t = r.timingsMs;
+    let gpuMb = '';
+    try {
+      const used = readFileSync(`${dir}/${f.replace(/\.json$/, '.gpumem')}`, 'utf8').split('\n').map(Number).filter((v) => v > 0);
+      if (used.length) gpuMb = String(Math.max(...used));
+    } catch { /* no sampler output (no nvidia-smi) */ }
     rows.push([f, r.msPerEvaluation.toFixed(1), s(t.analyse), s(t.optimise), s(t.phase), s(t.total),
-      r.quality?.styleGain?.toFixed(3) ?? '', r.quality?.contentCorrelation?.toFixed(3) ?? '', '']);
+      r.quality?.styleGain?.toFixed(3) ?? '', r.quality?.contentCorrelation?.toFixed(3) ?? '', gpuMb, r.loss?.final?.total?.toFixed(1) ?? '']);
   } else {
     const t = r.timingsMs ?? {};
     rows.push([f, r.stepMsMedian?.toFixed(1) ?? '', s(t.analyse), s(t.optimise), s(t.phase), s(t.total), '', '', r.peakGpuMb?.toFixed(0) ?? '']);
