@@ -24,49 +24,60 @@ export interface GriffinLimOptions {
 export function fastGriffinLim(plan: StftPlan, magnitude: Float32Array, options: GriffinLimOptions): Float32Array {
   const { iterations, length } = options;
   const momentum = options.momentum ?? 0.99;
+  const { bins } = plan;
   const frames = frameCount(length, plan.hop);
-  const n = plan.bins * frames;
-  if (magnitude.length !== n) throw new RangeError(`Griffin-Lim: magnitude has ${magnitude.length} values, expected ${plan.bins} x ${frames}`);
+  const n = bins * frames;
+  if (magnitude.length !== n) throw new RangeError(`Griffin-Lim: magnitude has ${magnitude.length} values, expected ${bins} x ${frames}`);
 
-  // Unit phasors; the estimate M * phasor is never stored whole (inversePolar forms it frame by frame).
+  // Unit phasors, frame-major (frame t's bins at t * bins), the order the STFT makes and takes them in; the estimate
+  // M * phasor is never stored whole (inversePolar forms it frame by frame). Drawn and read in bin-major order.
   const cosP = new Float32Array(n);
   const sinP = new Float32Array(n);
   if (options.initialPhase) {
     const { re, im } = options.initialPhase;
-    for (let i = 0; i < n; i++) {
-      const r = Math.sqrt(re[i] * re[i] + im[i] * im[i]);
-      cosP[i] = r > 0 ? re[i] / r : 1;
-      sinP[i] = r > 0 ? im[i] / r : 0;
+    for (let k = 0, i = 0; k < bins; k++) {
+      for (let t = 0; t < frames; t++, i++) {
+        const r = Math.sqrt(re[i] * re[i] + im[i] * im[i]);
+        cosP[t * bins + k] = r > 0 ? re[i] / r : 1;
+        sinP[t * bins + k] = r > 0 ? im[i] / r : 0;
+      }
     }
   } else {
     const rng = new Random(options.seed ?? 0);
     const phasor = new Float64Array(2);
-    for (let i = 0; i < n; i++) {
-      cosSinTurn(rng.uniform(), phasor);
-      cosP[i] = phasor[0];
-      sinP[i] = phasor[1];
+    for (let k = 0; k < bins; k++) {
+      for (let t = 0; t < frames; t++) {
+        cosSinTurn(rng.uniform(), phasor);
+        cosP[t * bins + k] = phasor[0];
+        sinP[t * bins + k] = phasor[1];
+      }
     }
   }
-  const rebuilt = plan.allocate(length);
-  const previous: Spectrogram = plan.allocate(length);
+  // The previous projection, frame-major; zero before the first.
+  const previousRe = new Float32Array(n);
+  const previousIm = new Float32Array(n);
   const signal = new Float32Array(length);
   const alpha = momentum / (1 + momentum);
 
   for (let it = 0; it < iterations; it++) {
     plan.inversePolar(magnitude, cosP, sinP, length, signal);
-    plan.forward(signal, rebuilt);
-    for (let i = 0; i < n; i++) {
-      // Accelerated step: extrapolate away from the previous projection (it is zero on the first iteration).
-      const re = rebuilt.re[i] - alpha * previous.re[i];
-      const im = rebuilt.im[i] - alpha * previous.im[i];
-      const r = Math.sqrt(re * re + im * im);
-      if (r > 1e-16) {
-        cosP[i] = re / r;
-        sinP[i] = im / r;
+    // The projection's STFT, frame by frame, each frame's phase updated as it comes.
+    plan.forwardFrames(signal, (t, rebuiltRe, rebuiltIm) => {
+      const base = t * bins;
+      for (let k = 0; k < bins; k++) {
+        const i = base + k;
+        // Accelerated step: extrapolate away from the previous projection (it is zero on the first iteration).
+        const re = rebuiltRe[k] - alpha * previousRe[i];
+        const im = rebuiltIm[k] - alpha * previousIm[i];
+        const r = Math.sqrt(re * re + im * im);
+        if (r > 1e-16) {
+          cosP[i] = re / r;
+          sinP[i] = im / r;
+        }
+        previousRe[i] = rebuiltRe[k];
+        previousIm[i] = rebuiltIm[k];
       }
-      previous.re[i] = rebuilt.re[i];
-      previous.im[i] = rebuilt.im[i];
-    }
+    });
     options.onIteration?.(it + 1);
   }
   return plan.inversePolar(magnitude, cosP, sinP, length, signal);

@@ -86,18 +86,41 @@ export class StftPlan {
   }
 
   /**
-   * The inverse STFT of magnitude x (cos + i sin), all bins x frames, without forming that complex spectrogram:
-   * Griffin-Lim calls this every iteration, and on a long clip the two spectrogram-sized arrays it saves are
-   * hundreds of megabytes.
+   * Forward STFT of `signal` frame by frame, without storing it: `visit(t, re, im)` gets frame t's bins 0..nFft/2 in
+   * buffers that the next frame reuses. Griffin-Lim updates its phase from each frame as it comes, where a bin-major
+   * spectrogram would be written with a stride of the frame count (a cache miss a value on a long clip).
+   */
+  forwardFrames(signal: Float32Array, visit: (t: number, re: Float32Array, im: Float32Array) => void): void {
+    const { nFft, hop, window, frame, binRe, binIm } = this;
+    const half = nFft / 2;
+    const frames = frameCount(signal.length, hop);
+    for (let t = 0; t < frames; t++) {
+      const start = t * hop - half;
+      const i0 = Math.max(0, -start);
+      const i1 = Math.min(nFft, signal.length - start);
+      frame.fill(0, 0, i0);
+      for (let i = i0; i < i1; i++) frame[i] = signal[start + i] * window[i];
+      frame.fill(0, i1);
+      this.fft.forward(frame, binRe, binIm, 0, 1);
+      visit(t, binRe, binIm);
+    }
+  }
+
+  /**
+   * The inverse STFT of magnitude x (cos + i sin), without forming that complex spectrogram: Griffin-Lim calls this
+   * every iteration, and on a long clip the two spectrogram-sized arrays it saves are hundreds of megabytes. The
+   * magnitude is bins x frames (bin-major); the phase's cos and sin are frame-major (frame t's bins at t * bins), the
+   * order forwardFrames gives them in.
    */
   inversePolar(magnitude: Float32Array, cos: Float32Array, sin: Float32Array, length: number, out: Float32Array = new Float32Array(length)): Float32Array {
     const { frame, bins, binRe, binIm } = this;
     const frames = frameCount(length, this.hop);
     return this.overlapAdd(frames, length, out, (t) => {
+      const base = t * bins;
       for (let k = 0; k < bins; k++) {
-        const i = k * frames + t;
-        binRe[k] = magnitude[i] * cos[i];
-        binIm[k] = magnitude[i] * sin[i];
+        const m = magnitude[k * frames + t];
+        binRe[k] = m * cos[base + k];
+        binIm[k] = m * sin[base + k];
       }
       this.fft.inverse(binRe, binIm, frame, 0, 1);
     });
