@@ -1,6 +1,6 @@
 // The browser backend choice, as a pure function of what the browser offers (the real browser is in web.test.ts).
 import { describe, expect, it } from 'vitest';
-import { chooseBackend, memoryWarning, type BrowserCapabilities } from '../src/web/capabilities.js';
+import { chooseBackend, fallbackBackend, memoryWarning, type BrowserCapabilities } from '../src/web/capabilities.js';
 import { ResourceError } from '../src/errors.js';
 
 const base: BrowserCapabilities = { gpuAdapter: null, gpuMissingReason: 'WebGPU found no GPU adapter', crossOriginIsolated: true, hardwareConcurrency: 8, webAssembly: true };
@@ -68,5 +68,19 @@ describe('memoryWarning', () => {
   it('says nothing where the browser does not tell the memory (Firefox, Safari)', () => {
     expect(memoryWarning(long, true, undefined)).toBeUndefined();
     expect(memoryWarning(long, true, 0)).toBeUndefined();
+  });
+});
+
+describe('fallbackBackend', () => {
+  it('names WebAssembly once a WebGPU run has fallen back to it, with the reason, and nothing otherwise', () => {
+    const notes = ['webgpu unavailable (device lost): running on the CPU'];
+    // createSession's fallback leaves the providers as ['cpu'], onnxruntime-web's name for its WebAssembly backend.
+    expect(fallbackBackend('webgpu', { executionProviders: ['cpu'], threads: 4, notes })).toEqual({
+      label: 'WebAssembly, 4 threads (webgpu failed)',
+      notes,
+    });
+    expect(fallbackBackend('webgpu', { executionProviders: ['wasm'], threads: 1 })?.label).toBe('WebAssembly, 1 thread (webgpu failed)');
+    expect(fallbackBackend('webgpu', { executionProviders: ['webgpu', 'wasm'], threads: 4 })).toBeNull();
+    expect(fallbackBackend('wasm', { executionProviders: ['wasm'], threads: 4 })).toBeNull();
   });
 });

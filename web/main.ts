@@ -14,6 +14,7 @@ import { encodeWav } from '../src/audio/wav.js';
 import { describeQuality } from '../src/quality/report.js';
 import { TransferClient, RunFailure } from '../src/web/client.js';
 import { WEB_BACKENDS, chooseBackend, detectCapabilities, memoryWarning, type WebBackend } from '../src/web/capabilities.js';
+import type { MemoryEstimate } from '../src/pipeline/memory.js';
 import type { FileInput, ResultMessage } from '../src/web/protocol.js';
 
 type Role = 'content' | 'style';
@@ -66,6 +67,13 @@ let resultUrls: string[] = [];
 let backendNotes: string[] = [];
 /** Whether the run computes on WebAssembly, whose heap holds copies of what the page holds (memoryWarning). */
 let onWasm = true;
+/** The current run's memory estimate, once the worker sends it: a backend that changes mid-run is judged by it again. */
+let runMemory: MemoryEstimate | null = null;
+
+/** The memory warning for the current run on its current backend, if any. */
+function memoryNote(): string | undefined {
+  return runMemory ? memoryWarning(runMemory, onWasm, (navigator as Navigator & { deviceMemory?: number }).deviceMemory) : undefined;
+}
 
 // ---- inputs ----------------------------------------------------------------------------------------------------
 
@@ -541,6 +549,7 @@ async function run(): Promise<void> {
   setRunning(true);
   backendNotes = [];
   onWasm = true;
+  runMemory = null;
   $('notes').hidden = true;
   lossPoints = [];
   drawLoss();
@@ -564,17 +573,22 @@ async function run(): Promise<void> {
         outputName: `${stem}.wav`,
       },
       {
+        // Sent as the run starts, and again if WebGPU fails mid-run and the run goes on on WebAssembly.
         onBackend: (b) => {
           const gpu = b.label.startsWith('WebGPU');
           showBackend(b.label, gpu);
           onWasm = !gpu; // the worker's backends are WebGPU and WebAssembly
-          backendNotes = b.notes;
-          if (b.notes.length) showNotes(b.notes);
+          const warning = memoryNote();
+          backendNotes = warning ? [...b.notes, warning] : b.notes;
+          if (backendNotes.length) showNotes(backendNotes);
         },
         onProgress: (e) => {
           // Said before the run's large allocations, so that the user can cancel before the tab runs out of memory.
-          const warning = e.memory && memoryWarning(e.memory, onWasm, (navigator as Navigator & { deviceMemory?: number }).deviceMemory);
-          if (warning) showNotes((backendNotes = [...backendNotes, warning]));
+          if (e.memory) {
+            runMemory = e.memory;
+            const warning = memoryNote();
+            if (warning) showNotes((backendNotes = [...backendNotes, warning]));
+          }
           showProgress(e);
         },
       },

@@ -5,6 +5,7 @@
 import { ResourceError } from '../errors.js';
 // The type only: the page's script stays free of the core's modules.
 import type { MemoryEstimate } from '../pipeline/memory.js';
+import type { Runtime } from '../model/runtime.js';
 
 /** Where the graphs run in the browser. */
 export type WebBackend = 'auto' | 'webgpu' | 'wasm';
@@ -117,4 +118,16 @@ export function memoryWarning(estimate: MemoryEstimate, onWasm: boolean, deviceM
     `this run needs about ${(bytes / 2 ** 30).toFixed(1)} GB of memory and this device reports about ${deviceMemoryGb} GB: ` +
     'the page may run out of memory and close; a lower sample rate, fewer filters or a shorter clip need less'
   );
+}
+
+/**
+ * What a run that started on `startedOn` now computes on, when that changed, or null. A GPU that fails to open a session
+ * mid-run switches the runtime to WebAssembly for good (createSession's fallback), after the page was told WebGPU: the
+ * page's badge, and its memory warning, which counts the WebAssembly heap, must then follow.
+ */
+export function fallbackBackend(startedOn: string, runtime: Pick<Runtime, 'executionProviders' | 'threads' | 'notes'>): { label: string; notes: string[] } | null {
+  const now = runtime.executionProviders[0];
+  if (now === startedOn || (now !== 'cpu' && now !== 'wasm')) return null;
+  const { threads } = runtime;
+  return { label: `WebAssembly, ${threads} thread${threads === 1 ? '' : 's'} (${startedOn} failed)`, notes: [...(runtime.notes ?? [])] };
 }

@@ -44,7 +44,7 @@ export interface EncodeMessage {
 /** Messages the worker receives. */
 export type ToWorker = RunMessage | CancelMessage | EncodeMessage;
 
-/** Worker to page: the backend chosen for the run, and why a faster one is not used. */
+/** Worker to page: the backend chosen for the run, and why a faster one is not used; sent again if it falls back mid-run. */
 export interface BackendMessage {
   type: 'backend';
   id: number;

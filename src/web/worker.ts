@@ -11,6 +11,7 @@ import { transfer, type ProgressEvent } from '../pipeline/transfer.js';
 import { drawReport } from '../report/plot.js';
 import type { EncodeMessage, EncodedMessage, ErrorMessage, FailureKind, FromWorker, ResultMessage, RunMessage, ToWorker } from './protocol.js';
 import { encodeFlacFrom } from './flac.js';
+import { fallbackBackend } from './capabilities.js';
 import { webRuntime, type WasmPaths } from './runtime.js';
 
 /** The part of a worker's global scope used here. */
@@ -54,7 +55,16 @@ async function run(scope: WorkerScope, msg: RunMessage, signal: AbortSignal, was
   const settings = resolveSettings(msg.settings, msg.content ? 'transfer' : 'texture');
   const { runtime, label, notes } = await webRuntime({ backend: msg.backend, wasmPaths });
   scope.postMessage({ type: 'backend', id: msg.id, label, notes });
-  const onProgress = (event: ProgressEvent): void => scope.postMessage({ type: 'progress', id: msg.id, event });
+  const startedOn = runtime.executionProviders[0];
+  let fellBack = false;
+  const onProgress = (event: ProgressEvent): void => {
+    const fallback = fellBack ? null : fallbackBackend(startedOn, runtime);
+    if (fallback) {
+      fellBack = true;
+      scope.postMessage({ type: 'backend', id: msg.id, label: fallback.label, notes: [...notes, ...fallback.notes] });
+    }
+    scope.postMessage({ type: 'progress', id: msg.id, event });
+  };
   const result = await transfer(
     runtime,
     { ...settings, content: msg.content, style: msg.style, duration: msg.duration, mono: msg.mono },
