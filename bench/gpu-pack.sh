@@ -7,7 +7,8 @@
 #
 #   bash bench/gpu-pack.sh DIR           (here, with npm's registry and Debian's reachable)
 #   source DIR/setup.sh                  (there, in the checkout's root: node on PATH, node_modules, dist, loaders)
-#   bash bench/gpu.sh OUT CLIPS 10 150   (there)
+#   node node_modules/tsx/dist/cli.mjs bench/clips.ts 10 150        (there: the clips, in out/bench)
+#   NO_QUALITY=1 WHOLE=1 bash bench/gpu.sh OUT out/bench 10 150      (there; npm is not packed)
 #
 # DIR is best a folder of the checkout that git ignores. Unpacking the packages writes to /, as root: for a lent
 # machine, never this one.
