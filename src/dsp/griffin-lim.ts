@@ -18,67 +18,125 @@ export interface GriffinLimOptions {
 }
 
 /**
+ * Runs fast Griffin-Lim somewhere: on this thread (fastGriffinLim), or split over threads (the Node entry point's
+ * worker pool), with the same result to the bit.
+ */
+export type GriffinLimRunner = (plan: StftPlan, magnitude: Float32Array, options: GriffinLimOptions) => Promise<Float32Array>;
+
+/**
+ * Griffin-Lim's working arrays. The phase (unit phasors) and the previous projection are frame-major (frame t's bins
+ * at t * bins), the order the STFT makes and takes them in; the estimate M * phasor is never stored whole (inversePolar
+ * forms it frame by frame). Plain arrays, or views of shared memory that several threads work on, each on its own
+ * frames and samples.
+ */
+export interface GriffinLimState {
+  /** The magnitude to match, bins x frames (bin-major). */
+  magnitude: Float32Array;
+  cos: Float32Array;
+  sin: Float32Array;
+  previousRe: Float32Array;
+  previousIm: Float32Array;
+  /** The current signal (the inverse STFT of the estimate). */
+  signal: Float32Array;
+}
+
+/** Allocates a state for `magnitude` and `length` samples, in memory from `allocate` (e.g. shared memory). */
+export function createGriffinLimState(
+  plan: StftPlan,
+  magnitude: Float32Array,
+  length: number,
+  allocate: (floats: number) => Float32Array = (floats) => new Float32Array(floats),
+): GriffinLimState {
+  const frames = frameCount(length, plan.hop);
+  const n = plan.bins * frames;
+  if (magnitude.length !== n) throw new RangeError(`Griffin-Lim: magnitude has ${magnitude.length} values, expected ${plan.bins} x ${frames}`);
+  return { magnitude, cos: allocate(n), sin: allocate(n), previousRe: allocate(n), previousIm: allocate(n), signal: allocate(length) };
+}
+
+/** Sets the state's phase from `initialPhase` (its angle), or draws it from `seed`, and clears the previous projection. */
+export function startPhase(state: GriffinLimState, bins: number, initialPhase: Spectrogram | undefined, seed = 0): void {
+  const { cos, sin } = state;
+  const frames = cos.length / bins;
+  // Drawn and read in bin-major order, stored frame-major.
+  if (initialPhase) {
+    const { re, im } = initialPhase;
+    for (let k = 0, i = 0; k < bins; k++) {
+      for (let t = 0; t < frames; t++, i++) {
+        const r = Math.sqrt(re[i] * re[i] + im[i] * im[i]);
+        cos[t * bins + k] = r > 0 ? re[i] / r : 1;
+        sin[t * bins + k] = r > 0 ? im[i] / r : 0;
+      }
+    }
+  } else {
+    const rng = new Random(seed);
+    const phasor = new Float64Array(2);
+    for (let k = 0; k < bins; k++) {
+      for (let t = 0; t < frames; t++) {
+        cosSinTurn(rng.uniform(), phasor);
+        cos[t * bins + k] = phasor[0];
+        sin[t * bins + k] = phasor[1];
+      }
+    }
+  }
+  state.previousRe.fill(0);
+  state.previousIm.fill(0);
+}
+
+/** An iteration's first half on samples [s0, s1) of the signal: the inverse STFT of M * phasor there. */
+export function projectSamples(plan: StftPlan, state: GriffinLimState, s0: number, s1: number): void {
+  const { magnitude, cos, sin, signal } = state;
+  plan.inversePolar(magnitude, cos, sin, signal.length, signal, [s0, s1]);
+}
+
+/**
+ * An iteration's second half on frames [first, end): the signal's STFT there, from which each frame's phase takes an
+ * accelerated step away from the previous projection (zero on the first iteration), with alpha = momentum / (1 +
+ * momentum). Reads the signal around those frames, which projectSamples must have finished.
+ */
+export function updatePhaseFrames(plan: StftPlan, state: GriffinLimState, alpha: number, first: number, end: number): void {
+  const { cos, sin, previousRe, previousIm, signal } = state;
+  const { bins } = plan;
+  plan.forwardFrames(
+    signal,
+    (t, rebuiltRe, rebuiltIm) => {
+      const base = t * bins;
+      for (let k = 0; k < bins; k++) {
+        const i = base + k;
+        const re = rebuiltRe[k] - alpha * previousRe[i];
+        const im = rebuiltIm[k] - alpha * previousIm[i];
+        const r = Math.sqrt(re * re + im * im);
+        if (r > 1e-16) {
+          cos[i] = re / r;
+          sin[i] = im / r;
+        }
+        previousRe[i] = rebuiltRe[k];
+        previousIm[i] = rebuiltIm[k];
+      }
+    },
+    first,
+    end,
+  );
+}
+
+/**
  * Fast Griffin-Lim: finds a signal whose STFT magnitude matches `magnitude` (bins x frames), by alternating projections
  * with momentum: rebuilt = STFT(ISTFT(M e^{i phase})), phase = angle(rebuilt - m/(1+m) previous_rebuilt).
  */
 export function fastGriffinLim(plan: StftPlan, magnitude: Float32Array, options: GriffinLimOptions): Float32Array {
   const { iterations, length } = options;
   const momentum = options.momentum ?? 0.99;
-  const { bins } = plan;
+  const state = createGriffinLimState(plan, magnitude, length);
+  startPhase(state, plan.bins, options.initialPhase, options.seed);
   const frames = frameCount(length, plan.hop);
-  const n = bins * frames;
-  if (magnitude.length !== n) throw new RangeError(`Griffin-Lim: magnitude has ${magnitude.length} values, expected ${bins} x ${frames}`);
-
-  // Unit phasors, frame-major (frame t's bins at t * bins), the order the STFT makes and takes them in; the estimate
-  // M * phasor is never stored whole (inversePolar forms it frame by frame). Drawn and read in bin-major order.
-  const cosP = new Float32Array(n);
-  const sinP = new Float32Array(n);
-  if (options.initialPhase) {
-    const { re, im } = options.initialPhase;
-    for (let k = 0, i = 0; k < bins; k++) {
-      for (let t = 0; t < frames; t++, i++) {
-        const r = Math.sqrt(re[i] * re[i] + im[i] * im[i]);
-        cosP[t * bins + k] = r > 0 ? re[i] / r : 1;
-        sinP[t * bins + k] = r > 0 ? im[i] / r : 0;
-      }
-    }
-  } else {
-    const rng = new Random(options.seed ?? 0);
-    const phasor = new Float64Array(2);
-    for (let k = 0; k < bins; k++) {
-      for (let t = 0; t < frames; t++) {
-        cosSinTurn(rng.uniform(), phasor);
-        cosP[t * bins + k] = phasor[0];
-        sinP[t * bins + k] = phasor[1];
-      }
-    }
-  }
-  // The previous projection, frame-major; zero before the first.
-  const previousRe = new Float32Array(n);
-  const previousIm = new Float32Array(n);
-  const signal = new Float32Array(length);
   const alpha = momentum / (1 + momentum);
-
   for (let it = 0; it < iterations; it++) {
-    plan.inversePolar(magnitude, cosP, sinP, length, signal);
-    // The projection's STFT, frame by frame, each frame's phase updated as it comes.
-    plan.forwardFrames(signal, (t, rebuiltRe, rebuiltIm) => {
-      const base = t * bins;
-      for (let k = 0; k < bins; k++) {
-        const i = base + k;
-        // Accelerated step: extrapolate away from the previous projection (it is zero on the first iteration).
-        const re = rebuiltRe[k] - alpha * previousRe[i];
-        const im = rebuiltIm[k] - alpha * previousIm[i];
-        const r = Math.sqrt(re * re + im * im);
-        if (r > 1e-16) {
-          cosP[i] = re / r;
-          sinP[i] = im / r;
-        }
-        previousRe[i] = rebuiltRe[k];
-        previousIm[i] = rebuiltIm[k];
-      }
-    });
+    projectSamples(plan, state, 0, length);
+    updatePhaseFrames(plan, state, alpha, 0, frames);
     options.onIteration?.(it + 1);
   }
-  return plan.inversePolar(magnitude, cosP, sinP, length, signal);
+  projectSamples(plan, state, 0, length);
+  return state.signal;
 }
+
+/** fastGriffinLim as a GriffinLimRunner, on this thread. */
+export const griffinLimHere: GriffinLimRunner = async (plan, magnitude, options) => fastGriffinLim(plan, magnitude, options);

@@ -82,19 +82,23 @@ export class StftPlan {
   inverse(spec: Spectrogram, length: number, out: Float32Array = new Float32Array(length)): Float32Array {
     const { frame } = this;
     const { frames } = spec;
-    return this.overlapAdd(frames, length, out, (t) => this.fft.inverse(spec.re, spec.im, frame, t, frames));
+    return this.overlapAdd(frames, length, out, [0, length], (t) => this.fft.inverse(spec.re, spec.im, frame, t, frames));
   }
 
   /**
    * Forward STFT of `signal` frame by frame, without storing it: `visit(t, re, im)` gets frame t's bins 0..nFft/2 in
-   * buffers that the next frame reuses. Griffin-Lim updates its phase from each frame as it comes, where a bin-major
-   * spectrogram would be written with a stride of the frame count (a cache miss a value on a long clip).
+   * buffers that the next frame reuses; only frames [first, end) with those arguments. Griffin-Lim updates its phase
+   * from each frame as it comes, where a bin-major spectrogram would be written with a stride of the frame count.
    */
-  forwardFrames(signal: Float32Array, visit: (t: number, re: Float32Array, im: Float32Array) => void): void {
+  forwardFrames(
+    signal: Float32Array,
+    visit: (t: number, re: Float32Array, im: Float32Array) => void,
+    first = 0,
+    end = frameCount(signal.length, this.hop),
+  ): void {
     const { nFft, hop, window, frame, binRe, binIm } = this;
     const half = nFft / 2;
-    const frames = frameCount(signal.length, hop);
-    for (let t = 0; t < frames; t++) {
+    for (let t = first; t < end; t++) {
       const start = t * hop - half;
       const i0 = Math.max(0, -start);
       const i1 = Math.min(nFft, signal.length - start);
@@ -110,12 +114,20 @@ export class StftPlan {
    * The inverse STFT of magnitude x (cos + i sin), without forming that complex spectrogram: Griffin-Lim calls this
    * every iteration, and on a long clip the two spectrogram-sized arrays it saves are hundreds of megabytes. The
    * magnitude is bins x frames (bin-major); the phase's cos and sin are frame-major (frame t's bins at t * bins), the
-   * order forwardFrames gives them in.
+   * order forwardFrames gives them in. With `samples` = [s0, s1), only out[s0..s1) is written, from the frames that
+   * reach it, each sample's terms added in the same order as for the whole signal (so that threads can share it).
    */
-  inversePolar(magnitude: Float32Array, cos: Float32Array, sin: Float32Array, length: number, out: Float32Array = new Float32Array(length)): Float32Array {
+  inversePolar(
+    magnitude: Float32Array,
+    cos: Float32Array,
+    sin: Float32Array,
+    length: number,
+    out: Float32Array = new Float32Array(length),
+    samples: [number, number] = [0, length],
+  ): Float32Array {
     const { frame, bins, binRe, binIm } = this;
     const frames = frameCount(length, this.hop);
-    return this.overlapAdd(frames, length, out, (t) => {
+    return this.overlapAdd(frames, length, out, samples, (t) => {
       const base = t * bins;
       for (let k = 0; k < bins; k++) {
         const m = magnitude[k * frames + t];
@@ -131,20 +143,26 @@ export class StftPlan {
     this.fft.inverse(re, im, out, 0, 1);
   }
 
-  /** Overlap-adds the windowed frames that `inverseFrameAt(t)` leaves in this.frame, then normalises. */
-  private overlapAdd(frames: number, length: number, out: Float32Array, inverseFrameAt: (t: number) => void): Float32Array {
+  /**
+   * Overlap-adds the windowed frames that `inverseFrameAt(t)` leaves in this.frame into out[s0..s1), then normalises
+   * those samples. Only the frames that reach [s0, s1) are inverted, in increasing order as for the whole signal.
+   */
+  private overlapAdd(frames: number, length: number, out: Float32Array, [s0, s1]: [number, number], inverseFrameAt: (t: number) => void): Float32Array {
     const { nFft, hop, window, frame } = this;
     const half = nFft / 2;
-    out.fill(0);
+    out.fill(0, s0, s1);
     const norm = this.windowSumSquare(frames, length);
-    for (let t = 0; t < frames; t++) {
+    // Frame t covers samples [t * hop - half, t * hop - half + nFft).
+    const first = Math.max(0, Math.floor((s0 + half - nFft) / hop) + 1);
+    const end = Math.min(frames, Math.ceil((s1 + half) / hop));
+    for (let t = first; t < end; t++) {
       inverseFrameAt(t);
       const start = t * hop - half;
-      const i0 = Math.max(0, -start);
-      const i1 = Math.min(nFft, length - start);
+      const i0 = Math.max(0, s0 - start);
+      const i1 = Math.min(nFft, s1 - start);
       for (let i = i0; i < i1; i++) out[start + i] += frame[i] * window[i];
     }
-    for (let j = 0; j < length; j++) out[j] = norm[j] > 1e-8 ? out[j] / norm[j] : 0;
+    for (let j = s0; j < s1; j++) out[j] = norm[j] > 1e-8 ? out[j] / norm[j] : 0;
     return out;
   }
 

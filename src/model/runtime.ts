@@ -1,6 +1,7 @@
 import type * as ortCommon from 'onnxruntime-common';
 import { ResourceError } from '../errors.js';
 import { GraphBuilder } from './onnx-graph.js';
+import type { GriffinLimRunner } from '../dsp/griffin-lim.js';
 
 /**
  * The part of onnxruntime the core uses. onnxruntime-node and onnxruntime-web both provide it, so the core never
@@ -38,6 +39,11 @@ export interface Runtime {
    * WebAssembly heap stops at 4 GiB. Runs estimated to need more are refused before they start.
    */
   heapLimitBytes?: number;
+  /**
+   * Where Griffin-Lim runs: the Node entry point's splits it over worker threads (same result to the bit); absent, on
+   * the calling thread.
+   */
+  griffinLim?: GriffinLimRunner;
 }
 
 /**

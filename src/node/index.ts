@@ -6,12 +6,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { Runtime } from '../model/runtime.js';
+import { GriffinLimPool } from './griffin-lim-pool.js';
 import { transfer as coreTransfer, type TransferHooks, type TransferRequest, type TransferResult } from '../pipeline/transfer.js';
 
 export * from '../index.js';
 export { STDIO, displayName, readInputFile, writeFileAtomic, writeOutput, checkWritable, removePendingTempFiles } from './files.js';
 export { encodePng } from './png.js';
 export { encodeFlac } from './flac.js';
+export { GriffinLimPool } from './griffin-lim-pool.js';
 
 /** Where the graphs run: the CPU, onnxruntime-node's bundled WebGPU backend, or WebGPU when there is an adapter. */
 export type Device = 'cpu' | 'webgpu' | 'auto';
@@ -54,8 +56,19 @@ export function nodeRuntime(threads = 0, device: Device = 'cpu'): Runtime {
     fallbackToCpu: device === 'auto',
     // WebGPU copies every input to the GPU on every run: the weights (up to 571 MB) are copied there once instead.
     residentInputs: device !== 'cpu',
+    griffinLim: griffinLimPool(threads > 0 ? threads : os.availableParallelism()).run,
     notes,
   };
+}
+
+/** The Griffin-Lim worker pools, one per thread count, kept for the process (their idle threads do not hold it open). */
+const griffinLimPools = new Map<number, GriffinLimPool>();
+
+/** The process's Griffin-Lim pool of `threads` worker threads. */
+function griffinLimPool(threads: number): GriffinLimPool {
+  let pool = griffinLimPools.get(threads);
+  if (!pool) griffinLimPools.set(threads, (pool = new GriffinLimPool(threads)));
+  return pool;
 }
 
 /** This package's version, and those of what computes: "restyle 0.1.0 (onnxruntime-node 1.30.0, Node v20.20.2)". */

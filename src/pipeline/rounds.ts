@@ -4,7 +4,7 @@
  */
 import { peak } from '../audio/wav.js';
 import { limitPeaks } from '../audio/limiter.js';
-import { fastGriffinLim } from '../dsp/griffin-lim.js';
+import type { GriffinLimRunner } from '../dsp/griffin-lim.js';
 import { logMagnitude, magnitudeFromLog } from '../dsp/spectrogram.js';
 import type { StftPlan, Spectrogram } from '../dsp/stft.js';
 import { CancelledError } from '../errors.js';
@@ -32,6 +32,8 @@ export interface RunContext {
   settings: TransferSettings;
   plan: StftPlan;
   outLength: number;
+  /** Where Griffin-Lim runs (runtime.griffinLim, or this thread). */
+  griffinLim: GriffinLimRunner;
   signal?: AbortSignal;
   /**
    * Progress of the optimise stage over all channels, after an evaluation, at work between them, or during an
@@ -79,14 +81,14 @@ export interface ChannelState {
  * full scale are limited (in place) before the new phase is taken, so the spectrogram read from it is one the output
  * can have.
  */
-export function reconstruct(
+export async function reconstruct(
   ctx: RunContext,
   state: ChannelState,
   iterations: number,
   { onIteration, limit = false }: { onIteration?: (i: number) => void; limit?: boolean } = {},
-): { audio: Float32Array; magnitude: Float32Array } {
+): Promise<{ audio: Float32Array; magnitude: Float32Array }> {
   const magnitude = magnitudeFromLog(state.x);
-  const audio = fastGriffinLim(ctx.plan, magnitude, {
+  const audio = await ctx.griffinLim(ctx.plan, magnitude, {
     iterations,
     length: ctx.outLength,
     seed: ctx.settings.seed,
@@ -240,9 +242,9 @@ export async function optimiseRound(
  * scale mode, where lowering the whole clip compounds from round to round (speech + plucks 0.176 against 0.406). Each
  * channel is limited alone here; the output's limiter links them.
  */
-export function betweenRounds(ctx: RunContext, state: ChannelState): number {
+export async function betweenRounds(ctx: RunContext, state: ChannelState): Promise<number> {
   const t0 = performance.now();
-  reconstruct(ctx, state, ctx.settings.phaseIterations, { limit: ctx.settings.peakControl === 'limit' });
+  await reconstruct(ctx, state, ctx.settings.phaseIterations, { limit: ctx.settings.peakControl === 'limit' });
   state.x.set(logMagnitude(state.phase as Spectrogram));
   const ms = performance.now() - t0;
   state.betweenRoundsMs += ms;

@@ -3,6 +3,7 @@ import { resample } from '../audio/resample.js';
 import { peak } from '../audio/wav.js';
 import { limitPeaks } from '../audio/limiter.js';
 import { loadFastFft } from '../dsp/fft.js';
+import { griffinLimHere } from '../dsp/griffin-lim.js';
 import { Random } from '../dsp/random.js';
 import { bandMoments, logMagnitude, spectralConvergenceDb } from '../dsp/spectrogram.js';
 import { StftPlan, frameCount, type Spectrogram } from '../dsp/stft.js';
@@ -328,6 +329,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       settings,
       plan,
       outLength,
+      griffinLim: runtime.griffinLim ?? griffinLimHere,
       signal,
       evaluationsDone: 0,
       budgetDone: 0,
@@ -352,7 +354,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
         if (err instanceof CancelledError && hooks.partialOnCancel) {
           // The optimisers update x only at accepted points, so each x is the best point so far: rebuild them as audio.
           await objectives.release();
-          const audio = states.map((state) => reconstruct(ctx, state, settings.phaseIterations).audio);
+          const audio: Float32Array[] = [];
+          for (const state of states) audio.push((await reconstruct(ctx, state, settings.phaseIterations)).audio);
           const partial = {
             channels: widen(controlPeaks(audio, settings, warnings), outputChannelCount),
             sampleRate: sr,
@@ -364,7 +367,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       }
       if (round < shares.length - 1) {
         announce(`round ${round + 1}: phase reconstruction`);
-        reconstructions.record(betweenRounds(ctx, states[channel]));
+        reconstructions.record(await betweenRounds(ctx, states[channel]));
       }
     }
     await objectives.release();
@@ -378,7 +381,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     let convergence = -Infinity;
     const audio: Float32Array[] = [];
     for (let c = 0; c < channelCount; c++) {
-      const final = reconstruct(ctx, states[c], settings.phaseIterations, {
+      const final = await reconstruct(ctx, states[c], settings.phaseIterations, {
         onIteration: (i) => {
           checkCancel();
           const step = c * settings.phaseIterations + i;

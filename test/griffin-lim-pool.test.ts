@@ -1,0 +1,89 @@
+// Griffin-Lim split over worker threads against the same on one thread: the same samples to the bit, since every
+// sample's overlap-add takes its frames in the same order.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFastFft } from '../src/dsp/fft.js';
+import { fastGriffinLim, type GriffinLimOptions } from '../src/dsp/griffin-lim.js';
+import { Random } from '../src/dsp/random.js';
+import { StftPlan, frameCount } from '../src/dsp/stft.js';
+import { GriffinLimPool } from '../src/node/griffin-lim-pool.js';
+
+/** A random magnitude for `length` samples at this plan. */
+function magnitudeFor(plan: StftPlan, length: number, seed: number): Float32Array {
+  const rng = new Random(seed);
+  return Float32Array.from({ length: plan.bins * frameCount(length, plan.hop) }, () => Math.abs(rng.normal()));
+}
+
+const sameBits = (a: Float32Array, b: Float32Array): boolean => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+describe('GriffinLimPool', () => {
+  const pool = new GriffinLimPool(3);
+  beforeAll(() => loadFastFft());
+  afterAll(() => pool.dispose());
+
+  it.each<[string, number, number, Partial<GriffinLimOptions>]>([
+    ['random phase', 512, 128, { seed: 4 }],
+    ['random phase, classic (no momentum)', 512, 128, { seed: 5, momentum: 0 }],
+    ['random phase, hop not a quarter', 256, 100, { seed: 6 }],
+  ])("gives one thread's samples to the bit (%s)", async (_name, nFft, hop, extra) => {
+    const plan = new StftPlan(nFft, hop);
+    const length = 40_000 + 77; // frames do not split evenly over 3 threads
+    const magnitude = magnitudeFor(plan, length, 1);
+    const options = { iterations: 5, length, ...extra };
+    const split = await pool.run(plan, magnitude, options);
+    expect(sameBits(split, fastGriffinLim(plan, magnitude, options))).toBe(true);
+  });
+
+  it("gives one thread's samples to the bit from an initial phase", async () => {
+    const plan = new StftPlan(512, 128);
+    const rng = new Random(2);
+    const x = Float32Array.from({ length: 30_000 }, () => rng.normal());
+    const spec = plan.forward(x);
+    const magnitude = magnitudeFor(plan, x.length, 3);
+    const options = { iterations: 3, length: x.length, initialPhase: spec };
+    expect(sameBits(await pool.run(plan, magnitude, options), fastGriffinLim(plan, magnitude, options))).toBe(true);
+  });
+
+  it('tells each iteration in order, and stops at an error thrown from onIteration; the next run still works', async () => {
+    const plan = new StftPlan(512, 128);
+    const length = 20_000;
+    const magnitude = magnitudeFor(plan, length, 7);
+    const seen: number[] = [];
+    await pool.run(plan, magnitude, { iterations: 4, length, onIteration: (i) => void seen.push(i) });
+    expect(seen).toEqual([1, 2, 3, 4]);
+    const stop = new Error('cancelled');
+    const stopped = pool.run(plan, magnitude, {
+      iterations: 10,
+      length,
+      onIteration: (i) => {
+        if (i === 2) throw stop;
+      },
+    });
+    await expect(stopped).rejects.toBe(stop);
+    const after = await pool.run(plan, magnitude, { iterations: 2, length, seed: 1 });
+    expect(sameBits(after, fastGriffinLim(plan, magnitude, { iterations: 2, length, seed: 1 }))).toBe(true);
+  });
+
+  it('runs overlapping calls one after another, each with its own result', async () => {
+    const plan = new StftPlan(512, 128);
+    const [a, b] = [magnitudeFor(plan, 25_000, 8), magnitudeFor(plan, 18_000, 9)];
+    const [ra, rb] = await Promise.all([
+      pool.run(plan, a, { iterations: 3, length: 25_000 }),
+      pool.run(plan, b, { iterations: 3, length: 18_000 }),
+    ]);
+    expect(sameBits(ra, fastGriffinLim(plan, a, { iterations: 3, length: 25_000 }))).toBe(true);
+    expect(sameBits(rb, fastGriffinLim(plan, b, { iterations: 3, length: 18_000 }))).toBe(true);
+  });
+
+  it('works again after dispose, and names a magnitude of the wrong size', async () => {
+    const plan = new StftPlan(512, 128);
+    const magnitude = magnitudeFor(plan, 20_000, 10);
+    await pool.dispose();
+    const again = await pool.run(plan, magnitude, { iterations: 1, length: 20_000 });
+    expect(sameBits(again, fastGriffinLim(plan, magnitude, { iterations: 1, length: 20_000 }))).toBe(true);
+    await expect(pool.run(plan, magnitude.subarray(1), { iterations: 1, length: 20_000 })).rejects.toThrow(/magnitude has \d+ values/);
+  });
+
+  it('refuses a thread count that is not a positive whole number', () => {
+    expect(() => new GriffinLimPool(0)).toThrow('GriffinLimPool needs a positive whole number of threads, got 0');
+  });
+});
