@@ -56,10 +56,16 @@ export function nodeRuntime(threads = 0, device: Device = 'cpu'): Runtime {
     fallbackToCpu: device === 'auto',
     // WebGPU copies every input to the GPU on every run: the weights (up to 571 MB) are copied there once instead.
     residentInputs: device !== 'cpu',
-    griffinLim: griffinLimPool(threads > 0 ? threads : os.availableParallelism()).run,
+    griffinLim: griffinLimPool(Math.min(GRIFFIN_LIM_MAX_THREADS, threads > 0 ? threads : os.availableParallelism())).run,
     notes,
   };
 }
+
+/**
+ * The most worker threads Griffin-Lim gets: each costs 15-20 MiB (measured: 41 MiB for 2, 120 MiB for 8), and its loops
+ * are bound by memory traffic well before a many-core machine's last core.
+ */
+const GRIFFIN_LIM_MAX_THREADS = 8;
 
 /** The Griffin-Lim worker pools, one per thread count, kept for the process (their idle threads do not hold it open). */
 const griffinLimPools = new Map<number, GriffinLimPool>();
