@@ -60,19 +60,24 @@ export class StftPlan {
 
   /** Forward STFT of `signal`; fills `out` (from allocate) or a new spectrogram. */
   forward(signal: Float32Array, out: Spectrogram = this.allocate(signal.length)): Spectrogram {
-    const { nFft, hop, window, frame } = this;
-    const half = nFft / 2;
-    const frames = frameCount(signal.length, hop);
+    const frames = frameCount(signal.length, this.hop);
     if (out.frames !== frames || out.bins !== this.bins) throw new RangeError('STFT output has the wrong shape for this signal');
     for (let t = 0; t < frames; t++) {
-      const start = t * hop - half; // first sample of this frame in signal coordinates
-      for (let i = 0; i < nFft; i++) {
-        const j = start + i;
-        frame[i] = j >= 0 && j < signal.length ? signal[j] * window[i] : 0;
-      }
-      this.fft.forward(frame, out.re, out.im, t, frames);
+      this.windowFrame(signal, t);
+      this.fft.forward(this.frame, out.re, out.im, t, frames);
     }
     return out;
+  }
+
+  /** Puts frame t of `signal`, windowed, in this.frame (zeros where the frame reaches past the signal's ends). */
+  private windowFrame(signal: Float32Array, t: number): void {
+    const { nFft, window, frame } = this;
+    const start = t * this.hop - nFft / 2; // first sample of this frame in signal coordinates
+    const i0 = Math.max(0, -start);
+    const i1 = Math.min(nFft, signal.length - start);
+    frame.fill(0, 0, i0);
+    for (let i = i0; i < i1; i++) frame[i] = signal[start + i] * window[i];
+    frame.fill(0, Math.max(i0, i1));
   }
 
   /**
@@ -96,15 +101,9 @@ export class StftPlan {
     first = 0,
     end = frameCount(signal.length, this.hop),
   ): void {
-    const { nFft, hop, window, frame, binRe, binIm } = this;
-    const half = nFft / 2;
+    const { frame, binRe, binIm } = this;
     for (let t = first; t < end; t++) {
-      const start = t * hop - half;
-      const i0 = Math.max(0, -start);
-      const i1 = Math.min(nFft, signal.length - start);
-      frame.fill(0, 0, i0);
-      for (let i = i0; i < i1; i++) frame[i] = signal[start + i] * window[i];
-      frame.fill(0, i1);
+      this.windowFrame(signal, t);
       this.fft.forward(frame, binRe, binIm, 0, 1);
       visit(t, binRe, binIm);
     }
