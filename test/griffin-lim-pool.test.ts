@@ -84,6 +84,24 @@ describe('GriffinLimPool', () => {
     await expect(pool.run(plan, magnitude.subarray(1), { iterations: 1, length })).rejects.toThrow(/magnitude has \d+ values/);
   });
 
+  it('keeps one shared state for runs of one size, a new one for another size, and none once idle', async () => {
+    const own = new GriffinLimPool(2);
+    const plan = new StftPlan(512, 128);
+    const bytesFor = (length: number): number => 4 * (5 * plan.bins * frameCount(length, plan.hop) + length);
+    const [a, b] = [magnitudeFor(plan, 40_000, 11), magnitudeFor(plan, 50_000, 12)];
+    await own.run(plan, a, { iterations: 1, length: 40_000 });
+    expect(own.sharedBytes).toBe(bytesFor(40_000));
+    // Before it reused its state, every run left another state in memory (600 s: RSS 888 -> 1443 -> 2001 MB).
+    await own.run(plan, a, { iterations: 1, length: 40_000 });
+    expect(own.sharedBytes).toBe(bytesFor(40_000));
+    const other = await own.run(plan, b, { iterations: 2, length: 50_000 });
+    expect(own.sharedBytes).toBe(bytesFor(50_000));
+    expect(sameBits(other, fastGriffinLim(plan, b, { iterations: 2, length: 50_000 }))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 3300)); // IDLE_MS and a little
+    expect(own.sharedBytes).toBe(0);
+    await own.dispose();
+  });
+
   it('refuses a thread count that is not a positive whole number', () => {
     expect(() => new GriffinLimPool(0)).toThrow('GriffinLimPool needs a positive whole number of threads, got 0');
   });

@@ -40,6 +40,12 @@ export interface GriffinLimState {
   signal: Float32Array;
 }
 
+/** Throws unless `magnitude` has the plan's bins x the frames of `length` samples. */
+export function checkMagnitude(plan: StftPlan, magnitude: Float32Array, length: number): void {
+  const frames = frameCount(length, plan.hop);
+  if (magnitude.length !== plan.bins * frames) throw new RangeError(`Griffin-Lim: magnitude has ${magnitude.length} values, expected ${plan.bins} x ${frames}`);
+}
+
 /** Allocates a state for `magnitude` and `length` samples, in memory from `allocate` (e.g. shared memory). */
 export function createGriffinLimState(
   plan: StftPlan,
@@ -47,9 +53,8 @@ export function createGriffinLimState(
   length: number,
   allocate: (floats: number) => Float32Array = (floats) => new Float32Array(floats),
 ): GriffinLimState {
-  const frames = frameCount(length, plan.hop);
-  const n = plan.bins * frames;
-  if (magnitude.length !== n) throw new RangeError(`Griffin-Lim: magnitude has ${magnitude.length} values, expected ${plan.bins} x ${frames}`);
+  checkMagnitude(plan, magnitude, length);
+  const n = magnitude.length;
   return { magnitude, cos: allocate(n), sin: allocate(n), previousRe: allocate(n), previousIm: allocate(n), signal: allocate(length) };
 }
 

@@ -7,6 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import {
+  checkMagnitude,
   createGriffinLimState,
   fastGriffinLim,
   startPhase,
@@ -27,6 +28,14 @@ const MIN_FRAMES_PER_THREAD = 32;
  */
 const MIN_FRAMES_TO_START = 256;
 
+/**
+ * Milliseconds a pool stays up after a run: the next run within them reuses its threads and its shared state (a
+ * transfer's reconstructions come a round apart), and after them the threads stop and the state goes. An idle worker
+ * never collects its garbage, so the views it held would keep the state's memory (5 spectrogram-sized arrays, 530 MB
+ * at 10 minutes) until its thread ends.
+ */
+const IDLE_MS = 3000;
+
 /** One worker thread and the answer it owes. */
 interface PoolWorker {
   worker: Worker;
@@ -39,6 +48,9 @@ export class GriffinLimPool {
   private workers: PoolWorker[] = [];
   /** Runs one after another: the workers hold one state at a time. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The last run's state in shared memory, reused by a run of the same sizes. */
+  private state: GriffinLimState | null = null;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** A pool of `threads` workers, started at the first run that is long enough to split. */
   constructor(readonly threads: number) {
@@ -52,8 +64,16 @@ export class GriffinLimPool {
     return result;
   };
 
-  /** Stops the worker threads; a later run starts new ones. */
+  /** Bytes of shared memory the pool holds now: its state between runs less than IDLE_MS apart, else none. */
+  get sharedBytes(): number {
+    return this.state ? Object.values(this.state).reduce((sum: number, a: Float32Array) => sum + a.byteLength, 0) : 0;
+  }
+
+  /** Stops the worker threads and lets their shared state go; a later run starts new ones. A pool idle for IDLE_MS does this itself. */
   async dispose(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    this.state = null;
     const workers = this.workers;
     this.workers = [];
     await Promise.all(workers.map((w) => w.worker.terminate()));
@@ -65,10 +85,14 @@ export class GriffinLimPool {
     const threads = Math.min(this.threads, Math.floor(frames / MIN_FRAMES_PER_THREAD));
     const started = this.workers.length >= threads && this.workers.slice(0, threads).every((w) => !w.failure);
     if (threads < 2 || (frames < MIN_FRAMES_TO_START && !started)) return fastGriffinLim(plan, magnitude, options);
+    checkMagnitude(plan, magnitude, length);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    // A state of other sizes goes with the threads that hold views of it (see IDLE_MS), before a new one is made.
+    if (this.state && (this.state.magnitude.length !== magnitude.length || this.state.signal.length !== length)) await this.dispose();
     const shared = (floats: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * floats));
-    const sharedMagnitude = shared(magnitude.length);
-    sharedMagnitude.set(magnitude);
-    const state = createGriffinLimState(plan, sharedMagnitude, length, shared);
+    const state = (this.state ??= createGriffinLimState(plan, shared(magnitude.length), length, shared));
+    state.magnitude.set(magnitude);
     startPhase(state, plan.bins, options.initialPhase, options.seed);
     const momentum = options.momentum ?? 0.99;
     const alpha = momentum / (1 + momentum);
@@ -90,6 +114,8 @@ export class GriffinLimPool {
       return Float32Array.from(state.signal);
     } finally {
       workers.forEach((w) => w.worker.unref()); // idle workers do not hold the process open
+      this.idleTimer = setTimeout(() => void this.dispose(), IDLE_MS);
+      this.idleTimer.unref();
     }
   }
 
