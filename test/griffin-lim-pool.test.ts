@@ -97,8 +97,25 @@ describe('GriffinLimPool', () => {
     const other = await own.run(plan, b, { iterations: 2, length: 50_000 });
     expect(own.sharedBytes).toBe(bytesFor(50_000));
     expect(sameBits(other, fastGriffinLim(plan, b, { iterations: 2, length: 50_000 }))).toBe(true);
+    // A magnitude in shared memory (as the pipeline makes it) is read where it lies: no copy of it is held.
+    const sharedB = new Float32Array(new SharedArrayBuffer(4 * b.length));
+    sharedB.set(b);
+    const fromShared = await own.run(plan, sharedB, { iterations: 2, length: 50_000 });
+    expect(own.sharedBytes).toBe(bytesFor(50_000) - 4 * b.length);
+    expect(sameBits(fromShared, other)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 3300)); // IDLE_MS and a little
     expect(own.sharedBytes).toBe(0);
+    await own.dispose();
+  });
+
+  it('leaves clips over 4096 frames on the calling thread, holding no shared memory', async () => {
+    const own = new GriffinLimPool(2);
+    const plan = new StftPlan(512, 128);
+    const length = 4100 * 128; // 4101 frames
+    const magnitude = magnitudeFor(plan, length, 13);
+    const result = await own.run(plan, magnitude, { iterations: 1, length });
+    expect(own.sharedBytes).toBe(0);
+    expect(sameBits(result, fastGriffinLim(plan, magnitude, { iterations: 1, length }))).toBe(true);
     await own.dispose();
   });
 

@@ -150,7 +150,7 @@ export class StftPlan {
     const { nFft, hop, window, frame } = this;
     const half = nFft / 2;
     out.fill(0, s0, s1);
-    const norm = this.windowSumSquare(frames, length);
+    const norm = this.windowSumSquare(frames, length, s0, s1);
     // Frame t covers samples [t * hop - half, t * hop - half + nFft).
     const first = Math.max(0, Math.floor((s0 + half - nFft) / hop) + 1);
     const end = Math.min(frames, Math.ceil((s1 + half) / hop));
@@ -161,23 +161,27 @@ export class StftPlan {
       const i1 = Math.min(nFft, s1 - start);
       for (let i = i0; i < i1; i++) out[start + i] += frame[i] * window[i];
     }
-    for (let j = s0; j < s1; j++) out[j] = norm[j] > 1e-8 ? out[j] / norm[j] : 0;
+    for (let j = s0; j < s1; j++) out[j] = norm[j - s0] > 1e-8 ? out[j] / norm[j - s0] : 0;
     return out;
   }
 
-  private cachedNorm: { frames: number; length: number; norm: Float32Array } | null = null;
+  private cachedNorm: { frames: number; length: number; s0: number; s1: number; norm: Float32Array } | null = null;
 
-  /** Sum of squared windows at each output sample, cached because Griffin-Lim reuses one shape. */
-  private windowSumSquare(frames: number, length: number): Float32Array {
+  /**
+   * Sum of squared windows at output samples [s0, s1) (norm[j - s0] for sample j), cached because Griffin-Lim reuses
+   * one shape. Only the range: a thread that rebuilds part of a long clip holds its part, not the clip's length.
+   */
+  private windowSumSquare(frames: number, length: number, s0: number, s1: number): Float32Array {
     const c = this.cachedNorm;
-    if (c && c.frames === frames && c.length === length) return c.norm;
+    if (c && c.frames === frames && c.length === length && c.s0 === s0 && c.s1 === s1) return c.norm;
     const { nFft, hop, window } = this;
-    const norm = new Float32Array(length);
+    const norm = new Float32Array(s1 - s0);
     for (let t = 0; t < frames; t++) {
       const start = t * hop - nFft / 2;
-      for (let i = Math.max(0, -start); i < Math.min(nFft, length - start); i++) norm[start + i] += window[i] * window[i];
+      const i1 = Math.min(nFft, s1 - start);
+      for (let i = Math.max(0, s0 - start); i < i1; i++) norm[start + i - s0] += window[i] * window[i];
     }
-    this.cachedNorm = { frames, length, norm };
+    this.cachedNorm = { frames, length, s0, s1, norm };
     return norm;
   }
 }

@@ -29,10 +29,19 @@ const MIN_FRAMES_PER_THREAD = 32;
 const MIN_FRAMES_TO_START = 256;
 
 /**
+ * Frames above which a run stays on the calling thread (about 95 s at the default hop). The shared state is garbage
+ * that the main thread collects late (its shared memory does not prompt a collection), so each reconstruction raised
+ * the peak by about 5 spectrogram-sized arrays: a 10-minute clip peaked at 3273 MiB against 2700 on one thread, where
+ * the threads saved 3% of its time. Below this the arrays are small next to the run's own (the memory estimate still
+ * holds), and the same clips spend a larger share of their time in Griffin-Lim.
+ */
+const MAX_FRAMES = 4096;
+
+/**
  * Milliseconds a pool stays up after a run: the next run within them reuses its threads and its shared state (a
  * transfer's reconstructions come a round apart), and after them the threads stop and the state goes. An idle worker
- * never collects its garbage, so the views it held would keep the state's memory (5 spectrogram-sized arrays, 530 MB
- * at 10 minutes) until its thread ends.
+ * never collects its garbage, so the views it held would keep the state's memory (4 spectrogram-sized arrays, 424 MB
+ * at 10 minutes, and the signal) until its thread ends.
  */
 const IDLE_MS = 3000;
 
@@ -50,6 +59,8 @@ export class GriffinLimPool {
   private queue: Promise<unknown> = Promise.resolve();
   /** The last run's state in shared memory, reused by a run of the same sizes. */
   private state: GriffinLimState | null = null;
+  /** Where a magnitude that is not in shared memory is copied for the threads. */
+  private ownMagnitude: Float32Array | null = null;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** A pool of `threads` workers, started at the first run that is long enough to split. */
@@ -66,7 +77,9 @@ export class GriffinLimPool {
 
   /** Bytes of shared memory the pool holds now: its state between runs less than IDLE_MS apart, else none. */
   get sharedBytes(): number {
-    return this.state ? Object.values(this.state).reduce((sum: number, a: Float32Array) => sum + a.byteLength, 0) : 0;
+    if (!this.state) return 0;
+    const { cos, sin, previousRe, previousIm, signal } = this.state;
+    return [cos, sin, previousRe, previousIm, signal, this.ownMagnitude].reduce((sum, a) => sum + (a?.byteLength ?? 0), 0);
   }
 
   /** Stops the worker threads and lets their shared state go; a later run starts new ones. A pool idle for IDLE_MS does this itself. */
@@ -74,6 +87,7 @@ export class GriffinLimPool {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     this.state = null;
+    this.ownMagnitude = null;
     const workers = this.workers;
     this.workers = [];
     await Promise.all(workers.map((w) => w.worker.terminate()));
@@ -84,15 +98,23 @@ export class GriffinLimPool {
     const frames = frameCount(length, plan.hop);
     const threads = Math.min(this.threads, Math.floor(frames / MIN_FRAMES_PER_THREAD));
     const started = this.workers.length >= threads && this.workers.slice(0, threads).every((w) => !w.failure);
-    if (threads < 2 || (frames < MIN_FRAMES_TO_START && !started)) return fastGriffinLim(plan, magnitude, options);
+    if (threads < 2 || frames > MAX_FRAMES || (frames < MIN_FRAMES_TO_START && !started)) return fastGriffinLim(plan, magnitude, options);
     checkMagnitude(plan, magnitude, length);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     // A state of other sizes goes with the threads that hold views of it (see IDLE_MS), before a new one is made.
-    if (this.state && (this.state.magnitude.length !== magnitude.length || this.state.signal.length !== length)) await this.dispose();
+    if (this.state && (this.state.cos.length !== magnitude.length || this.state.signal.length !== length)) await this.dispose();
     const shared = (floats: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * floats));
-    const state = (this.state ??= createGriffinLimState(plan, shared(magnitude.length), length, shared));
-    state.magnitude.set(magnitude);
+    // A magnitude in shared memory (the pipeline's) is read where it lies; another is copied, into memory kept for that.
+    let sharedMagnitude = magnitude;
+    if (magnitude.buffer instanceof SharedArrayBuffer) this.ownMagnitude = null;
+    else {
+      if (this.ownMagnitude?.length !== magnitude.length) this.ownMagnitude = shared(magnitude.length);
+      this.ownMagnitude.set(magnitude);
+      sharedMagnitude = this.ownMagnitude;
+    }
+    const state = (this.state ??= createGriffinLimState(plan, sharedMagnitude, length, shared));
+    state.magnitude = sharedMagnitude;
     startPhase(state, plan.bins, options.initialPhase, options.seed);
     const momentum = options.momentum ?? 0.99;
     const alpha = momentum / (1 + momentum);
