@@ -1,8 +1,8 @@
 /**
  * Fast Griffin-Lim split over worker threads: every iteration's inverse STFT is cut into runs of output samples and
  * its forward STFT into runs of frames, one run a thread, on a state in shared memory. Each sample's overlap-add takes
- * its frames in the same order as on one thread, so the result is the same to the bit. The phase stage was all on
- * the main thread: 46% of a 10-minute run on a GPU (README, "Long clips on a GPU").
+ * its frames in the same order as on one thread, so the result is the same to the bit. Clips of 256 to 4096 frames
+ * (~6 to ~95 s) only: shorter ones gain less than starting the threads costs, longer ones would cost memory (MAX_FRAMES).
  * Lifecycle: new GriffinLimPool(threads) -> run (any number of times, one at a time) -> dispose.
  */
 import { Worker } from 'node:worker_threads';
@@ -40,8 +40,8 @@ const MAX_FRAMES = 4096;
 /**
  * Milliseconds a pool stays up after a run: the next run within them reuses its threads and its shared state (a
  * transfer's reconstructions come a round apart), and after them the threads stop and the state goes. An idle worker
- * never collects its garbage, so the views it held would keep the state's memory (4 spectrogram-sized arrays, 424 MB
- * at 10 minutes, and the signal) until its thread ends.
+ * never collects its garbage, so the views it held would keep the state's memory (4 spectrogram-sized arrays and the
+ * signal, about 75 MB at 95 s) until its thread ends.
  */
 const IDLE_MS = 3000;
 
