@@ -97,7 +97,7 @@ describe('GriffinLimPool', () => {
     const other = await own.run(plan, b, { iterations: 2, length: 50_000 });
     expect(own.sharedBytes).toBe(bytesFor(50_000));
     expect(sameBits(other, fastGriffinLim(plan, b, { iterations: 2, length: 50_000 }))).toBe(true);
-    // A magnitude in shared memory (as the pipeline makes it) is read where it lies: no copy of it is held.
+    // A magnitude already in shared memory (a caller's own) is read where it lies: no copy of it is held.
     const sharedB = new Float32Array(new SharedArrayBuffer(4 * b.length));
     sharedB.set(b);
     const fromShared = await own.run(plan, sharedB, { iterations: 2, length: 50_000 });

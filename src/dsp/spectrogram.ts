@@ -16,11 +16,9 @@ export function magnitude(spec: Spectrogram): Float32Array {
   return out;
 }
 
-/**
- * Inverts logMagnitude: expm1, clamped at 0 because the optimiser may push log-magnitudes below zero. Into `out` when
- * given (of the same length).
- */
-export function magnitudeFromLog(logMag: Float32Array, out: Float32Array = new Float32Array(logMag.length)): Float32Array {
+/** Inverts logMagnitude: expm1, clamped at 0 because the optimiser may push log-magnitudes below zero. */
+export function magnitudeFromLog(logMag: Float32Array): Float32Array {
+  const out = new Float32Array(logMag.length);
   for (let i = 0; i < logMag.length; i++) out[i] = logMag[i] > 0 ? Math.expm1(logMag[i]) : 0;
   return out;
 }

@@ -105,7 +105,7 @@ export class GriffinLimPool {
     // A state of other sizes goes with the threads that hold views of it (see IDLE_MS), before a new one is made.
     if (this.state && (this.state.cos.length !== magnitude.length || this.state.signal.length !== length)) await this.dispose();
     const shared = (floats: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * floats));
-    // A magnitude in shared memory (the pipeline's) is read where it lies; another is copied, into memory kept for that.
+    // A magnitude in shared memory is read where it lies; another is copied, into memory kept with the state.
     let sharedMagnitude = magnitude;
     if (magnitude.buffer instanceof SharedArrayBuffer) this.ownMagnitude = null;
     else {

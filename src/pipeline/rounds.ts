@@ -87,8 +87,7 @@ export async function reconstruct(
   iterations: number,
   { onIteration, limit = false }: { onIteration?: (i: number) => void; limit?: boolean } = {},
 ): Promise<{ audio: Float32Array; magnitude: Float32Array }> {
-  // In shared memory where there is any, so that a runner on worker threads reads it without a copy of its own.
-  const magnitude = magnitudeFromLog(state.x, sharedFloats(state.x.length));
+  const magnitude = magnitudeFromLog(state.x);
   const audio = await ctx.griffinLim(ctx.plan, magnitude, {
     iterations,
     length: ctx.outLength,
@@ -100,11 +99,6 @@ export async function reconstruct(
   // Griffin-Lim read the previous phase only at its start: overwrite it in place rather than allocate a new one.
   state.phase = ctx.plan.forward(audio, state.phase);
   return { audio, magnitude };
-}
-
-/** `n` floats in a SharedArrayBuffer where the platform has them (Node; a cross-origin isolated page), else plain. */
-function sharedFloats(n: number): Float32Array {
-  return typeof SharedArrayBuffer === 'function' ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n);
 }
 
 /** Each round's iterations (iterationsPerRound) and evaluation budget (PyTorch's max_eval = 1.25 x iterations). */
