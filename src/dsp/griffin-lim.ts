@@ -60,31 +60,43 @@ export function createGriffinLimState(
 
 /** Sets the state's phase from `initialPhase` (its angle), or draws it from `seed`, and clears the previous projection. */
 export function startPhase(state: GriffinLimState, bins: number, initialPhase: Spectrogram | undefined, seed = 0): void {
-  const { cos, sin } = state;
-  const frames = cos.length / bins;
-  // Drawn and read in bin-major order, stored frame-major.
-  if (initialPhase) {
-    const { re, im } = initialPhase;
-    for (let k = 0, i = 0; k < bins; k++) {
-      for (let t = 0; t < frames; t++, i++) {
-        const r = Math.sqrt(re[i] * re[i] + im[i] * im[i]);
-        cos[t * bins + k] = r > 0 ? re[i] / r : 1;
-        sin[t * bins + k] = r > 0 ? im[i] / r : 0;
-      }
-    }
-  } else {
-    const rng = new Random(seed);
-    const phasor = new Float64Array(2);
-    for (let k = 0; k < bins; k++) {
-      for (let t = 0; t < frames; t++) {
-        cosSinTurn(rng.uniform(), phasor);
-        cos[t * bins + k] = phasor[0];
-        sin[t * bins + k] = phasor[1];
-      }
-    }
-  }
+  if (initialPhase) phaseFromBins(state, bins, initialPhase.re, initialPhase.im, 0);
+  else drawPhase(state, bins, seed);
   state.previousRe.fill(0);
   state.previousIm.fill(0);
+}
+
+/**
+ * Sets the phase of bins [first, first + re.length / frames) to the angle of re + i im, which hold those bins' rows
+ * (bin-major, as a spectrogram's). Bins are independent, so threads may each take some.
+ */
+export function phaseFromBins(state: GriffinLimState, bins: number, re: Float32Array, im: Float32Array, first: number): void {
+  const { cos, sin } = state;
+  const frames = cos.length / bins;
+  const end = first + re.length / frames;
+  // Read in bin-major order, stored frame-major.
+  for (let k = first, i = 0; k < end; k++) {
+    for (let t = 0; t < frames; t++, i++) {
+      const r = Math.sqrt(re[i] * re[i] + im[i] * im[i]);
+      cos[t * bins + k] = r > 0 ? re[i] / r : 1;
+      sin[t * bins + k] = r > 0 ? im[i] / r : 0;
+    }
+  }
+}
+
+/** Draws a uniform random phase from `seed`, in bin-major order (so the same seed gives the same phase at any split). */
+export function drawPhase(state: GriffinLimState, bins: number, seed: number): void {
+  const { cos, sin } = state;
+  const frames = cos.length / bins;
+  const rng = new Random(seed);
+  const phasor = new Float64Array(2);
+  for (let k = 0; k < bins; k++) {
+    for (let t = 0; t < frames; t++) {
+      cosSinTurn(rng.uniform(), phasor);
+      cos[t * bins + k] = phasor[0];
+      sin[t * bins + k] = phasor[1];
+    }
+  }
 }
 
 /** An iteration's first half on samples [s0, s1) of the signal: the inverse STFT of M * phasor there. */
