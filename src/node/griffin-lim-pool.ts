@@ -1,20 +1,13 @@
 /**
  * Fast Griffin-Lim split over worker threads: every iteration's inverse STFT is cut into runs of output samples and
  * its forward STFT into runs of frames, one run a thread, on a state in shared memory. Each sample's overlap-add takes
- * its frames in the same order as on one thread, so the result is the same to the bit. Clips of 256 to 4096 frames
- * (~6 to ~95 s) only: shorter ones gain less than starting the threads costs, longer ones would cost memory (MAX_FRAMES).
+ * its frames in the same order as on one thread, so the result is the same to the bit. Clips of 256 frames (~6 s) and
+ * more: shorter ones gain less than starting the threads costs. The state is made and held by the threads, never by
+ * the calling thread, so that it goes when they stop (see IDLE_MS).
  * Lifecycle: new GriffinLimPool(threads) -> run (any number of times, one at a time) -> dispose.
  */
-import { Worker } from 'node:worker_threads';
-import {
-  checkMagnitude,
-  createGriffinLimState,
-  fastGriffinLim,
-  startPhase,
-  type GriffinLimOptions,
-  type GriffinLimRunner,
-  type GriffinLimState,
-} from '../dsp/griffin-lim.js';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { checkMagnitude, fastGriffinLim, type GriffinLimOptions, type GriffinLimRunner } from '../dsp/griffin-lim.js';
 import { frameCount, type StftPlan } from '../dsp/stft.js';
 import type { GriffinLimReply, GriffinLimTask } from './griffin-lim-worker.js';
 
@@ -29,41 +22,48 @@ const MIN_FRAMES_PER_THREAD = 32;
 const MIN_FRAMES_TO_START = 256;
 
 /**
- * Frames above which a run stays on the calling thread (about 95 s at the default hop). The shared state is garbage
- * that the main thread collects late (its shared memory does not prompt a collection), so each reconstruction raised
- * the peak by about 5 spectrogram-sized arrays: a 10-minute clip peaked at 3273 MiB against 2700 on one thread, where
- * the threads saved 3% of its time. Below this the arrays are small next to the run's own (the memory estimate still
- * holds), and the same clips spend a larger share of their time in Griffin-Lim.
+ * Floats of each array in one 'load' message: the magnitude (and the initial phase) go to the threads in pieces of
+ * whole bins, each copied and transferred. A piece is garbage in its worker once written into the state, and a worker
+ * that is only computing collects late, so small pieces bound what lingers (about 1 MB each).
  */
-const MAX_FRAMES = 4096;
+const PIECE_FLOATS = 1 << 18;
 
 /**
- * Milliseconds a pool stays up after a run: the next run within them reuses its threads and its shared state (a
- * transfer's reconstructions come a round apart), and after them the threads stop and the state goes. An idle worker
- * never collects its garbage, so the views it held would keep the state's memory (4 spectrogram-sized arrays and the
- * signal, about 75 MB at 95 s) until its thread ends.
+ * Milliseconds a pool stays up after a run: the next run within them reuses its threads and its state (a transfer's
+ * reconstructions come a round apart), and after them the threads stop and the state's memory goes with them (5
+ * spectrogram-sized arrays and the signal, about 580 MB for a 10-minute clip).
  */
 const IDLE_MS = 3000;
 
 /** One worker thread and the answer it owes. */
 interface PoolWorker {
   worker: Worker;
-  waiting: { resolve: () => void; reject: (err: Error) => void } | null;
+  waiting: { resolve: (reply: GriffinLimReply & { type: 'done' }) => void; reject: (err: Error) => void } | null;
   failure: Error | null;
 }
 
-/** Worker threads that run fast Griffin-Lim together (GriffinLimRunner `run`). */
+/** A task for one worker, with the buffers it hands over. */
+type Assignment = { to: PoolWorker; task: GriffinLimTask; transfer?: ArrayBuffer[] };
+
+/**
+ * Worker threads that run fast Griffin-Lim together (GriffinLimRunner `run`): `threads` that compute, and one more that
+ * keeps the state. The keeper makes the state, draws a random initial phase and copies out the result, and otherwise
+ * waits: a thread that both made the state and computed on it took 1.2x the CPU time of the others for its share (60 s
+ * clip, 2 threads; not explained, but measured in every arrangement tried), which a run then waited for.
+ */
 export class GriffinLimPool {
+  /** The keeper, then the computing threads; none before the first run that splits. */
   private workers: PoolWorker[] = [];
   /** Runs one after another: the workers hold one state at a time. */
   private queue: Promise<unknown> = Promise.resolve();
-  /** The last run's state in shared memory, reused by a run of the same sizes. */
-  private state: GriffinLimState | null = null;
-  /** Where a magnitude that is not in shared memory is copied for the threads. */
-  private ownMagnitude: Float32Array | null = null;
+  /** The sizes of the state the threads hold ('' for none), and its bytes. */
+  private stateKey = '';
+  private stateBytes = 0;
+  /** Counts the states handed from the keeper to the computing workers, so that none takes a stale one. */
+  private generation = 0;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
 
-  /** A pool of `threads` workers, started at the first run that is long enough to split. */
+  /** A pool of `threads` computing workers (and a keeper), started at the first run that is long enough to split. */
   constructor(readonly threads: number) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`GriffinLimPool needs a positive whole number of threads, got ${threads}`);
   }
@@ -75,96 +75,113 @@ export class GriffinLimPool {
     return result;
   };
 
-  /** Bytes of shared memory the pool holds now: its state between runs less than IDLE_MS apart, else none. */
+  /** Bytes of shared memory the pool's threads hold now: their state between runs less than IDLE_MS apart, else none. */
   get sharedBytes(): number {
-    if (!this.state) return 0;
-    const { cos, sin, previousRe, previousIm, signal } = this.state;
-    return [cos, sin, previousRe, previousIm, signal, this.ownMagnitude].reduce((sum, a) => sum + (a?.byteLength ?? 0), 0);
+    return this.stateBytes;
   }
 
-  /** Stops the worker threads and lets their shared state go; a later run starts new ones. A pool idle for IDLE_MS does this itself. */
+  /** Stops the worker threads, and with them their state; a later run starts new ones. A pool idle for IDLE_MS does this itself. */
   async dispose(): Promise<void> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
-    this.state = null;
-    this.ownMagnitude = null;
+    this.stateKey = '';
+    this.stateBytes = 0;
     const workers = this.workers;
     this.workers = [];
     await Promise.all(workers.map((w) => w.worker.terminate()));
   }
 
   private async runNow(plan: StftPlan, magnitude: Float32Array, options: GriffinLimOptions): Promise<Float32Array> {
-    const { iterations, length } = options;
+    const { iterations, length, initialPhase } = options;
     const frames = frameCount(length, plan.hop);
     const threads = Math.min(this.threads, Math.floor(frames / MIN_FRAMES_PER_THREAD));
-    const started = this.workers.length >= threads && this.workers.slice(0, threads).every((w) => !w.failure);
-    if (threads < 2 || frames > MAX_FRAMES || (frames < MIN_FRAMES_TO_START && !started)) return fastGriffinLim(plan, magnitude, options);
+    const started = this.workers.length > 0 && this.workers.every((w) => !w.failure);
+    if (threads < 2 || (frames < MIN_FRAMES_TO_START && !started)) return fastGriffinLim(plan, magnitude, options);
     checkMagnitude(plan, magnitude, length);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
-    // A state of other sizes goes with the threads that hold views of it (see IDLE_MS), before a new one is made.
-    if (this.state && (this.state.cos.length !== magnitude.length || this.state.signal.length !== length)) await this.dispose();
-    const shared = (floats: number): Float32Array => new Float32Array(new SharedArrayBuffer(4 * floats));
-    // A magnitude in shared memory is read where it lies; another is copied, into memory kept with the state.
-    let sharedMagnitude = magnitude;
-    if (magnitude.buffer instanceof SharedArrayBuffer) this.ownMagnitude = null;
-    else {
-      if (this.ownMagnitude?.length !== magnitude.length) this.ownMagnitude = shared(magnitude.length);
-      this.ownMagnitude.set(magnitude);
-      sharedMagnitude = this.ownMagnitude;
-    }
-    const state = (this.state ??= createGriffinLimState(plan, sharedMagnitude, length, shared));
-    state.magnitude = sharedMagnitude;
-    startPhase(state, plan.bins, options.initialPhase, options.seed);
+    // A state of other sizes goes with the threads, before new ones make the next (a worker never idle long enough to
+    // collect its garbage would keep the old one as well).
+    const key = `${plan.nFft}/${plan.hop}/${length}`;
+    if (this.stateKey && this.stateKey !== key) await this.dispose();
+    const [keeper, ...computing] = this.start();
+    const used = computing.slice(0, threads);
     const momentum = options.momentum ?? 0.99;
     const alpha = momentum / (1 + momentum);
     // Sample runs start on frame starts (multiples of the hop), frame runs cut the frames evenly.
     const sampleCut = (w: number): number => (w === threads ? length : Math.round((w * length) / threads / plan.hop) * plan.hop);
     const frameCut = (w: number): number => Math.round((w * frames) / threads);
-    const workers = this.start(threads);
-    workers.forEach((w) => w.worker.ref()); // a run in flight keeps the process alive
+    const each = (task: (index: number) => GriffinLimTask): Assignment[] => used.map((to, i) => ({ to, task: task(i) }));
+    this.workers.forEach((w) => w.worker.ref()); // a run in flight keeps the process alive
     try {
-      const buffers = Object.fromEntries(Object.entries(state).map(([k, v]) => [k, (v as Float32Array).buffer])) as Record<keyof GriffinLimState, SharedArrayBuffer>;
-      await this.all(workers, () => ({ type: 'start', nFft: plan.nFft, hop: plan.hop, buffers }));
-      const project = (): Promise<void> => this.all(workers, (w) => ({ type: 'project', s0: sampleCut(w), s1: sampleCut(w + 1) }));
+      const generation = ++this.generation;
+      const { nFft, hop } = plan;
+      const create: GriffinLimTask = { type: 'create', generation, nFft, hop, length, seed: options.seed ?? 0, phaseGiven: !!initialPhase, peers: threads };
+      this.stateKey = key; // from here the threads may hold it
+      this.stateBytes = 4 * (5 * plan.bins * frames + length);
+      await this.all([{ to: keeper, task: create }]);
+      await this.all(used.map((to) => ({ to, task: { type: 'attach', generation } })));
+      // The magnitude and initial phase, a few bins at a time, spread over the threads.
+      const pieceBins = Math.max(1, Math.floor(PIECE_FLOATS / frames));
+      const cut = (a: Float32Array, first: number): Float32Array => a.slice(first * frames, Math.min(plan.bins, first + pieceBins) * frames);
+      for (let batch = 0; batch < plan.bins; batch += pieceBins * threads) {
+        const pieces: Assignment[] = [];
+        for (let w = 0; w < threads && batch + w * pieceBins < plan.bins; w++) {
+          const first = batch + w * pieceBins;
+          const task = { type: 'load', first, magnitude: cut(magnitude, first), re: initialPhase && cut(initialPhase.re, first), im: initialPhase && cut(initialPhase.im, first) } as const;
+          pieces.push({ to: used[w], task, transfer: [task.magnitude, task.re, task.im].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])) });
+        }
+        await this.all(pieces);
+      }
+      const project = (): Promise<unknown> => this.all(each((w) => ({ type: 'project', s0: sampleCut(w), s1: sampleCut(w + 1) })));
       for (let it = 0; it < iterations; it++) {
         await project();
-        await this.all(workers, (w) => ({ type: 'update', alpha, first: frameCut(w), end: frameCut(w + 1) }));
+        await this.all(each((w) => ({ type: 'update', alpha, first: frameCut(w), end: frameCut(w + 1) })));
         options.onIteration?.(it + 1);
       }
       await project();
-      return Float32Array.from(state.signal);
+      const [{ signal }] = await this.all([{ to: keeper, task: { type: 'result' } }]);
+      if (!signal) throw new Error('Griffin-Lim worker: no signal in its answer');
+      return signal;
     } finally {
-      workers.forEach((w) => w.worker.unref()); // idle workers do not hold the process open
+      this.workers.forEach((w) => w.worker.unref()); // idle workers do not hold the process open
       this.idleTimer = setTimeout(() => void this.dispose(), IDLE_MS);
       this.idleTimer.unref();
     }
   }
 
-  /** The first `count` workers, started where missing (or replaced where one failed). */
-  private start(count: number): PoolWorker[] {
-    for (let i = 0; i < count; i++) {
-      if (this.workers[i] && !this.workers[i].failure) continue;
-      void this.workers[i]?.worker.terminate();
-      this.workers[i] = spawn();
-    }
-    return this.workers.slice(0, count);
+  /**
+   * The keeper and the computing workers, all started, with a port from the keeper to each other one. Where one has
+   * failed, a new set replaces them all.
+   */
+  private start(): PoolWorker[] {
+    if (this.workers.length > 0 && this.workers.every((w) => !w.failure)) return this.workers;
+    for (const w of this.workers) void w.worker.terminate();
+    this.workers = Array.from({ length: this.threads + 1 }, spawn);
+    const ports = this.workers.slice(1).map((w) => {
+      const { port1, port2 } = new MessageChannel();
+      w.worker.postMessage({ type: 'keeper', port: port2 } satisfies GriffinLimTask, [port2]);
+      return port1;
+    });
+    this.workers[0].worker.postMessage({ type: 'peers', ports } satisfies GriffinLimTask, ports);
+    return this.workers;
   }
 
-  /** Sends each worker its task and waits for all of them; the first failure is thrown after all have answered. */
-  private async all(workers: PoolWorker[], task: (index: number) => GriffinLimTask): Promise<void> {
+  /** Sends each worker its task and waits for all the answers; the first failure is thrown after all have answered. */
+  private async all(assignments: Assignment[]): Promise<(GriffinLimReply & { type: 'done' })[]> {
     const answers = await Promise.allSettled(
-      workers.map(
-        (w, i) =>
-          new Promise<void>((resolve, reject) => {
-            if (w.failure) return reject(w.failure);
-            w.waiting = { resolve, reject };
-            w.worker.postMessage(task(i));
+      assignments.map(
+        ({ to, task, transfer = [] }) =>
+          new Promise<GriffinLimReply & { type: 'done' }>((resolve, reject) => {
+            if (to.failure) return reject(to.failure);
+            to.waiting = { resolve, reject };
+            to.worker.postMessage(task, transfer);
           }),
       ),
     );
     const failed = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected');
     if (failed) throw failed.reason;
+    return answers.map((a) => (a as PromiseFulfilledResult<GriffinLimReply & { type: 'done' }>).value);
   }
 }
 
@@ -187,7 +204,7 @@ function spawn(): PoolWorker {
       entry.failure = reply;
       waiting?.reject(reply);
     } else if (reply.type === 'error') waiting?.reject(new Error(`Griffin-Lim worker: ${reply.message}`));
-    else waiting?.resolve();
+    else waiting?.resolve(reply);
   };
   worker.on('message', settle);
   worker.on('error', (err) => settle(err instanceof Error ? err : new Error(String(err))));
