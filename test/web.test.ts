@@ -303,11 +303,11 @@ describe('web app', () => {
     expect(await shown()).toEqual(['8192', '512']);
   });
 
-  it('refuses an invalid setting with its valid range', async () => {
+  it("refuses an invalid setting with its valid range, naming it by the form's label", async () => {
     await setSetting('iterations', '-1');
     await page.click('#run');
     await runFinished(page);
-    expect(await page.textContent('#error')).toMatch(/iterations -1: must be an integer in \[0, 100000\]/);
+    expect(await page.textContent('#error')).toMatch(/“Iterations” -1: must be an integer in \[0, 100000\]/);
   });
 
   it('warns, as the run starts, when its memory comes near what the device reports', async () => {
@@ -327,7 +327,7 @@ describe('web app', () => {
     await runFinished(page);
   });
 
-  it("refuses at once a run that would overflow WebAssembly's 4 GiB memory, saying what to change", async () => {
+  it("refuses at once a run that would overflow WebAssembly's 4 GiB memory, saying what to change in the form's words", async () => {
     // Before this check, 16384 filters at 44.1 kHz ran 20 s and failed with "offset is out of bounds".
     await page.reload();
     await page.waitForSelector('body[data-ready=true]');
@@ -338,7 +338,7 @@ describe('web app', () => {
     await runFinished(page);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await page.textContent('#error')).toMatch(
-      /^this run needs about \d\.\d GB inside onnxruntime, whose memory here stops at 4\.0 GB: use fewer --filters \(now 16384\), a smaller --n-fft \(now 4096\) or a lower --sr \(now 44100\)$/,
+      /^this run needs about \d\.\d GB inside onnxruntime, whose memory here stops at 4\.0 GB: use fewer “Filters” \(now 16384\), a smaller “FFT size” \(now 4096\) or a lower “Sample rate \(Hz\)” \(now 44100\)$/,
     );
   });
 });

@@ -16,6 +16,7 @@ import { TransferClient, RunFailure } from '../src/web/client.js';
 import { WEB_BACKENDS, chooseBackend, detectCapabilities, memoryWarning, type WebBackend } from '../src/web/capabilities.js';
 import type { MemoryEstimate } from '../src/pipeline/memory.js';
 import type { FileInput, ResultMessage } from '../src/web/protocol.js';
+import { inFormWords } from '../src/web/wording.js';
 
 type Role = 'content' | 'style';
 
@@ -48,6 +49,12 @@ const LABELS: Record<keyof TransferSettings, string> = {
   peakControl: 'If it would clip',
   convolution: 'Convolution',
 };
+
+/** The page's controls for options that are not settings, by the command line's names (inFormWords). */
+const OTHER_LABELS: Record<string, string> = { '--duration': 'No content: synthesise', '--mono': 'Mix to mono' };
+
+/** A message of the library's, with the form's names for the settings it names. */
+const worded = (text: string): string => inFormWords(text, LABELS, OTHER_LABELS);
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -262,7 +269,7 @@ function followSampleRate(control: HTMLInputElement): void {
 
 function settingControl(key: keyof TransferSettings): HTMLElement {
   const label = document.createElement('label');
-  label.title = SETTING_HELP[key];
+  label.title = worded(SETTING_HELP[key]);
   label.append(LABELS[key]);
   const range = SETTING_RANGES[key];
   const fallback = DEFAULT_SETTINGS[key];
@@ -650,7 +657,7 @@ function setRunning(running: boolean): void {
 
 function showError(err: unknown): void {
   const el = $('error');
-  el.textContent = err instanceof Error ? err.message : String(err);
+  el.textContent = worded(err instanceof Error ? err.message : String(err));
   el.hidden = false;
 }
 
@@ -660,7 +667,7 @@ function hideError(): void {
 
 function showNotes(notes: string[]): void {
   const el = $('notes');
-  el.textContent = notes.join(' · ');
+  el.textContent = notes.map(worded).join(' · ');
   el.hidden = false;
 }
 
