@@ -1,6 +1,7 @@
 import type * as ortCommon from 'onnxruntime-common';
 import { ResourceError } from '../errors.js';
 import { GraphBuilder } from './onnx-graph.js';
+import { isGpuProvider } from './providers.js';
 import type { GriffinLimRunner } from '../dsp/griffin-lim.js';
 
 /**
@@ -53,7 +54,7 @@ export interface Runtime {
  */
 export function computesOnGpu(runtime: Runtime): boolean {
   const first = runtime.executionProviders[0];
-  return first !== undefined && first !== 'cpu' && first !== 'wasm';
+  return first !== undefined && isGpuProvider(first);
 }
 
 /**

@@ -6,6 +6,7 @@ import { ResourceError } from '../errors.js';
 // The type only: the page's script stays free of the core's modules.
 import type { MemoryEstimate } from '../pipeline/memory.js';
 import type { Runtime } from '../model/runtime.js';
+import { isGpuProvider } from '../model/providers.js';
 
 /** Where the graphs run in the browser. */
 export type WebBackend = 'auto' | 'webgpu' | 'wasm';
@@ -127,7 +128,7 @@ export function memoryWarning(estimate: MemoryEstimate, onWasm: boolean, deviceM
  */
 export function fallbackBackend(startedOn: string, runtime: Pick<Runtime, 'executionProviders' | 'threads' | 'notes'>): { label: string; notes: string[] } | null {
   const now = runtime.executionProviders[0];
-  if (now === startedOn || (now !== 'cpu' && now !== 'wasm')) return null;
+  if (now === undefined || now === startedOn || isGpuProvider(now)) return null;
   const { threads } = runtime;
   return { label: `WebAssembly, ${threads} thread${threads === 1 ? '' : 's'} (${startedOn} failed)`, notes: [...(runtime.notes ?? [])] };
 }
