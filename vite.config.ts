@@ -58,7 +58,7 @@ export default defineConfig({
   optimizeDeps: {
     exclude: ['onnxruntime-web'],
     // The worker's dependencies, pre-bundled at start: found later, they would reload the page in the middle of a run.
-    entries: ['index.html', 'worker.ts'],
+    entries: ['index.html', 'worker.ts', 'griffin-lim-worker.ts'],
     include: ['@alexanderolsen/libsamplerate-js', 'audio-decode', 'onnx-proto', 'fft.js', 'wav-encoder'],
   },
   server: { headers: ISOLATION_HEADERS },

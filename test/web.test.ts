@@ -1,13 +1,15 @@
 // The web app in a real browser: Debian's Chromium, headless, driven by playwright-core, on the built static files
 // served by Vite's preview server (with the COOP/COEP headers a deployment needs). npm test builds web/dist and
 // installs Chromium first (scripts/ensure-chromium.sh).
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { PreviewServer } from 'vite';
 import { PNG } from 'pngjs';
 import { decodeAudio } from '../src/audio/decode.js';
+import { encodeWav } from '../src/audio/wav.js';
+import { loopedExample } from '../bench/clips.js';
 import type { RunReport } from '../src/pipeline/assess.js';
 import { root } from './cli-helpers.js';
 import { launchChromium, runFinished, startPreview } from './browser.js';
@@ -144,6 +146,28 @@ describe('web app', () => {
     mkdirSync(path.join(root, 'out'), { recursive: true });
     await page.screenshot({ path: path.join(root, 'out/web-screenshot.png'), fullPage: true });
     expect(foreignRequests).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('runs Griffin-Lim on Web Workers nested in the transfer worker, for a clip long enough to split', async () => {
+    // 8 s of the bundled speech, looped: 345 frames, over the 256 at which the threads start.
+    const { samples, sampleRate } = await loopedExample('speech', 8);
+    const file = path.join(root, 'out/web-test/speech-8s.wav');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, await encodeWav([samples], sampleRate));
+    const workers: string[] = [];
+    page.on('worker', (w) => workers.push(w.url()));
+    await page.setInputFiles('#content-file', file);
+    await page.waitForFunction(() => document.getElementById('content-name')?.textContent?.startsWith('speech-8s.wav'));
+    await setSetting('iterations', '2');
+    await setSetting('filters', '128');
+    await page.click('#run');
+    await runFinished(page);
+    expect(await page.textContent('#error')).toBe('');
+    expect(Number(await page.getAttribute('#result', 'data-duration'))).toBeCloseTo(8, 2);
+    // One per core (up to 8) and the keeper, where the page has two cores or more (CI has two).
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(workers.filter((url) => url.includes('griffin-lim-worker')).length).toBe(cores >= 2 ? Math.min(cores, 8) + 1 : 0);
     expect(pageErrors).toEqual([]);
   });
 

@@ -6,5 +6,7 @@ export { webRuntime, type WebRuntime, type WasmPaths } from './runtime.js';
 export { chooseBackend, detectCapabilities, WEB_BACKENDS, type WebBackend, type BrowserCapabilities } from './capabilities.js';
 export { startTransferWorker, failureOf, type WorkerScope, type WorkerAssets } from './worker.js';
 export { encodeFlacFrom, loadFlacScript } from './flac.js';
+export { webGriffinLimPool } from './griffin-lim.js';
+export { serveGriffinLim, type GriffinLimEndpoint } from '../dsp/griffin-lim-threads.js';
 export { TransferClient, RunFailure, type RunCallbacks } from './client.js';
 export type * from './protocol.js';

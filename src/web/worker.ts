@@ -13,6 +13,8 @@ import type { EncodeMessage, EncodedMessage, ErrorMessage, FailureKind, FromWork
 import { encodeFlacFrom } from './flac.js';
 import { fallbackBackend } from './capabilities.js';
 import { webRuntime, type WasmPaths } from './runtime.js';
+import { webGriffinLimPool } from './griffin-lim.js';
+import type { GriffinLimRunner } from '../dsp/griffin-lim.js';
 
 /** The part of a worker's global scope used here. */
 export interface WorkerScope {
@@ -40,6 +42,11 @@ export function failureOf(err: unknown, id: number): ErrorMessage {
 export interface WorkerAssets {
   /** libflacjs's asm.js script (libflacjs/dist/libflac.js), for FLAC downloads; without it, FLAC is refused. */
   flacScript?: string;
+  /**
+   * Makes a Web Worker that runs serveGriffinLim (the app's web/griffin-lim-worker.ts). With it, and a cross-origin
+   * isolated page, Griffin-Lim runs on nested workers, one per core up to 8; without, in this worker.
+   */
+  griffinLimWorker?: () => Worker;
 }
 
 /** The audio of the last finished run, kept for encoding requests. */
@@ -50,10 +57,11 @@ interface KeptResult {
 }
 
 /** Runs one request and posts its backend, progress and result (or failure); returns the audio it posted. */
-async function run(scope: WorkerScope, msg: RunMessage, signal: AbortSignal, wasmPaths?: WasmPaths): Promise<KeptResult> {
+async function run(scope: WorkerScope, msg: RunMessage, signal: AbortSignal, wasmPaths?: WasmPaths, griffinLim?: GriffinLimRunner): Promise<KeptResult> {
   // Settings are checked before the runtime starts, so that a bad value is reported at once.
   const settings = resolveSettings(msg.settings, msg.content ? 'transfer' : 'texture');
   const { runtime, label, notes } = await webRuntime({ backend: msg.backend, wasmPaths });
+  if (griffinLim) runtime.griffinLim = griffinLim;
   scope.postMessage({ type: 'backend', id: msg.id, label, notes });
   const startedOn = runtime.executionProviders[0];
   let fellBack = false;
@@ -99,6 +107,8 @@ async function encode(scope: WorkerScope, msg: EncodeMessage, kept: KeptResult |
 export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, assets: WorkerAssets = {}): void {
   let current: { id: number; controller: AbortController } | null = null;
   let kept: KeptResult | null = null;
+  // One pool for all runs: its threads stay up between a run's reconstructions, then stop (and free their memory).
+  const griffinLim = assets.griffinLimWorker ? webGriffinLimPool(assets.griffinLimWorker) : null;
   scope.addEventListener('message', (event) => {
     const msg = event.data;
     if (msg.type === 'cancel') {
@@ -113,7 +123,7 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, a
     const controller = new AbortController();
     const mine = { id: msg.id, controller };
     current = mine;
-    run(scope, msg, controller.signal, wasmPaths)
+    run(scope, msg, controller.signal, wasmPaths, griffinLim?.run)
       .then((result) => void (kept = result))
       .catch((err: unknown) => scope.postMessage(failureOf(err, msg.id)))
       .finally(() => {
