@@ -60,7 +60,6 @@ interface Handover {
   buffers: StateBuffers;
 }
 
-
 /**
  * One thread as the pool drives it, whatever the host: a Node worker thread or a Web Worker, running serveGriffinLim.
  */
@@ -116,13 +115,15 @@ export function serveGriffinLim(port: GriffinLimEndpoint): void {
   let handover: Handover | null = null;
   let waitingFor: { generation: number; answer: () => void } | null = null;
   const planFor = (nFft: number, hop: number): StftPlan => (plan?.nFft === nFft && plan.hop === hop ? plan : (plan = new StftPlan(nFft, hop)));
+  /** Floats in each of the state's spectrogram-sized arrays for `length` samples. */
+  const spectrogramFloats = (p: StftPlan, length: number): number => p.bins * frameCount(length, p.hop);
   const done = (signal?: Float32Array): void => port.postMessage({ type: 'done', signal } satisfies GriffinLimReply, signal ? [signal.buffer as ArrayBuffer] : []);
 
   /** Takes the handover's state as this worker's if it is the one waited for, and answers the 'attach'. */
   function attachIfDue(): void {
     if (!handover || !waitingFor || handover.generation < waitingFor.generation) return;
     const { nFft, hop, length, buffers } = handover;
-    const size = planFor(nFft, hop).bins * frameCount(length, hop);
+    const size = spectrogramFloats(planFor(nFft, hop), length);
     const view = (buffer: SharedArrayBuffer, floats = size): Float32Array => new Float32Array(buffer, 0, floats);
     state = {
       magnitude: view(buffers.magnitude),
@@ -152,7 +153,7 @@ export function serveGriffinLim(port: GriffinLimEndpoint): void {
     }
     if (task.type === 'create') {
       const p = planFor(task.nFft, task.hop);
-      const size = p.bins * frameCount(task.length, task.hop);
+      const size = spectrogramFloats(p, task.length);
       if (state?.cos.length !== size || state.signal.length !== task.length) {
         state = createGriffinLimState(p, sharedFloats(size), task.length, sharedFloats);
       }
@@ -285,8 +286,7 @@ export class GriffinLimPool {
     const { iterations, length, initialPhase } = options;
     const frames = frameCount(length, plan.hop);
     const threads = Math.min(this.threads, Math.floor(frames / MIN_FRAMES_PER_THREAD));
-    const started = this.workers.length > 0 && this.workers.every((w) => !w.failure);
-    if (threads < 2 || (frames < MIN_FRAMES_TO_START && !started)) return fastGriffinLim(plan, magnitude, options);
+    if (threads < 2 || (frames < MIN_FRAMES_TO_START && !this.running())) return fastGriffinLim(plan, magnitude, options);
     checkMagnitude(plan, magnitude, length);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
@@ -341,12 +341,17 @@ export class GriffinLimPool {
     }
   }
 
+  /** Whether the threads are up, none of them failed. */
+  private running(): boolean {
+    return this.workers.length > 0 && this.workers.every((w) => !w.failure);
+  }
+
   /**
    * The keeper and the computing workers, all started, with a port from the keeper to each other one. Where one has
    * failed, a new set replaces them all.
    */
   private start(): PoolWorker[] {
-    if (this.workers.length > 0 && this.workers.every((w) => !w.failure)) return this.workers;
+    if (this.running()) return this.workers;
     for (const w of this.workers) void w.thread.terminate();
     this.workers = Array.from({ length: this.threads + 1 }, () => this.started(this.spawn()));
     const ports = this.workers.slice(1).map((w) => {
