@@ -63,6 +63,18 @@ export function bandMoments(spec: { data: Float32Array; bins: number; frames: nu
   return { mean, variance };
 }
 
+/** The largest value over time of each frequency band (row) of a bins x frames spectrogram: its loudest moment there. */
+export function bandMaxima(spec: { data: Float32Array; bins: number; frames: number }): Float32Array {
+  const { data, bins, frames } = spec;
+  const out = new Float32Array(bins);
+  for (let c = 0; c < bins; c++) {
+    let most = -Infinity;
+    for (let t = c * frames, end = t + frames; t < end; t++) if (data[t] > most) most = data[t];
+    out[c] = most;
+  }
+  return out;
+}
+
 /**
  * A copy of frames [start, start + frames) of every band of a bins x frames spectrogram: a long style's excerpts for
  * a later round's net, and the style's halves for the quality report. Throws a RangeError outside the spectrogram.

@@ -7,7 +7,8 @@ import { iterationsPerRound, kernelWidths, type TransferSettings } from './setti
 /** Bytes of the process before any audio: Node, onnxruntime and the decoders' wasm. */
 const BASE_BYTES = 160 * 2 ** 20;
 /** Spectrogram-sized float arrays alive while optimising, besides L-BFGS's correction pairs: x, gradient, direction,
- * trial point, line-search gradients, the content spectrogram and STFT, Griffin-Lim's phase. */
+ * trial point, line-search gradients, the content spectrogram and STFT, Griffin-Lim's phase. A texture has no content
+ * but one array more, the point clamped under its ceiling (ceiling.ts), so the count holds for it too. */
 const SPECTROGRAM_COPIES = 14;
 
 /** Feature frames above which the objective runs chunk by chunk (about 95 s at the default hop). */

@@ -5,7 +5,7 @@ import { limitPeaks } from '../audio/limiter.js';
 import { loadFastFft } from '../dsp/fft.js';
 import { griffinLimHere } from '../dsp/griffin-lim.js';
 import { Random } from '../dsp/random.js';
-import { bandMoments, logMagnitude, spectralConvergenceDb } from '../dsp/spectrogram.js';
+import { bandMaxima, bandMoments, logMagnitude, spectralConvergenceDb } from '../dsp/spectrogram.js';
 import { StftPlan, frameCount, type Spectrogram } from '../dsp/stft.js';
 import { textureStart } from '../dsp/texture-start.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
@@ -309,6 +309,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     // that the style pass and objective after them are timed as the later rounds' will be.
     for (const net of nets) await net.prepare();
     await objectives.objectiveFor(0, 0);
+    // A texture stays under its style's loudest moment in every frequency bin (ceiling.ts).
+    const ceiling = contentSpecs ? undefined : bandMaxima(styleSpec);
     const states: ChannelState[] = Array.from({ length: channelCount }, (_, c) => ({
       channel: c,
       x: initialSpectrogram(settings, contentSpecs?.[c], styleSpec, frames),
@@ -320,6 +322,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       stopReason: 'iterations',
       final: { loss: NaN, styleLoss: NaN, contentLoss: NaN },
       betweenRoundsMs: 0,
+      ceiling,
     }));
     const tAnalyse = elapsed();
 
