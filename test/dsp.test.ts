@@ -5,7 +5,7 @@ import { createRealFft, loadFastFft } from '../src/dsp/fft.js';
 import { hannWindow } from '../src/dsp/window.js';
 import { Random } from '../src/dsp/random.js';
 import { fastGriffinLim } from '../src/dsp/griffin-lim.js';
-import { bandMoments, magnitude, logMagnitude, magnitudeFromLog, spectralConvergenceDb } from '../src/dsp/spectrogram.js';
+import { bandMoments, levelGainForMeanLog, magnitude, logMagnitude, magnitudeFromLog, meanLogMagnitude, spectralConvergenceDb } from '../src/dsp/spectrogram.js';
 import { ENVELOPE_PIECE_FRAMES, textureStart } from '../src/dsp/texture-start.js';
 import { decodeAudio, toMono } from '../src/audio/decode.js';
 import { logMagnitudeGradient } from '../src/dsp/log-magnitude-gradient.js';
@@ -202,6 +202,33 @@ describe('bandMoments', () => {
     const { mean, variance } = bandMoments({ data: Float32Array.from([1, 2, 3, 4, 7, 7, 7, 7, 0, 10, 0, 10]), bins: 3, frames: 4 });
     expect(Array.from(mean)).toEqual([2.5, 7, 5]);
     expect(Array.from(variance)).toEqual([1.25, 0, 25]);
+  });
+});
+
+describe('the level that gives a spectrogram a mean log magnitude', () => {
+  it('is b / a for magnitudes all a and a target of log1p(b) (closed form), quieter, louder or far quieter', () => {
+    for (const [a, b] of [[3, 0.5], [3, 10], [1000, 0.001]]) {
+      const gain = levelGainForMeanLog([new Float32Array(64).fill(a)], Math.log1p(b));
+      expect(Math.abs(gain - b / a)).toBeLessThan(1e-9 * (b / a));
+    }
+  });
+
+  it('reaches the target over several arrays of spread magnitudes, and leaves what it cannot scale at 1', () => {
+    const random = new Random(4);
+    const parts = [0, 1].map(() => Float32Array.from({ length: 5000 }, () => Math.expm1(3 * random.uniform()) * (random.uniform() < 0.2 ? 0 : 1)));
+    const target = 0.9;
+    const gain = levelGainForMeanLog(parts, target);
+    let sum = 0;
+    for (const p of parts) for (const v of p) sum += Math.log1p(gain * v);
+    expect(Math.abs(sum / 10000 - target)).toBeLessThan(1e-9);
+    expect(levelGainForMeanLog([new Float32Array(8)], 0.5)).toBe(1);
+    expect(levelGainForMeanLog([Float32Array.of(1, 2)], 0)).toBe(1);
+    expect(levelGainForMeanLog([], 0.5)).toBe(1);
+  });
+
+  it('reads log magnitudes as magnitudeFromLog does: below 0 counts as 0', () => {
+    expect(meanLogMagnitude(Float32Array.of(1, -3, 2, 0.5))).toBe(0.875);
+    expect(meanLogMagnitude(new Float32Array(0))).toBe(0);
   });
 });
 

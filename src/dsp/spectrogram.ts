@@ -63,6 +63,42 @@ export function bandMoments(spec: { data: Float32Array; bins: number; frames: nu
   return { mean, variance };
 }
 
+/** The mean of log1p magnitudes as magnitudeFromLog reads them: values below 0 count as 0. */
+export function meanLogMagnitude(logMag: Float32Array): number {
+  let sum = 0;
+  for (const v of logMag) sum += v > 0 ? v : 0;
+  return logMag.length > 0 ? sum / logMag.length : 0;
+}
+
+/**
+ * The gain g for which the mean of log1p(g m) over all the magnitudes is `targetMeanLog`: the level at which audio
+ * whose STFT magnitudes are `magnitudes` has that mean log magnitude. The mean is increasing and concave in g, so
+ * Newton's method from g = 1 approaches the root from below after its first step. 1 where there is nothing to scale
+ * (all magnitudes 0) or no positive target.
+ */
+export function levelGainForMeanLog(magnitudes: readonly Float32Array[], targetMeanLog: number): number {
+  const count = magnitudes.reduce((n, m) => n + m.length, 0);
+  if (!(targetMeanLog > 0) || count === 0) return 1;
+  let gain = 1;
+  for (let iteration = 0; iteration < 50; iteration++) {
+    let value = 0;
+    let slope = 0;
+    for (const m of magnitudes) {
+      for (const v of m) {
+        value += Math.log1p(gain * v);
+        slope += v / (1 + gain * v);
+      }
+    }
+    if (!(slope > 0)) return 1;
+    const step = (value - targetMeanLog * count) / slope;
+    // A first step past 0 (audio far louder than the target) is cut to a quarter of the gain; the iterates then rise.
+    const next = Math.max(gain / 4, gain - step);
+    if (Math.abs(next - gain) <= 1e-9 * gain) return next;
+    gain = next;
+  }
+  return gain;
+}
+
 /** The largest value over time of each frequency band (row) of a bins x frames spectrogram: its loudest moment there. */
 export function bandMaxima(spec: { data: Float32Array; bins: number; frames: number }): Float32Array {
   const { data, bins, frames } = spec;
