@@ -45,6 +45,11 @@ export interface Runtime {
    * the calling thread.
    */
   griffinLim?: GriffinLimRunner;
+  /**
+   * Bytes the runtime's own worker threads take besides the run's arrays (each has a JavaScript heap and its code:
+   * Griffin-Lim's threads in Node), added to a run's memory estimate.
+   */
+  threadBytes?: number;
 }
 
 /**

@@ -45,6 +45,7 @@ function listDirectory(dir: string): string[] {
  */
 export function nodeRuntime(threads = 0, device: Device = 'cpu'): Runtime {
   const notes: string[] = [];
+  const griffinLimThreads = Math.min(GRIFFIN_LIM_MAX_THREADS, threads > 0 ? threads : os.availableParallelism());
   if (device === 'auto' && process.platform === 'linux' && !hasGpuDeviceNode()) {
     notes.push('webgpu unavailable (no GPU device on this machine): running on the CPU');
     device = 'cpu';
@@ -56,7 +57,9 @@ export function nodeRuntime(threads = 0, device: Device = 'cpu'): Runtime {
     fallbackToCpu: device === 'auto',
     // WebGPU copies every input to the GPU on every run: the weights (up to 571 MB) are copied there once instead.
     residentInputs: device !== 'cpu',
-    griffinLim: griffinLimPool(Math.min(GRIFFIN_LIM_MAX_THREADS, threads > 0 ? threads : os.availableParallelism())).run,
+    griffinLim: griffinLimPool(griffinLimThreads).run,
+    // The computing threads and the one that keeps their state.
+    threadBytes: (griffinLimThreads + 1) * GRIFFIN_LIM_THREAD_BYTES,
     notes,
   };
 }
@@ -66,6 +69,9 @@ export function nodeRuntime(threads = 0, device: Device = 'cpu'): Runtime {
  * are bound by memory traffic well before a many-core machine's last core.
  */
 const GRIFFIN_LIM_MAX_THREADS = 8;
+
+/** A Griffin-Lim worker thread's own memory, the most measured per thread (41 MiB for 2). */
+const GRIFFIN_LIM_THREAD_BYTES = 20 * 2 ** 20;
 
 /** The Griffin-Lim worker pools, one per thread count, kept for the process (their idle threads do not hold it open). */
 const griffinLimPools = new Map<number, GriffinLimPool>();

@@ -238,7 +238,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
 
   const frames = frameCount(outLength, settings.hop);
   const channelCount = contentChannels?.length ?? 1;
-  const needed = estimateMemory(settings, frames, frameCount(style.length, settings.hop), channelCount);
+  const arrays = estimateMemory(settings, frames, frameCount(style.length, settings.hop), channelCount);
+  const needed = { ...arrays, totalBytes: arrays.totalBytes + (runtime.threadBytes ?? 0) };
   if (memoryLimitBytes !== undefined && needed.totalBytes > memoryLimitBytes) {
     throw new ResourceError(
       `this run needs about ${formatBytes(needed.totalBytes)} of memory but ${formatBytes(memoryLimitBytes)} is available: ` +
