@@ -13,6 +13,15 @@ describe('README', () => {
     expect(ci).toMatch(/^npm test$/m);
   });
 
+  it('links within itself only to headings it has (GitHub slugs)', () => {
+    const slug = (heading: string): string => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+    const headings = new Set(readme.split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ''))));
+    const anchors = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
+    expect(anchors.length).toBeGreaterThan(10);
+    expect(anchors.filter((a) => !headings.has(a))).toEqual([]);
+    expect(headings.has('on-a-gpu---device-webgpu')).toBe(true);
+  });
+
   it('documents every setting with its current default', () => {
     for (const [key, flag] of Object.entries(OPTION_NAMES)) {
       const row = readme.split('\n').find((line) => line.startsWith(`| \`${flag}\``));
