@@ -271,6 +271,23 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(once.warnings).toContain('--content-weight has no effect in texture synthesis (there is no content)');
   });
 
+  it("stops drawing a net's weights at the first group of filters after a cancel, not at the end of the draw", async () => {
+    // 2048 filters in DFT form are drawn and transformed in 4 groups of 512 (about a second for the default 4096 here):
+    // Ctrl-C 0.3 s into a 20 s run took 1.45 s to exit when the check came only after the draw, 0.17 s with it.
+    const net = StyleNet.create(nodeRuntime(2), { bins: 1025, filters: 2048, kernel: 11 }, 0);
+    let checks = 0;
+    const checkCancel = (): void => {
+      if (++checks === 2) throw new CancelledError();
+    };
+    await expect(net.prepare(checkCancel)).rejects.toBeInstanceOf(CancelledError);
+    expect(checks).toBe(2);
+    // Nothing half-made is kept: a later prepare draws it all.
+    checks = -10;
+    await net.prepare(checkCancel);
+    expect(checks).toBe(-6);
+    await net.dispose();
+  });
+
   it('reports progress through every stage in order, and can be cancelled within one step', async () => {
     const content = await example('speech', 2);
     const style = await example('plucks', 2);

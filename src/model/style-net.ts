@@ -116,10 +116,11 @@ export class StyleNet {
 
   /**
    * Draws the weights in the form the convolution uses (the DFT blocks' weights, or W itself) now instead of at first
-   * use, so that the net's first pass can be timed as what every later pass costs.
+   * use, so that the net's first pass can be timed as what every later pass costs. `checkCancel` is called after each
+   * group of filters (the whole takes about a second at the defaults here, more in a browser) and may throw to stop.
    */
-  async prepare(): Promise<void> {
-    if (this.conv) await this.spectralWeights();
+  async prepare(checkCancel?: () => void): Promise<void> {
+    if (this.conv) await this.spectralWeights(checkCancel);
     else void this.weights;
   }
 
@@ -140,8 +141,11 @@ export class StyleNet {
     return this.weightsArray;
   }
 
-  /** The block form's weights (P x 2N x C), computed on first use in onnxruntime, SPECTRAL_WEIGHTS_GROUP filters a run. */
-  private async spectralWeights(): Promise<OrtTensor> {
+  /**
+   * The block form's weights (P x 2N x C), computed on first use in onnxruntime, SPECTRAL_WEIGHTS_GROUP filters a run,
+   * calling `checkCancel` after each.
+   */
+  private async spectralWeights(checkCancel?: () => void): Promise<OrtTensor> {
     if (!this.spectralTensor) {
       if (!this.conv) throw new Error('this net uses the direct convolution');
       const { filters: N, bins: C, kernel: K } = this.shape;
@@ -155,6 +159,7 @@ export class StyleNet {
           const part = (await session.run({ [IO.weights]: group }))[IO.spectralWeights].data as Float32Array;
           // Row 2p + a of the group goes to filters n0 .. n0 + n of bin p, part a.
           for (let r = 0; r < rows; r++) out.set(part.subarray(r * n * C, (r + 1) * n * C), (r * N + n0) * C);
+          checkCancel?.();
         }
       } finally {
         await session.release();

@@ -308,7 +308,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     const reconstructions = new SideWorkTally(channelCount * (shares.length - 1), (settings.phaseIterations + 1) * stftMs);
     // The first objective belongs to the analyse stage: drawing the nets is most of its cost. They are drawn first, so
     // that the style pass and objective after them are timed as the later rounds' will be.
-    for (const net of nets) await net.prepare();
+    for (const net of nets) await net.prepare(checkCancel);
     await objectives.objectiveFor(0, 0);
     // A texture stays under its style's loudest moment in every frequency bin (ceiling.ts).
     const ceiling = contentSpecs ? undefined : bandMaxima(styleSpec);
