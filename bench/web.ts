@@ -10,7 +10,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SETTINGS, transfer } from '../src/node/index.js';
 import { writeBenchClips } from './clips.js';
-import { launchChromium, runFinished, startPreview } from '../test/browser.js';
+import { launchChromium, runFinished, startPreview, startRun } from '../test/browser.js';
 
 const { values } = parseArgs({
   options: {
@@ -52,7 +52,7 @@ try {
   await page.fill('#setting-filters', String(filters));
   await page.selectOption('#setting-backend', 'wasm');
   for (let r = 0; r < repeats; r++) {
-    await page.click('#run');
+    await startRun(page);
     await runFinished(page, 0);
     if ((await page.getAttribute('#progress-text', 'data-stage')) !== 'done') throw new Error(`browser run failed: ${await page.textContent('#error')}`);
     const backend = (await page.textContent('#backend'))?.replace(/^Compute: /, '') ?? '';

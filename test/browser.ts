@@ -20,6 +20,18 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-dev-shm-usage', ...extraArgs] });
 }
 
+/**
+ * Clicks Run with the page's run state cleared first, so that runFinished waits for this run's end and never takes
+ * the previous run's 'done' (a full suite once read a previous run's result duration where this one's was due).
+ */
+export async function startRun(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const text = document.getElementById('progress-text');
+    if (text) text.dataset.stage = '';
+  });
+  await page.click('#run');
+}
+
 /** Waits until the page's run ended: done, failed or cancelled (timeout 0 waits for ever). */
 export function runFinished(page: Page, timeout = 90_000): Promise<unknown> {
   return page.waitForFunction(() => ['done', 'failed', 'cancelled'].includes(document.getElementById('progress-text')?.dataset.stage ?? ''), null, { timeout });

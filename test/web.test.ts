@@ -12,7 +12,7 @@ import { encodeWav } from '../src/audio/wav.js';
 import { loopedExample } from '../bench/clips.js';
 import type { RunReport } from '../src/pipeline/assess.js';
 import { root } from './cli-helpers.js';
-import { launchChromium, runFinished, startPreview } from './browser.js';
+import { launchChromium, runFinished, startPreview, startRun } from './browser.js';
 
 const content = path.join(root, 'test/fixtures/wav16.wav');
 /** What a report holds, the CLI's --report as the web app's download (both are pipeline/assess.ts's runReport). */
@@ -76,7 +76,7 @@ describe('web app', () => {
     await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('vorbis.ogg'));
     await setSetting('iterations', '3');
     await setSetting('filters', '128');
-    await page.click('#run');
+    await startRun(page);
     await runFinished(page);
     expect(await page.textContent('#error')).toBe('');
     expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('done');
@@ -161,10 +161,11 @@ describe('web app', () => {
     await page.waitForFunction(() => document.getElementById('content-name')?.textContent?.startsWith('speech-8s.wav'));
     await setSetting('iterations', '2');
     await setSetting('filters', '128');
-    await page.click('#run');
+    await startRun(page);
     await runFinished(page);
     expect(await page.textContent('#error')).toBe('');
-    expect(Number(await page.getAttribute('#result', 'data-duration'))).toBeCloseTo(8, 2);
+    const said = `${await page.getAttribute('#progress-text', 'data-stage')}: ${await page.textContent('#summary')}`;
+    expect(Number(await page.getAttribute('#result', 'data-duration')), said).toBeCloseTo(8, 2);
     // One per core (up to 8) and the keeper, where the page has two cores or more (CI has two).
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(workers.filter((url) => url.includes('griffin-lim-worker')).length).toBe(cores >= 2 ? Math.min(cores, 8) + 1 : 0);
@@ -175,7 +176,7 @@ describe('web app', () => {
     await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('plucks.wav'));
     await setSetting('iterations', '500');
     await setSetting('filters', '512');
-    await page.click('#run');
+    await startRun(page);
     // Two progress updates with growing steps, then the live loss curve has points.
     await page.waitForFunction(() => (document.getElementById('progress') as HTMLProgressElement).value >= 3, null, { timeout: 60_000 });
     expect(await page.textContent('#progress-text')).toMatch(/^Optimising \d+\/\d+ · loss \d\.\d{3}e[+-]\d+ · elapsed .+ · ETA .+$/);
@@ -193,7 +194,7 @@ describe('web app', () => {
     // This time without the held-out measures (the CLI's --no-quality): no quality in the summary or the report.
     await page.click('details summary');
     await page.uncheck('#setting-quality');
-    await page.click('#run');
+    await startRun(page);
     await runFinished(page);
     expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('done');
     expect(await page.textContent('#summary')).not.toContain('style gain');
@@ -216,7 +217,7 @@ describe('web app', () => {
     await page.fill('#texture-seconds', '1.5');
     await setSetting('iterations', '3');
     await setSetting('filters', '128');
-    await page.click('#run');
+    await startRun(page);
     await runFinished(page);
     expect(await page.textContent('#error')).toBe('');
     expect(Number(await page.getAttribute('#result', 'data-duration'))).toBeCloseTo(1.5, 2);
@@ -265,7 +266,7 @@ describe('web app', () => {
     });
     await page.dispatchEvent('#content-box label.drop', 'drop', { dataTransfer });
     await page.waitForFunction(() => document.getElementById('content-name')?.textContent?.startsWith('notes.wav'));
-    await page.click('#run');
+    await startRun(page);
     await runFinished(page);
     expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('failed');
     const message = await page.textContent('#error');
@@ -293,7 +294,7 @@ describe('web app', () => {
       const losses: Record<string, number[]> = {};
       for (const backend of ['wasm', 'webgpu']) {
         await gpuPage.selectOption('#setting-backend', backend);
-        await gpuPage.click('#run');
+        await startRun(gpuPage);
         await runFinished(gpuPage, 120_000);
         expect(await gpuPage.textContent('#error')).toBe('');
         expect(await gpuPage.getAttribute('#progress-text', 'data-stage')).toBe('done');
@@ -329,7 +330,7 @@ describe('web app', () => {
 
   it("refuses an invalid setting with its valid range, naming it by the form's label", async () => {
     await setSetting('iterations', '-1');
-    await page.click('#run');
+    await startRun(page);
     await runFinished(page);
     expect(await page.textContent('#error')).toMatch(/“Iterations” -1: must be an integer in \[0, 100000\]/);
   });
@@ -340,7 +341,7 @@ describe('web app', () => {
     await page.reload();
     await page.waitForSelector('body[data-ready=true]');
     expect(await page.evaluate(() => (navigator as Navigator & { deviceMemory?: number }).deviceMemory)).toBe(0.5);
-    await page.click('#run');
+    await startRun(page);
     await page.waitForFunction(() => document.getElementById('notes')?.textContent?.includes('this run needs about'), null, { timeout: 30_000 });
     // The bundled example at the defaults: about 0.9 GB for the page's arrays and 0.7 GB in WebAssembly's heap.
     expect(await page.textContent('#notes')).toMatch(
@@ -358,7 +359,7 @@ describe('web app', () => {
     await setSetting('filters', '16384');
     await setSetting('sampleRate', '44100');
     const started = Date.now();
-    await page.click('#run');
+    await startRun(page);
     await runFinished(page);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await page.textContent('#error')).toMatch(
