@@ -182,7 +182,8 @@ describe('reproducibility', () => {
 
 describe('Ctrl-C', () => {
   /** Starts a long run, sends SIGINT once optimisation has begun, and resolves with its exit code and stderr. */
-  function interrupt(args: string[], signals = 1): Promise<{ code: number | null; stderr: string; ms: number }> {
+  /** Runs the CLI and sends `signals` Ctrl-Cs once its stderr has shown `trigger` (a progress line's start). */
+  function interrupt(args: string[], signals = 1, trigger = 'optimise'): Promise<{ code: number | null; stderr: string; ms: number }> {
     return new Promise((resolve) => {
       const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
@@ -190,7 +191,7 @@ describe('Ctrl-C', () => {
       let sentAt = 0;
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
-        if (sent === 0 && stderr.includes('optimise')) {
+        if (sent === 0 && stderr.includes(trigger)) {
           sentAt = Date.now();
           for (; sent < signals; sent++) child.kill('SIGINT');
         }
@@ -219,6 +220,35 @@ describe('Ctrl-C', () => {
     const clip = await decodeAudio(new Uint8Array(readFileSync(out)), out);
     const content = await decodeAudio(new Uint8Array(readFileSync(speech)), speech);
     expect(clip.channels[0].length).toBe(content.channels[0].length);
+  });
+
+  // 5.3 s at a hop of 256 is 457 frames, so Griffin-Lim runs on its worker threads and a Ctrl-C is seen during it.
+  const short = ['--filters', '256', '--iterations', '2', '--rounds', '1', '--hop', '256'];
+
+  it('in the final phase reconstruction: exit 130 and nothing written, or with --checkpoint the finished result', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'out.wav');
+    const stopped = await interrupt([speech, plucks, '-o', out, ...short, '--no-quality'], 1, 'phase    0/');
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toContain('restyle: interrupted');
+    expect(readdirSync(dir)).toEqual([]);
+    // Before, --checkpoint wrote nothing here: only a cancel while optimising had a result to save.
+    const saved = await interrupt([speech, plucks, '-o', out, ...short, '--no-quality', '--checkpoint'], 1, 'phase    0/');
+    expect(saved.code).toBe(130);
+    expect(saved.stderr).toMatch(/restyle: wrote the result after \d+ iteration\(s\) to /);
+    const clip = await decodeAudio(new Uint8Array(readFileSync(out)), out);
+    const content = await decodeAudio(new Uint8Array(readFileSync(speech)), speech);
+    expect(clip.channels[0].length).toBe(content.channels[0].length);
+  });
+
+  it('while the quality is measured: exit 130 and nothing written, not a finished run', async () => {
+    // Before, the measures went on, the file was written and the exit code was 0 after "stopping after this step".
+    const dir = tempDir();
+    const r = await interrupt([speech, plucks, '-o', path.join(dir, 'out.wav'), ...short], 1, 'phase    8/');
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('restyle: interrupted');
+    expect(r.stderr).not.toContain('restyle: wrote');
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('a second Ctrl-C exits at once', async () => {

@@ -7,6 +7,7 @@ import {
 import { StyleNet } from '../src/model/style-net.js';
 import { stageEta } from '../src/pipeline/eta.js';
 import { controlPeaks, transfer as coreTransfer } from '../src/pipeline/transfer.js';
+import { assessResult } from '../src/pipeline/assess.js';
 import { nodeRuntime, ResourceError } from '../src/node/index.js';
 import { createSession, isOutOfMemory, type OrtApi, type Runtime } from '../src/model/runtime.js';
 import { WASM_HEAP_LIMIT_BYTES, estimateMemory } from '../src/pipeline/memory.js';
@@ -269,6 +270,14 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(told.warnings).toContain('--content-weight and --init have no effect in texture synthesis (there is no content)');
     const once = await transfer({ ...small, style, duration: 1, iterations: 2, phaseIterations: 2, contentWeight: 0.5 });
     expect(once.warnings).toContain('--content-weight has no effect in texture synthesis (there is no content)');
+  });
+
+  it('stops the quality measures, as the transfer, on its cancelled signal', async () => {
+    const result = await transfer({ ...small, content: await example('speech', 2), style: await example('plucks', 2), iterations: 1, phaseIterations: 2 });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(assessResult(nodeRuntime(2), result, { quality: true, signal: controller.signal })).rejects.toBeInstanceOf(CancelledError);
+    expect((await assessResult(nodeRuntime(2), result, { quality: true })).quality).toBeDefined();
   });
 
   it("stops drawing a net's weights at the first group of filters after a cancel, not at the end of the draw", async () => {

@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { encodeWav } from '../audio/wav.js';
-import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
+import { CancelledError, InputError, ResourceError, UsageError, type PartialResult } from '../errors.js';
 import { describeQuality, type QualityReport } from '../quality/measures.js';
 import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, describeRate, displayDefault, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
 import type { ProgressEvent, TransferResult } from '../pipeline/transfer.js';
@@ -190,6 +190,12 @@ export async function main(argv: string[]): Promise<number> {
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  /** --checkpoint's save of the result so far, once a Ctrl-C has stopped the run. */
+  const saveOnCancel = async ({ channels, sampleRate, iterations }: PartialResult): Promise<void> => {
+    if (!opts.output) return;
+    await writeOutput(opts.output, await encodeOutput(opts.output, Boolean(opts.float), channels, sampleRate));
+    process.stderr.write(`restyle: wrote the result after ${iterations} iteration(s) to ${displayName(opts.output, 'stdout')}\n`);
+  };
   try {
     const texture = opts.duration !== undefined;
     if (texture && files.length !== 1) throw new UsageError('with --duration give only the STYLE file');
@@ -232,16 +238,17 @@ export async function main(argv: string[]): Promise<number> {
       },
       { signal: controller.signal, onProgress, partialOnCancel: Boolean(opts.checkpoint) },
     ).catch(async (err: unknown) => {
-      if (err instanceof CancelledError && err.partial && opts.output) {
-        const { channels, sampleRate, iterations } = err.partial;
-        await writeOutput(opts.output, await encodeOutput(opts.output, Boolean(opts.float), channels, sampleRate));
-        process.stderr.write(`restyle: wrote the result after ${iterations} iteration(s) to ${displayName(opts.output, 'stdout')}\n`);
-      }
+      if (err instanceof CancelledError && err.partial) await saveOnCancel(err.partial);
       throw err;
     });
+    // A Ctrl-C while the quality is measured stops that too (exit 130); with --checkpoint the finished result is written.
     const assessment = await assessResult(nodeRuntime(result.settings.threads, opts.device === 'cpu' ? 'cpu' : 'auto'), result, {
       quality: opts.quality,
       onProgress: opts.quiet ? undefined : (e) => progress.update(e),
+      signal: controller.signal,
+    }).catch(async (err: unknown) => {
+      if (err instanceof CancelledError && opts.checkpoint) await saveOnCancel({ ...result, iterations: result.optimiser.iterations });
+      throw err;
     });
     progress.stop();
     const { written, quality } = assessment;

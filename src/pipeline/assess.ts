@@ -1,4 +1,5 @@
 import { toMono } from '../audio/decode.js';
+import { CancelledError } from '../errors.js';
 import { StftPlan } from '../dsp/stft.js';
 import type { Runtime } from '../model/runtime.js';
 import type { LogSpectrogram } from '../model/style-net.js';
@@ -20,13 +21,18 @@ export interface Assessment {
 /**
  * Judges a result as the user will hear it: the measures and pictures use the audio after phase reconstruction (mixed
  * to mono), so they include what Griffin-Lim loses. The CLI and the web worker both call this. While it measures,
- * `onProgress` gets the 'assess' stage's start and end (elapsed counted on from the run's total).
+ * `onProgress` gets the 'assess' stage's start and end (elapsed counted on from the run's total). An aborted `signal`
+ * (the run's) stops it with a CancelledError, before it starts or between its held-out nets.
  */
 export async function assessResult(
   runtime: Runtime,
   result: TransferResult,
-  options: { quality: boolean; onProgress?: (event: ProgressEvent) => void },
+  options: { quality: boolean; onProgress?: (event: ProgressEvent) => void; signal?: AbortSignal },
 ): Promise<Assessment> {
+  const checkCancel = (): void => {
+    if (options.signal?.aborted) throw new CancelledError();
+  };
+  checkCancel();
   const started = performance.now();
   const plan = new StftPlan(result.settings.nFft, result.settings.hop);
   const written = toLogSpectrogram(plan, toMono({ channels: result.channels, sampleRate: result.sampleRate }));
@@ -34,7 +40,8 @@ export async function assessResult(
   const progress = (step: number): void =>
     options.onProgress?.({ stage: 'assess', step, total: 1, elapsedMs: result.timings.total + performance.now() - started });
   progress(0);
-  const quality = await measureQuality(runtime, { content: result.spectrograms.content, style: result.spectrograms.style, result: written });
+  const quality = await measureQuality(runtime, { content: result.spectrograms.content, style: result.spectrograms.style, result: written }, undefined, undefined, checkCancel);
+  checkCancel();
   progress(1);
   return { written, quality, ms: performance.now() - started };
 }

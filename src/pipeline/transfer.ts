@@ -102,7 +102,10 @@ export interface TransferHooks {
   onProgress?: (event: ProgressEvent) => void;
   /** Cancels the run; transfer then rejects with a CancelledError within one optimiser step. */
   signal?: AbortSignal;
-  /** When cancelled while optimising, rebuild audio from the last accepted point and attach it to the CancelledError. */
+  /**
+   * When cancelled while optimising, rebuild audio from the last accepted point and attach it to the CancelledError;
+   * when cancelled while rebuilding the final audio, finish that (it is the result) and attach it.
+   */
   partialOnCancel?: boolean;
 }
 
@@ -325,6 +328,13 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       betweenRoundsMs: 0,
       ceiling,
     }));
+    // The audio as it is written: a texture at its spectrogram's level, the peaks controlled, the channels widened.
+    const finish = (audio: Float32Array[]): Float32Array[] => {
+      if (!contentSpecs) matchOptimisedLevel(audio, states);
+      return widen(controlPeaks(audio, settings, warnings), outputChannelCount);
+    };
+    const cancelledWith = (channels: Float32Array[]): CancelledError =>
+      new CancelledError('cancelled', { channels, sampleRate: sr, iterations: states.reduce((a, st) => a + Math.max(0, st.lossHistory.length - 1), 0) });
     const tAnalyse = elapsed();
 
     // Optimise every channel in rounds. Progress counts objective evaluations, the unit of cost, against the budget.
@@ -360,12 +370,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
           await objectives.release();
           const audio: Float32Array[] = [];
           for (const state of states) audio.push((await reconstruct(ctx, state, settings.phaseIterations)).audio);
-          const partial = {
-            channels: widen(controlPeaks(audio, settings, warnings), outputChannelCount),
-            sampleRate: sr,
-            iterations: states.reduce((a, st) => a + Math.max(0, st.lossHistory.length - 1), 0),
-          };
-          throw new CancelledError('cancelled', partial);
+          throw cancelledWith(finish(audio));
         }
         throw err;
       }
@@ -387,7 +392,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     for (let c = 0; c < channelCount; c++) {
       const final = await reconstruct(ctx, states[c], settings.phaseIterations, {
         onIteration: (i) => {
-          checkCancel();
+          // With partialOnCancel this reconstruction is the step a cancel waits for: its audio is the result.
+          if (!hooks.partialOnCancel) checkCancel();
           const step = c * settings.phaseIterations + i;
           if (i % 8 === 0 || i === settings.phaseIterations) report({ stage: 'phase', step, total: phaseTotal });
         },
@@ -396,8 +402,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       convergence = Math.max(convergence, spectralConvergenceDb(states[c].phase as Spectrogram, final.magnitude));
       audio.push(final.audio);
     }
-    if (!contentSpecs) matchOptimisedLevel(audio, states);
-    const channels = widen(controlPeaks(audio, settings, warnings), outputChannelCount);
+    const channels = finish(audio);
+    if (hooks.partialOnCancel && signal?.aborted) throw cancelledWith(channels);
     const tPhase = elapsed();
     const sum = (f: (st: ChannelState) => number): number => states.reduce((a, st) => a + f(st), 0);
     const betweenRoundsMs = sum((st) => st.betweenRoundsMs);

@@ -141,13 +141,15 @@ function relativeDistance(g: Float32Array, a: Float32Array): number {
  * distance for the content, the style gain, the content correlation, and the figures to read those two against: the
  * style gain of the style's own halves, and the content correlation left at the style's band statistics. Without a
  * content (texture synthesis), the style distance, the style's own halves' distance and how closely the result replays
- * the style, the rest NaN. Spectrograms must share bins.
+ * the style, the rest NaN. Spectrograms must share bins. `checkCancel` is called before each held-out net and may throw
+ * to stop.
  */
 export async function measureQuality(
   runtime: Runtime,
   specs: { content?: LogSpectrogram; style: LogSpectrogram; result: LogSpectrogram },
   nets: readonly HeldOutNet[] = HELD_OUT_NETS,
   filters = HELD_OUT_FILTERS,
+  checkCancel?: () => void,
 ): Promise<QualityReport> {
   let styleDistance = 0;
   let contentStyleDistance = 0;
@@ -155,6 +157,7 @@ export async function measureQuality(
   const half = Math.floor(specs.style.frames / 2);
   const withHalves = half >= MIN_HALF_FRAMES;
   for (const { kernel, seed } of nets) {
+    checkCancel?.();
     const net = StyleNet.create(runtime, { bins: specs.style.bins, filters, kernel }, seed);
     try {
       const gram = async (s: LogSpectrogram): Promise<Float32Array> => meanOf(await net.gramSum(s), featureFrames(s.frames, kernel));

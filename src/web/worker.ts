@@ -78,7 +78,7 @@ async function run(scope: WorkerScope, msg: RunMessage, signal: AbortSignal, was
     { ...settings, content: msg.content, style: msg.style, duration: msg.duration, mono: msg.mono },
     { signal, onProgress },
   );
-  const assessment = await assessResult(runtime, result, { quality: msg.quality ?? true, onProgress });
+  const assessment = await assessResult(runtime, result, { quality: msg.quality ?? true, onProgress, signal });
   const { written } = assessment;
   const wav = await encodeWav(result.channels, result.sampleRate, 'int16');
   const picture = drawReport(reportPlotInput(result, written));
