@@ -164,6 +164,8 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   const progress = new ProgressDisplay();
+  /** Whether --checkpoint has written a result after a Ctrl-C. */
+  let saved = false;
   const fail = (err: unknown): number => {
     const code = err instanceof UsageError ? EXIT.usage : err instanceof CancelledError ? EXIT.interrupted : EXIT.processing;
     if (!(err instanceof UsageError || err instanceof InputError || err instanceof ResourceError || err instanceof CancelledError) && !opts.verbose) {
@@ -172,7 +174,9 @@ export async function main(argv: string[]): Promise<number> {
       return code;
     }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`restyle: ${err instanceof CancelledError ? 'interrupted' : message}\n`);
+    // --checkpoint said it would save the result so far; before the first iteration there is none.
+    const interrupted = opts.checkpoint && !saved ? 'interrupted before there was a result to save' : 'interrupted';
+    process.stderr.write(`restyle: ${err instanceof CancelledError ? interrupted : message}\n`);
     if (opts.verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return code;
   };
@@ -194,6 +198,7 @@ export async function main(argv: string[]): Promise<number> {
   const saveOnCancel = async ({ channels, sampleRate, iterations }: PartialResult): Promise<void> => {
     if (!opts.output) return;
     await writeOutput(opts.output, await encodeOutput(opts.output, Boolean(opts.float), channels, sampleRate));
+    saved = true;
     process.stderr.write(`restyle: wrote the result after ${iterations} iteration(s) to ${displayName(opts.output, 'stdout')}\n`);
   };
   try {
