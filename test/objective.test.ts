@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { DFT_CHUNK_FEATURE_FRAMES, GPU_CHUNK_FEATURE_FRAMES, StyleNet, type ConvolutionChoice, type LogSpectrogram } from '../src/model/style-net.js';
 import { ChunkedStyleObjective, StyleObjective, SumObjective } from '../src/model/objectives.js';
-import { IO, type StyleMode } from '../src/model/graphs.js';
+import { IO, buildChunkFeaturesGraph, type StyleMode } from '../src/model/graphs.js';
 import { Random } from '../src/dsp/random.js';
-import { computesOnGpu, type Runtime } from '../src/model/runtime.js';
+import { computesOnGpu, createSession, type Runtime } from '../src/model/runtime.js';
 import { refFeatures, refGram, refLoss, relativeError } from './reference.js';
 
 const runtime: Runtime = { ort, executionProviders: ['cpu'], threads: 1 };
@@ -343,30 +343,68 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
     expect(new Set(device.disposed).size).toBe(device.held.size);
   });
 
-  it.each<ConvolutionChoice>(['direct', 'dft'])('chunked on a GPU: chunks of 4096 feature frames, fewer runs, the same loss and gradient (%s)', async (convolution) => {
-    // 1200 frames: one chunk on a GPU, against 3 (DFT form) or 1 (Conv form) on the CPU.
+  it.each<[ConvolutionChoice, number | undefined]>([
+    ['direct', undefined],
+    ['dft', undefined],
+    ['direct', 0],
+    ['dft', 0],
+  ])('chunked on a GPU: 4096-frame chunks, the Gram sum added up there, D sent once, the CPU loss and gradient (%s, feature cache %s)', async (convolution, featureCacheBytes) => {
+    // 5000 frames: 2 chunks on a GPU, against 10 (DFT form) or 3 (Conv form) on the CPU.
     const shape = { bins: 17, filters: 8, kernel: 5 };
-    const frames = 1200;
+    const frames = 5000;
     const style = randomSpec(shape.bins, 300, 1);
     const x = randomSpec(shape.bins, frames, 8).data;
     const results = [];
     for (const device of [fakeDevice(['cpu']), fakeDevice(['webgpu'])]) {
       const net = StyleNet.create(device.runtime, shape, 3, convolution);
-      const objective = await ChunkedStyleObjective.create(net, { frames, target: await net.styleTarget(style, frames, 'gram') });
-      const grad = new Float32Array(x.length);
-      device.fed.length = 0;
-      const value = await objective.evaluate(x, grad);
-      results.push({ chunk: net.chunkFeatureFrames, runs: device.fed.length, value, grad });
+      const objective = await ChunkedStyleObjective.create(net, { frames, target: await net.styleTarget(style, frames, 'gram'), featureCacheBytes });
+      const evaluations = [];
+      for (const seed of [8, 9]) {
+        const point = seed === 8 ? x : randomSpec(shape.bins, frames, seed).data;
+        const grad = new Float32Array(point.length);
+        device.fed.length = 0;
+        const value = await objective.evaluate(point, grad);
+        evaluations.push({ runs: device.fed.map((run) => Object.fromEntries(run.map((f) => [f.name, f.location]))), value, grad });
+      }
+      results.push({ chunk: net.chunkFeatureFrames, evaluations, gramOnDevice: objective.gramOnDevice });
       await Promise.all([objective.dispose(), net.dispose()]);
+      // Every copy on the device was freed: the weights, the zeros, each chunk's sum and features, each evaluation's D.
+      expect(new Set(device.disposed).size).toBe(device.held.size);
     }
     const [cpu, gpu] = results;
-    expect(cpu.chunk).toBe(convolution === 'dft' ? 512 : 2048);
-    expect(gpu.chunk).toBe(4096);
-    // Two passes of one run per chunk (the features kept between them).
-    expect(gpu.runs).toBe(2);
-    expect(cpu.runs).toBe(convolution === 'dft' ? 6 : 2);
-    expect(Math.abs(gpu.value.loss - cpu.value.loss) / cpu.value.loss).toBeLessThan(1e-5);
-    expect(relativeError(gpu.grad, cpu.grad)).toBeLessThan(1e-5);
+    expect([cpu.chunk, gpu.chunk]).toEqual([convolution === 'dft' ? 512 : 2048, 4096]);
+    expect([cpu.gramOnDevice, gpu.gramOnDevice]).toEqual([false, true]);
+    for (const [k, { runs, value, grad }] of gpu.evaluations.entries()) {
+      // Pass 1: two runs, each fed the sum so far from the device; the total copied out once (an Identity's 'x').
+      const firstPass = runs.filter((r) => IO.gramSoFar in r);
+      expect(firstPass).toHaveLength(2);
+      expect(firstPass.map((r) => r[IO.gramSoFar])).toEqual(['gpu-buffer', 'gpu-buffer']);
+      const copies = runs.filter((r) => 'x' in r).map((r) => r.x);
+      expect(copies.sort()).toEqual(['cpu', 'gpu-buffer']); // D in, the Gram sum out
+      // Pass 2: two runs, each fed D from the device, and the features from there when they were kept.
+      const secondPass = runs.filter((r) => IO.gramDifference in r);
+      expect(secondPass.map((r) => r[IO.gramDifference])).toEqual(['gpu-buffer', 'gpu-buffer']);
+      expect(secondPass.map((r) => r[IO.features])).toEqual(featureCacheBytes === 0 ? [undefined, undefined] : ['gpu-buffer', 'gpu-buffer']);
+      expect(runs).toHaveLength(6);
+      const plain = cpu.evaluations[k];
+      expect(Math.abs(value.loss - plain.value.loss) / plain.value.loss).toBeLessThan(1e-5);
+      expect(relativeError(grad, plain.grad)).toBeLessThan(1e-5);
+    }
+    expect(gpu.evaluations[1].value.loss).not.toBe(gpu.evaluations[0].value.loss); // a second point, not a stale sum
+  });
+
+  it('the accumulating features graph adds its Gram sum to the one it is given', async () => {
+    const shape = { bins: 9, filters: 6, kernel: 3 };
+    const spec = randomSpec(shape.bins, 20, 4);
+    const net = StyleNet.create(runtime, shape, 2, 'direct');
+    const session = await createSession(runtime, buildChunkFeaturesGraph({ ...shape, accumulate: true }));
+    const soFar = Float32Array.from({ length: 36 }, (_, i) => i - 10);
+    const feeds = { ...(await net.specFeeds(spec.data, spec.frames, 0, spec.frames)), [IO.gramSoFar]: new ort.Tensor('float32', soFar, [6, 6]) };
+    const out = await session.run(feeds);
+    const Tf = spec.frames - shape.kernel + 1;
+    const expected = refGram(refFeatures(spec.data, spec.frames, net.weights, shape), shape.filters).map((g, i) => g * Tf + soFar[i]);
+    expect(relativeError(out[IO.gramSum].data as Float32Array, expected)).toBeLessThan(1e-6);
+    await Promise.all([session.release(), net.dispose()]);
   });
 
   it('a GPU runtime that falls back to the CPU chunks as the CPU does', () => {

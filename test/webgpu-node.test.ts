@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ChunkedStyleObjective } from '../src/model/objectives.js';
 import { computesOnGpu } from '../src/model/runtime.js';
-import { GPU_CHUNK_FEATURE_FRAMES, StyleNet, type LogSpectrogram } from '../src/model/style-net.js';
+import { GPU_CHUNK_FEATURE_FRAMES, StyleNet, type ConvolutionChoice, type LogSpectrogram } from '../src/model/style-net.js';
 import { Random } from '../src/dsp/random.js';
 import { decodeAudio, nodeRuntime, transfer, type AudioClip } from '../src/node/index.js';
 import { relativeError } from './reference.js';
@@ -20,29 +20,40 @@ function randomSpec(bins: number, frames: number, seed: number): LogSpectrogram 
 }
 
 describe.skipIf(!existsSync(SWIFTSHADER_ICD))('onnxruntime-node on WebGPU (SwiftShader)', () => {
-  it("runs a long clip's chunked objective in GPU-sized chunks, with the CPU's loss and gradient", async () => {
+  it.each<[ConvolutionChoice, number | undefined]>([
+    ['dft', undefined],
+    ['dft', 0],
+  ])("runs a long clip's chunked objective in GPU-sized chunks, with the CPU's loss and gradient (%s, feature cache %s)", async (conv, featureCacheBytes) => {
     // 5000 frames: 2 chunks of up to 4096 feature frames on a GPU, 10 of 512 on the CPU (DFT form at kernel 11).
     const shape = { bins: 33, filters: 16, kernel: 11 };
     const frames = 5000;
     const style = randomSpec(shape.bins, 900, 1);
-    const x = randomSpec(shape.bins, frames, 2).data;
+    const points = [randomSpec(shape.bins, frames, 2).data, randomSpec(shape.bins, frames, 3).data];
     const results = [];
     for (const device of ['cpu', 'webgpu'] as const) {
       const runtime = nodeRuntime(1, device);
-      const net = StyleNet.create(runtime, shape, 3, 'auto');
-      const objective = await ChunkedStyleObjective.create(net, { frames, target: await net.styleTarget(style, frames, 'gram') });
-      const grad = new Float32Array(x.length);
-      const value = await objective.evaluate(x, grad);
-      results.push({ gpu: computesOnGpu(runtime), chunk: net.chunkFeatureFrames, value, grad, notes: runtime.notes ?? [] });
+      const net = StyleNet.create(runtime, shape, 3, conv);
+      const target = await net.styleTarget(style, frames, 'gram');
+      const objective = await ChunkedStyleObjective.create(net, { frames, target, featureCacheBytes });
+      // Two evaluations: the second must not see the first's sums or features on the device.
+      const evaluations = [];
+      for (const x of points) {
+        const grad = new Float32Array(x.length);
+        evaluations.push({ value: await objective.evaluate(x, grad), grad });
+      }
+      results.push({ gpu: computesOnGpu(runtime), onDevice: objective.gramOnDevice, chunk: net.chunkFeatureFrames, evaluations, notes: runtime.notes ?? [] });
       await Promise.all([objective.dispose(), net.dispose()]);
     }
     const [cpu, gpu] = results;
     expect(gpu.notes).toEqual([]); // no fall-back to the CPU
-    expect([cpu.gpu, gpu.gpu]).toEqual([false, true]);
+    expect([cpu.gpu, gpu.gpu, cpu.onDevice, gpu.onDevice]).toEqual([false, true, false, true]);
     expect([cpu.chunk, gpu.chunk]).toEqual([512, GPU_CHUNK_FEATURE_FRAMES]);
-    // Measured: 1.1e-6 and 1.2e-5 (float32 sums in another order).
-    expect(Math.abs(gpu.value.loss - cpu.value.loss) / cpu.value.loss).toBeLessThan(1e-5);
-    expect(relativeError(gpu.grad, cpu.grad)).toBeLessThan(1e-4);
+    for (const [k, { value, grad }] of gpu.evaluations.entries()) {
+      // Measured: losses within 1.1e-6, gradients within 1.2e-5 (float32 sums in another order).
+      const plain = cpu.evaluations[k];
+      expect(Math.abs(value.loss - plain.value.loss) / plain.value.loss).toBeLessThan(1e-5);
+      expect(relativeError(grad, plain.grad)).toBeLessThan(1e-4);
+    }
   });
 
   it("runs a whole transfer with the CPU's losses, and audio that differs from the CPU's only at float rounding", async () => {

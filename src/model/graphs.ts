@@ -40,6 +40,7 @@ export const IO = {
   grad: 'grad',
   features: 'features',
   gramSum: 'gram_sum',
+  gramSoFar: 'gram_so_far',
   gramNormSquared: 'gram_norm_sq',
   gramDifference: 'gram_difference',
   featureScale: 'feature_scale',
@@ -307,14 +308,17 @@ export function buildChunkGradientGraph(shape: NetShape & { withContent: boolean
 /**
  * A chunk's features as the chunk-gradient graph computes them (ReLU, in block form with the padding outputs zeroed by
  * IO.outputMask, in its column order) and their Gram sum F F^T: the first pass of a chunked evaluation, when the
- * features are kept for the second (buildChunkGradientGraph with `fromFeatures`).
+ * features are kept for the second (buildChunkGradientGraph with `fromFeatures`). With `accumulate` the sum so far
+ * comes in (IO.gramSoFar) and the output is it plus this chunk's F F^T, so that on a GPU the chunks' sums add up there
+ * and only the total is copied out.
  */
-export function buildChunkFeaturesGraph(shape: NetShape & { conv?: ConvPlan }): Uint8Array {
+export function buildChunkFeaturesGraph(shape: NetShape & { conv?: ConvPlan; accumulate?: boolean }): Uint8Array {
   const plan = shape.conv ?? null;
-  const g = new GraphBuilder('chunk_features');
+  const g = new GraphBuilder(shape.accumulate ? 'chunk_features_accumulate' : 'chunk_features');
   const relu = g.op('Relu', [convFragment(g, shape, plan, 'T', 'B').output]);
   g.op('Identity', [plan ? g.op('Mul', [relu, g.input(IO.outputMask, [1, 'BS'])]) : relu], {}, IO.features);
-  g.op('Gemm', [IO.features, IO.features], { transB: 1 }, IO.gramSum);
+  const sumSoFar = shape.accumulate ? [g.input(IO.gramSoFar, [shape.filters, shape.filters])] : [];
+  g.op('Gemm', [IO.features, IO.features, ...sumSoFar], { transB: 1 }, IO.gramSum);
   g.output(IO.features, [shape.filters, 'BS']);
   g.output(IO.gramSum, [shape.filters, shape.filters]);
   return g.toBytes();

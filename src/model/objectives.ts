@@ -11,7 +11,17 @@ import {
   featureFrames,
   type StyleMode,
 } from './graphs.js';
-import { createSession, disposeResident, floatTensor, residentTensor, scalarOf, type Session, type OrtTensor } from './runtime.js';
+import {
+  computesOnGpu,
+  createSession,
+  disposeResident,
+  floatTensor,
+  hostTensor,
+  residentTensor,
+  scalarOf,
+  type Session,
+  type OrtTensor,
+} from './runtime.js';
 import { validOutputMask, type BlockPlan } from './spectral-conv.js';
 import { chunksOf, type StyleNet, type StyleTarget } from './style-net.js';
 
@@ -134,12 +144,26 @@ export class StyleObjective implements SpectrogramObjective {
 export const FEATURE_CACHE_BYTES = 160 * 2 ** 20;
 
 /**
+ * Bytes of chunk features a chunked objective on a GPU may keep in the device's memory between its passes (when the
+ * runtime keeps inputs there, Runtime.residentInputs): a clip's features are kept when all of them fit, up to ~25
+ * minutes at the defaults (4096 filters, 0.7 MB a second of audio), on top of the ~2.6 GB a 4096-frame chunk needs
+ * there. Copied out and back in, as on the CPU, they cost a GPU run more than computing them (README, "Long clips on
+ * a GPU").
+ */
+export const GPU_FEATURE_CACHE_BYTES = 2 ** 30;
+
+/**
  * The same objective for long clips, evaluated chunk by chunk so that no tensor spans the whole clip (a 10-minute clip
  * has 4096 x 25,830 features, 423 MB each, and the one-shot graph holds several). Two passes per evaluation: the Gram
  * matrix summed over chunks gives D = G - A, then each chunk's input gradient given D. The second pass needs each
  * chunk's features again: the first pass keeps them when the whole clip's fit in FEATURE_CACHE_BYTES, else the second
  * pass runs the conv forward again. Memory does not grow with the clip's length beyond the spectrogram and that
  * bounded cache. Needs the style in Gram form.
+ *
+ * On a GPU whose runtime keeps inputs there, what crosses between the device and the process is the least it can be:
+ * the chunks' Gram sums add up on the device and only the total comes out, D goes in once an evaluation, and the kept
+ * features stay there (GPU_FEATURE_CACHE_BYTES). Copied out and in per chunk, those N x N and N x T' arrays made a
+ * 4096-frame chunk cost ~650 ms on an H100, against ~150 ms for its arithmetic.
  */
 export class ChunkedStyleObjective implements SpectrogramObjective {
   private gramTotal: Float64Array | null = null;
@@ -149,8 +173,15 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     private readonly net: StyleNet,
     /** The second pass: each chunk's input gradient, from the kept features or from the chunk itself. */
     private readonly gradientSession: Session,
-    /** The first pass when the clip's features are kept (features and Gram); null when they do not fit. */
+    /**
+     * The first pass when the clip's features are kept (features and Gram), or on the device (features and the Gram
+     * sum so far); null otherwise (StyleNet.gramSumInto).
+     */
     private readonly featuresSession: Session | null,
+    /** Whether the features of the first pass are kept for the second. */
+    private readonly keep: boolean,
+    /** The device's N x N zeros that start the Gram sum there; null off the device. */
+    private readonly zeroGram: OrtTensor | null,
     /** Frames of the optimised spectrogram. */
     readonly frames: number,
     private readonly styleGram: Float32Array,
@@ -159,33 +190,45 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     private readonly chunkFeatureFrames: number,
   ) {}
 
-  /** Builds the chunk-gradient graphs and opens their sessions. `featureCacheBytes` 0 computes every chunk twice. */
+  /**
+   * Builds the chunk-gradient graphs and opens their sessions. `featureCacheBytes` (default FEATURE_CACHE_BYTES, on
+   * the device GPU_FEATURE_CACHE_BYTES) 0 computes every chunk twice.
+   */
   static async create(
     net: StyleNet,
     options: ObjectiveOptions & { chunkFeatureFrames?: number; featureCacheBytes?: number },
   ): Promise<ChunkedStyleObjective> {
     const { target, frames } = options;
+    const { runtime } = net;
     if (target.mode !== 'gram') throw new Error('the chunked objective needs the style as a Gram matrix');
     if (frames < net.shape.kernel) throw new RangeError(`the optimised spectrogram needs at least ${net.shape.kernel} frames, got ${frames}`);
     const withContent = options.content !== undefined && options.content.weight > 0;
     const chunkFeatureFrames = options.chunkFeatureFrames ?? net.chunkFeatureFrames;
+    await net.weightFeeds(true); // on a GPU, copied there now rather than in the first evaluation
+    const onDevice = computesOnGpu(runtime) && runtime.residentInputs === true;
     // The clip's features are kept between the passes when all of them fit: then the kept-features sessions are made.
     const featureBytes = chunksOf(frames, net.shape.kernel, chunkFeatureFrames).reduce(
       (sum, c) => sum + 4 * net.shape.filters * featureColumns(net.conv, c.chunkOut),
       0,
     );
-    const keep = featureBytes <= (options.featureCacheBytes ?? FEATURE_CACHE_BYTES);
+    const keep = featureBytes <= (options.featureCacheBytes ?? (onDevice ? GPU_FEATURE_CACHE_BYTES : FEATURE_CACHE_BYTES));
     // Without onnxruntime's memory arena: the Gram pass and the gradient pass run one after the other, and their
     // arenas would each keep their peak for the whole run (measured on a 120 s clip: 1.69 -> 1.48 GB peak RSS, 4% slower).
     const noArena = { memoryArena: false };
     const shape = { ...net.shape, withContent, conv: net.conv };
-    await net.weightFeeds(true); // on a GPU, copied there now rather than in the first evaluation
-    const gradientSession = await createSession(net.runtime, buildChunkGradientGraph({ ...shape, fromFeatures: keep }), noArena);
-    const featuresSession = keep ? await createSession(net.runtime, buildChunkFeaturesGraph(shape), noArena) : null;
+    const gradientSession = await createSession(runtime, buildChunkGradientGraph({ ...shape, fromFeatures: keep }), noArena);
+    const featuresSession =
+      keep || onDevice
+        ? await createSession(runtime, buildChunkFeaturesGraph({ ...shape, accumulate: onDevice }), { ...noArena, outputsOnDevice: onDevice })
+        : null;
+    const N = net.shape.filters;
+    const zeroGram = onDevice ? await residentTensor(runtime, floatTensor(runtime, new Float32Array(N * N), [N, N])) : null;
     return new ChunkedStyleObjective(
       net,
       gradientSession,
       featuresSession,
+      keep,
+      zeroGram,
       frames,
       target.gram,
       withContent ? (options.content as { weight: number }).weight : 0,
@@ -204,70 +247,117 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     const { bins: C, filters: N, kernel: K } = shape;
     const T = this.frames;
     if (x.length !== C * T || grad.length !== x.length) throw new RangeError('objective: input or gradient has the wrong size');
-    const spec = { data: x, bins: C, frames: T };
     const Tf = featureFrames(T, K);
     const plan = this.net.conv;
     const chunks = chunksOf(T, K, this.chunkFeatureFrames);
-    const keep = this.featuresSession !== null;
+    const keep = this.keep;
     const maskOf = (chunkOut: number): OrtTensor => floatTensor(runtime, validOutputMask(plan as BlockPlan, chunkOut), [1, featureColumns(plan, chunkOut)]);
-    // Pass 1: D = G - A and the style loss, in float64. The N x N buffers are kept across evaluations (67 MB each at
-    // 4096 filters; allocated per evaluation they only added to the peak until the garbage collector came by).
-    this.gramTotal ??= new Float64Array(N * N);
-    this.difference ??= new Float32Array(N * N);
-    const features: OrtTensor[] = [];
-    const gram = this.gramTotal;
     const done = onProgress && ((featureFramesDone: number): void => onProgress(featureFramesDone / (2 * Tf)));
-    if (!keep) await this.net.gramSumInto(spec, gram, this.chunkFeatureFrames, done);
-    else {
-      gram.fill(0);
-      for (const { start, chunkIn, chunkOut } of chunks) {
-        const feeds = await this.net.specFeeds(x, T, start, chunkIn);
-        if (plan) feeds[IO.outputMask] = maskOf(chunkOut);
-        const out = await (this.featuresSession as Session).run(feeds);
-        features.push(out[IO.features]);
-        const g = out[IO.gramSum].data as Float32Array;
-        for (let i = 0; i < g.length; i++) gram[i] += g[i];
-        done?.(start + chunkOut);
+    // Tensors that may live on the device, freed however the evaluation ends.
+    const features: OrtTensor[] = [];
+    const onDevice: OrtTensor[] = [];
+    try {
+      // Pass 1: D = G - A and the style loss, in float64.
+      const gram = await this.gramPass(x, chunks, maskOf, features, done);
+      this.difference ??= new Float32Array(N * N); // kept across evaluations, as the Gram sum (67 MB each at 4096 filters)
+      const D = this.difference;
+      let styleLoss = 0;
+      for (let i = 0; i < D.length; i++) {
+        const d = gram[i] / Tf - this.styleGram[i];
+        D[i] = d;
+        styleLoss += d * d;
       }
-    }
-    const D = this.difference;
-    let styleLoss = 0;
-    for (let i = 0; i < D.length; i++) {
-      const d = gram[i] / Tf - this.styleGram[i];
-      D[i] = d;
-      styleLoss += d * d;
-    }
-    // Pass 2: each chunk's input gradient, added where chunks overlap.
-    grad.fill(0);
-    let contentLoss = 0;
-    const common: Record<string, OrtTensor> = {
-      [IO.gramDifference]: floatTensor(runtime, D, [N, N]),
-      [IO.featureScale]: floatTensor(runtime, Float32Array.of(4 / Tf), []),
-    };
-    if (this.contentFeatures) common[IO.contentWeight] = floatTensor(runtime, Float32Array.of(this.contentWeight), []);
-    const weightFeeds = keep ? await this.net.gradientWeightFeeds() : {};
-    for (const [k, { start, chunkIn, chunkOut }] of chunks.entries()) {
-      const columns = featureColumns(plan, chunkOut);
-      let feeds: Record<string, OrtTensor>;
-      if (keep) {
-        feeds = { ...weightFeeds, [IO.features]: features[k] };
-      } else {
-        feeds = await this.net.specFeeds(x, T, start, chunkIn, true);
-        if (plan) feeds[IO.outputMask] = maskOf(chunkOut);
+      // Pass 2: each chunk's input gradient, added where chunks overlap.
+      grad.fill(0);
+      let contentLoss = 0;
+      const difference = await residentTensor(runtime, floatTensor(runtime, D, [N, N])); // on a GPU, sent once
+      onDevice.push(difference);
+      const common: Record<string, OrtTensor> = {
+        [IO.gramDifference]: difference,
+        [IO.featureScale]: floatTensor(runtime, Float32Array.of(4 / Tf), []),
+      };
+      if (this.contentFeatures) common[IO.contentWeight] = floatTensor(runtime, Float32Array.of(this.contentWeight), []);
+      const weightFeeds = keep ? await this.net.gradientWeightFeeds() : {};
+      for (const [k, { start, chunkIn, chunkOut }] of chunks.entries()) {
+        const columns = featureColumns(plan, chunkOut);
+        let feeds: Record<string, OrtTensor>;
+        if (keep) {
+          feeds = { ...weightFeeds, [IO.features]: features[k] };
+        } else {
+          feeds = await this.net.specFeeds(x, T, start, chunkIn, true);
+          if (plan) feeds[IO.outputMask] = maskOf(chunkOut);
+        }
+        if (this.contentFeatures) {
+          feeds[IO.contentFeatures] = floatTensor(runtime, this.net.featureColumnsOf(this.contentFeatures, chunkOut, Tf, start), [N, columns]);
+        }
+        const out = await this.gradientSession.run({ ...common, ...feeds });
+        if (keep) disposeResident([features[k]]); // done with on the device
+        this.net.addInputGradient(out[IO.grad], grad, T, start, chunkIn);
+        if (out[IO.contentLoss]) contentLoss += scalarOf(out[IO.contentLoss]);
+        done?.(Tf + start + chunkOut);
       }
-      if (this.contentFeatures) {
-        feeds[IO.contentFeatures] = floatTensor(runtime, this.net.featureColumnsOf(this.contentFeatures, chunkOut, Tf, start), [N, columns]);
-      }
-      const out = await this.gradientSession.run({ ...common, ...feeds });
-      this.net.addInputGradient(out[IO.grad], grad, T, start, chunkIn);
-      if (out[IO.contentLoss]) contentLoss += scalarOf(out[IO.contentLoss]);
-      done?.(Tf + start + chunkOut);
+      return { loss: styleLoss + contentLoss, styleLoss, contentLoss };
+    } finally {
+      disposeResident(onDevice);
+      disposeResident(features); // a device tensor disposed twice is left alone the second time
     }
-    return { loss: styleLoss + contentLoss, styleLoss, contentLoss };
   }
 
-  /** Releases the sessions. */
+  /**
+   * The first pass: the Gram sum over every chunk (N x N, not normalised), with the chunks' features pushed onto
+   * `features` when they are kept. On the device the sums add up there and only the total is copied out.
+   */
+  private async gramPass(
+    x: Float32Array,
+    chunks: ReturnType<typeof chunksOf>,
+    maskOf: (chunkOut: number) => OrtTensor,
+    features: OrtTensor[],
+    done?: (featureFramesDone: number) => void,
+  ): Promise<ArrayLike<number>> {
+    const { runtime, shape } = this.net;
+    const T = this.frames;
+    const runChunk = async ({ start, chunkIn, chunkOut }: (typeof chunks)[number], extra: Record<string, OrtTensor>): Promise<OrtTensor> => {
+      const feeds = await this.net.specFeeds(x, T, start, chunkIn);
+      if (this.net.conv) feeds[IO.outputMask] = maskOf(chunkOut);
+      const out = await (this.featuresSession as Session).run({ ...feeds, ...extra });
+      if (this.keep) features.push(out[IO.features]);
+      else disposeResident([out[IO.features]]);
+      done?.(start + chunkOut);
+      return out[IO.gramSum];
+    };
+    if (this.zeroGram) {
+      let sum = this.zeroGram;
+      try {
+        for (const chunk of chunks) {
+          const next = await runChunk(chunk, { [IO.gramSoFar]: sum });
+          if (sum !== this.zeroGram) disposeResident([sum]);
+          sum = next;
+        }
+        return (await hostTensor(runtime, sum)).data as Float32Array;
+      } finally {
+        if (sum !== this.zeroGram) disposeResident([sum]);
+      }
+    }
+    // The N x N float64 sum is kept across evaluations (allocated per evaluation it only added to the peak until the
+    // garbage collector came by).
+    const gram = (this.gramTotal ??= new Float64Array(shape.filters ** 2));
+    if (!this.keep) return this.net.gramSumInto({ data: x, bins: shape.bins, frames: T }, gram, this.chunkFeatureFrames, done);
+    gram.fill(0);
+    for (const chunk of chunks) {
+      const g = (await runChunk(chunk, {})).data as Float32Array;
+      for (let i = 0; i < g.length; i++) gram[i] += g[i];
+    }
+    return gram;
+  }
+
+  /** Whether the chunks' Gram sums add up on the device (a GPU whose runtime keeps inputs there). */
+  get gramOnDevice(): boolean {
+    return this.zeroGram !== null;
+  }
+
+  /** Releases the sessions and the device's zeros. */
   async dispose(): Promise<void> {
+    if (this.zeroGram) disposeResident([this.zeroGram]); // before the sessions: its buffer belongs to their backend
     await Promise.all([this.gradientSession.release(), this.featuresSession?.release()]);
   }
 }

@@ -166,6 +166,31 @@ export async function residentTensor(runtime: Runtime, tensor: OrtTensor): Promi
   }
 }
 
+/** Per onnxruntime module, by providers and rank, the sessions that copy a device tensor back (an Identity to the CPU). */
+const downloaders = new WeakMap<object, Map<string, Promise<Session>>>();
+
+/**
+ * A copy on the CPU of a tensor that a session left on the device (createSession's `outputsOnDevice`); the tensor
+ * itself when it is on the CPU already. It goes through a session rather than the tensor's own getData(), which
+ * aborts the process in onnxruntime-node 1.30's WebGPU backend.
+ */
+export async function hostTensor(runtime: Runtime, tensor: OrtTensor): Promise<OrtTensor> {
+  if (tensor.location === 'cpu') return tensor;
+  const rank = tensor.dims.length;
+  const key = `${runtime.executionProviders.join('/')} ${rank}`;
+  let byKey = downloaders.get(runtime.ort);
+  if (!byKey) downloaders.set(runtime.ort, (byKey = new Map()));
+  let session = byKey.get(key);
+  if (!session) {
+    const g = new GraphBuilder('download');
+    const dims = Array.from({ length: rank }, (_, i) => `d${i}`);
+    g.op('Identity', [g.input('x', dims)], {}, g.output('y', dims));
+    session = createSession(runtime, g.toBytes());
+    byKey.set(key, session);
+  }
+  return (await (await session).run({ x: tensor })).y;
+}
+
 /** Frees device copies made by residentTensor (CPU tensors are left to the garbage collector). */
 export function disposeResident(tensors: Iterable<OrtTensor>): void {
   for (const t of tensors) if (t.location !== 'cpu') t.dispose();

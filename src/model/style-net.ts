@@ -46,12 +46,12 @@ export const DFT_CHUNK_FEATURE_FRAMES = 512;
 
 /**
  * Feature frames per chunk on a GPU, for either form. There the intermediates live in the device's memory, not the
- * process's, and what a chunk costs is its run's copies between the two: the N x N Gram sum out, the N x N difference
- * in, the kept features out and in. On an H100 (WebGPU, 4096 filters, 150 s) that was 240-360 ms a chunk, so that
- * 512-frame DFT chunks took 3.45 s an evaluation against 0.29 s for the whole clip in one run, slower than the CPU's 16
- * threads (3.16 s). A chunk is therefore as long as the longest clip run whole (LONG_CLIP_FEATURE_FRAMES), whose device
- * memory every clip under ~95 s already needs (about 2.6 GB at 4096 filters, between the 1.2 GB measured for 10 s and
- * the 3.5 GB for 150 s run whole; README, "Long clips on a GPU").
+ * process's, and what a chunk used to cost was its run's copies between the two: the N x N Gram sum out, the N x N
+ * difference in, the kept features out and in. On an H100 (WebGPU, 4096 filters, 150 s) that was 240-360 ms a chunk,
+ * so that 512-frame DFT chunks took 3.45 s an evaluation against 0.29 s for the whole clip in one run. A chunk is
+ * therefore as long as the longest clip run whole (LONG_CLIP_FEATURE_FRAMES), whose device memory every clip under
+ * ~95 s already needs (about 2.6 GB at 4096 filters); and those copies now cross once an evaluation, not once a chunk
+ * (ChunkedStyleObjective): 0.61 s an evaluation at 150 s, 1.36 s at 600 s (README, "Long clips on a GPU").
  */
 export const GPU_CHUNK_FEATURE_FRAMES = 4096;
 
