@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { DFT_CHUNK_FEATURE_FRAMES, GPU_CHUNK_FEATURE_FRAMES, StyleNet, type ConvolutionChoice, type LogSpectrogram } from '../src/model/style-net.js';
 import { ChunkedStyleObjective, StyleObjective, SumObjective } from '../src/model/objectives.js';
-import { IO, buildChunkFeaturesGraph, type StyleMode } from '../src/model/graphs.js';
+import { IO, buildChunkFeaturesGraph, gpuSafeConvChannels, type StyleMode } from '../src/model/graphs.js';
 import { Random } from '../src/dsp/random.js';
 import { computesOnGpu, createSession, type Runtime } from '../src/model/runtime.js';
 import { refFeatures, refGram, refLoss, relativeError } from './reference.js';
@@ -405,6 +405,40 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
     const expected = refGram(refFeatures(spec.data, spec.frames, net.weights, shape), shape.filters).map((g, i) => g * Tf + soFar[i]);
     expect(relativeError(out[IO.gramSum].data as Float32Array, expected)).toBeLessThan(1e-6);
     await Promise.all([session.release(), net.dispose()]);
+  });
+
+  it('pads the Conv form to channels that WebGPU computes right, with the same features, loss and gradient', async () => {
+    // The broken shapes: output channels a multiple of 4, input channels a multiple of 3 but not of 4 (not 3), K > 1.
+    const padded = (bins: number, filters: number, kernel: number): number => gpuSafeConvChannels({ bins, filters, kernel });
+    expect([padded(33, 16, 11), padded(129, 4096, 11), padded(513, 4096, 3), padded(2049, 4096, 5)]).toEqual([36, 132, 516, 2052]);
+    expect([padded(1025, 4096, 11), padded(257, 4096, 11), padded(33, 15, 11), padded(3, 16, 11), padded(33, 16, 1)]).toEqual([1025, 257, 33, 3, 33]);
+    // On the stand-in GPU the graphs get the padding; the CPU's Conv gives the unpadded values, to float rounding.
+    const shape = { bins: 33, filters: 16, kernel: 5 };
+    const frames = 60;
+    const style = randomSpec(shape.bins, 50, 1);
+    const content = randomSpec(shape.bins, frames, 2);
+    const x = randomSpec(shape.bins, frames, 8).data;
+    const results = [];
+    for (const rt of [runtime, fakeDevice(['webgpu']).runtime]) {
+      const net = StyleNet.create(rt, shape, 3, 'direct');
+      const features = await net.features(content);
+      const options = { frames, target: await net.styleTarget(style, frames, 'gram'), content: { features, weight: 0.2 } };
+      const values = [];
+      for (const objective of [await StyleObjective.create(net, options), await ChunkedStyleObjective.create(net, { ...options, chunkFeatureFrames: 16 })]) {
+        const grad = new Float32Array(x.length);
+        values.push({ value: await objective.evaluate(x, grad), grad });
+        await objective.dispose();
+      }
+      results.push({ convChannels: net.graphShape.convChannels, features, values });
+      await net.dispose();
+    }
+    const [cpu, gpu] = results;
+    expect([cpu.convChannels, gpu.convChannels]).toEqual([undefined, 36]);
+    expect(relativeError(gpu.features, cpu.features)).toBeLessThan(1e-6);
+    for (const [k, { value, grad }] of gpu.values.entries()) {
+      expect(Math.abs(value.loss - cpu.values[k].value.loss) / cpu.values[k].value.loss).toBeLessThan(1e-6);
+      expect(relativeError(grad, cpu.values[k].grad)).toBeLessThan(1e-5);
+    }
   });
 
   it('a GPU runtime that falls back to the CPU chunks as the CPU does', () => {

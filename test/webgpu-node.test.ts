@@ -20,8 +20,11 @@ function randomSpec(bins: number, frames: number, seed: number): LogSpectrogram 
 }
 
 describe.skipIf(!existsSync(SWIFTSHADER_ICD))('onnxruntime-node on WebGPU (SwiftShader)', () => {
+  // The Conv form at 33 bins and 16 filters is a shape that onnxruntime's WebGPU Conv gets wrong (relative error 0.7)
+  // unless its input is padded (gpuSafeConvChannels).
   it.each<[ConvolutionChoice, number | undefined]>([
     ['dft', undefined],
+    ['direct', undefined],
     ['dft', 0],
   ])("runs a long clip's chunked objective in GPU-sized chunks, with the CPU's loss and gradient (%s, feature cache %s)", async (conv, featureCacheBytes) => {
     // 5000 frames: 2 chunks of up to 4096 feature frames on a GPU, 10 of 512 on the CPU (DFT form at kernel 11).
@@ -47,7 +50,7 @@ describe.skipIf(!existsSync(SWIFTSHADER_ICD))('onnxruntime-node on WebGPU (Swift
     const [cpu, gpu] = results;
     expect(gpu.notes).toEqual([]); // no fall-back to the CPU
     expect([cpu.gpu, gpu.gpu, cpu.onDevice, gpu.onDevice]).toEqual([false, true, false, true]);
-    expect([cpu.chunk, gpu.chunk]).toEqual([512, GPU_CHUNK_FEATURE_FRAMES]);
+    expect([cpu.chunk, gpu.chunk]).toEqual([conv === 'direct' ? 2048 : 512, GPU_CHUNK_FEATURE_FRAMES]);
     for (const [k, { value, grad }] of gpu.evaluations.entries()) {
       // Measured: losses within 1.1e-6, gradients within 1.2e-5 (float32 sums in another order).
       const plain = cpu.evaluations[k];

@@ -7,6 +7,8 @@ export { chooseStyleMode, featureFrames, type NetShape, type StyleMode } from '.
 
 /** Shape of one objective graph: the net, the length of the optimised spectrogram, and how the style enters. */
 export interface ObjectiveShape extends NetShape {
+  /** As in GraphShape: the Conv form's input channels with zero padding. */
+  convChannels?: number;
   /** Frames of the optimised spectrogram. */
   frames: number;
   /** 'kernel': the style enters as scaled features (N x styleFrames'); 'gram': as its N x N Gram matrix. */
@@ -61,14 +63,38 @@ interface ConvFragment {
   inputGradient(dOutput: string): void;
 }
 
+/** A net's sizes as its graphs are built: `convChannels` (> bins) pads the Conv form's input with zero channels. */
+export type GraphShape = NetShape & { convChannels?: number };
+
+/**
+ * Input channels the Conv form's Conv gets on a GPU: `bins`, or the next multiple of 4 where onnxruntime's WebGPU Conv
+ * (1.30, native and on SwiftShader alike) computes wrong outputs. Found by comparing it with the CPU's Conv over input
+ * channels 1-149 and output channels 4-64: wrong (relative error 0.6-0.8) exactly when the output channels are a
+ * multiple of 4, the input channels a multiple of 3 but not of 4 and not 3, and the kernel wider than 1. Spectrograms
+ * of 256, 1024 or 4096 points (129, 513, 2049 bins, the last the default at 44.1 kHz) are such inputs at 4096 filters.
+ * Zero channels, with zero weights, leave every output as it was. The input gradient's Conv has `bins` (odd) outputs.
+ */
+export function gpuSafeConvChannels(shape: NetShape): number {
+  const { bins: C, filters: N, kernel: K } = shape;
+  const broken = N % 4 === 0 && C % 3 === 0 && C % 4 !== 0 && C !== 3 && K > 1;
+  return broken ? Math.ceil(C / 4) * 4 : C;
+}
+
 /**
  * The Conv form: input IO.spec (1 x C x T), weights IO.weights (N x C x K). The input gradient is a plain Conv with the
- * weights transposed and flipped in time (IO.flippedWeights), measured here ~1.5x faster than ConvTranspose.
+ * weights transposed and flipped in time (IO.flippedWeights), measured here ~1.5x faster than ConvTranspose. With
+ * `convChannels` both are padded with zero channels inside the graph (gpuSafeConvChannels), a copy on the device.
  */
-function directConv(g: GraphBuilder, shape: NetShape, frames: number | string): ConvFragment {
+function directConv(g: GraphBuilder, shape: GraphShape, frames: number | string): ConvFragment {
   const { filters: N, bins: C, kernel: K } = shape;
-  const spec = g.input(IO.spec, [1, C, frames]);
-  const weights = g.input(IO.weights, [N, C, K]);
+  let spec = g.input(IO.spec, [1, C, frames]);
+  let weights = g.input(IO.weights, [N, C, K]);
+  const extra = (shape.convChannels ?? C) - C;
+  if (extra > 0) {
+    const pads = g.constInt64([0, 0, 0, 0, extra, 0]); // the channel axis, at its end
+    spec = g.op('Pad', [spec, pads]);
+    weights = g.op('Pad', [weights, pads]);
+  }
   const conv = g.op('Conv', [spec, weights], { kernel_shape: [K] });
   return {
     output: g.op('Reshape', [conv, g.constInt64([N, -1])]),
@@ -140,7 +166,7 @@ function blockConvGradient(g: GraphBuilder, shape: NetShape, plan: BlockPlan, bl
 }
 
 /** The convolution in the form `plan` asks for. */
-function convFragment(g: GraphBuilder, shape: NetShape, plan: ConvPlan, frames: number | string, blocks: number | string): ConvFragment {
+function convFragment(g: GraphBuilder, shape: GraphShape, plan: ConvPlan, frames: number | string, blocks: number | string): ConvFragment {
   return plan ? blockConv(g, shape, plan, blocks) : directConv(g, shape, frames);
 }
 
@@ -165,7 +191,7 @@ export function buildSpectralWeightsGraph(shape: NetShape, plan: BlockPlan): Uin
  * ReLU features N x T' of a whole input: in block form the B x S outputs are cut to the T' real ones (IO.featureFrames,
  * an int64 input, since T varies between runs of one session).
  */
-function reluFeatures(g: GraphBuilder, shape: NetShape, plan: ConvPlan): string {
+function reluFeatures(g: GraphBuilder, shape: GraphShape, plan: ConvPlan): string {
   const conv = convFragment(g, shape, plan, 'T', 'B').output;
   if (!plan) return g.op('Relu', [conv]);
   // Block columns (j, b) back to time order (b, j), then the padding after T' cut off.
@@ -176,7 +202,7 @@ function reluFeatures(g: GraphBuilder, shape: NetShape, plan: ConvPlan): string 
 }
 
 /** Forward graph: spectrogram (1 x C x T, any T; or its blocks) -> ReLU features (N x T'). */
-export function buildFeaturesGraph(shape: NetShape, plan: ConvPlan = null): Uint8Array {
+export function buildFeaturesGraph(shape: GraphShape, plan: ConvPlan = null): Uint8Array {
   const g = new GraphBuilder('features');
   g.op('Identity', [reluFeatures(g, shape, plan)], {}, IO.features);
   g.output(IO.features, [shape.filters, 'Tf']);
@@ -184,7 +210,7 @@ export function buildFeaturesGraph(shape: NetShape, plan: ConvPlan = null): Uint
 }
 
 /** Gram accumulation graph: spectrogram chunk -> F F^T (N x N, not normalised), so a long style is summarised chunk by chunk. */
-export function buildGramSumGraph(shape: NetShape, plan: ConvPlan = null): Uint8Array {
+export function buildGramSumGraph(shape: GraphShape, plan: ConvPlan = null): Uint8Array {
   const g = new GraphBuilder('gram_sum');
   const features = reluFeatures(g, shape, plan);
   g.op('Gemm', [features, features], { transB: 1 }, IO.gramSum);
@@ -272,7 +298,7 @@ export function buildObjectiveGraph(shape: ObjectiveShape): Uint8Array {
  * clip; their input gradients add up where they overlap. `featureScale` is 4 / T' for the whole clip's T'. In block
  * form IO.outputMask (1 x S B) zeroes the chunk's padding outputs.
  */
-export function buildChunkGradientGraph(shape: NetShape & { withContent: boolean; conv?: ConvPlan; fromFeatures?: boolean }): Uint8Array {
+export function buildChunkGradientGraph(shape: GraphShape & { withContent: boolean; conv?: ConvPlan; fromFeatures?: boolean }): Uint8Array {
   const { filters: N } = shape;
   const plan = shape.conv ?? null;
   const g = new GraphBuilder(shape.fromFeatures ? 'chunk_gradient_from_features' : 'chunk_gradient');
@@ -312,7 +338,7 @@ export function buildChunkGradientGraph(shape: NetShape & { withContent: boolean
  * comes in (IO.gramSoFar) and the output is it plus this chunk's F F^T, so that on a GPU the chunks' sums add up there
  * and only the total is copied out.
  */
-export function buildChunkFeaturesGraph(shape: NetShape & { conv?: ConvPlan; accumulate?: boolean }): Uint8Array {
+export function buildChunkFeaturesGraph(shape: GraphShape & { conv?: ConvPlan; accumulate?: boolean }): Uint8Array {
   const plan = shape.conv ?? null;
   const g = new GraphBuilder(shape.accumulate ? 'chunk_features_accumulate' : 'chunk_features');
   const relu = g.op('Relu', [convFragment(g, shape, plan, 'T', 'B').output]);

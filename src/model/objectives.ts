@@ -102,7 +102,7 @@ export class StyleObjective implements SpectrogramObjective {
     for (const [name, tensor] of Object.entries(feeds)) feeds[name] = await residentTensor(runtime, tensor);
     await net.weightFeeds(true);
     const model = buildObjectiveGraph({
-      ...shape,
+      ...net.graphShape,
       frames,
       mode: target.mode,
       styleFeatureFrames: target.mode === 'kernel' ? target.featureFrames : undefined,
@@ -215,7 +215,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     // Without onnxruntime's memory arena: the Gram pass and the gradient pass run one after the other, and their
     // arenas would each keep their peak for the whole run (measured on a 120 s clip: 1.69 -> 1.48 GB peak RSS, 4% slower).
     const noArena = { memoryArena: false };
-    const shape = { ...net.shape, withContent, conv: net.conv };
+    const shape = { ...net.graphShape, withContent, conv: net.conv };
     const gradientSession = await createSession(runtime, buildChunkGradientGraph({ ...shape, fromFeatures: keep }), noArena);
     const featuresSession =
       keep || onDevice

@@ -11,7 +11,9 @@ import {
   buildSpectralWeightsGraph,
   chooseStyleMode,
   featureFrames,
+  gpuSafeConvChannels,
   type ConvPlan,
+  type GraphShape,
   type NetShape,
   type StyleMode,
 } from './graphs.js';
@@ -130,6 +132,17 @@ export class StyleNet {
    */
   get chunkFeatureFrames(): number {
     return chunkFeatureFramesFor(this.conv, computesOnGpu(this.runtime));
+  }
+
+  /**
+   * The sizes its graphs are built with: on a GPU the Conv form's input padded to channels that onnxruntime's WebGPU
+   * Conv computes right (gpuSafeConvChannels). Read when a session is made; a padded graph that ends up on the CPU
+   * after a fall-back still computes the same values.
+   */
+  get graphShape(): GraphShape {
+    if (this.conv || !computesOnGpu(this.runtime)) return this.shape;
+    const convChannels = gpuSafeConvChannels(this.shape);
+    return convChannels === this.shape.bins ? this.shape : { ...this.shape, convChannels };
   }
 
   /**
@@ -252,7 +265,7 @@ export class StyleNet {
   /** ReLU features of a spectrogram: N x (T - K + 1), filter-major. */
   async features(spec: LogSpectrogram): Promise<Float32Array> {
     this.checkSpec(spec);
-    this.featuresSession ??= await createSession(this.runtime, buildFeaturesGraph(this.shape, this.conv));
+    this.featuresSession ??= await createSession(this.runtime, buildFeaturesGraph(this.graphShape, this.conv));
     const out = await this.featuresSession.run(await this.wholeFeeds(spec.data, spec.frames, 0, spec.frames));
     return out[IO.features].data as Float32Array;
   }
@@ -340,7 +353,7 @@ export class StyleNet {
     const { filters: N, kernel: K } = this.shape;
     if (spec.bins !== this.shape.bins) throw new RangeError(`spectrogram has ${spec.bins} bins, the net expects ${this.shape.bins}`);
     if (total.length !== N * N) throw new RangeError('gramSumInto: the accumulator must hold N x N values');
-    this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.shape, this.conv), { memoryArena: false });
+    this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.graphShape, this.conv), { memoryArena: false });
     total.fill(0);
     for (const { start, chunkIn, chunkOut } of chunksOf(spec.frames, K, chunkFeatureFrames)) {
       const out = await this.gramSumSession.run(await this.wholeFeeds(spec.data, spec.frames, start, chunkIn));
