@@ -66,6 +66,20 @@ describe('seeded random numbers', () => {
     }
   });
 
+  it('continues a sequence from a snapshot, and skips normals as if they had been drawn', () => {
+    const whole = new Random(11).fillNormal(new Float32Array(1000));
+    const rng = new Random(11);
+    rng.fillNormal(new Float32Array(100));
+    expect(Random.fromState(rng.snapshot()).fillNormal(new Float32Array(900))).toEqual(whole.subarray(100));
+    rng.skipNormals(600);
+    expect(rng.fillNormal(new Float32Array(300))).toEqual(whole.subarray(700));
+    // Only on whole Box-Muller pairs: an odd count leaves a normal pending.
+    expect(() => rng.skipNormals(3)).toThrow(/whole pair/);
+    rng.fillNormal(new Float32Array(1));
+    expect(() => rng.snapshot()).toThrow(/pending/);
+    expect(() => Random.fromState(new Int32Array(3))).toThrow(/4 words/);
+  });
+
   it('draws standard normals: mean 0, variance 1, kurtosis 3 and the tail mass of 2 sigma (1M values, 5 sigma bounds)', () => {
     const n = 1_000_000;
     const x = new Random(21).fillNormal(new Float32Array(n));

@@ -14,7 +14,7 @@ import { StyleNet } from '../src/model/style-net.js';
 import { Random } from '../src/dsp/random.js';
 import type { Runtime } from '../src/model/runtime.js';
 import { refFeatures } from './reference.js';
-import { randomWeightGroups, randomWeights } from '../src/model/weights.js';
+import { randomWeightGroups, randomWeightGroupsDrawn, randomWeights, randomWeightsDrawn } from '../src/model/weights.js';
 
 const runtime: Runtime = { ort, executionProviders: ['cpu'], threads: 1 };
 
@@ -68,6 +68,35 @@ describe('block arithmetic of the DFT convolution', () => {
         pieces.push(...weights);
       }
       expect(Float32Array.from(pieces)).toEqual(whole);
+    }
+  });
+
+  it('draws the same weights on other threads (a stand-in drawer), in stretches and in groups', async () => {
+    const calls: number[] = [];
+    const drawer = {
+      threads: 3,
+      draw: async (state: Int32Array, count: number, std: number) => {
+        calls.push(count);
+        await new Promise((resolve) => setTimeout(resolve, 3 * (calls.length % 3))); // out of order
+        return Random.fromState(state).fillNormal(new Float32Array(count), std);
+      },
+    };
+    for (const shape of [{ bins: 7, filters: 10, kernel: 3 }, { bins: 8, filters: 9, kernel: 3 }]) {
+      const whole = randomWeights(shape, 42);
+      calls.length = 0;
+      expect(await randomWeightsDrawn(shape, 42, drawer)).toEqual(whole);
+      expect(calls.length).toBeGreaterThanOrEqual(3); // a stretch per thread at least
+      // Groups of 2 filters (even sizes) on the drawer, 4 at once; of 3 (21 weights, odd) drawn here instead.
+      for (const [groupFilters, onDrawer] of [[2, true], [3, (3 * shape.bins * 3) % 2 === 0]] as const) {
+        calls.length = 0;
+        const pieces: number[] = [];
+        for await (const { first, weights } of randomWeightGroupsDrawn(shape, 42, groupFilters, drawer, 4)) {
+          expect(first * shape.bins * 3).toBe(pieces.length);
+          pieces.push(...weights);
+        }
+        expect(Float32Array.from(pieces)).toEqual(whole);
+        expect(calls.length).toBe(onDrawer ? Math.ceil(shape.filters / groupFilters) : 0);
+      }
     }
   });
 

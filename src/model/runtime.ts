@@ -3,6 +3,7 @@ import { ResourceError } from '../errors.js';
 import { GraphBuilder } from './onnx-graph.js';
 import { isGpuProvider } from './providers.js';
 import type { GriffinLimRunner } from '../dsp/griffin-lim.js';
+import type { NormalsDrawer } from './weights.js';
 
 /**
  * The part of onnxruntime the core uses. onnxruntime-node and onnxruntime-web both provide it, so the core never
@@ -45,6 +46,11 @@ export interface Runtime {
    * the calling thread.
    */
   griffinLim?: GriffinLimRunner;
+  /**
+   * Where the nets' random weights are drawn: the Node entry point's draws them on worker threads on machines with 4
+   * cores or more (the same values); absent, on the calling thread.
+   */
+  normals?: NormalsDrawer;
   /**
    * Bytes the runtime's own worker threads take besides the run's arrays (each has a JavaScript heap and its code:
    * Griffin-Lim's threads in Node), added to a run's memory estimate.

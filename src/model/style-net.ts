@@ -19,7 +19,7 @@ import {
 } from './graphs.js';
 import { computesOnGpu, createSession, disposeResident, floatTensor, residentTensor, int64Tensor, scalarOf, type Runtime, type Session, type OrtTensor } from './runtime.js';
 import { blockCount, chooseBlockPlan, blockPlan, frameBlocks, overlapAddBlocks, toBlockColumns } from './spectral-conv.js';
-import { flipTransposeWeights, randomWeightGroups, randomWeights } from './weights.js';
+import { flipTransposeWeights, randomWeightGroups, randomWeightGroupsDrawn, randomWeights, randomWeightsDrawn } from './weights.js';
 
 /** A log-magnitude spectrogram as the model sees it: bins x frames, bin-major. */
 export interface LogSpectrogram {
@@ -110,10 +110,9 @@ export class StyleNet {
     for (const [name, v] of Object.entries(shape)) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`net ${name} must be a positive integer, got ${v}`);
     }
-    const net = new StyleNet(runtime, shape, seed, convPlanFor(shape.kernel, convolution));
-    // The Conv form needs the weights for every run; the DFT form draws them group by group when it first needs them.
-    if (!net.conv) void net.weights;
-    return net;
+    // The weights are drawn when first needed (prepare, or the first graph run), on the runtime's threads where it
+    // has some (Runtime.normals).
+    return new StyleNet(runtime, shape, seed, convPlanFor(shape.kernel, convolution));
   }
 
   /**
@@ -123,6 +122,7 @@ export class StyleNet {
    */
   async prepare(checkCancel?: () => void): Promise<void> {
     if (this.conv) await this.spectralWeights(checkCancel);
+    else if (!this.weightsArray && this.runtime.normals) this.weightsArray = await randomWeightsDrawn(this.shape, this.seed, this.runtime.normals, checkCancel);
     else void this.weights;
   }
 
@@ -166,8 +166,13 @@ export class StyleNet {
       const out = new Float32Array(rows * N * C);
       const session = await createSession(this.runtime, buildSpectralWeightsGraph(this.shape, this.conv));
       try {
-        // Drawn group by group unless someone already asked for the whole array.
-        for (const { first: n0, count: n, weights } of randomWeightGroups(this.shape, this.seed, SPECTRAL_WEIGHTS_GROUP, this.weightsArray)) {
+        // Drawn group by group unless someone already asked for the whole array; on the runtime's threads, several
+        // groups at once, where it has some.
+        const groups =
+          this.weightsArray || !this.runtime.normals
+            ? randomWeightGroups(this.shape, this.seed, SPECTRAL_WEIGHTS_GROUP, this.weightsArray)
+            : randomWeightGroupsDrawn(this.shape, this.seed, SPECTRAL_WEIGHTS_GROUP, this.runtime.normals);
+        for await (const { first: n0, count: n, weights } of groups) {
           const group = floatTensor(this.runtime, weights, [n, C, K]);
           const part = (await session.run({ [IO.weights]: group }))[IO.spectralWeights].data as Float32Array;
           // Row 2p + a of the group goes to filters n0 .. n0 + n of bin p, part a.

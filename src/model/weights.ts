@@ -41,6 +41,75 @@ export function* randomWeightGroups(
   }
 }
 
+/**
+ * Draws `count` normal variates of standard deviation `std` from a generator at `state` (Random.snapshot) somewhere
+ * else, another thread: what `Random.fromState(state).fillNormal(new Float32Array(count), std)` returns.
+ */
+export type NormalsRunner = (state: Int32Array, count: number, std: number) => Promise<Float32Array>;
+
+/** A NormalsRunner and how many draws it runs at once. */
+export interface NormalsDrawer {
+  /** Runs one draw. */
+  draw: NormalsRunner;
+  /** Draws it runs at the same time (its threads). */
+  threads: number;
+}
+
+/**
+ * randomWeightGroups drawn by `drawer`, up to `ahead` groups at once, each from the generator skipped to its start:
+ * the same groups, in order, each valid until the next is asked for. Falls back to drawing here when a group before
+ * the last holds an odd count of weights (a stretch must end on a whole Box-Muller pair).
+ */
+export async function* randomWeightGroupsDrawn(
+  shape: NetShape,
+  seed: number,
+  groupFilters: number,
+  drawer: NormalsDrawer,
+  ahead = drawer.threads,
+): AsyncGenerator<{ first: number; count: number; weights: Float32Array }> {
+  const { filters: N, bins: C, kernel: K } = shape;
+  if (groupFilters < N && (groupFilters * C * K) % 2 !== 0) {
+    yield* randomWeightGroups(shape, seed, groupFilters);
+    return;
+  }
+  const rng = new Random(seed);
+  const std = weightStd(shape);
+  const pending: { first: number; count: number; weights: Promise<Float32Array> }[] = [];
+  let next = 0;
+  const dispatch = (): void => {
+    const count = Math.min(groupFilters, N - next);
+    const normals = count * C * K;
+    pending.push({ first: next, count, weights: drawer.draw(rng.snapshot(), normals, std) });
+    next += count;
+    if (next < N) rng.skipNormals(normals);
+  };
+  try {
+    while (next < N && pending.length < Math.max(1, ahead)) dispatch();
+    while (pending.length > 0) {
+      const group = pending.shift() as (typeof pending)[number];
+      if (next < N) dispatch();
+      yield { first: group.first, count: group.count, weights: await group.weights };
+    }
+  } finally {
+    // Stopped early (a cancel): the draws in flight end on their own; their results are dropped.
+    for (const group of pending) group.weights.catch(() => {});
+  }
+}
+
+/** randomWeights drawn by `drawer` in `drawer.threads` stretches at once: the same array. */
+export async function randomWeightsDrawn(shape: NetShape, seed: number, drawer: NormalsDrawer, checkCancel?: () => void): Promise<Float32Array> {
+  const { filters: N, bins: C, kernel: K } = shape;
+  const out = new Float32Array(N * C * K);
+  // Stretches of whole filters, an even count of weights each but the last: at least one per thread.
+  const even = (C * K) % 2 === 0 ? 1 : 2;
+  const groupFilters = Math.max(even, Math.ceil(N / drawer.threads / even) * even);
+  for await (const { first, weights } of randomWeightGroupsDrawn(shape, seed, groupFilters, drawer)) {
+    out.set(weights, first * C * K);
+    checkCancel?.();
+  }
+  return out;
+}
+
 /** The weights of the input-gradient convolution: transposed (C x N x K) and flipped in time, Wf[c,n,j] = W[n,c,K-1-j]. */
 export function flipTransposeWeights(weights: Float32Array, shape: NetShape): Float32Array {
   const { filters: N, bins: C, kernel: K } = shape;
