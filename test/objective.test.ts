@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { DFT_CHUNK_FEATURE_FRAMES, GPU_CHUNK_FEATURE_FRAMES, StyleNet, type ConvolutionChoice, type LogSpectrogram } from '../src/model/style-net.js';
+import { DFT_CHUNK_FEATURE_FRAMES, GPU_CHUNK_FEATURE_FRAMES, GPU_DIRECT_MAX_KERNEL, StyleNet, type ConvolutionChoice, type LogSpectrogram } from '../src/model/style-net.js';
 import { ChunkedStyleObjective, StyleObjective, SumObjective } from '../src/model/objectives.js';
 import { IO, buildChunkFeaturesGraph, gpuSafeConvChannels, type StyleMode } from '../src/model/graphs.js';
 import { Random } from '../src/dsp/random.js';
@@ -439,6 +439,14 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
       expect(Math.abs(value.loss - cpu.values[k].value.loss) / cpu.values[k].value.loss).toBeLessThan(1e-6);
       expect(relativeError(grad, cpu.values[k].grad)).toBeLessThan(1e-5);
     }
+  });
+
+  it("'auto' takes onnxruntime's Conv on a GPU up to kernel 11, DFT blocks above it and on the CPU", () => {
+    const gpu: Runtime = { ort, executionProviders: ['webgpu'], threads: 1 };
+    const form = (rt: Runtime, kernel: number, choice: ConvolutionChoice = 'auto'): string =>
+      StyleNet.create(rt, { bins: 9, filters: 4, kernel }, 1, choice).conv ? 'dft' : 'direct';
+    expect([form(gpu, 11), form(gpu, GPU_DIRECT_MAX_KERNEL + 2), form(gpu, 11, 'dft'), form(gpu, 3)]).toEqual(['direct', 'dft', 'dft', 'direct']);
+    expect([form(runtime, 11), form(runtime, 13), form(runtime, 11, 'direct'), form(runtime, 3)]).toEqual(['dft', 'dft', 'direct', 'direct']);
   });
 
   it('a GPU runtime that falls back to the CPU chunks as the CPU does', () => {

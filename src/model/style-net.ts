@@ -63,8 +63,20 @@ export function chunkFeatureFramesFor(conv: ConvPlan, onGpu = false): number {
   return conv ? DFT_CHUNK_FEATURE_FRAMES : CHUNK_FEATURE_FRAMES;
 }
 
-/** How a net computes its convolution: 'auto' picks the block form where it saves work (chooseBlockPlan). */
+/**
+ * How a net computes its convolution: 'auto' picks the block form where it saves work (chooseBlockPlan), except on a
+ * GPU up to GPU_DIRECT_MAX_KERNEL.
+ */
 export type ConvolutionChoice = 'auto' | 'direct' | 'dft';
+
+/**
+ * The widest kernel for which 'auto' takes onnxruntime's Conv on a GPU. There the block form's evaluations are faster
+ * (22 against 42 ms at 10 s on an H100) but its weights, computed and read back for each net, cost more than that saves
+ * at the default 15 evaluations: the Conv form ended first in each of six pairs at the default width 11, on an H100 and
+ * an H200 (10 s: 3.97 against 4.50 s; 60 s: 12.3 against 13.6 s; 150 s in chunks: 23.3 against 29.2 s), with less
+ * memory (README, "On a GPU"). Wider kernels, where the block form saves more, are unmeasured there and keep it.
+ */
+export const GPU_DIRECT_MAX_KERNEL = 11;
 
 /** The convolution plan for a kernel width and a choice; 'dft' forces the block form even where it is slower. */
 export function convPlanFor(kernel: number, choice: ConvolutionChoice): ConvPlan {
@@ -112,7 +124,8 @@ export class StyleNet {
     }
     // The weights are drawn when first needed (prepare, or the first graph run), on the runtime's threads where it
     // has some (Runtime.normals).
-    return new StyleNet(runtime, shape, seed, convPlanFor(shape.kernel, convolution));
+    const onGpu = computesOnGpu(runtime) && shape.kernel <= GPU_DIRECT_MAX_KERNEL;
+    return new StyleNet(runtime, shape, seed, convPlanFor(shape.kernel, convolution === 'auto' && onGpu ? 'direct' : convolution));
   }
 
   /**
