@@ -100,6 +100,16 @@ describe('block arithmetic of the DFT convolution', () => {
     }
   });
 
+  it('stops waiting for drawn weights when checkCancel throws, without waiting for the stretch', async () => {
+    const never = { threads: 2, draw: () => new Promise<Float32Array>(() => {}) }; // a stretch that never ends
+    const started = performance.now();
+    const stop = (): void => {
+      if (performance.now() - started > 120) throw new Error('cancelled');
+    };
+    await expect(randomWeightsDrawn({ bins: 8, filters: 8, kernel: 3 }, 1, never, stop)).rejects.toThrow('cancelled');
+    expect(performance.now() - started).toBeLessThan(1000); // polled every 50 ms
+  });
+
   it('lays conv outputs out in block columns (j, b) and marks the real ones', () => {
     const plan = blockPlan(5, 8); // S = 4
     // 10 outputs in 3 blocks: column j * 3 + b holds frame 4b + j.

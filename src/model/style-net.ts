@@ -184,7 +184,7 @@ export class StyleNet {
         const groups =
           this.weightsArray || !this.runtime.normals
             ? randomWeightGroups(this.shape, this.seed, SPECTRAL_WEIGHTS_GROUP, this.weightsArray)
-            : randomWeightGroupsDrawn(this.shape, this.seed, SPECTRAL_WEIGHTS_GROUP, this.runtime.normals);
+            : randomWeightGroupsDrawn(this.shape, this.seed, SPECTRAL_WEIGHTS_GROUP, this.runtime.normals, undefined, checkCancel);
         for await (const { first: n0, count: n, weights } of groups) {
           const group = floatTensor(this.runtime, weights, [n, C, K]);
           const part = (await session.run({ [IO.weights]: group }))[IO.spectralWeights].data as Float32Array;

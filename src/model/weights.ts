@@ -55,10 +55,34 @@ export interface NormalsDrawer {
   threads: number;
 }
 
+/** How often a wait for drawn weights calls its checkCancel: a Ctrl-C need not wait for a stretch to end. */
+const CANCEL_POLL_MS = 50;
+
+/** `promise`, calling `checkCancel` every CANCEL_POLL_MS while it is pending and failing with what that throws. */
+async function pollingCancel<T>(promise: Promise<T>, checkCancel?: () => void): Promise<T> {
+  if (!checkCancel) return promise;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const cancelled = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      try {
+        checkCancel();
+      } catch (err) {
+        reject(err);
+      }
+    }, CANCEL_POLL_MS);
+  });
+  try {
+    return await Promise.race([promise, cancelled]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /**
  * randomWeightGroups drawn by `drawer`, up to `ahead` groups at once, each from the generator skipped to its start:
  * the same groups, in order, each valid until the next is asked for. Falls back to drawing here when a group before
- * the last holds an odd count of weights (a stretch must end on a whole Box-Muller pair).
+ * the last holds an odd count of weights (a stretch must end on a whole Box-Muller pair). `checkCancel` is called
+ * while a group is awaited and may throw to stop.
  */
 export async function* randomWeightGroupsDrawn(
   shape: NetShape,
@@ -66,6 +90,7 @@ export async function* randomWeightGroupsDrawn(
   groupFilters: number,
   drawer: NormalsDrawer,
   ahead = drawer.threads,
+  checkCancel?: () => void,
 ): AsyncGenerator<{ first: number; count: number; weights: Float32Array }> {
   const { filters: N, bins: C, kernel: K } = shape;
   if (groupFilters < N && (groupFilters * C * K) % 2 !== 0) {
@@ -88,7 +113,7 @@ export async function* randomWeightGroupsDrawn(
     while (pending.length > 0) {
       const group = pending.shift() as (typeof pending)[number];
       if (next < N) dispatch();
-      yield { first: group.first, count: group.count, weights: await group.weights };
+      yield { first: group.first, count: group.count, weights: await pollingCancel(group.weights, checkCancel) };
     }
   } finally {
     // Stopped early (a cancel): the draws in flight end on their own; their results are dropped.
@@ -96,16 +121,18 @@ export async function* randomWeightGroupsDrawn(
   }
 }
 
-/** randomWeights drawn by `drawer` in `drawer.threads` stretches at once: the same array. */
+/**
+ * randomWeights drawn by `drawer`, `drawer.threads` stretches at once (four a thread, so that each is short): the same
+ * array. `checkCancel` is called while they are awaited and may throw to stop.
+ */
 export async function randomWeightsDrawn(shape: NetShape, seed: number, drawer: NormalsDrawer, checkCancel?: () => void): Promise<Float32Array> {
   const { filters: N, bins: C, kernel: K } = shape;
   const out = new Float32Array(N * C * K);
-  // Stretches of whole filters, an even count of weights each but the last: at least one per thread.
+  // Stretches of whole filters, an even count of weights each but the last.
   const even = (C * K) % 2 === 0 ? 1 : 2;
-  const groupFilters = Math.max(even, Math.ceil(N / drawer.threads / even) * even);
-  for await (const { first, weights } of randomWeightGroupsDrawn(shape, seed, groupFilters, drawer)) {
+  const groupFilters = Math.max(even, Math.ceil(N / (4 * drawer.threads) / even) * even);
+  for await (const { first, weights } of randomWeightGroupsDrawn(shape, seed, groupFilters, drawer, drawer.threads, checkCancel)) {
     out.set(weights, first * C * K);
-    checkCancel?.();
   }
   return out;
 }
