@@ -3,7 +3,7 @@
  * workers running griffin-lim-worker. Lifecycle: new GriffinLimPool(threads) -> run (any number of times, one at a
  * time) -> dispose; idle threads do not keep the process alive, and stop 3 s after a run.
  */
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from './module-worker.js';
 import { GriffinLimPool as ThreadPool, type GriffinLimReply, type GriffinLimThread } from '../dsp/griffin-lim-threads.js';
 
 /** Worker threads that run fast Griffin-Lim together (GriffinLimRunner `run`): `threads` that compute, and a keeper. */
@@ -14,16 +14,9 @@ export class GriffinLimPool extends ThreadPool {
   }
 }
 
-/**
- * Starts one worker thread: the compiled worker, or from the TypeScript sources (tests, benches) its source through
- * tsx, registered in the worker first (Node 20's workers take no --import).
- */
+/** Starts one worker thread running griffin-lim-worker. */
 function spawnWorker(): GriffinLimThread {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSource ? './griffin-lim-worker.ts' : './griffin-lim-worker.js', import.meta.url);
-  const worker = fromSource
-    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true })
-    : new Worker(url);
+  const worker = startModuleWorker('griffin-lim-worker', import.meta.url);
   worker.unref();
   return {
     post: (task, transfer) => worker.postMessage(task, transfer as never),

@@ -6,7 +6,8 @@
  * number of times, at once too) -> dispose; the workers start at the first draw and stop when idle for 1 s, so that
  * their memory (~20 MiB each) is not held through the run that follows.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from './module-worker.js';
 import type { NormalsDrawer, NormalsRunner } from '../model/weights.js';
 
 /** A draw sent to a worker. */
@@ -67,13 +68,7 @@ export class NormalsPool implements NormalsDrawer {
   }
 
   private spawn(): PoolWorker {
-    // The compiled worker, or from the TypeScript sources (tests, benches) its source through tsx, registered in the
-    // worker first (Node 20's workers take no --import), as the Griffin-Lim pool does.
-    const fromSource = import.meta.url.endsWith('.ts');
-    const url = new URL(fromSource ? './normals-worker.ts' : './normals-worker.js', import.meta.url);
-    const worker = fromSource
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true })
-      : new Worker(url);
+    const worker = startModuleWorker('normals-worker', import.meta.url);
     const entry: PoolWorker = { worker, jobs: new Set() };
     this.workers.push(entry);
     worker.on('message', ({ id, out }: { id: number; out: Float32Array }) => {
