@@ -11,7 +11,8 @@
 # (minutes at long lengths); WHOLE=1 also runs a copy of dist/ whose objective never goes chunk by chunk, to see what
 # the chunks of a long clip (over ~95 s) cost. Writes one JSON per run to OUTDIR, a table of per-evaluation time, stage
 # times, quality and the GPU memory's peak (nvidia-smi, sampled every 250 ms) to OUTDIR/summary.txt, and the objective
-# alone with its constant inputs sent every run or kept on the GPU (bench/objective-device.ts) to OUTDIR/objective.txt.
+# alone with its constant inputs sent every run or kept on the GPU (bench/objective-device.ts) to OUTDIR/objective.txt,
+# and whether WebGPU computes what the CPU does (bench/gpu-agreement.ts) to OUTDIR/agreement.txt.
 # On a machine without Node.js or a network, bench/gpu-pack.sh packs what this needs.
 set -u
 out=${1:?usage: bash bench/gpu.sh OUTDIR CLIPDIR [SECONDS...]}
@@ -68,6 +69,9 @@ torch_ref() {
 echo "# objective alone on webgpu"
 timeout "$limit" "$node" node_modules/tsx/dist/cli.mjs bench/objective-device.ts --device webgpu \
   --seconds "$(IFS=,; echo "${sizes[*]}")" 2>&1 | grep -v '^npm warn' | tee "$out/objective.txt"
+
+echo "# WebGPU against the CPU: the Conv's channel counts, the chunked objective"
+timeout "$limit" "$node" node_modules/tsx/dist/cli.mjs bench/gpu-agreement.ts --device webgpu 2>&1 | grep -v '^npm warn' | tee "$out/agreement.txt"
 
 for s in "${sizes[@]}"; do
   [ "${SKIP_CPU:-0}" = 1 ] || ours cpu "$s" cpu
