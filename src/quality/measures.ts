@@ -160,6 +160,7 @@ export async function measureQuality(
     checkCancel?.();
     const net = StyleNet.create(runtime, { bins: specs.style.bins, filters, kernel }, seed);
     try {
+      await net.prepare(checkCancel); // its weights drawn on the runtime's threads where it has some
       const gram = async (s: LogSpectrogram): Promise<Float32Array> => meanOf(await net.gramSum(s), featureFrames(s.frames, kernel));
       const style = withHalves ? await styleAndHalvesGrams(net, specs.style, half) : { whole: await gram(specs.style), halves: [] };
       const a = style.whole;
