@@ -7,7 +7,7 @@ import {
 import { StyleNet } from '../src/model/style-net.js';
 import { stageEta } from '../src/pipeline/eta.js';
 import { controlPeaks, transfer as coreTransfer } from '../src/pipeline/transfer.js';
-import { assessResult } from '../src/pipeline/assess.js';
+import { LEVEL_WARNING_DB, assessResult, runReport } from '../src/pipeline/assess.js';
 import { nodeRuntime, ResourceError } from '../src/node/index.js';
 import { createSession, isOutOfMemory, type OrtApi, type Runtime } from '../src/model/runtime.js';
 import { WASM_HEAP_LIMIT_BYTES, estimateMemory } from '../src/pipeline/memory.js';
@@ -280,6 +280,21 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect((await assessResult(nodeRuntime(2), result, { quality: true })).quality).toBeDefined();
   });
 
+  it('says, with the measures, when --peak scale lowered the result enough for them to read it as less styled', async () => {
+    const result = await transfer({ ...small, content: await example('speech', 2), style: await example('plucks', 2), iterations: 1, phaseIterations: 2 });
+    const warned = async (outputGainDb: number, quality = true): Promise<string[]> =>
+      (await assessResult(nodeRuntime(2), { ...result, outputGainDb }, { quality })).warnings;
+    expect(await warned(-5.5)).toEqual([
+      'the quality was measured on the output as written, 5.5 dB down (--peak scale): the measures read a quieter result as less styled, so compare runs made with the same --peak',
+    ]);
+    expect(await warned(-LEVEL_WARNING_DB)).toHaveLength(1);
+    expect(await warned(-0.5)).toEqual([]); // within a decibel
+    expect(await warned(-5.5, false)).toEqual([]); // no measures, nothing to read wrongly
+    // The report carries it with the run's own warnings.
+    const assessment = await assessResult(nodeRuntime(2), { ...result, outputGainDb: -3 }, { quality: true });
+    expect(runReport(result, assessment, 'out.wav').warnings.at(-1)).toMatch(/^the quality was measured on the output as written, 3\.0 dB down/);
+  });
+
   it("stops drawing a net's weights at the first group of filters after a cancel, not at the end of the draw", async () => {
     // 2048 filters in DFT form are drawn and transformed in 4 groups of 512 (about a second for the default 4096 here):
     // Ctrl-C 0.3 s into a 20 s run took 1.45 s to exit when the check came only after the draw, 0.17 s with it.
@@ -545,6 +560,13 @@ describe('controlPeaks', () => {
     expect(warnings[1]).toBe('output peak 1.004 exceeds full scale: scaled by -0.04 dB to avoid clipping');
     expect(warnings[2]).toMatch(/^output peak 2\.00 exceeds full scale: peaks limited by up to 6\.0 dB \(\d+\.\d% of samples; /);
     expect(warnings[3]).toBe('output peak 2.00 exceeds full scale: scaled by -6.0 dB to avoid clipping');
+  });
+
+  it('tells the gain when it scales the whole output, and not when it limits', () => {
+    const gains: number[] = [];
+    for (const peakControl of ['limit', 'scale'] as const) controlPeaks([sine(2)], { peakControl, sampleRate }, [], (g) => gains.push(g));
+    expect(gains).toHaveLength(1);
+    expect(gains[0]).toBeCloseTo(20 * Math.log10(CLIP_PEAK / peakOf(sine(2))), 9); // the sampled peak, just under 2
   });
 });
 

@@ -260,7 +260,7 @@ export async function main(argv: string[]): Promise<number> {
     await writeOutput(opts.output, await encodeOutput(opts.output, Boolean(opts.float), result.channels, result.sampleRate));
     if (opts.plot) await writeOutput(opts.plot, encodePng(drawReport(reportPlotInput(result, written))));
     if (opts.report) await writeOutput(opts.report, new TextEncoder().encode(JSON.stringify(runReport(result, assessment, opts.output), null, 2) + '\n'));
-    for (const w of result.warnings) process.stderr.write(`restyle: warning: ${w}\n`);
+    for (const w of [...result.warnings, ...assessment.warnings]) process.stderr.write(`restyle: warning: ${w}\n`);
     if (!opts.quiet) process.stderr.write(summary(result, quality, opts.output, Boolean(opts.float), assessment.ms) + '\n');
     return EXIT.ok;
   } catch (err) {

@@ -16,7 +16,16 @@ export interface Assessment {
   quality?: QualityReport;
   /** Milliseconds the assessment took. */
   ms: number;
+  /** What the user should know to read the measures (a result measured well below the level it was made at). */
+  warnings: string[];
 }
+
+/**
+ * How far `--peak scale` may lower a result before the summary says that its measures read it as less styled: the
+ * bundled example, lowered 5.5 dB, reads 0.320 where the limiter's output reads 0.751, and a drum texture 2 dB down
+ * 0.281 where it reads 0.118 (README, Usage).
+ */
+export const LEVEL_WARNING_DB = 1;
 
 /**
  * Judges a result as the user will hear it: the measures and pictures use the audio after phase reconstruction (mixed
@@ -36,14 +45,21 @@ export async function assessResult(
   const started = performance.now();
   const plan = new StftPlan(result.settings.nFft, result.settings.hop);
   const written = toLogSpectrogram(plan, toMono({ channels: result.channels, sampleRate: result.sampleRate }));
-  if (!options.quality) return { written, ms: performance.now() - started };
+  if (!options.quality) return { written, ms: performance.now() - started, warnings: [] };
   const progress = (step: number): void =>
     options.onProgress?.({ stage: 'assess', step, total: 1, elapsedMs: result.timings.total + performance.now() - started });
   progress(0);
   const quality = await measureQuality(runtime, { content: result.spectrograms.content, style: result.spectrograms.style, result: written }, undefined, undefined, checkCancel);
   checkCancel();
   progress(1);
-  return { written, quality, ms: performance.now() - started };
+  const warnings =
+    result.outputGainDb <= -LEVEL_WARNING_DB
+      ? [
+          `the quality was measured on the output as written, ${(-result.outputGainDb).toFixed(1)} dB down (--peak scale): ` +
+            'the measures read a quieter result as less styled, so compare runs made with the same --peak',
+        ]
+      : [];
+  return { written, quality, ms: performance.now() - started, warnings };
 }
 
 /** The report picture's input: content (if any), style and written result side by side, and the loss curve. */
@@ -79,7 +95,7 @@ export interface RunReport {
 }
 
 /** A finished run's report, its audio written to `output`, with its assessment. */
-export function runReport(r: TransferResult, assessment: Pick<Assessment, 'quality' | 'ms'>, output: string): RunReport {
+export function runReport(r: TransferResult, assessment: Pick<Assessment, 'quality' | 'ms' | 'warnings'>, output: string): RunReport {
   return {
     output,
     durationSeconds: r.channels[0].length / r.sampleRate,
@@ -93,6 +109,6 @@ export function runReport(r: TransferResult, assessment: Pick<Assessment, 'quali
     spectralConvergenceDb: r.spectralConvergenceDb,
     timingsMs: { ...r.timings, assess: assessment.ms },
     quality: assessment.quality ?? null,
-    warnings: r.warnings,
+    warnings: [...r.warnings, ...assessment.warnings],
   };
 }

@@ -161,6 +161,11 @@ export interface TransferResult {
   spectrograms: { content?: LogSpectrogram; style: LogSpectrogram; result: LogSpectrogram };
   /** Stage timings. */
   timings: StageTimings;
+  /**
+   * The gain `--peak scale` gave the whole output to avoid clipping, in dB (0 when it did not act, or with `--peak
+   * limit`, whose reductions the warnings give): the quality measures read a quieter result as less styled.
+   */
+  outputGainDb: number;
   /** Things the user should know (e.g. the output was scaled down to avoid clipping). */
   warnings: string[];
 }
@@ -329,9 +334,10 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       ceiling,
     }));
     // The audio as it is written: a texture at its spectrogram's level, the peaks controlled, the channels widened.
+    let outputGainDb = 0;
     const finish = (audio: Float32Array[]): Float32Array[] => {
       if (!contentSpecs) matchOptimisedLevel(audio, states);
-      return widen(controlPeaks(audio, settings, warnings), outputChannelCount);
+      return widen(controlPeaks(audio, settings, warnings, (gainDb) => (outputGainDb = gainDb)), outputChannelCount);
     };
     const cancelledWith = (channels: Float32Array[]): CancelledError =>
       new CancelledError('cancelled', { channels, sampleRate: sr, iterations: states.reduce((a, st) => a + Math.max(0, st.lossHistory.length - 1), 0) });
@@ -429,6 +435,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
         phase: tPhase - tOptimise + betweenRoundsMs,
         total: tPhase,
       },
+      outputGainDb,
       warnings,
     };
   } finally {
@@ -467,9 +474,15 @@ function matchOptimisedLevel(audio: Float32Array[], states: readonly ChannelStat
 
 /**
  * Keeps the output within full scale by the chosen means (one gain for all channels), adding a warning when it acted
- * on a peak past full scale. Works in place (the channels are Griffin-Lim's fresh output): a 10-minute channel is 53 MB.
+ * on a peak past full scale, and telling `onScaled` the gain in dB when it scaled the whole output. Works in place (the
+ * channels are Griffin-Lim's fresh output): a 10-minute channel is 53 MB.
  */
-export function controlPeaks(channels: Float32Array[], settings: Pick<TransferSettings, 'peakControl' | 'sampleRate'>, warnings: string[]): Float32Array[] {
+export function controlPeaks(
+  channels: Float32Array[],
+  settings: Pick<TransferSettings, 'peakControl' | 'sampleRate'>,
+  warnings: string[],
+  onScaled?: (gainDb: number) => void,
+): Float32Array[] {
   const p = Math.max(...channels.map(peak));
   if (!Number.isFinite(p)) throw new Error('phase reconstruction produced non-finite samples');
   if (p <= CLIP_PEAK) return channels;
@@ -480,6 +493,7 @@ export function controlPeaks(channels: Float32Array[], settings: Pick<TransferSe
   if (settings.peakControl === 'scale') {
     const gain = CLIP_PEAK / p;
     warn(`scaled by ${db(20 * Math.log10(gain))} to avoid clipping`);
+    onScaled?.(20 * Math.log10(gain));
     for (const ch of channels) for (let i = 0; i < ch.length; i++) ch[i] *= gain;
     return channels;
   }

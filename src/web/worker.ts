@@ -84,7 +84,7 @@ async function run(scope: WorkerScope, msg: RunMessage, signal: AbortSignal, was
   const picture = drawReport(reportPlotInput(result, written));
   const report = runReport(result, assessment, msg.outputName ?? 'restyled.wav');
   // A fallback that happened while creating sessions (runtime.notes) belongs with the run's own warnings.
-  report.warnings = [...(runtime.notes ?? []), ...result.warnings];
+  report.warnings = [...(runtime.notes ?? []), ...result.warnings, ...assessment.warnings];
   const reply: ResultMessage = { type: 'result', id: msg.id, wav, picture, report };
   scope.postMessage(reply, [wav.buffer as ArrayBuffer, picture.data.buffer as ArrayBuffer]);
   return { id: msg.id, channels: result.channels, sampleRate: result.sampleRate };
