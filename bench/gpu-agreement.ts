@@ -14,6 +14,8 @@ import { ChunkedStyleObjective } from '../src/model/objectives.js';
 import { GraphBuilder } from '../src/model/onnx-graph.js';
 import { gpuSafeConvChannels } from '../src/model/graphs.js';
 import { Random } from '../src/dsp/random.js';
+// The numeric tests' tolerance measure, ||a - b|| / ||b||.
+import { relativeError as relative } from '../test/reference.js';
 
 const { values } = parseArgs({ options: { device: { type: 'string', default: 'webgpu' } } });
 const device = values.device as Device;
@@ -21,15 +23,6 @@ const provider = device === 'cpu' ? 'cpu' : 'webgpu';
 const random = (n: number, seed: number): Float32Array => {
   const rng = new Random(seed);
   return Float32Array.from({ length: n }, () => rng.uniform() - 0.5);
-};
-const relative = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 };
 console.log(`${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads; ${provider} against the CPU`);
 

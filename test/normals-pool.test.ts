@@ -6,6 +6,7 @@ import { Random } from '../src/dsp/random.js';
 import type { Runtime } from '../src/model/runtime.js';
 import { StyleNet, type LogSpectrogram } from '../src/model/style-net.js';
 import { NormalsPool } from '../src/node/normals-pool.js';
+import { NormalsThreadPool, type NormalsReply, type NormalsThread } from '../src/model/normals-threads.js';
 import { nodeRuntime } from '../src/node/index.js';
 
 const sameBits = (a: Float32Array, b: Float32Array): boolean => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
@@ -53,12 +54,61 @@ describe('NormalsPool', () => {
     expect(nodeRuntime(64).normals?.threads).toBe(16);
   });
 
-  it('fails the draws of a worker that dies, and draws again afterwards', async () => {
-    const broken = new NormalsPool(1);
-    // A state of the wrong length makes the worker's Random.fromState throw: the worker stops with an error.
-    await expect(broken.draw(new Int32Array(3), 10, 1)).rejects.toThrow(/4 words/);
-    const again = await broken.draw(new Random(1).snapshot(), 10, 1);
+  it("fails a draw its worker cannot make, and the worker draws on", async () => {
+    const pool1 = new NormalsPool(1);
+    // A state of the wrong length makes Random.fromState throw in the worker, which answers with the error.
+    await expect(pool1.draw(new Int32Array(3), 10, 1)).rejects.toThrow(/4 words/);
+    const again = await pool1.draw(new Random(1).snapshot(), 10, 1);
     expect(sameBits(again, new Random(1).fillNormal(new Float32Array(10)))).toBe(true);
-    await broken.dispose();
+    await pool1.dispose();
+  });
+});
+
+describe('NormalsThreadPool (threads of a stand-in host)', () => {
+  /** Threads that answer in-process, after `delayMs`, and can be made to fail. */
+  function standIn(delayMs = 1) {
+    const threads: { fail: (err: Error) => void; tasks: number; alive: boolean[] }[] = [];
+    const spawn = (): NormalsThread => {
+      let reply: (r: NormalsReply) => void = () => {};
+      let failure: (err: Error) => void = () => {};
+      const record = { fail: (err: Error) => failure(err), tasks: 0, alive: [] as boolean[] };
+      threads.push(record);
+      return {
+        post: (task) => {
+          record.tasks++;
+          setTimeout(() => reply({ id: task.id, out: Random.fromState(task.state).fillNormal(new Float32Array(task.count), task.std) }), delayMs);
+        },
+        listen: (onReply, onFailure) => {
+          reply = onReply;
+          failure = onFailure;
+        },
+        terminate: () => {},
+        keepAlive: (alive) => record.alive.push(alive),
+      };
+    };
+    return { spawn, threads };
+  }
+
+  it('spreads draws over at most `threads` threads, holding the host only while a draw is in flight', async () => {
+    const host = standIn();
+    const pool = new NormalsThreadPool(2, host.spawn);
+    const state = new Random(2).snapshot();
+    const outs = await Promise.all([1, 2, 3, 4].map(() => pool.draw(state, 6, 1)));
+    expect(host.threads).toHaveLength(2);
+    expect(host.threads.map((t) => t.tasks)).toEqual([2, 2]);
+    for (const out of outs) expect(sameBits(out, new Random(2).fillNormal(new Float32Array(6)))).toBe(true);
+    for (const t of host.threads) expect(t.alive.at(-1)).toBe(false);
+    await pool.dispose();
+  });
+
+  it("fails a thread's draws in flight when it fails, and starts another for the next", async () => {
+    const host = standIn(50);
+    const pool = new NormalsThreadPool(1, host.spawn);
+    const lost = pool.draw(new Random(3).snapshot(), 4, 1);
+    host.threads[0].fail(new Error('worker stopped'));
+    await expect(lost).rejects.toThrow('worker stopped');
+    await pool.draw(new Random(3).snapshot(), 4, 1);
+    expect(host.threads).toHaveLength(2);
+    await pool.dispose();
   });
 });

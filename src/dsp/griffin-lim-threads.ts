@@ -23,6 +23,7 @@ import {
   type GriffinLimState,
 } from './griffin-lim.js';
 import { StftPlan, frameCount } from './stft.js';
+import type { HostThread, ThreadEndpoint } from './threads.js';
 
 /** The shared memory of a state, as sent from the keeper to the computing workers. */
 type StateBuffers = Record<keyof GriffinLimState, SharedArrayBuffer>;
@@ -60,25 +61,11 @@ interface Handover {
   buffers: StateBuffers;
 }
 
-/**
- * One thread as the pool drives it, whatever the host: a Node worker thread or a Web Worker, running serveGriffinLim.
- */
-export interface GriffinLimThread {
-  /** Sends a task, handing over the listed buffers and ports. */
-  post(task: GriffinLimTask, transfer: Transferable[]): void;
-  /** Calls `onReply` with each answer and `onFailure` once the thread fails (an error, or its end). */
-  listen(onReply: (reply: GriffinLimReply) => void, onFailure: (err: Error) => void): void;
-  /** Stops the thread. */
-  terminate(): Promise<unknown> | void;
-  /** Whether the thread keeps its host alive (Node's ref and unref); absent where threads never do. */
-  keepAlive?(alive: boolean): void;
-}
+/** One thread of the pool, as its host makes it (a Node worker thread or a Web Worker). */
+export type GriffinLimThread = HostThread<GriffinLimTask, GriffinLimReply>;
 
 /** The side of a thread that the pool talks to: Node's parentPort, or a Web Worker's global scope. */
-export interface GriffinLimEndpoint {
-  postMessage(message: unknown, transfer: Transferable[]): void;
-  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
-}
+export type GriffinLimEndpoint = ThreadEndpoint;
 
 /** WebAssembly's pages are 64 KiB; a memory has at most 65536 of them. */
 const WASM_PAGE_BYTES = 65536;
