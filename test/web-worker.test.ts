@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { RunFailure, TransferClient } from '../src/web/client.js';
 import { startTransferWorker, type WorkerScope } from '../src/web/worker.js';
 import type { FromWorker, ToWorker } from '../src/web/protocol.js';
+import { webNormalsPool } from '../src/web/normals.js';
+import { serveNormals } from '../src/model/normals-threads.js';
+import { Random } from '../src/dsp/random.js';
 
 /** A Worker and its scope, passing messages to each other on later tasks, as postMessage does. */
 function channel(): { worker: Worker; scope: WorkerScope; toWorker: ToWorker[] } {
@@ -50,5 +53,42 @@ describe('TransferClient.encode through the worker', () => {
     client.dispose();
     expect(((await waiting) as RunFailure).cancelled).toBe(true);
     await expect(client.encode(3, 'flac')).rejects.toThrow('TransferClient used after dispose()');
+  });
+});
+
+describe('webNormalsPool (nested workers that draw the weights)', () => {
+  /** A Web Worker stand-in running serveNormals in-process: what the app's web/normals-worker.ts does. */
+  function fakeNormalsWorker(): Worker {
+    const pageListeners: ((e: { data: unknown }) => void)[] = [];
+    const scopeListeners: ((e: { data: unknown }) => void)[] = [];
+    serveNormals({
+      addEventListener: (_type, listener) => void scopeListeners.push(listener),
+      postMessage: (data) => void setTimeout(() => pageListeners.forEach((l) => l({ data }))),
+    });
+    return {
+      addEventListener: (type: string, listener: (e: { data: unknown }) => void) => void (type === 'message' && pageListeners.push(listener)),
+      postMessage: (data: unknown) => void setTimeout(() => scopeListeners.forEach((l) => l({ data }))),
+      terminate: () => {},
+    } as unknown as Worker;
+  }
+
+  it('is made from 4 cores where there are workers, and draws what one thread draws', async () => {
+    const hadWorker = 'Worker' in globalThis;
+    expect(webNormalsPool(fakeNormalsWorker, 8)).toBeNull(); // no Worker in Node's globals
+    (globalThis as { Worker?: unknown }).Worker = class {};
+    try {
+      expect(webNormalsPool(fakeNormalsWorker, 2)).toBeNull();
+      const pool = webNormalsPool(fakeNormalsWorker, 64);
+      expect(pool?.threads).toBe(16);
+      const rng = new Random(4);
+      const first = rng.snapshot();
+      rng.skipNormals(100);
+      const [a, b] = await Promise.all([pool!.draw(first, 100, 2), pool!.draw(rng.snapshot(), 50, 2)]);
+      expect(Float32Array.from([...a, ...b])).toEqual(new Random(4).fillNormal(new Float32Array(150), 2));
+      await expect(pool!.draw(new Int32Array(2), 4, 1)).rejects.toThrow(/4 words/);
+      await pool!.dispose();
+    } finally {
+      if (!hadWorker) delete (globalThis as { Worker?: unknown }).Worker;
+    }
   });
 });

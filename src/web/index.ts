@@ -7,6 +7,8 @@ export { chooseBackend, detectCapabilities, WEB_BACKENDS, type WebBackend, type 
 export { startTransferWorker, failureOf, type WorkerScope, type WorkerAssets } from './worker.js';
 export { encodeFlacFrom, loadFlacScript } from './flac.js';
 export { webGriffinLimPool } from './griffin-lim.js';
+export { webNormalsPool } from './normals.js';
+export { serveNormals, NormalsThreadPool, type NormalsEndpoint } from '../model/normals-threads.js';
 export { serveGriffinLim, type GriffinLimEndpoint } from '../dsp/griffin-lim-threads.js';
 export { TransferClient, RunFailure, type RunCallbacks } from './client.js';
 export type * from './protocol.js';

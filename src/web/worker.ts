@@ -14,6 +14,8 @@ import { encodeFlacFrom } from './flac.js';
 import { fallbackBackend } from './capabilities.js';
 import { webRuntime, type WasmPaths } from './runtime.js';
 import { webGriffinLimPool } from './griffin-lim.js';
+import { webNormalsPool } from './normals.js';
+import type { NormalsDrawer } from '../model/weights.js';
 import type { GriffinLimRunner } from '../dsp/griffin-lim.js';
 
 /** The part of a worker's global scope used here. */
@@ -47,6 +49,11 @@ export interface WorkerAssets {
    * isolated page, Griffin-Lim runs on nested workers, one per core up to 8; without, in this worker.
    */
   griffinLimWorker?: () => Worker;
+  /**
+   * Makes a Web Worker that runs serveNormals (the app's web/normals-worker.ts). With it, on 4 cores or more, the nets'
+   * weights are drawn on nested workers, the same values as here; without, in this worker.
+   */
+  normalsWorker?: () => Worker;
 }
 
 /** The audio of the last finished run, kept for encoding requests. */
@@ -57,11 +64,19 @@ interface KeptResult {
 }
 
 /** Runs one request and posts its backend, progress and result (or failure); returns the audio it posted. */
-async function run(scope: WorkerScope, msg: RunMessage, signal: AbortSignal, wasmPaths?: WasmPaths, griffinLim?: GriffinLimRunner): Promise<KeptResult> {
+async function run(
+  scope: WorkerScope,
+  msg: RunMessage,
+  signal: AbortSignal,
+  wasmPaths?: WasmPaths,
+  griffinLim?: GriffinLimRunner,
+  normals?: NormalsDrawer,
+): Promise<KeptResult> {
   // Settings are checked before the runtime starts, so that a bad value is reported at once.
   const settings = resolveSettings(msg.settings, msg.content ? 'transfer' : 'texture');
   const { runtime, label, notes } = await webRuntime({ backend: msg.backend, wasmPaths });
   if (griffinLim) runtime.griffinLim = griffinLim;
+  if (normals) runtime.normals = normals;
   scope.postMessage({ type: 'backend', id: msg.id, label, notes });
   const startedOn = runtime.executionProviders[0];
   let fellBack = false;
@@ -109,6 +124,7 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, a
   let kept: KeptResult | null = null;
   // One pool for all runs: its threads stay up between a run's reconstructions, then stop (and free their memory).
   const griffinLim = assets.griffinLimWorker ? webGriffinLimPool(assets.griffinLimWorker) : null;
+  const normals = assets.normalsWorker ? webNormalsPool(assets.normalsWorker) : null;
   scope.addEventListener('message', (event) => {
     const msg = event.data;
     if (msg.type === 'cancel') {
@@ -123,7 +139,7 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, a
     const controller = new AbortController();
     const mine = { id: msg.id, controller };
     current = mine;
-    run(scope, msg, controller.signal, wasmPaths, griffinLim?.run)
+    run(scope, msg, controller.signal, wasmPaths, griffinLim?.run, normals ?? undefined)
       .then((result) => void (kept = result))
       .catch((err: unknown) => scope.postMessage(failureOf(err, msg.id)))
       .finally(() => {
