@@ -3,8 +3,8 @@
  * workers running griffin-lim-worker. Lifecycle: new GriffinLimPool(threads) -> run (any number of times, one at a
  * time) -> dispose; idle threads do not keep the process alive, and stop 3 s after a run.
  */
-import { startModuleWorker } from './module-worker.js';
-import { GriffinLimPool as ThreadPool, type GriffinLimReply, type GriffinLimThread } from '../dsp/griffin-lim-threads.js';
+import { startModuleThread } from './module-worker.js';
+import { GriffinLimPool as ThreadPool, type GriffinLimReply, type GriffinLimTask, type GriffinLimThread } from '../dsp/griffin-lim-threads.js';
 
 /** Worker threads that run fast Griffin-Lim together (GriffinLimRunner `run`): `threads` that compute, and a keeper. */
 export class GriffinLimPool extends ThreadPool {
@@ -16,16 +16,5 @@ export class GriffinLimPool extends ThreadPool {
 
 /** Starts one worker thread running griffin-lim-worker. */
 function spawnWorker(): GriffinLimThread {
-  const worker = startModuleWorker('griffin-lim-worker', import.meta.url);
-  worker.unref();
-  return {
-    post: (task, transfer) => worker.postMessage(task, transfer as never),
-    listen: (onReply, onFailure) => {
-      worker.on('message', (reply: GriffinLimReply) => onReply(reply));
-      worker.on('error', (err) => onFailure(err instanceof Error ? err : new Error(String(err))));
-      worker.on('exit', (code) => onFailure(new Error(`Griffin-Lim worker stopped (exit code ${code})`)));
-    },
-    terminate: () => worker.terminate(),
-    keepAlive: (alive) => (alive ? worker.ref() : worker.unref()),
-  };
+  return startModuleThread<GriffinLimTask, GriffinLimReply>('griffin-lim-worker', import.meta.url, 'Griffin-Lim worker');
 }

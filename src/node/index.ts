@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import type { Runtime } from '../model/runtime.js';
 import { GriffinLimPool } from './griffin-lim-pool.js';
 import { NormalsPool } from './normals-pool.js';
+import { normalsThreadsFor } from '../model/normals-threads.js';
 import { transfer as coreTransfer, type TransferHooks, type TransferRequest, type TransferResult } from '../pipeline/transfer.js';
 
 export * from '../index.js';
@@ -62,7 +63,7 @@ export function nodeRuntime(threads = 0, device: Device = 'cpu'): Runtime {
     residentInputs: device !== 'cpu',
     griffinLim: griffinLimPool(griffinLimThreads).run,
     // Worker threads that draw the nets' weights, only while they draw (NormalsPool): from 4 cores.
-    ...(cores >= NORMALS_MIN_THREADS ? { normals: normalsPool(Math.min(NORMALS_MAX_THREADS, cores)) } : {}),
+    ...(normalsThreadsFor(cores) > 0 ? { normals: normalsPool(normalsThreadsFor(cores)) } : {}),
     // The computing threads and the one that keeps their state.
     threadBytes: (griffinLimThreads + 1) * GRIFFIN_LIM_THREAD_BYTES,
     notes,
@@ -87,15 +88,6 @@ function griffinLimPool(threads: number): GriffinLimPool {
   if (!pool) griffinLimPools.set(threads, (pool = new GriffinLimPool(threads)));
   return pool;
 }
-
-/**
- * Threads from which the weights are drawn on worker threads: on 2 cores 2 workers drew a net no faster than one
- * thread (0.82-1.03 s against 0.94 s, this project's machine), on 16 threads 4 workers took a third of the time.
- */
-const NORMALS_MIN_THREADS = 4;
-
-/** The most threads that draw weights: 15 workers drew a net in 0.23-0.24 s, 8 in 0.32-0.37 s (16-thread Xeon). */
-const NORMALS_MAX_THREADS = 16;
 
 /** The weight-drawing pools, one per thread count, kept for the process (their workers stop when idle). */
 const normalsPools = new Map<number, NormalsPool>();

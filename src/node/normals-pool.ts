@@ -5,8 +5,8 @@
  * (README, How it works, step 3). Lifecycle: new NormalsPool(threads) -> draw -> dispose; idle workers do not keep the
  * process alive, and stop 1 s after a draw.
  */
-import { NormalsThreadPool, type NormalsReply, type NormalsThread } from '../model/normals-threads.js';
-import { startModuleWorker } from './module-worker.js';
+import { NormalsThreadPool, type NormalsReply, type NormalsTask, type NormalsThread } from '../model/normals-threads.js';
+import { startModuleThread } from './module-worker.js';
 
 /** Worker threads that draw normal variates (Runtime.normals): up to `threads` of them. */
 export class NormalsPool extends NormalsThreadPool {
@@ -18,16 +18,5 @@ export class NormalsPool extends NormalsThreadPool {
 
 /** Starts one worker thread running normals-worker. */
 function spawnWorker(): NormalsThread {
-  const worker = startModuleWorker('normals-worker', import.meta.url);
-  worker.unref();
-  return {
-    post: (task) => worker.postMessage(task),
-    listen: (onReply, onFailure) => {
-      worker.on('message', (reply: NormalsReply) => onReply(reply));
-      worker.on('error', (err) => onFailure(err instanceof Error ? err : new Error(String(err))));
-      worker.on('exit', (code) => onFailure(new Error(`normals worker stopped (exit code ${code})`)));
-    },
-    terminate: () => worker.terminate(),
-    keepAlive: (alive) => (alive ? worker.ref() : worker.unref()),
-  };
+  return startModuleThread<NormalsTask, NormalsReply>('normals-worker', import.meta.url, 'normals worker');
 }

@@ -492,8 +492,9 @@ export function controlPeaks(
   const db = (x: number): string => `${x.toFixed(Math.abs(x) < 0.095 ? 2 : 1)} dB`;
   if (settings.peakControl === 'scale') {
     const gain = CLIP_PEAK / p;
-    warn(`scaled by ${db(20 * Math.log10(gain))} to avoid clipping`);
-    onScaled?.(20 * Math.log10(gain));
+    const gainDb = 20 * Math.log10(gain);
+    warn(`scaled by ${db(gainDb)} to avoid clipping`);
+    onScaled?.(gainDb);
     for (const ch of channels) for (let i = 0; i < ch.length; i++) ch[i] *= gain;
     return channels;
   }
