@@ -79,6 +79,7 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
   let weights = 0;
   let largestNetWeights = 0; // one net's: the runtime holds one net's copy at a time
   let convWork = 0;
+  let chunkConvWork = 0; // the same for one chunk of a pass over a whole clip (StyleNet.features)
   for (const k of widths) {
     const before = weights;
     const plan = convPlanFor(k, settings.convolution);
@@ -88,13 +89,23 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
       // The kernels' DFT (2P x N x C) and the per-bin products with their transposes (4 of P x 2N x 2B).
       weights += 2 * plan.points * N * C * float;
       convWork = Math.max(convWork, 4 * 4 * plan.points * N * blockCount(plan, frames) * float);
+      chunkConvWork = Math.max(chunkConvWork, 4 * 4 * plan.points * N * blockCount(plan, Math.min(Tf, chunkFeatureFramesFor(plan))) * float);
     } else {
       weights += 2 * N * C * k * float; // W and its flipped transpose
       convWork = Math.max(convWork, (C * k * frames + N * k * (frames + k - 1)) * float); // the Convs' unfolded inputs
+      const chunk = Math.min(Tf, chunkFeatureFramesFor(plan));
+      chunkConvWork = Math.max(chunkConvWork, (C * k * chunk + N * k * (chunk + k - 1)) * float);
     }
     largestNetWeights = Math.max(largestNetWeights, weights - before);
   }
-  const contentFeatures = settings.contentWeight > 0 ? N * Tf * float : 0;
+  // A content term keeps the content's features (N x T') and the objective's copy of them in its column order, adds
+  // three feature-sized tensors to each graph run (the difference, its scaled copy, their sum), and runs the features
+  // graph over the content a chunk at a time, whose arena keeps one chunk's convolution work (where the style is in
+  // kernel form that session exists anyway). Measured: +50 MB at 10 s, +270 MB at 60 s, +220 MB at 150 s
+  // (content weight 0.05; README, "Content weight").
+  const withContent = settings.contentWeight > 0;
+  const featurePass = !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel' ? 0 : chunkConvWork;
+  const contentFeatures = withContent ? 2 * N * Tf * float + 3 * N * live * float + featurePass : 0;
   // The chunked objective keeps one net's features between its two passes when they fit in FEATURE_CACHE_BYTES.
   const featureCache = chunked && N * Tf * float <= FEATURE_CACHE_BYTES ? N * Tf * float : 0;
   const features = FEATURE_COPIES * N * live * float + contentFeatures + featureCache;
@@ -115,7 +126,8 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
   // kept between passes and its Gram sums live outside; one run holds a chunk's features and the N x N difference.
   const io = 2 * C * (chunked ? live + K - 1 : contentFrames) * float;
   const runtimeBytes = chunked
-    ? RUNTIME_BASE_BYTES + 2 * largestNetWeights + convWork + FEATURE_COPIES * N * live * float + 2 * N * N * float + io
+    ? RUNTIME_BASE_BYTES + 2 * largestNetWeights + convWork + FEATURE_COPIES * N * live * float + 2 * N * N * float + io +
+      (withContent ? 4 * N * live * float + featurePass : 0) // a chunk's content features as fed, the term's tensors
     : RUNTIME_BASE_BYTES + largestNetWeights + RUNTIME_WORK_SHARE * (convWork + features + style) + io;
   return { totalBytes: BASE_BYTES + weights + convWork + features + style + spectrograms, runtimeBytes };
 }
