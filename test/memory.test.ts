@@ -36,6 +36,19 @@ describe('memory estimate and L-BFGS history', () => {
     }
   });
 
+  it('covers the measured peaks of runs with a content term, which keep the content\'s features and run more tensors', () => {
+    // Peak RSS of the CLI at content weight 0.05 (speech + plucks loops, 2026-11-27), with Griffin-Lim's 3 threads on
+    // this 2-core machine (60 MiB, which the CLI adds): 1,086,520 / 2,165,176 / 2,137,568 KiB at 10 / 60 / 150 s, against
+    // 1,035,908 / 1,895,580 / 1,916,788 KiB without. Before its features were taken chunk by chunk, 150 s peaked at 3.68 GB.
+    const threads = 60 * 2 ** 20;
+    for (const [seconds, kib] of [[60, 2_165_176], [150, 2_137_568]]) {
+      const frames = frameCount(seconds * DEFAULT_SETTINGS.sampleRate, DEFAULT_SETTINGS.hop);
+      const estimate = estimateMemoryBytes({ ...DEFAULT_SETTINGS, contentWeight: 0.05 }, frames, frames) + threads;
+      expect(estimate, `${seconds} s`).toBeGreaterThan(kib * 1024);
+      expect(estimate, `${seconds} s`).toBeLessThan(1.15 * kib * 1024);
+    }
+  });
+
   // onnxruntime-web's WebAssembly heap after one run (the module's exported memory, which never shrinks), speech + the
   // 4 s plucks at 1 iteration, measured on 2026-11-26 with onnxruntime-web 1.30 in Node (scratch script; README, Web app).
   const WASM_HEAP_MEASURED: { seconds: number; settings: Partial<TransferSettings>; mode?: 'texture'; mib: number }[] = [
@@ -53,6 +66,11 @@ describe('memory estimate and L-BFGS history', () => {
     // Measured after RUNTIME_WORK_SHARE was fitted to those above (the 48 kHz style is the 4 s drums).
     { seconds: 60, settings: { filters: 8192 }, mib: 2061 },
     { seconds: 60, settings: { sampleRate: 48000 }, mib: 1709 },
+    // Whole runs at the default 12 iterations in 3 rounds (2026-11-27, scratch script), since a run's inputs go to
+    // onnxruntime largest first (runtime.ts): the same heaps as one round (defaults 651, 8192 filters 1196, 44.1 kHz
+    // 1196, kernels 3,11,31 1164, 60 s 1104 MiB), where three rounds had taken the first two to 1100 and 2189.
+    { seconds: 5.3, settings: { contentWeight: 0.05 }, mib: 651 },
+    { seconds: 60, settings: { contentWeight: 0.05 }, mib: 1101 },
   ];
 
   it("covers onnxruntime-web's measured heaps, and at most 35% over them", () => {

@@ -633,4 +633,21 @@ describe("the runtime's own memory (onnxruntime-web's 4 GiB heap)", () => {
     const other = await (await createSession(failing(new TypeError('not a tensor')), model)).run({}).catch((e: unknown) => e);
     expect(other).toBeInstanceOf(TypeError);
   });
+
+  it('hands onnxruntime the largest input first: onnxruntime-web copies them into its heap in that order', async () => {
+    const order: string[][] = [];
+    const recording: Runtime = {
+      ...nodeRuntime(1),
+      ort: {
+        Tensor: nodeRuntime(1).ort.Tensor,
+        InferenceSession: { create: async () => ({ run: async (feeds: object) => (order.push(Object.keys(feeds)), {}) }) } as unknown as OrtApi['InferenceSession'],
+      },
+    };
+    const g = new GraphBuilder('add');
+    g.op('Add', [g.input('a', ['n']), g.input('b', ['n'])], {}, g.output('c', ['n']));
+    const session = await createSession(recording, g.toBytes());
+    const tensor = (n: number) => new recording.ort.Tensor('float32', new Float32Array(n), [n]);
+    await session.run({ small: tensor(3), large: tensor(1000), middle: tensor(40) });
+    expect(order).toEqual([['large', 'middle', 'small']]);
+  });
 });

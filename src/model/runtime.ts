@@ -105,6 +105,18 @@ export async function createSession(
 }
 
 /**
+ * The same feeds, the largest tensor first. onnxruntime-web copies a run's inputs into its WebAssembly heap in the
+ * order given, and frees them after the run: given first, a net's weights (545 MB at the defaults) take the space their
+ * copy left in the last run. Given after smaller inputs, which split that space, they made the heap grow by most of
+ * another copy: the bundled example's default run (three rounds) peaked at 1100 MiB against 652 for one round, and
+ * 2189 against 1197 at 8192 filters; now 651 and 1196. onnxruntime-node reads inputs in place.
+ */
+function largestFirst(feeds: Record<string, OrtTensor>): Record<string, OrtTensor> {
+  const bytes = (t: OrtTensor): number => (t.location === 'cpu' ? (t.data as ArrayBufferView).byteLength : 0);
+  return Object.fromEntries(Object.entries(feeds).sort(([, a], [, b]) => bytes(b) - bytes(a)));
+}
+
+/**
  * Whether an error thrown by onnxruntime means it ran out of memory: onnxruntime-web's WebAssembly heap cannot grow
  * past 4 GiB, and a copy past its end fails as "offset is out of bounds" (Chromium) or "Invalid typed array length"
  * (Node); native builds say bad_alloc or "Failed to allocate".
@@ -122,9 +134,9 @@ export function isOutOfMemory(err: unknown): boolean {
  */
 function outOfMemoryAsResourceError(session: Session): Session {
   const run = session.run.bind(session) as (...args: unknown[]) => ReturnType<Session['run']>;
-  session.run = (async (...args: unknown[]) => {
+  session.run = (async (feeds: Record<string, OrtTensor>, ...rest: unknown[]) => {
     try {
-      return await run(...args);
+      return await run(largestFirst(feeds), ...rest);
     } catch (err) {
       if (!isOutOfMemory(err)) throw err;
       const cause = (err as Error).message.split('\n')[0];
