@@ -18,7 +18,7 @@ const { values } = parseArgs({
   options: {
     pairs: { type: 'string', default: 'speech:plucks,speech:drums,melody:drums,melody:plucks' },
     iterations: { type: 'string', default: '5,10,20,40' },
-    'content-weights': { type: 'string', default: '0' },
+    'content-weights': { type: 'string', default: String(DEFAULT_SETTINGS.contentWeight) },
     'phase-iters': { type: 'string', default: '32' },
     rounds: { type: 'string', default: '1' },
     filters: { type: 'string', default: '4096' },
@@ -99,12 +99,13 @@ for (const pair of pairs) {
 }
 if (values.json) writeFileSync(values.json, JSON.stringify(rows, null, 2));
 if (values.plot) {
-  // One line per pair (and content weight, and rounds when several were swept), points by iterations.
-  const severalRounds = new Set(rows.map((r) => r.rounds)).size > 1;
+  // One line per pair (and start, content weight and rounds where several were swept), points by iterations.
+  const several = (key: string): boolean => new Set(rows.map((r) => r[key])).size > 1;
+  const [severalInits, severalWeights, severalRounds] = [several('init'), several('contentWeight'), several('rounds')];
   const series = new Map<string, { name: string; reference: number; points: { gain: number; correlation: number; label: string; chosen: boolean }[] }>();
   for (const r of rows) {
     // The chart's font has no colon: pairs are written "speech + plucks".
-    const name = [String(r.pair).replace(':', ' + '), `from ${r.init}`, r.contentWeight ? `cw ${r.contentWeight}` : '', severalRounds ? `${r.rounds} rounds` : '']
+    const name = [String(r.pair).replace(':', ' + '), severalInits ? `from ${r.init}` : '', severalWeights ? `cw ${r.contentWeight}` : '', severalRounds ? `${r.rounds} rounds` : '']
       .filter(Boolean)
       .join(', ');
     if (!series.has(name)) series.set(name, { name: String(name), reference: Number(r.styleHalvesGain), points: [] });
@@ -112,10 +113,10 @@ if (values.plot) {
       gain: Number(r.gainAudio),
       correlation: Number(r.correlationAudio),
       label: `${r.iterations} it, ${Number(r.seconds).toFixed(0)} s`,
-      chosen: r.iterations === DEFAULT_SETTINGS.iterations && r.rounds === DEFAULT_SETTINGS.rounds && r.init === DEFAULT_SETTINGS.init && !r.contentWeight,
+      chosen: r.iterations === DEFAULT_SETTINGS.iterations && r.rounds === DEFAULT_SETTINGS.rounds && r.init === DEFAULT_SETTINGS.init && r.contentWeight === DEFAULT_SETTINGS.contentWeight,
     });
   }
-  const chosenLegend = `default: from ${DEFAULT_SETTINGS.init}, ${DEFAULT_SETTINGS.iterations} it`;
+  const chosenLegend = `default: ${DEFAULT_SETTINGS.iterations} it, cw ${DEFAULT_SETTINGS.contentWeight}`;
   const image = drawTradeOff({ series: [...series.values()], chosenLegend, target: { gain: 0.95, correlation: 0.85 }, title: `${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads` });
   writeFileSync(values.plot, encodePng(image));
   console.log(`wrote ${values.plot}`);

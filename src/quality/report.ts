@@ -24,7 +24,7 @@ export function describeStyleDistance(q: Pick<QualityReport, 'styleDistance' | '
 }
 
 /**
- * The quality figures of a summary line: "style gain 0.751 (style's own halves 0.694), content corr 0.853", or in
+ * The quality figures of a summary line: "style gain 0.750 (style's own halves 0.694), content corr 0.857", or in
  * texture synthesis (no content, so no gain) the style distance and how closely the texture replays its style:
  * "style distance 0.146 (style's own halves 0.042), replay corr 0.081". `words` spells the correlations out and names
  * the held-out nets, for a page with room for them.
