@@ -68,6 +68,8 @@ describe('quality at the defaults', () => {
     };
     const { result, written, q } = await texture({});
     expect(result.settings.iterations).toBe(40);
+    expect(result.settings.contentWeight).toBe(0); // no content term to weigh, and no warning that one was given
+    expect(result.warnings.join(' ')).not.toContain('--content-weight');
     expect(q.styleDistance).toBeLessThanOrEqual(0.15);
     // Written at the level of the spectrogram it was rebuilt from (the same mean log magnitude), not Griffin-Lim's
     // a little louder one: without that, 0.157 here, and 8 s of drums read 15% louder than their spectrogram.
