@@ -287,10 +287,10 @@ export class StyleNet {
    */
   async features(spec: LogSpectrogram, chunkFeatureFrames = this.chunkFeatureFrames): Promise<Float32Array> {
     this.checkSpec(spec);
-    this.featuresSession ??= await createSession(this.runtime, buildFeaturesGraph(this.graphShape, this.conv));
+    const session = (this.featuresSession ??= await createSession(this.runtime, buildFeaturesGraph(this.graphShape, this.conv)));
     const chunks = chunksOf(spec.frames, this.shape.kernel, chunkFeatureFrames);
     const run = async (start: number, frames: number): Promise<Float32Array> =>
-      (await this.featuresSession!.run(await this.wholeFeeds(spec.data, spec.frames, start, frames)))[IO.features].data as Float32Array;
+      (await session.run(await this.wholeFeeds(spec.data, spec.frames, start, frames)))[IO.features].data as Float32Array;
     if (chunks.length === 1) return run(0, spec.frames);
     const N = this.shape.filters;
     const total = featureFrames(spec.frames, this.shape.kernel);

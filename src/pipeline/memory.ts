@@ -2,6 +2,7 @@ import { chooseStyleMode, featureFrames } from '../model/shape.js';
 import { blockCount } from '../model/spectral-conv.js';
 import { FEATURE_CACHE_BYTES } from '../model/objectives.js';
 import { chunkFeatureFramesFor, convPlanFor } from '../model/style-net.js';
+import type { ConvPlan } from '../model/graphs.js';
 import { iterationsPerRound, kernelWidths, type TransferSettings } from './settings.js';
 
 /** Bytes of the process before any audio: Node, onnxruntime and the decoders' wasm. */
@@ -61,6 +62,15 @@ const RUNTIME_BASE_BYTES = 96 * 2 ** 20;
 const RUNTIME_WORK_SHARE = 0.6;
 
 /**
+ * Bytes of a convolution's work over `frames` feature frames of N filters, C bins, kernel k: in block form the per-bin
+ * products with their transposes (4 of P x 2N x 2B), else the Convs' unfolded inputs.
+ */
+function convWorkBytes(plan: ConvPlan, k: number, N: number, C: number, frames: number): number {
+  const floats = plan ? 4 * 4 * plan.points * N * blockCount(plan, frames) : C * k * frames + N * k * (frames + k - 1);
+  return 4 * floats;
+}
+
+/**
  * Estimates a run's peak memory from its sizes, before anything is allocated, so that a run that cannot fit is refused
  * at once rather than killed an hour in. The total against peak RSS (README): from 4% under to 10% over from 60 s on,
  * but 6-20% under at 10 s, where the allocator's growth over the first evaluations is a larger share (most at 44.1
@@ -85,24 +95,17 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
     const plan = convPlanFor(k, settings.convolution);
     const frames = chunked ? Math.min(Tf, chunkFeatureFramesFor(plan)) : Tf;
     live = Math.max(live, frames);
-    if (plan) {
-      // The kernels' DFT (2P x N x C) and the per-bin products with their transposes (4 of P x 2N x 2B).
-      weights += 2 * plan.points * N * C * float;
-      convWork = Math.max(convWork, 4 * 4 * plan.points * N * blockCount(plan, frames) * float);
-      chunkConvWork = Math.max(chunkConvWork, 4 * 4 * plan.points * N * blockCount(plan, Math.min(Tf, chunkFeatureFramesFor(plan))) * float);
-    } else {
-      weights += 2 * N * C * k * float; // W and its flipped transpose
-      convWork = Math.max(convWork, (C * k * frames + N * k * (frames + k - 1)) * float); // the Convs' unfolded inputs
-      const chunk = Math.min(Tf, chunkFeatureFramesFor(plan));
-      chunkConvWork = Math.max(chunkConvWork, (C * k * chunk + N * k * (chunk + k - 1)) * float);
-    }
+    // The kernels' DFT (2P x N x C) in block form, else W and its flipped transpose.
+    weights += plan ? 2 * plan.points * N * C * float : 2 * N * C * k * float;
+    convWork = Math.max(convWork, convWorkBytes(plan, k, N, C, frames));
+    chunkConvWork = Math.max(chunkConvWork, convWorkBytes(plan, k, N, C, Math.min(Tf, chunkFeatureFramesFor(plan))));
     largestNetWeights = Math.max(largestNetWeights, weights - before);
   }
   // A content term keeps the content's features (N x T') and the objective's copy of them in its column order, adds
   // three feature-sized tensors to each graph run (the difference, its scaled copy, their sum), and runs the features
   // graph over the content a chunk at a time, whose arena keeps one chunk's convolution work (where the style is in
-  // kernel form that session exists anyway). Measured: +50 MB at 10 s, +270 MB at 60 s, +220 MB at 150 s
-  // (content weight 0.05; README, "Content weight").
+  // kernel form that session exists anyway). Measured: +50 MB at 10 s, +270 MB at 60 s, +220 MB at 150 s, +670 MB at
+  // 10 minutes (content weight 0.05; README, "How it works").
   const withContent = settings.contentWeight > 0;
   const featurePass = !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel' ? 0 : chunkConvWork;
   const contentFeatures = withContent ? 2 * N * Tf * float + 3 * N * live * float + featurePass : 0;
