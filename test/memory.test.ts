@@ -52,6 +52,17 @@ describe('memory estimate and L-BFGS history', () => {
     }
   });
 
+  it('covers the measured peaks of several nets (--kernels), each of whose objectives keeps its own working memory', () => {
+    // Peak RSS of the CLI at 60 s, --kernels 3,11,31, content weight 0 and 0.05 (2026-11-27), Griffin-Lim's threads
+    // included as above. Counting the largest net's working memory alone, the estimate was 31-34% under.
+    const frames = frameCount(60 * DEFAULT_SETTINGS.sampleRate, DEFAULT_SETTINGS.hop);
+    for (const [contentWeight, kib] of [[0, 4_907_480], [0.05, 5_810_484]]) {
+      const estimate = estimateMemoryBytes({ ...DEFAULT_SETTINGS, kernels: [3, 11, 31], contentWeight }, frames, frames) + 60 * 2 ** 20;
+      expect(estimate, `content weight ${contentWeight}`).toBeGreaterThan(kib * 1024);
+      expect(estimate, `content weight ${contentWeight}`).toBeLessThan(1.15 * kib * 1024);
+    }
+  });
+
   // onnxruntime-web's WebAssembly heap after one run (the module's exported memory, which never shrinks), speech + the
   // 4 s plucks at 1 iteration, measured on 2026-11-26 with onnxruntime-web 1.30 in Node (scratch script; README, Web app).
   const WASM_HEAP_MEASURED: { seconds: number; settings: Partial<TransferSettings>; mode?: 'texture'; mib: number }[] = [

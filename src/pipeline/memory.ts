@@ -89,6 +89,7 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
   let weights = 0;
   let largestNetWeights = 0; // one net's: the runtime holds one net's copy at a time
   let convWork = 0;
+  let convWorkSum = 0; // every net's
   let chunkConvWork = 0; // the same for one chunk of a pass over a whole clip (StyleNet.features)
   for (const k of widths) {
     const before = weights;
@@ -98,17 +99,19 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
     // The kernels' DFT (2P x N x C) in block form, else W and its flipped transpose.
     weights += plan ? 2 * plan.points * N * C * float : 2 * N * C * k * float;
     convWork = Math.max(convWork, convWorkBytes(plan, k, N, C, frames));
+    convWorkSum += convWorkBytes(plan, k, N, C, frames);
     chunkConvWork = Math.max(chunkConvWork, convWorkBytes(plan, k, N, C, Math.min(Tf, chunkFeatureFramesFor(plan))));
     largestNetWeights = Math.max(largestNetWeights, weights - before);
   }
-  // A content term keeps the content's features (N x T') and the objective's copy of them in its column order, adds
-  // three feature-sized tensors to each graph run (the difference, its scaled copy, their sum), and runs the features
-  // graph over the content a chunk at a time, whose arena keeps one chunk's convolution work (where the style is in
-  // kernel form that session exists anyway). Measured: +50 MB at 10 s, +270 MB at 60 s, +220 MB at 150 s, +670 MB at
-  // 10 minutes (content weight 0.05; README, "How it works").
+  // A content term keeps the content's features (N x T') for each net's objective, and one more copy while the next
+  // net's are taken (or the objective's copy of them in its column order), adds three feature-sized tensors to each
+  // graph run (the difference, its scaled copy, their sum), and runs the features graph over the content a chunk at a
+  // time, whose arena keeps one chunk's convolution work (where the style is in kernel form that session exists
+  // anyway). Measured with one net: +50 MB at 10 s, +270 MB at 60 s, +220 MB at 150 s, +670 MB at 10 minutes (content
+  // weight 0.05; README, "How it works").
   const withContent = settings.contentWeight > 0;
   const featurePass = !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel' ? 0 : chunkConvWork;
-  const contentFeatures = withContent ? 2 * N * Tf * float + 3 * N * live * float + featurePass : 0;
+  const contentFeatures = withContent ? (widths.length + 1) * N * Tf * float + 3 * N * live * float + featurePass : 0;
   // The chunked objective keeps one net's features between its two passes when they fit in FEATURE_CACHE_BYTES.
   const featureCache = chunked && N * Tf * float <= FEATURE_CACHE_BYTES ? N * Tf * float : 0;
   const features = FEATURE_COPIES * N * live * float + contentFeatures + featureCache;
@@ -116,6 +119,14 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
     !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel'
       ? (N * Ts + Tf * Tf + Ts * Tf) * float // style features, the T' x T' and Ts' x T' inner products
       : (3 * N * N + N * Math.min(Ts, 2048)) * float; // Gram, difference, target; one style chunk's features
+  // With several nets (--kernels) every whole-clip objective's session keeps its arena (its convolution work, feature
+  // copies and style terms) for the run: those of the nets besides the largest. Chunked sessions run without one.
+  // Measured at 60 s with kernels 3,11,31: 4,907,480 KiB peak RSS (5,810,484 with a content weight of 0.05), where
+  // the largest net's alone was estimated (3.39 and 3.81 million KiB).
+  const otherNets =
+    chunked || widths.length === 1
+      ? 0
+      : convWorkSum - convWork + (widths.length - 1) * ((FEATURE_COPIES + (withContent ? 3 : 0)) * N * live * float + style);
   // Channels are optimised one after another; each further one keeps its spectrogram, its Griffin-Lim phase and its
   // content spectrogram (4 arrays), and with several the report's mono mix has one more. A 10-minute stereo run
   // peaked at 3.45 GB against 3.58 estimated (with 3 arrays a channel the estimate was 3.37 GB, under the peak).
@@ -132,7 +143,7 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
     ? RUNTIME_BASE_BYTES + 2 * largestNetWeights + convWork + FEATURE_COPIES * N * live * float + 2 * N * N * float + io +
       (withContent ? 4 * N * live * float + featurePass : 0) // a chunk's content features as fed, the term's tensors
     : RUNTIME_BASE_BYTES + largestNetWeights + RUNTIME_WORK_SHARE * (convWork + features + style) + io;
-  return { totalBytes: BASE_BYTES + weights + convWork + features + style + spectrograms, runtimeBytes };
+  return { totalBytes: BASE_BYTES + weights + convWork + features + style + spectrograms + otherNets, runtimeBytes };
 }
 
 /** A run's estimated peak memory in bytes (estimateMemory's total): what the CLI checks against the available memory. */
