@@ -42,7 +42,7 @@ describe('memory estimate and L-BFGS history', () => {
     // Peak RSS of the CLI at content weight 0.05 (speech + plucks loops, 2026-11-27), with Griffin-Lim's 3 threads on
     // this 2-core machine (60 MiB, which the CLI adds): 1,086,520 / 2,165,176 / 2,137,568 KiB at 10 / 60 / 150 s, against
     // 1,035,908 / 1,895,580 / 1,916,788 KiB without; 3,430,912 KiB at 600 s (2,759,400 without). Before its features
-    // were taken chunk by chunk, 150 s peaked at 3.68 GB.
+    // were taken chunk by chunk, 150 s peaked at 3,677,372 KiB.
     const threads = 60 * 2 ** 20;
     for (const [seconds, kib] of [[60, 2_165_176], [150, 2_137_568], [600, 3_430_912]]) {
       const frames = frameCount(seconds * DEFAULT_SETTINGS.sampleRate, DEFAULT_SETTINGS.hop);

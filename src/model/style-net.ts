@@ -283,7 +283,7 @@ export class StyleNet {
   /**
    * ReLU features of a spectrogram: N x (T - K + 1), filter-major. A clip longer than a chunk (chunkFeatureFrames) is
    * run chunk by chunk, as the Gram sums are: in one run a 60 s content's intermediates kept 316 MB in the session's
-   * arena, and a 150 s run with a content weight peaked at 3.68 GB against an estimate of 1.81 GB.
+   * arena, and a 150 s run with a content weight peaked at 3.51 GiB against an estimate of 1.81 GiB.
    */
   async features(spec: LogSpectrogram, chunkFeatureFrames = this.chunkFeatureFrames): Promise<Float32Array> {
     this.checkSpec(spec);

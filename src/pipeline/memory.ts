@@ -107,8 +107,8 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
   // net's are taken (or the objective's copy of them in its column order), adds three feature-sized tensors to each
   // graph run (the difference, its scaled copy, their sum), and runs the features graph over the content a chunk at a
   // time, whose arena keeps one chunk's convolution work (where the style is in kernel form that session exists
-  // anyway). Measured with one net: +50 MB at 10 s, +270 MB at 60 s, +220 MB at 150 s, +670 MB at 10 minutes (content
-  // weight 0.05; README, "How it works").
+  // anyway). Measured with one net: +49 MiB at 10 s, +263 MiB at 60 s, +216 MiB at 150 s, +656 MiB at 10 minutes
+  // (content weight 0.05; README, "How it works").
   const withContent = settings.contentWeight > 0;
   const featurePass = !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel' ? 0 : chunkConvWork;
   const contentFeatures = withContent ? (widths.length + 1) * N * Tf * float + 3 * N * live * float + featurePass : 0;
