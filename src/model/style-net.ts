@@ -292,13 +292,9 @@ export class StyleNet {
     const run = async (start: number, frames: number): Promise<Float32Array> =>
       (await session.run(await this.wholeFeeds(spec.data, spec.frames, start, frames)))[IO.features].data as Float32Array;
     if (chunks.length === 1) return run(0, spec.frames);
-    const N = this.shape.filters;
     const total = featureFrames(spec.frames, this.shape.kernel);
-    const out = new Float32Array(N * total);
-    for (const { start, chunkIn, chunkOut } of chunks) {
-      const part = await run(start, chunkIn);
-      for (let n = 0; n < N; n++) out.set(part.subarray(n * chunkOut, (n + 1) * chunkOut), n * total + start);
-    }
+    const out = new Float32Array(this.shape.filters * total);
+    for (const { start, chunkIn } of chunks) placeColumns(out, total, await run(start, chunkIn), start);
     return out;
   }
 
@@ -354,15 +350,9 @@ export class StyleNet {
 
   /** The features of several spectrograms side by side in time (N x Ts), each computed on its own. */
   private async pooledFeatures(parts: LogSpectrogram[], Ts: number): Promise<Float32Array> {
-    const N = this.shape.filters;
-    const out = new Float32Array(N * Ts);
+    const out = new Float32Array(this.shape.filters * Ts);
     let column = 0;
-    for (const part of parts) {
-      const f = await this.features(part);
-      const tf = f.length / N;
-      for (let n = 0; n < N; n++) out.set(f.subarray(n * tf, (n + 1) * tf), n * Ts + column);
-      column += tf;
-    }
+    for (const part of parts) column += placeColumns(out, Ts, await this.features(part), column);
     return out;
   }
 
@@ -420,6 +410,17 @@ export class StyleNet {
     }
     if (spec.data.length !== spec.bins * spec.frames) throw new RangeError('spectrogram data length differs from bins x frames');
   }
+}
+
+/**
+ * Writes `part` (rows x its own columns, row-major) into columns [column, ...) of `out` (the same rows x `columns`);
+ * returns the columns written.
+ */
+function placeColumns(out: Float32Array, columns: number, part: Float32Array, column: number): number {
+  const rows = out.length / columns;
+  const width = part.length / rows;
+  for (let r = 0; r < rows; r++) out.set(part.subarray(r * width, (r + 1) * width), r * columns + column);
+  return width;
 }
 
 /** Chunks of a clip of `frames` input frames whose conv outputs (at most `chunkFeatureFrames` each) tile the clip. */

@@ -98,8 +98,9 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
     live = Math.max(live, frames);
     // The kernels' DFT (2P x N x C) in block form, else W and its flipped transpose.
     weights += plan ? 2 * plan.points * N * C * float : 2 * N * C * k * float;
-    convWork = Math.max(convWork, convWorkBytes(plan, k, N, C, frames));
-    convWorkSum += convWorkBytes(plan, k, N, C, frames);
+    const work = convWorkBytes(plan, k, N, C, frames);
+    convWork = Math.max(convWork, work);
+    convWorkSum += work;
     chunkConvWork = Math.max(chunkConvWork, convWorkBytes(plan, k, N, C, Math.min(Tf, chunkFeatureFramesFor(plan))));
     largestNetWeights = Math.max(largestNetWeights, weights - before);
   }
@@ -110,15 +111,15 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
   // anyway). Measured with one net: +49 MiB at 10 s, +263 MiB at 60 s, +216 MiB at 150 s, +656 MiB at 10 minutes
   // (content weight 0.05; README, "How it works").
   const withContent = settings.contentWeight > 0;
-  const featurePass = !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel' ? 0 : chunkConvWork;
+  const kernelForm = !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel';
+  const featurePass = kernelForm ? 0 : chunkConvWork;
   const contentFeatures = withContent ? (widths.length + 1) * N * Tf * float + 3 * N * live * float + featurePass : 0;
   // The chunked objective keeps one net's features between its two passes when they fit in FEATURE_CACHE_BYTES.
   const featureCache = chunked && N * Tf * float <= FEATURE_CACHE_BYTES ? N * Tf * float : 0;
   const features = FEATURE_COPIES * N * live * float + contentFeatures + featureCache;
-  const style =
-    !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel'
-      ? (N * Ts + Tf * Tf + Ts * Tf) * float // style features, the T' x T' and Ts' x T' inner products
-      : (3 * N * N + N * Math.min(Ts, 2048)) * float; // Gram, difference, target; one style chunk's features
+  const style = kernelForm
+    ? (N * Ts + Tf * Tf + Ts * Tf) * float // style features, the T' x T' and Ts' x T' inner products
+    : (3 * N * N + N * Math.min(Ts, 2048)) * float; // Gram, difference, target; one style chunk's features
   // With several nets (--kernels) every whole-clip objective's session keeps its arena (its convolution work, feature
   // copies and style terms) for the run: those of the nets besides the largest. Chunked sessions run without one.
   // Measured at 60 s with kernels 3,11,31: 4,907,480 KiB peak RSS (5,810,484 with a content weight of 0.05), where
