@@ -152,6 +152,49 @@ describe('chunked objective (long clips)', () => {
   });
 });
 
+describe('chunked objective given the content spectrogram', () => {
+  // It takes the content's features itself, chunk by chunk, and keeps them at half precision (binary16: each value
+  // within 2^-11 of float32's, relative). The style term is untouched; the content term moves by about that much.
+  it.each<ConvolutionChoice>(['direct', 'dft'])('matches the objective given the float32 features, to half precision (%s convolution)', async (convolution) => {
+    const shape = { bins: 33, filters: 16, kernel: 5 };
+    const frames = 70;
+    const net = StyleNet.create(runtime, shape, 3, convolution);
+    const style = randomSpec(shape.bins, 50, 1);
+    const content = randomSpec(shape.bins, frames, 2);
+    const target = await net.styleTarget(style, frames, 'gram');
+    const common = { frames, target, chunkFeatureFrames: 16 };
+    const P = await net.features(content);
+    const single = await ChunkedStyleObjective.create(net, { ...common, content: { features: P, weight: 0.2 } });
+    const half = await ChunkedStyleObjective.create(net, { ...common, content: { spectrogram: content, weight: 0.2 } });
+    // Near the content, where the content term is small and its rounding counts most, and far from it.
+    const near = Float32Array.from(content.data, (v, i) => v + 0.05 * Math.sin(i));
+    for (const x of [near, randomSpec(shape.bins, frames, 8).data]) {
+      const g1 = new Float32Array(x.length);
+      const g2 = new Float32Array(x.length);
+      const v1 = await single.evaluate(x, g1);
+      const v2 = await half.evaluate(x, g2);
+      expect(v2.styleLoss).toBe(v1.styleLoss);
+      expect(v2.contentLoss).not.toBe(v1.contentLoss); // it is kept at half precision
+      // Each kept value P' is within 2^-11 |P| of P, so the term w sum (F - P')^2 moves by at most
+      // w sum |P - P'| (2 |F - P| + |P - P'|); float32's own rounding of the sums adds ~1e-6 of the term.
+      const F = await net.features({ data: x, bins: shape.bins, frames });
+      let bound = 0;
+      for (let i = 0; i < P.length; i++) {
+        const e = 2 ** -11 * Math.abs(P[i]);
+        bound += 0.2 * e * (2 * Math.abs(F[i] - P[i]) + e);
+      }
+      expect(Math.abs(v2.contentLoss - v1.contentLoss)).toBeLessThanOrEqual(bound + 1e-6 * v1.contentLoss);
+      // The gradient's content part, 2w (F - P') through the ReLU and the transposed conv, is off by the same 2^-11 of
+      // P at most: near the content, where the content part is the whole gradient's size, 4.8e-4 measured.
+      expect(relativeError(g2, g1)).toBeLessThan(1e-3);
+    }
+    await expect(ChunkedStyleObjective.create(net, { ...common, content: { spectrogram: randomSpec(shape.bins, frames - 1, 2), weight: 0.2 } })).rejects.toThrow(
+      /content spectrogram has 69 frames, the objective 70/,
+    );
+    await Promise.all([single.dispose(), half.dispose(), net.dispose()]);
+  });
+});
+
 describe('sum of objectives (several kernel widths)', () => {
   it('adds the parts’ values and gradients', async () => {
     const frames = 30;

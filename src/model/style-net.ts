@@ -286,16 +286,33 @@ export class StyleNet {
    * arena, and a 150 s run with a content weight peaked at 3.51 GiB against an estimate of 1.81 GiB.
    */
   async features(spec: LogSpectrogram, chunkFeatureFrames = this.chunkFeatureFrames): Promise<Float32Array> {
+    const total = featureFrames(spec.frames, this.shape.kernel);
+    const result: { whole: Float32Array } = { whole: new Float32Array(0) };
+    await this.eachFeatureChunk(spec, chunkFeatureFrames, ({ start, chunkOut }, features) => {
+      if (chunkOut === total) result.whole = features; // one chunk: the run's own output, not a copy
+      else {
+        if (start === 0) result.whole = new Float32Array(this.shape.filters * total);
+        placeColumns(result.whole, total, features, start);
+      }
+    });
+    return result.whole;
+  }
+
+  /**
+   * The ReLU features of a spectrogram a chunk at a time (chunksOf): `each` gets every chunk in order with its
+   * N x chunkOut features, so that a caller can keep them in its own form without the whole clip's ever being held.
+   */
+  async eachFeatureChunk(
+    spec: LogSpectrogram,
+    chunkFeatureFrames: number,
+    each: (chunk: ReturnType<typeof chunksOf>[number], features: Float32Array) => void,
+  ): Promise<void> {
     this.checkSpec(spec);
     const session = (this.featuresSession ??= await createSession(this.runtime, buildFeaturesGraph(this.graphShape, this.conv)));
-    const chunks = chunksOf(spec.frames, this.shape.kernel, chunkFeatureFrames);
-    const run = async (start: number, frames: number): Promise<Float32Array> =>
-      (await session.run(await this.wholeFeeds(spec.data, spec.frames, start, frames)))[IO.features].data as Float32Array;
-    if (chunks.length === 1) return run(0, spec.frames);
-    const total = featureFrames(spec.frames, this.shape.kernel);
-    const out = new Float32Array(this.shape.filters * total);
-    for (const { start, chunkIn } of chunks) placeColumns(out, total, await run(start, chunkIn), start);
-    return out;
+    for (const chunk of chunksOf(spec.frames, this.shape.kernel, chunkFeatureFrames)) {
+      const out = await session.run(await this.wholeFeeds(spec.data, spec.frames, chunk.start, chunk.chunkIn));
+      each(chunk, out[IO.features].data as Float32Array);
+    }
   }
 
   /**

@@ -2,7 +2,7 @@ import { chooseStyleMode, featureFrames } from '../model/shape.js';
 import { blockCount } from '../model/spectral-conv.js';
 import { FEATURE_CACHE_BYTES } from '../model/objectives.js';
 import { chunkFeatureFramesFor, convPlanFor } from '../model/style-net.js';
-import type { ConvPlan } from '../model/graphs.js';
+import { featureColumns, type ConvPlan } from '../model/graphs.js';
 import { iterationsPerRound, kernelWidths, type TransferSettings } from './settings.js';
 
 /** Bytes of the process before any audio: Node, onnxruntime and the decoders' wasm. */
@@ -72,8 +72,8 @@ function convWorkBytes(plan: ConvPlan, k: number, N: number, C: number, frames: 
 
 /**
  * Estimates a run's peak memory from its sizes, before anything is allocated, so that a run that cannot fit is refused
- * at once rather than killed an hour in. The total against peak RSS (README): from 4% under to 10% over from 60 s on,
- * but 6-20% under at 10 s, where the allocator's growth over the first evaluations is a larger share (most at 44.1
+ * at once rather than killed an hour in. The total against peak RSS (README): from 5% under to 10% over from 60 s on
+ * (identical runs' peaks differ by up to 6% there, with the garbage collector's timing), but 6-20% under at 10 s, where the allocator's growth over the first evaluations is a larger share (most at 44.1
  * kHz: 1.43 GiB estimated, 1.78 GiB measured).
  */
 export function estimateMemory(settings: TransferSettings, contentFrames: number, styleFrames: number, channels = 1): MemoryEstimate {
@@ -91,6 +91,8 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
   let convWork = 0;
   let convWorkSum = 0; // every net's
   let chunkConvWork = 0; // the same for one chunk of a pass over a whole clip (StyleNet.features)
+  let contentKept = 0; // every net's content features, as its objective keeps them
+  let largestContentKept = 0;
   for (const k of widths) {
     const before = weights;
     const plan = convPlanFor(k, settings.convolution);
@@ -103,17 +105,22 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
     convWorkSum += work;
     chunkConvWork = Math.max(chunkConvWork, convWorkBytes(plan, k, N, C, Math.min(Tf, chunkFeatureFramesFor(plan))));
     largestNetWeights = Math.max(largestNetWeights, weights - before);
+    // A chunked objective keeps them at half precision in its chunks' column form; a whole-clip one as float32 features.
+    const kept = chunked ? 2 * N * keptColumns(plan, featureFrames(contentFrames, k), chunkFeatureFramesFor(plan)) : float * N * Tf;
+    contentKept += kept;
+    largestContentKept = Math.max(largestContentKept, kept);
   }
-  // A content term keeps the content's features (N x T') for each net's objective, and one more copy while the next
-  // net's are taken (or the objective's copy of them in its column order), adds three feature-sized tensors to each
-  // graph run (the difference, its scaled copy, their sum), and runs the features graph over the content a chunk at a
-  // time, whose arena keeps one chunk's convolution work (where the style is in kernel form that session exists
-  // anyway). Measured with one net: +49 MiB at 10 s, +263 MiB at 60 s, +216 MiB at 150 s, +656 MiB at 10 minutes
-  // (content weight 0.05; README, "How it works").
+  // A content term keeps the content's features for each net's objective, and one more copy while the next net's are
+  // taken (or the previous round's, until the garbage collector comes by), adds three feature-sized tensors to each
+  // graph run (the difference, its scaled copy, their sum) and, chunked, the chunk's decoded features, and runs the
+  // features graph over the content a chunk at a time, whose arena keeps one chunk's convolution work (where the style
+  // is in kernel form that session exists anyway). Measured with one net: +49 MiB at 10 s, +263 MiB at 60 s, +216 MiB
+  // at 150 s, +656 MiB at 10 minutes with float32 features, +515 MiB with them at half precision (content weight 0.05;
+  // README, "How it works").
   const withContent = settings.contentWeight > 0;
   const kernelForm = !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel';
   const featurePass = kernelForm ? 0 : chunkConvWork;
-  const contentFeatures = withContent ? (widths.length + 1) * N * Tf * float + 3 * N * live * float + featurePass : 0;
+  const contentFeatures = withContent ? contentKept + largestContentKept + (chunked ? 4 : 3) * N * live * float + featurePass : 0;
   // The chunked objective keeps one net's features between its two passes when they fit in FEATURE_CACHE_BYTES.
   const featureCache = chunked && N * Tf * float <= FEATURE_CACHE_BYTES ? N * Tf * float : 0;
   const features = FEATURE_COPIES * N * live * float + contentFeatures + featureCache;
@@ -145,6 +152,15 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
       (withContent ? 4 * N * live * float + featurePass : 0) // a chunk's content features as fed, the term's tensors
     : RUNTIME_BASE_BYTES + largestNetWeights + RUNTIME_WORK_SHARE * (convWork + features + style) + io;
   return { totalBytes: BASE_BYTES + weights + convWork + features + style + spectrograms + otherNets, runtimeBytes };
+}
+
+/** Columns of a clip's features in a chunked objective's column form: its chunks' (chunksOf), each padded to whole blocks. */
+function keptColumns(plan: ConvPlan, featureFrameCount: number, chunkFeatureFrames: number): number {
+  let columns = 0;
+  for (let start = 0; start < featureFrameCount; start += chunkFeatureFrames) {
+    columns += featureColumns(plan, Math.min(chunkFeatureFrames, featureFrameCount - start));
+  }
+  return columns;
 }
 
 /** A run's estimated peak memory in bytes (estimateMemory's total): what the CLI checks against the available memory. */

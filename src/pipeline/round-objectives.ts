@@ -142,16 +142,16 @@ export class RoundObjectives {
     if (order && content) reorderBins(content.data, content.bins, content.frames, order);
     try {
       for (const [i, net] of nets.entries()) {
-        const options = {
-          frames,
-          target: list[i],
-          content: content
-            ? { features: await net.features(content), weight: contentTermWeight(settings.contentWeight, frames, net.shape.kernel) }
-            : undefined,
-        };
-        // styleTargets took the style as a Gram matrix exactly where the chunked objective is used.
+        const weight = content ? contentTermWeight(settings.contentWeight, frames, net.shape.kernel) : 0;
+        // styleTargets took the style as a Gram matrix exactly where the chunked objective is used. That one takes the
+        // content's features itself, a chunk at a time, and keeps them at half precision: the whole clip's are never
+        // held in float32 (423 MB at 10 minutes).
         const chunked = useChunkedObjective(featureFrames(frames, net.shape.kernel));
-        parts.push(chunked ? await ChunkedStyleObjective.create(net, options) : await StyleObjective.create(net, options));
+        if (chunked) {
+          parts.push(await ChunkedStyleObjective.create(net, { frames, target: list[i], content: content && { spectrogram: content, weight } }));
+        } else {
+          parts.push(await StyleObjective.create(net, { frames, target: list[i], content: content && { features: await net.features(content), weight } }));
+        }
         checkCancel();
       }
     } catch (err) {
