@@ -152,6 +152,43 @@ describe('chunked objective (long clips)', () => {
   });
 });
 
+describe('chunked objective on a runtime that writes outputs in place (onnxruntime-node on the CPU)', () => {
+  it.each<[ConvolutionChoice, number]>([
+    ['direct', 0],
+    ['dft', 0],
+    ['dft', 2 ** 20],
+  ])('gives the same loss and gradient to the bit, the Gram sums written into one buffer (%s, feature cache %i)', async (convolution, featureCacheBytes) => {
+    const shape = { bins: 33, filters: 16, kernel: 5 };
+    const frames = 70;
+    const style = randomSpec(shape.bins, 50, 1);
+    const content = randomSpec(shape.bins, frames, 2);
+    const x = randomSpec(shape.bins, frames, 8).data;
+    const results = [];
+    for (const rt of [runtime, { ...runtime, outputsInPlace: true }]) {
+      const net = StyleNet.create(rt, shape, 3, convolution);
+      const target = await net.styleTarget(style, frames, 'gram');
+      const objective = await ChunkedStyleObjective.create(net, {
+        frames,
+        target,
+        content: { spectrogram: content, weight: 0.2 },
+        chunkFeatureFrames: 16,
+        featureCacheBytes,
+      });
+      const grad = new Float32Array(x.length);
+      const value = await objective.evaluate(x, grad);
+      const buffer = net.gramOutput();
+      results.push({ value, grad, target, written: buffer ? (buffer.data as Float32Array).some((v) => v !== 0) : null });
+      await objective.dispose();
+      await net.dispose();
+    }
+    const [plain, inPlace] = results;
+    expect([plain.written, inPlace.written]).toEqual([null, true]);
+    expect(inPlace.target).toEqual(plain.target); // the style's Gram, summed chunk by chunk (StyleNet.gramSumInto)
+    expect(inPlace.value).toEqual(plain.value);
+    expect(inPlace.grad).toEqual(plain.grad);
+  });
+});
+
 describe('chunked objective given the content spectrogram', () => {
   // It takes the content's features itself, chunk by chunk, and keeps them at half precision (binary16: each value
   // within 2^-11 of float32's, relative). The style term is untouched; the content term moves by about that much.

@@ -331,11 +331,14 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     const runChunk = async ({ start, chunkIn, chunkOut }: (typeof chunks)[number], extra: Record<string, OrtTensor>): Promise<OrtTensor> => {
       const feeds = await this.net.specFeeds(x, T, start, chunkIn);
       if (this.net.conv) feeds[IO.outputMask] = maskOf(chunkOut);
-      const out = await (this.featuresSession as Session).run({ ...feeds, ...extra });
+      // On the CPU the Gram sum is written into the net's buffer (StyleNet.gramOutput), read before the next chunk's run.
+      const inPlace = this.zeroGram ? null : this.net.gramOutput();
+      const session = this.featuresSession as Session;
+      const out = inPlace ? await session.run({ ...feeds, ...extra }, { [IO.features]: null, [IO.gramSum]: inPlace }) : await session.run({ ...feeds, ...extra });
       if (this.keep) features.push(out[IO.features]);
       else disposeResident([out[IO.features]]);
       done?.(start + chunkOut);
-      return out[IO.gramSum];
+      return inPlace ?? out[IO.gramSum];
     };
     if (this.zeroGram) {
       let sum = this.zeroGram;

@@ -37,6 +37,13 @@ export interface Runtime {
    */
   residentInputs?: boolean;
   /**
+   * onnxruntime writes a run's outputs into tensors given for them (`fetches`) instead of allocating each afresh:
+   * onnxruntime-node does on the CPU (it still returns a copy). A long clip's N x N Gram sums, one per 512-frame chunk
+   * (67 MB at 4096 filters), then reuse one buffer (writesOutputsInPlace). onnxruntime-web's WebAssembly backend copies
+   * such a tensor into its heap and does not copy the result back, so the web runtime leaves this off.
+   */
+  outputsInPlace?: boolean;
+  /**
    * The most onnxruntime's own memory can hold, in bytes, where that is less than the machine's: onnxruntime-web's
    * WebAssembly heap stops at 4 GiB. Runs estimated to need more are refused before they start.
    */
@@ -66,6 +73,11 @@ export interface Runtime {
 export function computesOnGpu(runtime: Runtime): boolean {
   const first = runtime.executionProviders[0];
   return first !== undefined && isGpuProvider(first);
+}
+
+/** Whether runs write outputs into tensors given for them: Runtime.outputsInPlace, and computing on the CPU. */
+export function writesOutputsInPlace(runtime: Runtime): boolean {
+  return runtime.outputsInPlace === true && !computesOnGpu(runtime);
 }
 
 /**

@@ -61,6 +61,8 @@ export function nodeRuntime(threads = 0, device: Device = 'cpu'): Runtime {
     fallbackToCpu: device === 'auto',
     // WebGPU copies every input to the GPU on every run: the weights (up to 571 MB) are copied there once instead.
     residentInputs: device !== 'cpu',
+    // On the CPU a run writes a long clip's Gram sums into one buffer rather than a new 67 MB one per chunk.
+    outputsInPlace: true,
     griffinLim: griffinLimPool(griffinLimThreads).run,
     // Worker threads that draw the nets' weights, only while they draw (NormalsPool): from 4 cores.
     ...(normalsThreadsFor(cores) > 0 ? { normals: normalsPool(normalsThreadsFor(cores)) } : {}),
