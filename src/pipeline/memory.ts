@@ -73,7 +73,8 @@ function convWorkBytes(plan: ConvPlan, k: number, N: number, C: number, frames: 
 /**
  * Estimates a run's peak memory from its sizes, before anything is allocated, so that a run that cannot fit is refused
  * at once rather than killed an hour in. The total against peak RSS (README): from 5% under to 10% over from 60 s on
- * (identical runs' peaks differ by up to 6% there, with the garbage collector's timing), but 6-20% under at 10 s, where the allocator's growth over the first evaluations is a larger share (most at 44.1
+ * (identical runs' peaks differ, with the garbage collector's timing: by up to 6% at 150 s, and from 3.15 to 3.74 GiB
+ * at 10 minutes with a content term), but 6-20% under at 10 s, where the allocator's growth over the first evaluations is a larger share (most at 44.1
  * kHz: 1.43 GiB estimated, 1.78 GiB measured).
  */
 export function estimateMemory(settings: TransferSettings, contentFrames: number, styleFrames: number, channels = 1): MemoryEstimate {
@@ -110,17 +111,17 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
     contentKept += kept;
     largestContentKept = Math.max(largestContentKept, kept);
   }
-  // A content term keeps the content's features for each net's objective, and one more copy while the next net's are
-  // taken (or the previous round's, until the garbage collector comes by), adds three feature-sized tensors to each
-  // graph run (the difference, its scaled copy, their sum) and, chunked, the chunk's decoded features, and runs the
-  // features graph over the content a chunk at a time, whose arena keeps one chunk's convolution work (where the style
-  // is in kernel form that session exists anyway). Measured with one net: +49 MiB at 10 s, +263 MiB at 60 s, +216 MiB
-  // at 150 s, +656 MiB at 10 minutes with float32 features, +515 MiB with them at half precision (content weight 0.05;
-  // README, "How it works").
+  // A content term keeps the content's features for each net's objective, and one more float32 copy: while the next
+  // net's are taken, or, chunked, what the features pass leaves for the garbage collector (each chunk's output and its
+  // column form; the kept features are at half precision). It adds three feature-sized tensors to each graph run (the
+  // difference, its scaled copy, their sum) and, chunked, the chunk's decoded features, and runs the features graph
+  // over the content a chunk at a time, whose arena keeps one chunk's convolution work (where the style is in kernel
+  // form that session exists anyway). Measured with one net: +49 MiB at 10 s, +263 MiB at 60 s, +216 MiB at 150 s,
+  // +656 MiB at 10 minutes with float32 features (content weight 0.05; README, "How it works").
   const withContent = settings.contentWeight > 0;
   const kernelForm = !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel';
   const featurePass = kernelForm ? 0 : chunkConvWork;
-  const contentFeatures = withContent ? contentKept + largestContentKept + (chunked ? 4 : 3) * N * live * float + featurePass : 0;
+  const contentFeatures = withContent ? contentKept + (chunked ? float * N * Tf : largestContentKept) + (chunked ? 4 : 3) * N * live * float + featurePass : 0;
   // The chunked objective keeps one net's features between its two passes when they fit in FEATURE_CACHE_BYTES.
   const featureCache = chunked && N * Tf * float <= FEATURE_CACHE_BYTES ? N * Tf * float : 0;
   const features = FEATURE_COPIES * N * live * float + contentFeatures + featureCache;
