@@ -17,6 +17,12 @@ function randomSpec(bins: number, frames: number, seed: number): LogSpectrogram 
   return { data, bins, frames };
 }
 
+/** A small problem: a 33-bin net of 16 filters, kernel 5, a 50-frame style, a content and a point x of `frames` frames. */
+function smallProblem(frames: number) {
+  const shape = { bins: 33, filters: 16, kernel: 5 };
+  return { shape, style: randomSpec(shape.bins, 50, 1), content: randomSpec(shape.bins, frames, 2), x: randomSpec(shape.bins, frames, 8).data };
+}
+
 describe.each<[StyleMode, ConvolutionChoice, number, number, number]>([
   // mode, convolution, filters, content frames, style frames: kernel form needs T' + Ts' < N
   ['gram', 'direct', 16, 40, 31],
@@ -158,11 +164,8 @@ describe('chunked objective on a runtime that writes outputs in place (onnxrunti
     ['dft', 0],
     ['dft', 2 ** 20],
   ])('gives the same loss and gradient to the bit, the Gram sums written into one buffer (%s, feature cache %i)', async (convolution, featureCacheBytes) => {
-    const shape = { bins: 33, filters: 16, kernel: 5 };
     const frames = 70;
-    const style = randomSpec(shape.bins, 50, 1);
-    const content = randomSpec(shape.bins, frames, 2);
-    const x = randomSpec(shape.bins, frames, 8).data;
+    const { shape, style, content, x } = smallProblem(frames);
     const results = [];
     for (const rt of [runtime, { ...runtime, outputsInPlace: true }]) {
       const net = StyleNet.create(rt, shape, 3, convolution);
@@ -493,11 +496,8 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
     expect([padded(33, 16, 11), padded(129, 4096, 11), padded(513, 4096, 3), padded(2049, 4096, 5)]).toEqual([36, 132, 516, 2052]);
     expect([padded(1025, 4096, 11), padded(257, 4096, 11), padded(33, 15, 11), padded(3, 16, 11), padded(33, 16, 1)]).toEqual([1025, 257, 33, 3, 33]);
     // On the stand-in GPU the graphs get the padding; the CPU's Conv gives the unpadded values, to float rounding.
-    const shape = { bins: 33, filters: 16, kernel: 5 };
     const frames = 60;
-    const style = randomSpec(shape.bins, 50, 1);
-    const content = randomSpec(shape.bins, frames, 2);
-    const x = randomSpec(shape.bins, frames, 8).data;
+    const { shape, style, content, x } = smallProblem(frames);
     const results = [];
     for (const rt of [runtime, fakeDevice(['webgpu']).runtime]) {
       const net = StyleNet.create(rt, shape, 3, 'direct');
