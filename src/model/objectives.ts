@@ -50,7 +50,7 @@ export interface ObjectiveOptions {
 export interface ChunkedObjectiveOptions extends Omit<ObjectiveOptions, 'content'> {
   /**
    * The content term: the content's features P (N x T', kept as given), or its spectrogram, whose features the
-   * objective takes chunk by chunk and keeps at half precision (half the memory: 212 MB against 423 MB for a
+   * objective takes chunk by chunk and keeps at half precision (about half the memory: 218 MB against 423 MB for a
    * 10-minute clip at 4096 filters; each value within 2^-11 of the float32 one, relative). Omitted or w = 0: none.
    */
   content?: { features: Float32Array; weight: number } | { spectrogram: LogSpectrogram; weight: number };
