@@ -369,7 +369,7 @@ export class StyleNet {
       before += featureFrames(spec.frames, kernel);
     }
     // The in-place Gram buffer served this pass; a whole-clip objective (up to ~95 s) never needs it again, and holding
-    // it cost a 60 s run 88 MB of peak. A chunked objective makes it again for its evaluations.
+    // it cost a 60 s run 86 MiB of peak. A chunked objective makes it again for its evaluations.
     this.gramOutputTensor = null;
     // The sum rounded to float32 before dividing, as it always was: one style's target stays bit for bit the same.
     const gram = Float32Array.from(total);
