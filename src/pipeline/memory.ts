@@ -1,7 +1,7 @@
 import { chooseStyleMode, featureFrames } from '../model/shape.js';
 import { blockCount } from '../model/spectral-conv.js';
 import { FEATURE_CACHE_BYTES } from '../model/objectives.js';
-import { chunkFeatureFramesFor, convPlanFor } from '../model/style-net.js';
+import { chunkFeatureFramesFor, chunksOf, convPlanFor } from '../model/style-net.js';
 import { featureColumns, type ConvPlan } from '../model/graphs.js';
 import { iterationsPerRound, kernelWidths, type TransferSettings } from './settings.js';
 
@@ -74,8 +74,8 @@ function convWorkBytes(plan: ConvPlan, k: number, N: number, C: number, frames: 
  * Estimates a run's peak memory from its sizes, before anything is allocated, so that a run that cannot fit is refused
  * at once rather than killed an hour in. The total against peak RSS (README): from 5% under to 10% over from 60 s on
  * (identical runs' peaks differ, with the garbage collector's timing: by up to 6% at 150 s, and from 3.15 to 3.74 GiB
- * at 10 minutes with a content term), but 6-20% under at 10 s, where the allocator's growth over the first evaluations is a larger share (most at 44.1
- * kHz: 1.43 GiB estimated, 1.78 GiB measured).
+ * at 10 minutes with a content term), but 6-20% under at 10 s, where the allocator's growth over the first evaluations
+ * is a larger share (most at 44.1 kHz: 1.43 GiB estimated, 1.78 GiB measured).
  */
 export function estimateMemory(settings: TransferSettings, contentFrames: number, styleFrames: number, channels = 1): MemoryEstimate {
   const C = settings.nFft / 2 + 1;
@@ -107,7 +107,9 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
     chunkConvWork = Math.max(chunkConvWork, convWorkBytes(plan, k, N, C, Math.min(Tf, chunkFeatureFramesFor(plan))));
     largestNetWeights = Math.max(largestNetWeights, weights - before);
     // A chunked objective keeps them at half precision in its chunks' column form; a whole-clip one as float32 features.
-    const kept = chunked ? 2 * N * keptColumns(plan, featureFrames(contentFrames, k), chunkFeatureFramesFor(plan)) : float * N * Tf;
+    const kept = chunked
+      ? 2 * N * chunksOf(contentFrames, k, chunkFeatureFramesFor(plan)).reduce((sum, c) => sum + featureColumns(plan, c.chunkOut), 0)
+      : float * N * Tf;
     contentKept += kept;
     largestContentKept = Math.max(largestContentKept, kept);
   }
@@ -121,7 +123,8 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
   const withContent = settings.contentWeight > 0;
   const kernelForm = !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel';
   const featurePass = kernelForm ? 0 : chunkConvWork;
-  const contentFeatures = withContent ? contentKept + (chunked ? float * N * Tf : largestContentKept) + (chunked ? 4 : 3) * N * live * float + featurePass : 0;
+  const contentWork = chunked ? float * N * Tf + 4 * N * live * float : largestContentKept + 3 * N * live * float;
+  const contentFeatures = withContent ? contentKept + contentWork + featurePass : 0;
   // The chunked objective keeps one net's features between its two passes when they fit in FEATURE_CACHE_BYTES.
   const featureCache = chunked && N * Tf * float <= FEATURE_CACHE_BYTES ? N * Tf * float : 0;
   const features = FEATURE_COPIES * N * live * float + contentFeatures + featureCache;
@@ -153,15 +156,6 @@ export function estimateMemory(settings: TransferSettings, contentFrames: number
       (withContent ? 4 * N * live * float + featurePass : 0) // a chunk's content features as fed, the term's tensors
     : RUNTIME_BASE_BYTES + largestNetWeights + RUNTIME_WORK_SHARE * (convWork + features + style) + io;
   return { totalBytes: BASE_BYTES + weights + convWork + features + style + spectrograms + otherNets, runtimeBytes };
-}
-
-/** Columns of a clip's features in a chunked objective's column form: its chunks' (chunksOf), each padded to whole blocks. */
-function keptColumns(plan: ConvPlan, featureFrameCount: number, chunkFeatureFrames: number): number {
-  let columns = 0;
-  for (let start = 0; start < featureFrameCount; start += chunkFeatureFrames) {
-    columns += featureColumns(plan, Math.min(chunkFeatureFrames, featureFrameCount - start));
-  }
-  return columns;
 }
 
 /** A run's estimated peak memory in bytes (estimateMemory's total): what the CLI checks against the available memory. */
