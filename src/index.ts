@@ -21,6 +21,7 @@ export { adam, type AdamOptions } from './optim/adam.js';
 export type { Objective, MinimizeResult, IterationReport } from './optim/types.js';
 export { drawReport, colormap, type RgbaImage, type PlotInput } from './report/plot.js';
 export { styleReplay, type StyleReplay } from './quality/replay.js';
+export { measureRhythm, rhythmProfile, rhythmDistance, type RhythmLayout } from './quality/rhythm.js';
 export { measureQuality, contentCorrelation, styleBandsCorrelationBound, formatStyleGain, describeStyleGain, describeStyleDistance, describeQuality, HELD_OUT_NETS, type HeldOutNet, type QualityReport } from './quality/measures.js';
 export {
   DEFAULT_SETTINGS,

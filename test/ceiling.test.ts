@@ -17,7 +17,7 @@ function cubic(weights: Float32Array, frames: number): SpectrogramObjective & { 
         loss += (weights[i] * x[i] ** 3) / 3 + x[i];
         grad[i] = weights[i] * x[i] ** 2 + 1;
       }
-      return { loss, styleLoss: loss, contentLoss: 0 };
+      return { loss, styleLoss: loss, contentLoss: 0, rhythmLoss: 0 };
     },
     dispose: async () => {},
   };

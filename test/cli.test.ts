@@ -39,7 +39,7 @@ describe('restyle CLI', () => {
         optimiser: { iterations: 1, evaluations: 2, stopReason: 'evaluations' },
         msPerEvaluation: 1,
         initialLoss: initial,
-        finalLoss: { total: final, style: final, content: 0 },
+        finalLoss: { total: final, style: final, content: 0, rhythm: 0 },
         spectralConvergenceDb: -20,
         inputs: { content: { name: 'c.wav', sampleRate: 22050, channels: 1, seconds: 1 }, style: { name: 's.wav', sampleRate: 44100, channels: 2, seconds: 3 } },
       }) as unknown as TransferResult;
@@ -49,14 +49,18 @@ describe('restyle CLI', () => {
     const from48k = { ...result(2, 1), inputs: { content: { name: 'c.wav', sampleRate: 48000, channels: 2, seconds: 1 } } } as unknown as TransferResult;
     expect(summary(from48k, undefined, 'o.wav', false)).toContain('(1.00 s, mono, 22050 Hz from 48000 Hz, 16-bit)');
     // With the quality measures, their time is a stage of its own and part of the total.
-    const q = { styleGain: 0.75, styleHalvesGain: NaN, contentCorrelation: 0.85, contentStyleDistance: 0.4 } as QualityReport;
+    const noRhythm = { rhythmDistance: NaN, contentRhythmDistance: NaN, rhythmGain: NaN, styleHalvesRhythmDistance: NaN };
+    const q = { styleGain: 0.75, styleHalvesGain: NaN, contentCorrelation: 0.85, contentStyleDistance: 0.4, ...noRhythm } as QualityReport;
     expect(summary({ ...result(2, 1), timings: { decode: 0, analyse: 1000, optimise: 2000, phase: 500, total: 3500 } } as TransferResult, q, 'o.wav', false, 900)).toMatch(
       /in 4\.4s; stages: decode 0\.0s, analyse 1\.0s, optimise 2\.0s \(.*\), phase 0\.5s, quality 0\.9s; loss/,
     );
     expect(summary(result(-1.563e-2, 14.67), undefined, 'o.wav', false)).toContain('loss -1.563e-2 -> 1.467e+1;');
     // Texture synthesis has no content, so no gain: the style distance, against the style's own halves'.
-    const texture = { styleDistance: 0.2013, styleHalvesDistance: 0.0419, styleGain: NaN, contentCorrelation: NaN, contentStyleDistance: NaN, styleReplayCorrelation: 0.2504 } as QualityReport;
+    const texture = { styleDistance: 0.2013, styleHalvesDistance: 0.0419, styleGain: NaN, contentCorrelation: NaN, contentStyleDistance: NaN, styleReplayCorrelation: 0.2504, ...noRhythm } as QualityReport;
     expect(summary(result(2, 1), texture, 'o.wav', false)).toContain("; style distance 0.201 (style's own halves 0.042), replay corr 0.250; phase");
+    // And its pulse against the style's, where the clips were long enough to measure it.
+    const pulsed = { ...texture, rhythmDistance: 0.1712, styleHalvesRhythmDistance: 0.0668 };
+    expect(summary(result(2, 1), pulsed, 'o.wav', false)).toContain("replay corr 0.250, rhythm distance 0.171 (style's own halves 0.067); phase");
   });
 
   it('with no arguments prints the usage lines to stderr and exits 1; --version names restyle and the runtime', () => {
@@ -129,7 +133,7 @@ describe('restyle CLI', () => {
     const report = path.join(dir, 'r.json');
     const given = {
       '--sr': '16000', '--n-fft': '1024', '--hop': '256', '--filters': '32', '--kernel': '3', '--kernels': '3,5', '--seed': '7',
-      '--content-weight': '0.5', '--optimizer': 'adam', '--iterations': '2', '--learning-rate': '0.01',
+      '--content-weight': '0.5', '--rhythm-weight': '0.7', '--optimizer': 'adam', '--iterations': '2', '--learning-rate': '0.01',
       '--first-step': '0.25', '--history': '4', '--init': 'noise', '--phase-iters': '3', '--rounds': '2', '--round-nets': 'same', '--threads': '1', '--peak': 'scale', '--conv': 'dft',
     };
     expect(Object.keys(given).sort()).toEqual(Object.values(OPTION_NAMES).sort());

@@ -28,12 +28,14 @@ import { chunksOf, type LogSpectrogram, type StyleNet, type StyleTarget } from '
 
 /** The value of the objective at one point, by term. */
 export interface ObjectiveValue {
-  /** Total loss: style + content. */
+  /** Total loss: style + content + rhythm. */
   loss: number;
   /** Style term ||G - A||^2. */
   styleLoss: number;
   /** Content term w ||F - P||^2 (0 without content). */
   contentLoss: number;
+  /** Rhythm term (0 without one; RhythmObjective). */
+  rhythmLoss: number;
 }
 
 /** Options of StyleObjective.create. */
@@ -138,7 +140,7 @@ export class StyleObjective implements SpectrogramObjective {
     this.net.addInputGradient(out[IO.grad], grad, this.frames, 0, this.frames);
     const styleLoss = scalarOf(out[IO.styleLoss]);
     const contentLoss = out[IO.contentLoss] ? scalarOf(out[IO.contentLoss]) : 0;
-    return { loss: styleLoss + contentLoss, styleLoss, contentLoss };
+    return { loss: styleLoss + contentLoss, styleLoss, contentLoss, rhythmLoss: 0 };
   }
 
   /** Releases the session and the device's copies of its inputs. */
@@ -308,7 +310,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
         if (out[IO.contentLoss]) contentLoss += scalarOf(out[IO.contentLoss]);
         done?.(Tf + start + chunkOut);
       }
-      return { loss: styleLoss + contentLoss, styleLoss, contentLoss };
+      return { loss: styleLoss + contentLoss, styleLoss, contentLoss, rhythmLoss: 0 };
     } finally {
       disposeResident(onDevice);
       disposeResident(features); // a device tensor disposed twice is left alone the second time
@@ -441,6 +443,7 @@ export class SumObjective implements SpectrogramObjective {
       total.loss += v.loss;
       total.styleLoss += v.styleLoss;
       total.contentLoss += v.contentLoss;
+      total.rhythmLoss += v.rhythmLoss;
     }
     return total;
   }

@@ -49,7 +49,7 @@ export async function assessResult(
   const progress = (step: number): void =>
     options.onProgress?.({ stage: 'assess', step, total: 1, elapsedMs: result.timings.total + performance.now() - started });
   progress(0);
-  const quality = await measureQuality(runtime, { content: result.spectrograms.content, style: result.spectrograms.style, result: written }, undefined, undefined, checkCancel);
+  const quality = await measureQuality(runtime, { content: result.spectrograms.content, style: result.spectrograms.style, result: written, layout: result.settings }, undefined, undefined, checkCancel);
   checkCancel();
   progress(1);
   const warnings =

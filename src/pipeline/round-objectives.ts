@@ -1,5 +1,6 @@
 import type { LogSpectrogram, StyleNet, StyleTarget } from '../model/style-net.js';
 import { ChunkedStyleObjective, StyleObjective, SumObjective, type SpectrogramObjective } from '../model/objectives.js';
+import { RhythmObjective, WithRhythmTerm, rhythmTarget, type RhythmTarget } from '../model/rhythm-objective.js';
 import { featureFrames } from '../model/shape.js';
 import { binOrder, reorderBins } from './bin-order.js';
 import { SideWorkTally } from './eta.js';
@@ -48,6 +49,8 @@ export class RoundObjectives {
   private readonly spans = new Map<number, FrameSpan[] | null>();
   private current: { channel: number; netRound: number; objective: SpectrogramObjective } | null = null;
   private targets: { netRound: number; list: StyleTarget[] } | null = null;
+  /** The style's rhythm, taken once for every round (the term reads the bins by frequency, whatever their order). */
+  private rhythm: RhythmTarget | null = null;
 
   constructor(private readonly options: RoundObjectivesOptions) {
     const { settings, frames, style, channels, nets } = options;
@@ -160,6 +163,9 @@ export class RoundObjectives {
     } finally {
       if (order && content) reorderBins(content.data, content.bins, content.frames, order, true);
     }
-    return parts.length === 1 ? parts[0] : new SumObjective(parts);
+    const objective = parts.length === 1 ? parts[0] : new SumObjective(parts);
+    if (!(settings.rhythmWeight > 0)) return objective;
+    this.rhythm ??= rhythmTarget(this.options.style, frames, settings);
+    return new WithRhythmTerm(objective, new RhythmObjective(frames, this.rhythm, settings.rhythmWeight, settings.filters, order));
   }
 }

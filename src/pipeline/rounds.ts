@@ -240,7 +240,7 @@ export async function optimiseRound(
   ctx.evaluationsDone += r.evaluations;
   ctx.budgetDone += roundBudget;
   state.stopReason = r.stopReason;
-  state.final = termsByLoss.get(r.loss) ?? { loss: r.loss, styleLoss: NaN, contentLoss: NaN };
+  state.final = termsByLoss.get(r.loss) ?? { loss: r.loss, styleLoss: NaN, contentLoss: NaN, rhythmLoss: NaN };
 }
 
 /**

@@ -148,7 +148,7 @@ export interface TransferResult {
    */
   roundStarts: number[];
   /** Final loss and its terms, summed over channels. */
-  finalLoss: { total: number; style: number; content: number };
+  finalLoss: { total: number; style: number; content: number; rhythm: number };
   /** Loss at the start, summed over channels, for the reduction ratio. */
   initialLoss: number;
   /** Optimiser iterations and objective evaluations done (all channels), and why the last one stopped. */
@@ -329,7 +329,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       iterations: 0,
       evaluations: 0,
       stopReason: 'iterations',
-      final: { loss: NaN, styleLoss: NaN, contentLoss: NaN },
+      final: { loss: NaN, styleLoss: NaN, contentLoss: NaN, rhythmLoss: NaN },
       betweenRoundsMs: 0,
       ceiling,
     }));
@@ -421,7 +421,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       settings,
       lossHistory: states[0].lossHistory,
       roundStarts: states[0].roundStarts,
-      finalLoss: { total: sum((st) => st.final.loss), style: sum((st) => st.final.styleLoss), content: sum((st) => st.final.contentLoss) },
+      finalLoss: { total: sum((st) => st.final.loss), style: sum((st) => st.final.styleLoss), content: sum((st) => st.final.contentLoss), rhythm: sum((st) => st.final.rhythmLoss) },
       initialLoss: sum((st) => st.lossHistory[0]),
       optimiser: { iterations: sum((st) => st.iterations), evaluations: sum((st) => st.evaluations), stopReason: states[channelCount - 1].stopReason },
       msPerEvaluation: median(states.flatMap((st) => st.evalTimes)),

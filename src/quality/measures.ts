@@ -4,6 +4,10 @@ import { featureFrames } from '../model/shape.js';
 import { bandMoments, cropFrames } from '../dsp/spectrogram.js';
 import type { QualityReport } from './report.js';
 import { styleReplay } from './replay.js';
+import { measureRhythm, type RhythmLayout } from './rhythm.js';
+
+/** The rhythm fields of a report whose spectrograms' analysis was not given. */
+const NO_RHYTHM = { rhythmDistance: NaN, contentRhythmDistance: NaN, rhythmGain: NaN, styleHalvesRhythmDistance: NaN };
 
 // The report's type and wording live apart from the measures, so that a page can show a report without loading the
 // nets that take it.
@@ -141,12 +145,13 @@ function relativeDistance(g: Float32Array, a: Float32Array): number {
  * distance for the content, the style gain, the content correlation, and the figures to read those two against: the
  * style gain of the style's own halves, and the content correlation left at the style's band statistics. Without a
  * content (texture synthesis), the style distance, the style's own halves' distance and how closely the result replays
- * the style, the rest NaN. Spectrograms must share bins. `checkCancel` is called before each held-out net and may throw
- * to stop.
+ * the style, the rest NaN. Given the spectrograms' analysis (`layout`), also how far the result's pulse is from the
+ * style's (measureRhythm), which the Gram measures cannot see. Spectrograms must share bins. `checkCancel` is called
+ * before each held-out net and may throw to stop.
  */
 export async function measureQuality(
   runtime: Runtime,
-  specs: { content?: LogSpectrogram; style: LogSpectrogram; result: LogSpectrogram },
+  specs: { content?: LogSpectrogram; style: LogSpectrogram; result: LogSpectrogram; layout?: RhythmLayout },
   nets: readonly HeldOutNet[] = HELD_OUT_NETS,
   filters = HELD_OUT_FILTERS,
   checkCancel?: () => void,
@@ -186,5 +191,6 @@ export async function measureQuality(
     styleBandsCorrelationBound: specs.content ? styleBandsCorrelationBound(specs.content, specs.style) : NaN,
     // A result aligned with a content is no replay of the style; a texture may be one, and its distance cannot tell.
     styleReplayCorrelation: specs.content ? NaN : styleReplay(specs.result, specs.style).correlation,
+    ...(specs.layout ? measureRhythm(specs, specs.layout) : NO_RHYTHM),
   };
 }

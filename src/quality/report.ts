@@ -23,19 +23,28 @@ export function describeStyleDistance(q: Pick<QualityReport, 'styleDistance' | '
   return `style distance ${q.styleDistance.toFixed(3)}${halves}`;
 }
 
+/** A result's rhythm distance for people: "rhythm distance 0.137 (style's own halves 0.067)". */
+export function describeRhythmDistance(q: Pick<QualityReport, 'rhythmDistance' | 'styleHalvesRhythmDistance'>): string {
+  const halves = Number.isNaN(q.styleHalvesRhythmDistance) ? '' : ` (style's own halves ${q.styleHalvesRhythmDistance.toFixed(3)})`;
+  return `rhythm distance ${q.rhythmDistance.toFixed(3)}${halves}`;
+}
+
 /**
  * The quality figures of a summary line: "style gain 0.750 (style's own halves 0.694), content corr 0.857", or in
  * texture synthesis (no content, so no gain) the style distance and how closely the texture replays its style:
- * "style distance 0.146 (style's own halves 0.042), replay corr 0.081". `words` spells the correlations out and names
+ * "style distance 0.146 (style's own halves 0.042), replay corr 0.081, rhythm distance 0.137 (style's own halves
+ * 0.067)"; with a content, the rhythm gain follows the correlation. `words` spells the correlations out and names
  * the held-out nets, for a page with room for them.
  */
 export function describeQuality(q: QualityReport, words: { correlation: string; heldOut: string } = { correlation: 'corr', heldOut: '' }): string {
   // `heldOut` follows the style figure, the one the held-out nets give (the correlations are of spectrograms).
   if (Number.isNaN(q.contentStyleDistance)) {
     const replay = Number.isNaN(q.styleReplayCorrelation) ? '' : `, replay ${words.correlation} ${q.styleReplayCorrelation.toFixed(3)}`;
-    return describeStyleDistance(q) + words.heldOut + replay;
+    const rhythm = Number.isNaN(q.rhythmDistance) ? '' : `, ${describeRhythmDistance(q)}`;
+    return describeStyleDistance(q) + words.heldOut + replay + rhythm;
   }
-  return `style gain ${describeStyleGain(q)}${words.heldOut}, content ${words.correlation} ${q.contentCorrelation.toFixed(3)}`;
+  const rhythm = Number.isNaN(q.rhythmGain) ? '' : `, rhythm gain ${q.rhythmGain.toFixed(3)}`;
+  return `style gain ${describeStyleGain(q)}${words.heldOut}, content ${words.correlation} ${q.contentCorrelation.toFixed(3)}${rhythm}`;
 }
 
 /** The objective quality measures of ALGORITHM.md for one result. */
@@ -75,4 +84,16 @@ export interface QualityReport {
    * the style's order; 1: it is the style played again, which the distance would score as perfect. NaN with a content.
    */
   styleReplayCorrelation: number;
+  /**
+   * How far the result's pulse is from the style's: the root-mean-square difference of their rhythm profiles (each of
+   * four wide bands' onset autocorrelation at lags up to 1 s; src/quality/rhythm.ts). The Gram measures above cannot
+   * see it: they average over time and span at most 350 ms. NaN for clips under 2 s or when the analysis is not given.
+   */
+  rhythmDistance: number;
+  /** The same for the content (how far its pulse was from the style's to begin with); NaN without content. */
+  contentRhythmDistance: number;
+  /** 1 - rhythmDistance / contentRhythmDistance: 0 means the content's pulse, 1 the style's; NaN where either is. */
+  rhythmGain: number;
+  /** The rhythm distance of each half of the style clip from the whole (the mean of the two), to read rhythmDistance against. */
+  styleHalvesRhythmDistance: number;
 }
