@@ -204,15 +204,20 @@ describe('web app', () => {
     expect(report.timingsMs.assess).toBeLessThan(1000); // only the written audio's spectrogram, for the picture
   });
 
-  it('synthesises a texture with no content, as --duration: its length, its own iterations default, the style distance', async () => {
+  it('synthesises a texture with no content, as --duration: its length, its own defaults (iterations, rounds, rhythm weight), the style distance', async () => {
     await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('plucks.wav'));
     // The form shows the mode's default: 12 iterations for style transfer, 40 for a texture, and back.
     expect(await page.inputValue('#setting-iterations')).toBe('12');
+    expect(await page.inputValue('#setting-rounds')).toBe('3');
+    expect(await page.inputValue('#setting-rhythmWeight')).toBe('0');
     await page.check('#texture-mode');
     expect(await page.inputValue('#setting-iterations')).toBe('40');
+    expect(await page.inputValue('#setting-rounds')).toBe('8');
+    expect(await page.inputValue('#setting-rhythmWeight')).toBe('1');
     expect(await page.isDisabled('#content-file')).toBe(true);
     await page.uncheck('#texture-mode');
     expect(await page.inputValue('#setting-iterations')).toBe('12');
+    expect(await page.inputValue('#setting-rhythmWeight')).toBe('0');
     await page.check('#texture-mode');
     await page.fill('#texture-seconds', '1.5');
     await setSetting('iterations', '3');
@@ -226,6 +231,8 @@ describe('web app', () => {
     expect(download.suggestedFilename()).toBe('plucks-texture.json');
     const report = JSON.parse(readFileSync(await download.path(), 'utf8')) as RunReport;
     expect(report.settings.iterations).toBe(3);
+    expect(report.settings).toMatchObject({ rounds: 8, rhythmWeight: 1 });
+    expect(report.quality?.rhythmDistance).toBeNull(); // NaN: 1.5 s is too short to measure a pulse
     expect(report.inputs.content).toBeUndefined();
     expect(report.inputs.style).toMatchObject({ sampleRate: 22050, channels: 1 });
     expect(report.quality?.styleDistance).toBeGreaterThan(0);
