@@ -156,7 +156,8 @@ describe('rhythm loss', () => {
     expect(inOrder.loss).toBeCloseTo(value.loss, 8);
     reorderBins(moved, spec.bins, spec.frames, order, true);
     for (let i = 0; i < grad.length; i++) expect(moved[i]).toBeCloseTo(grad[i], 10);
-    expect(bandRowsInOrder(Int32Array.of(5, 6), null)).toEqual(Int32Array.of(5, 6));
+    expect(bandRowsInOrder([Int32Array.of(5, 6)], null)).toEqual([Int32Array.of(5, 6)]);
+    expect(bandRowsInOrder([Int32Array.of(0, 2)], Int32Array.of(2, 0, 1))).toEqual([Int32Array.of(1, 0)]);
   });
 
   it('adds to another objective its value and its gradient, in place, and passes on its progress and disposal', async () => {

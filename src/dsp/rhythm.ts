@@ -28,12 +28,12 @@ export function logBands(sampleRate: number, nFft: number, bins: number, count: 
   return bands;
 }
 
-/** The rows of `band` (natural bin order) where a spectrogram reordered by `order` (row c holds bin order[c]) keeps them. */
-export function bandRowsInOrder(band: BandRows, order: Int32Array | null): BandRows {
-  if (!order) return band;
+/** The rows of `bands` (natural bin order) where a spectrogram reordered by `order` (row c holds bin order[c]) keeps them. */
+export function bandRowsInOrder(bands: readonly BandRows[], order: Int32Array | null): BandRows[] {
+  if (!order) return [...bands];
   const where = new Int32Array(order.length);
   for (let c = 0; c < order.length; c++) where[order[c]] = c;
-  return band.map((bin) => where[bin]);
+  return bands.map((band) => band.map((bin) => where[bin]));
 }
 
 /**

@@ -13,7 +13,10 @@ export const RHYTHM_TERM_BANDS = 24;
 /** Lowest frequency of the rhythm term's bands, in Hz (below it a frame of 93 ms holds too few cycles to mark a hit). */
 export const RHYTHM_TERM_LOW_HZ = 40;
 
-/** Longest lag of the rhythm term in seconds: a bar at 120 bpm, twice the measure's, so that the measure judges lags it fits and lags between. */
+/**
+ * Longest lag of the rhythm term in seconds: a bar at 120 bpm. It is twice the rhythm measure's 1 s, so that the term
+ * does not fit just the lags the measure judges.
+ */
 export const RHYTHM_TERM_LAG_SECONDS = 2;
 
 /**
@@ -60,7 +63,7 @@ export class RhythmObjective implements SpectrogramObjective {
     filters: number,
     order: Int32Array | null,
   ) {
-    this.rows = target.bands.map((band) => bandRowsInOrder(band, order));
+    this.rows = bandRowsInOrder(target.bands, order);
     this.weight = weight * RHYTHM_TERM_SCALE_PER_FILTER2 * filters * filters;
   }
 
