@@ -19,11 +19,21 @@ export const RHYTHM_TERM_LOW_HZ = 40;
  */
 export const RHYTHM_TERM_LAG_SECONDS = 2;
 
+/** Scale of the rhythm term at weight 1 with the defaults' one net of 4096 filters over 1025 bins. */
+export const RHYTHM_TERM_SCALE = 1e-3 * 4096 * 4096;
+
 /**
- * Scale of the rhythm term at weight 1, per filter squared of the style net: so that the term's pull keeps its
- * balance with the Gram term (a sum over filters x filters) at any --filters.
+ * The rhythm term's scale at weight 1 for `nets` nets of `filters` filters over `bins` bins, so that the term keeps its
+ * balance with the Gram term. The nets' weights have a spread of 1/sqrt(bins + filters), so a Gram entry goes as
+ * 1/(bins + filters), and the Gram loss, a sum over filters x filters entries, as (filters / (bins + filters))^2;
+ * several nets' losses add. Checked on speech + drums: the Gram loss at 256, 1024 and 8192 filters was 0.068, 0.40 and
+ * 1.22 times that at 4096, against 0.062, 0.39 and 1.23 by this rule. Across FFT sizes the log magnitudes change too
+ * (the Gram loss at --n-fft 1024 and 4096 was 0.14 and 7.3 times that at 2048), which no rule of the sizes follows.
  */
-export const RHYTHM_TERM_SCALE_PER_FILTER2 = 1e-3;
+export function rhythmTermScale(filters: number, bins: number, nets: number): number {
+  const ratio = filters / (bins + filters) / (4096 / (1025 + 4096));
+  return RHYTHM_TERM_SCALE * ratio * ratio * nets;
+}
 
 /** What a rhythm term is fitted to: the style's band onset autocorrelations and the layout they were taken with. */
 export interface RhythmTarget {
@@ -53,18 +63,18 @@ export class RhythmObjective implements SpectrogramObjective {
 
   /**
    * The term `weight * scale * mean((rho - target)^2)` for spectrograms of `frames` frames whose rows are the bins in
-   * `order` (row c holds bin order[c]; null: the natural order), scale being RHYTHM_TERM_SCALE_PER_FILTER2 x filters^2.
+   * `order` (row c holds bin order[c]; null: the natural order), `scale` being rhythmTermScale's for the run's nets.
    */
   constructor(
     /** Frames of the optimised spectrogram. */
     readonly frames: number,
     private readonly target: RhythmTarget,
     weight: number,
-    filters: number,
+    scale: number,
     order: Int32Array | null,
   ) {
     this.rows = bandRowsInOrder(target.bands, order);
-    this.weight = weight * RHYTHM_TERM_SCALE_PER_FILTER2 * filters * filters;
+    this.weight = weight * scale;
   }
 
   /** Evaluates the term at `x` and writes its gradient into `grad`. */

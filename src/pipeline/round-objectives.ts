@@ -1,6 +1,6 @@
 import type { LogSpectrogram, StyleNet, StyleTarget } from '../model/style-net.js';
 import { ChunkedStyleObjective, StyleObjective, SumObjective, type SpectrogramObjective } from '../model/objectives.js';
-import { RhythmObjective, WithRhythmTerm, rhythmTarget, type RhythmTarget } from '../model/rhythm-objective.js';
+import { RhythmObjective, WithRhythmTerm, rhythmTarget, rhythmTermScale, type RhythmTarget } from '../model/rhythm-objective.js';
 import { featureFrames } from '../model/shape.js';
 import { binOrder, reorderBins } from './bin-order.js';
 import { SideWorkTally } from './eta.js';
@@ -166,6 +166,7 @@ export class RoundObjectives {
     const objective = parts.length === 1 ? parts[0] : new SumObjective(parts);
     if (!(settings.rhythmWeight > 0)) return objective;
     this.rhythm ??= rhythmTarget(this.options.style, frames, settings);
-    return new WithRhythmTerm(objective, new RhythmObjective(frames, this.rhythm, settings.rhythmWeight, settings.filters, order));
+    const scale = rhythmTermScale(settings.filters, this.options.style.bins, nets.length);
+    return new WithRhythmTerm(objective, new RhythmObjective(frames, this.rhythm, settings.rhythmWeight, scale, order));
   }
 }
