@@ -4,7 +4,8 @@ import { Random } from '../src/dsp/random.js';
 import { binOrder, reorderBins } from '../src/pipeline/bin-order.js';
 import { RhythmObjective, WithRhythmTerm, rhythmTarget, rhythmTermScale, RHYTHM_TERM_BANDS, RHYTHM_TERM_SCALE } from '../src/model/rhythm-objective.js';
 import type { SpectrogramObjective } from '../src/model/objectives.js';
-import { MIN_CONTENT_RHYTHM_DISTANCE, measureRhythm, minRhythmFrames, rhythmBands, rhythmMaxLag, rhythmProfile } from '../src/quality/rhythm.js';
+import { MIN_CONTENT_RHYTHM_DISTANCE, measureRhythm, minRhythmFrames, rhythmBands, rhythmDistance, rhythmMaxLag, rhythmProfile } from '../src/quality/rhythm.js';
+import { cropFrames } from '../src/dsp/spectrogram.js';
 import type { LogSpectrogram } from '../src/model/style-net.js';
 
 const layout = { sampleRate: 22050, nFft: 2048, hop: 512 };
@@ -227,6 +228,12 @@ describe('rhythm measure', () => {
     expect(q.rhythmDistance).toBeLessThan(0.5 * q.contentRhythmDistance);
     expect(q.rhythmGain).toBeCloseTo(1 - q.rhythmDistance / q.contentRhythmDistance, 12);
     expect(q.styleHalvesRhythmDistance).toBeLessThan(0.05); // a steady pulse is the same in both halves
+    // The halves' figure is that of each half cut out and measured on its own.
+    const irregular = pulses(301, 13, 5, 600, 7);
+    const half = 150;
+    const whole = rhythmProfile(irregular, layout);
+    const cut = [cropFrames(irregular, 0, half), cropFrames(irregular, half, 301 - half)].map((h) => rhythmDistance(rhythmProfile(h, layout), whole));
+    expect(measureRhythm({ style: irregular, result: style }, layout).styleHalvesRhythmDistance).toBeCloseTo((cut[0] + cut[1]) / 2, 12);
     // Each band's pulse is its own: hats on the kick's spacing are not the kick's rhythm.
     const hats = measureRhythm({ style, result: pulses(300, 16, 300, 600, 2) }, layout);
     expect(hats.rhythmDistance).toBeGreaterThan(2 * q.rhythmDistance);

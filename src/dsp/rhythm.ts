@@ -70,8 +70,16 @@ export function normalisedAutocorrelation(x: Float64Array, maxLag: number): Floa
 
 /** Each band's normalised onset autocorrelation at lags 1..maxLag, band after band (bands.length x maxLag). */
 export function onsetAutocorrelations(data: Float32Array, frames: number, bands: readonly BandRows[], maxLag: number): Float64Array {
-  const out = new Float64Array(bands.length * maxLag);
-  bands.forEach((rows, k) => out.set(normalisedAutocorrelation(bandOnsetStrength(data, frames, rows), maxLag), k * maxLag));
+  return autocorrelationsOf(
+    bands.map((rows) => bandOnsetStrength(data, frames, rows)),
+    maxLag,
+  );
+}
+
+/** The normalised autocorrelations at lags 1..maxLag of each of `onsets` (bands' onset strengths), band after band. */
+export function autocorrelationsOf(onsets: readonly Float64Array[], maxLag: number): Float64Array {
+  const out = new Float64Array(onsets.length * maxLag);
+  onsets.forEach((onset, k) => out.set(normalisedAutocorrelation(onset, maxLag), k * maxLag));
   return out;
 }
 
