@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bandOnsetStrength, bandRowsInOrder, logBands, normalisedAutocorrelation, onsetAutocorrelations, rhythmLoss } from '../src/dsp/rhythm.js';
 import { Random } from '../src/dsp/random.js';
 import { binOrder, reorderBins } from '../src/pipeline/bin-order.js';
-import { RhythmObjective, WithRhythmTerm, rhythmTarget, rhythmTermScale, RHYTHM_TERM_BANDS, RHYTHM_TERM_SCALE } from '../src/model/rhythm-objective.js';
+import { RhythmObjective, WithRhythmTerm, rhythmTarget, rhythmTermScale, RHYTHM_TERM_BANDS, RHYTHM_TERM_LOW_HZ, RHYTHM_TERM_SCALE } from '../src/model/rhythm-objective.js';
 import type { SpectrogramObjective } from '../src/model/objectives.js';
 import { MIN_CONTENT_RHYTHM_DISTANCE, measureRhythm, minRhythmFrames, rhythmBands, rhythmDistance, rhythmMaxLag, rhythmProfile } from '../src/quality/rhythm.js';
 import { cropFrames } from '../src/dsp/spectrogram.js';
@@ -141,7 +141,10 @@ describe('rhythm loss', () => {
     const spec = pulses(120, 9, 100, 400, 4);
     const style = pulses(120, 12, 50, 300, 5);
     const target = rhythmTarget(style, spec.frames, layout);
-    expect(target.bands.length).toBe(RHYTHM_TERM_BANDS);
+    // The style's hits span bins 50-299: the bands that hold none of them vary only with its faint floor, and are left out.
+    const hit = logBands(layout.sampleRate, layout.nFft, style.bins, RHYTHM_TERM_BANDS, RHYTHM_TERM_LOW_HZ).filter((band) => band[0] < 300 && band[band.length - 1] >= 50);
+    expect(target.bands).toEqual(hit);
+    expect(target.bands.length).toBeLessThan(RHYTHM_TERM_BANDS);
     const scale = rhythmTermScale(64, spec.bins, 1);
     const natural = new RhythmObjective(spec.frames, target, 0.5, scale, null);
     const grad = new Float32Array(spec.data.length);
@@ -199,7 +202,36 @@ describe('rhythm loss', () => {
     expect(() => new WithRhythmTerm(quadratic, new RhythmObjective(spec.frames + 1, target, 1, 32, null))).toThrow(/frames/);
   });
 
-  it("keeps its balance with the Gram term's size, which goes as (filters / (bins + filters))^2 per net", () => {
+  it('leaves out the bands a band-limited style leaves empty, whose 1 / spread gradient would outweigh every other band', () => {
+    // Hits in bins 1-699 at 0.1 + 2, and above them only a resampler's floor of ~1e-6 (a 22.05 kHz source at 44.1 kHz).
+    const empty = (spec: LogSpectrogram, seed: number): LogSpectrogram => {
+      const rng = new Random(seed);
+      for (let b = 700; b < spec.bins; b++) for (let t = 0; t < spec.frames; t++) spec.data[b * spec.frames + t] = 1e-6 * rng.uniform();
+      return spec;
+    };
+    const style = empty(pulses(200, 8, 1, 700, 6), 7);
+    const result = empty(pulses(200, 11, 1, 700, 8), 9);
+    const all = logBands(layout.sampleRate, layout.nFft, style.bins, RHYTHM_TERM_BANDS, RHYTHM_TERM_LOW_HZ);
+    const target = rhythmTarget(style, result.frames, layout);
+    const emptyBands = all.filter((band) => band[0] >= 700);
+    expect(emptyBands.length).toBeGreaterThan(0);
+    expect(target.bands).toEqual(all.filter((band) => band[0] < 700));
+    const largest = (grad: Float32Array, rows: readonly Int32Array[]): number => {
+      let most = 0;
+      for (const band of rows) for (const row of band) for (let t = 0; t < result.frames; t++) most = Math.max(most, Math.abs(grad[row * result.frames + t]));
+      return most;
+    };
+    const grad = new Float32Array(result.data.length);
+    rhythmLoss(result.data, result.frames, target.bands, target.maxLag, target.profile, 1, grad);
+    expect(largest(grad, emptyBands)).toBe(0);
+    expect(largest(grad, target.bands)).toBeGreaterThan(0);
+    // With the empty bands in, their gradient is orders of magnitude above the others'.
+    const withAll = new Float32Array(result.data.length);
+    rhythmLoss(result.data, result.frames, all, target.maxLag, onsetAutocorrelations(style.data, style.frames, all, target.maxLag), 1, withAll);
+    expect(largest(withAll, emptyBands)).toBeGreaterThan(100 * largest(withAll, target.bands));
+  });
+
+  it("keeps its balance with the Gram term's size, which goes as (filters x bins / (bins + filters))^2 per net", () => {
     expect(rhythmTermScale(4096, 1025, 1)).toBe(RHYTHM_TERM_SCALE); // the defaults: exactly the constant
     expect(rhythmTermScale(4096, 1025, 3)).toBeCloseTo(3 * RHYTHM_TERM_SCALE, 6); // three nets' Gram losses add
     // The ratios measured of the Gram loss on speech + drums: 0.068, 0.40 and 1.22 of 4096's (rhythm-objective.ts).
@@ -207,6 +239,9 @@ describe('rhythm loss', () => {
     expect(relative(256)).toBeCloseTo(0.0624, 4);
     expect(relative(1024)).toBeCloseTo(0.3904, 4);
     expect(relative(8192)).toBeCloseTo(1.2348, 4);
+    // 2049 bins (--sr 44100 and 48000, FFT 4096): a Gram entry sums twice the bins.
+    expect(rhythmTermScale(4096, 2049, 1) / RHYTHM_TERM_SCALE).toBeCloseTo(((4096 * 2049) / 6145 / ((4096 * 1025) / 5121)) ** 2, 10);
+    expect(rhythmTermScale(4096, 2049, 1) / RHYTHM_TERM_SCALE).toBeCloseTo(2.775, 3);
   });
 
   it('takes no lag the style or the output cannot hold twice', () => {

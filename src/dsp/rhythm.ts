@@ -137,6 +137,11 @@ export function rhythmLoss(x: Float32Array, frames: number, bands: readonly Band
   return loss;
 }
 
+/** The standard deviation of `x` (over its values, not an estimate's n - 1); 0 for an empty x. */
+export function standardDeviation(x: Float64Array): number {
+  return Math.sqrt(meanSquare(centred(x)));
+}
+
 function centred(x: Float64Array): Float64Array {
   let mean = 0;
   for (let t = 0; t < x.length; t++) mean += x[t];

@@ -3,7 +3,7 @@
  * (src/dsp/rhythm.ts). It runs in plain JavaScript, not on onnxruntime: a few dozen bands' products over lags cost
  * milliseconds next to the net's evaluation. Added to the style objective with WithRhythmTerm.
  */
-import { bandRowsInOrder, logBands, onsetAutocorrelations, rhythmLoss, type BandRows } from '../dsp/rhythm.js';
+import { autocorrelationsOf, bandOnsetStrength, bandRowsInOrder, logBands, rhythmLoss, standardDeviation, type BandRows } from '../dsp/rhythm.js';
 import type { ObjectiveValue, SpectrogramObjective } from './objectives.js';
 import type { LogSpectrogram } from './style-net.js';
 
@@ -24,16 +24,34 @@ export const RHYTHM_TERM_SCALE = 1e-3 * 4096 * 4096;
 
 /**
  * The rhythm term's scale at weight 1 for `nets` nets of `filters` filters over `bins` bins, so that the term keeps its
- * balance with the Gram term. The nets' weights have a spread of 1/sqrt(bins + filters), so a Gram entry goes as
- * 1/(bins + filters), and the Gram loss, a sum over filters x filters entries, as (filters / (bins + filters))^2;
- * several nets' losses add. Checked on speech + drums: the Gram loss at 256, 1024 and 8192 filters was 0.068, 0.40 and
- * 1.22 times that at 4096, against 0.062, 0.39 and 1.23 by this rule. Across FFT sizes the log magnitudes change too
- * (the Gram loss at --n-fft 1024 and 4096 was 0.14 and 7.3 times that at 2048), which no rule of the sizes follows.
+ * balance with the Gram term. A filter's weights have a variance of 4 / ((bins + filters) x kernel) (weights.ts) and
+ * it sums bins x kernel inputs, so a Gram entry goes as bins / (bins + filters), and the Gram loss, a sum over
+ * filters x filters entries, as (filters x bins / (bins + filters))^2; several nets' losses add. Checked on speech +
+ * drums: the Gram loss at 256, 1024 and 8192 filters was 0.068, 0.40 and 1.22 times that at 4096, against 0.062, 0.39
+ * and 1.23 by this rule. The bins term is what keeps the pulse at --sr 44100 and 48000 (2049 bins): 8 s textures of
+ * the bundled drums, plucks and noise came 0.159, 0.179 and 0.178 from their style's rhythm at 44.1 kHz, against 0.191,
+ * 0.272 and 0.260 when the scale left the bins out, for the same held-out style distance within 0.009 (README, Rhythm).
+ * The log magnitudes' own level also changes with the FFT size, which no rule of the sizes follows.
  */
 export function rhythmTermScale(filters: number, bins: number, nets: number): number {
-  const ratio = filters / (bins + filters) / (4096 / (1025 + 4096));
+  const ratio = gramEntrySize(filters, bins) / gramEntrySize(4096, 1025);
   return RHYTHM_TERM_SCALE * ratio * ratio * nets;
 }
+
+/** How a Gram entry's size goes with the filters and bins, times the filters (the root of the Gram loss's size). */
+function gramEntrySize(filters: number, bins: number): number {
+  return (filters * bins) / (bins + filters);
+}
+
+/**
+ * Bands whose style onset strength varies less than this fraction of the liveliest band's are left out of the term.
+ * Above a band-limited style's top (a 22.05 kHz or MP3 source at --sr 44100) a band holds only the resampler's floor,
+ * ~1e-6 of log magnitude: its normalised autocorrelation is that floor's, and its gradient, which goes as 1 / the
+ * band's spread, outweighed every other band's (the first step, sized by the largest change, then went to those bins:
+ * an 8 s drums texture at 44.1 kHz took 0.232 held-out style distance with them, 0.124 without). Every band of the
+ * bundled examples at 22.05 kHz varies by more than 2% of the liveliest, so no default output changes.
+ */
+export const RHYTHM_TERM_MIN_SPREAD = 0.01;
 
 /** What a rhythm term is fitted to: the style's band onset autocorrelations and the layout they were taken with. */
 export interface RhythmTarget {
@@ -46,14 +64,26 @@ export interface RhythmTarget {
 }
 
 /**
- * The rhythm target of `style` for an optimised spectrogram of `frames` frames: the longest lag is
- * RHYTHM_TERM_LAG_SECONDS, or less where the style or the output is too short to hold it at least twice.
+ * The rhythm target of `style` for an optimised spectrogram of `frames` frames: the bands whose onset strength varies
+ * (RHYTHM_TERM_MIN_SPREAD), at lags up to RHYTHM_TERM_LAG_SECONDS, or less where the style or the output is too short
+ * to hold a lag at least twice.
  */
 export function rhythmTarget(style: LogSpectrogram, frames: number, layout: { sampleRate: number; nFft: number; hop: number }): RhythmTarget {
-  const bands = logBands(layout.sampleRate, layout.nFft, style.bins, RHYTHM_TERM_BANDS, RHYTHM_TERM_LOW_HZ);
+  const all = logBands(layout.sampleRate, layout.nFft, style.bins, RHYTHM_TERM_BANDS, RHYTHM_TERM_LOW_HZ);
+  const onsets = all.map((rows) => bandOnsetStrength(style.data, style.frames, rows));
+  const spreads = onsets.map(standardDeviation);
+  const floor = RHYTHM_TERM_MIN_SPREAD * Math.max(0, ...spreads);
+  const kept = all.flatMap((_, k) => (spreads[k] >= floor && spreads[k] > 0 ? [k] : []));
   const wanted = Math.round((RHYTHM_TERM_LAG_SECONDS * layout.sampleRate) / layout.hop);
   const maxLag = Math.max(1, Math.min(wanted, Math.floor((style.frames - 1) / 2), Math.floor((frames - 1) / 2)));
-  return { bands, maxLag, profile: onsetAutocorrelations(style.data, style.frames, bands, maxLag) };
+  return {
+    bands: kept.map((k) => all[k]),
+    maxLag,
+    profile: autocorrelationsOf(
+      kept.map((k) => onsets[k]),
+      maxLag,
+    ),
+  };
 }
 
 /** The rhythm term over spectrograms of one length. Lifecycle: construct -> evaluate (many times) -> dispose. */
