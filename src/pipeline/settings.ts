@@ -194,7 +194,7 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   learningRate: "Adam's step size",
   firstStep: "L-BFGS's first step per round: largest log-magnitude change (0 = PyTorch's rule)",
   history: 'L-BFGS correction pairs kept (0 = auto: 10, fewer for very long clips)',
-  init: "start from: matched (content EQ'd to the style's mean spectrum), content, noise",
+  init: "start from: matched (content EQ'd to the style's mean spectrum; fills silent pauses), content (keeps them silent), noise",
   phaseIterations: 'fast Griffin-Lim iterations per reconstruction',
   rounds: 'optimisation rounds, with a phase reconstruction between rounds',
   roundNets: 'vary: a new random net each round (more style at the same cost); same: one net for all rounds',
