@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { transfer, assessResult, measureQuality, nodeRuntime, toLogSpectrogram, StftPlan } from '../src/node/index.js';
-import { MIN_CONTENT_STYLE_DISTANCE, MIN_HALF_FRAMES, contentCorrelation, describeStyleGain, formatStyleGain, styleAndHalvesGrams, styleBandsCorrelationBound } from '../src/quality/measures.js';
+import { HELD_OUT_DIRECT_MAX_FRAMES, HELD_OUT_FILTERS, MIN_CONTENT_STYLE_DISTANCE, MIN_HALF_FRAMES, contentCorrelation, heldOutConvolution, describeStyleGain, formatStyleGain, styleAndHalvesGrams, styleBandsCorrelationBound } from '../src/quality/measures.js';
 import { StyleNet } from '../src/model/style-net.js';
 import type { LogSpectrogram } from '../src/model/style-net.js';
 import type { TransferSettings } from '../src/pipeline/settings.js';
@@ -105,6 +105,42 @@ describe('quality at the defaults', () => {
     expect(q.styleHalvesRhythmDistance).toBeLessThan(0.1);
     expect(q.rhythmGain).toBeNaN(); // no content, no gain
   }, 180_000);
+});
+
+describe('held-out nets', () => {
+  it("compute with onnxruntime-node's Conv for short clips and DFT blocks otherwise, to the same Gram sums (1e-4)", async () => {
+    const spec = (frames: number): LogSpectrogram => ({ data: new Float32Array(0), bins: 1025, frames });
+    const short = { style: spec(173), result: spec(229), content: spec(229) };
+    const long = { style: spec(4000), result: spec(4000), content: spec(4000) };
+    const cpu = nodeRuntime();
+    expect(heldOutConvolution(cpu, short)).toBe('direct');
+    expect(heldOutConvolution(cpu, { style: spec(HELD_OUT_DIRECT_MAX_FRAMES - 100), result: spec(100) })).toBe('direct');
+    expect(heldOutConvolution(cpu, long)).toBe('auto');
+    expect(heldOutConvolution({ ...cpu, executionProviders: ['wasm'] }, short)).toBe('auto'); // onnxruntime-web's Conv is slower
+    expect(heldOutConvolution({ ...cpu, executionProviders: ['webgpu'] }, short)).toBe('auto');
+
+    // The widest held-out net, both ways, on a spectrogram-like input.
+    const rng = new Random(4);
+    const x: LogSpectrogram = { data: Float32Array.from({ length: 1025 * 120 }, () => 2 * rng.uniform()), bins: 1025, frames: 120 };
+    const sums = await Promise.all(
+      (['direct', 'dft'] as const).map(async (form) => {
+        const net = StyleNet.create(cpu, { bins: 1025, filters: HELD_OUT_FILTERS, kernel: 15 }, 90003, form);
+        try {
+          return await net.gramSum(x);
+        } finally {
+          await net.dispose();
+        }
+      }),
+    );
+    let worst = 0;
+    let largest = 0;
+    for (let i = 0; i < sums[0].length; i++) {
+      worst = Math.max(worst, Math.abs(sums[0][i] - sums[1][i]));
+      largest = Math.max(largest, Math.abs(sums[0][i]));
+    }
+    expect(largest).toBeGreaterThan(0);
+    expect(worst / largest).toBeLessThan(1e-4);
+  });
 });
 
 describe('style gain', () => {

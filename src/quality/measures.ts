@@ -1,5 +1,5 @@
 import type { Runtime } from '../model/runtime.js';
-import { StyleNet, type LogSpectrogram } from '../model/style-net.js';
+import { StyleNet, type ConvolutionChoice, type LogSpectrogram } from '../model/style-net.js';
 import { featureFrames } from '../model/shape.js';
 import { bandMoments, cropFrames } from '../dsp/spectrogram.js';
 import type { QualityReport } from './report.js';
@@ -12,6 +12,21 @@ const NO_RHYTHM = { rhythmDistance: NaN, contentRhythmDistance: NaN, rhythmGain:
 // The report's type and wording live apart from the measures, so that a page can show a report without loading the
 // nets that take it.
 export { formatStyleGain, describeStyleGain, describeStyleDistance, describeQuality, type QualityReport } from './report.js';
+
+/**
+ * Frames to measure (style, result and content together) up to which a held-out net computes with onnxruntime-node's
+ * Conv on the CPU instead of DFT blocks. The blocks' weights cost a transform up front that one measurement does not
+ * earn back: for the 512-filter kernel-15 net, 184 against 101 ms to prepare and 41 against 51 ms of Gram sums over a
+ * 10 s run's 631 frames, and 405 against 367 ms in all over 6460 frames. A 10 s run's measures took 282-294 ms so,
+ * against 394-406 ms. onnxruntime-web's WebAssembly Conv is slower: there the blocks stay (1.0 s against 1.1 s).
+ */
+export const HELD_OUT_DIRECT_MAX_FRAMES = 8192;
+
+/** The convolution a held-out net measures `specs` with: direct on onnxruntime-node's CPU for short clips, else the nets' default. */
+export function heldOutConvolution(runtime: Runtime, specs: { content?: LogSpectrogram; style: LogSpectrogram; result: LogSpectrogram }): ConvolutionChoice {
+  const frames = specs.style.frames + specs.result.frames + (specs.content?.frames ?? 0);
+  return runtime.executionProviders[0] === 'cpu' && frames <= HELD_OUT_DIRECT_MAX_FRAMES ? 'direct' : 'auto';
+}
 
 /** A random net the optimiser never saw, used only to judge the result. */
 export interface HeldOutNet {
@@ -163,7 +178,7 @@ export async function measureQuality(
   const withHalves = half >= MIN_HALF_FRAMES;
   for (const { kernel, seed } of nets) {
     checkCancel?.();
-    const net = StyleNet.create(runtime, { bins: specs.style.bins, filters, kernel }, seed);
+    const net = StyleNet.create(runtime, { bins: specs.style.bins, filters, kernel }, seed, heldOutConvolution(runtime, specs));
     try {
       await net.prepare(checkCancel); // its weights drawn on the runtime's threads where it has some
       const gram = async (s: LogSpectrogram): Promise<Float32Array> => meanOf(await net.gramSum(s), featureFrames(s.frames, kernel));
