@@ -71,7 +71,7 @@ export function measureRhythm(
   const onsetsOf = (s: LogSpectrogram): Float64Array[] => bands.map((rows) => bandOnsetStrength(s.data, s.frames, rows));
   const styleOnsets = specs.style.frames >= min ? onsetsOf(specs.style) : null;
   const style = styleOnsets && autocorrelationsOf(styleOnsets, maxLag);
-  const distance = (s: LogSpectrogram | undefined): number => (s && style && s.frames >= min ? rhythmDistance(rhythmProfile(s, layout), style) : NaN);
+  const distance = (s: LogSpectrogram | undefined): number => (s && style && s.frames >= min ? rhythmDistance(autocorrelationsOf(onsetsOf(s), maxLag), style) : NaN);
   const result = distance(specs.result);
   const content = distance(specs.content);
   // A half's onset strengths are the whole's, less the one rise across the split (frame `half` from `half - 1`): no
