@@ -426,21 +426,28 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
     expect(new Set(device.disposed).size).toBe(device.held.size);
   });
 
-  it.each<[ConvolutionChoice, number | undefined]>([
-    ['direct', undefined],
-    ['dft', undefined],
-    ['direct', 0],
-    ['dft', 0],
-  ])('chunked on a GPU: 4096-frame chunks, the Gram sum added up there, D sent once, the CPU loss and gradient (%s, feature cache %s)', async (convolution, featureCacheBytes) => {
+  it.each<[ConvolutionChoice, number | undefined, number | undefined]>([
+    ['direct', undefined, undefined],
+    ['dft', undefined, undefined],
+    ['direct', 0, undefined],
+    ['dft', 0, 0],
+  ])('chunked on a GPU: 4096-frame chunks, the Gram sum added up there, D sent once, the CPU loss and gradient (%s, feature cache %s, content on the device %s)', async (convolution, featureCacheBytes, contentDeviceBytes) => {
     // 5000 frames: 2 chunks on a GPU, against 10 (DFT form) or 3 (Conv form) on the CPU.
     const shape = { bins: 17, filters: 8, kernel: 5 };
     const frames = 5000;
     const style = randomSpec(shape.bins, 300, 1);
+    const content = randomSpec(shape.bins, frames, 2);
     const x = randomSpec(shape.bins, frames, 8).data;
     const results = [];
     for (const device of [fakeDevice(['cpu']), fakeDevice(['webgpu'])]) {
       const net = StyleNet.create(device.runtime, shape, 3, convolution);
-      const objective = await ChunkedStyleObjective.create(net, { frames, target: await net.styleTarget(style, frames, 'gram'), featureCacheBytes });
+      const objective = await ChunkedStyleObjective.create(net, {
+        frames,
+        target: await net.styleTarget(style, frames, 'gram'),
+        content: { spectrogram: content, weight: 0.2 },
+        featureCacheBytes,
+        contentDeviceBytes,
+      });
       const evaluations = [];
       for (const seed of [8, 9]) {
         const point = seed === 8 ? x : randomSpec(shape.bins, frames, seed).data;
@@ -468,12 +475,19 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
       const secondPass = runs.filter((r) => IO.gramDifference in r);
       expect(secondPass.map((r) => r[IO.gramDifference])).toEqual(['gpu-buffer', 'gpu-buffer']);
       expect(secondPass.map((r) => r[IO.features])).toEqual(featureCacheBytes === 0 ? [undefined, undefined] : ['gpu-buffer', 'gpu-buffer']);
+      // The content's features were sent once, when the objective was made, unless none may be kept there.
+      expect(secondPass.map((r) => r[IO.contentFeatures])).toEqual(contentDeviceBytes === 0 ? ['cpu', 'cpu'] : ['gpu-buffer', 'gpu-buffer']);
       expect(runs).toHaveLength(6);
       const plain = cpu.evaluations[k];
       expect(Math.abs(value.loss - plain.value.loss) / plain.value.loss).toBeLessThan(1e-5);
       expect(relativeError(grad, plain.grad)).toBeLessThan(1e-5);
     }
     expect(gpu.evaluations[1].value.loss).not.toBe(gpu.evaluations[0].value.loss); // a second point, not a stale sum
+    expect(gpu.evaluations[0].value.contentLoss).toBeGreaterThan(0);
+    // Off the device the content's features go with their chunks.
+    expect(cpu.evaluations[0].runs.filter((r) => IO.contentFeatures in r).map((r) => r[IO.contentFeatures])).toEqual(
+      Array(cpu.evaluations[0].runs.filter((r) => IO.gramDifference in r).length).fill('cpu'),
+    );
   });
 
   it('the accumulating features graph adds its Gram sum to the one it is given', async () => {

@@ -37,7 +37,8 @@ describe.skipIf(!existsSync(SWIFTSHADER_ICD))('onnxruntime-node on WebGPU (Swift
       const runtime = nodeRuntime(1, device);
       const net = StyleNet.create(runtime, shape, 3, conv);
       const target = await net.styleTarget(style, frames, 'gram');
-      const objective = await ChunkedStyleObjective.create(net, { frames, target, featureCacheBytes });
+      // With a content term, whose features a GPU keeps (sent once, here).
+      const objective = await ChunkedStyleObjective.create(net, { frames, target, featureCacheBytes, content: { spectrogram: randomSpec(shape.bins, frames, 4), weight: 0.2 } });
       // Two evaluations: the second must not see the first's sums or features on the device.
       const evaluations = [];
       for (const x of points) {

@@ -60,6 +60,8 @@ export interface ChunkedObjectiveOptions extends Omit<ObjectiveOptions, 'content
   chunkFeatureFrames?: number;
   /** Bytes of chunk features kept between the two passes (default FEATURE_CACHE_BYTES, on the device GPU_FEATURE_CACHE_BYTES); 0 computes every chunk twice. */
   featureCacheBytes?: number;
+  /** On a device, bytes of content features kept there for the objective's life (default GPU_CONTENT_BYTES); 0 sends each chunk's with it. */
+  contentDeviceBytes?: number;
 }
 
 /** A loss and its gradient over spectrograms of one length: StyleObjective or ChunkedStyleObjective. */
@@ -165,10 +167,17 @@ export const FEATURE_CACHE_BYTES = 160 * 2 ** 20;
  * runtime keeps inputs there, Runtime.residentInputs): a clip's features are kept when all of them fit, up to ~25
  * minutes at the defaults (4096 filters, 0.7 MB a second of audio), on top of the ~2.6 GB a 4096-frame chunk needs
  * there. At 600 s on an H100 the run's GPU memory went from 2.7 to 4.0 GB with them and the Gram sums kept there, and
- * an evaluation from 4.5 to 1.36 s (README, "Long clips on a GPU"); how much of that keeping them, rather than
- * computing them again on the device, saves is unmeasured.
+ * an evaluation from 4.5 to 1.36 s (DFT form; README, "Long clips on a GPU"). Keeping them rather than computing them
+ * again on the device: 2.44 against 2.81 s an evaluation at 600 s in the Conv form, for 56 MiB more of the GPU's peak.
  */
 export const GPU_FEATURE_CACHE_BYTES = 2 ** 30;
+
+/**
+ * Bytes of the content's features a chunked objective on a GPU keeps in the device's memory for its whole life (when
+ * the runtime keeps inputs there): all of them when they fit, else every chunk's are sent with it at every evaluation,
+ * as on the CPU. At the defaults that is up to ~25 minutes of content (423 MB at 600 s).
+ */
+export const GPU_CONTENT_BYTES = 2 ** 30;
 
 /**
  * The same objective for long clips, evaluated chunk by chunk so that no tensor spans the whole clip (a 10-minute clip
@@ -181,7 +190,8 @@ export const GPU_FEATURE_CACHE_BYTES = 2 ** 30;
  * On a GPU whose runtime keeps inputs there, what crosses between the device and the process is the least it can be:
  * the chunks' Gram sums add up on the device and only the total comes out, D goes in once an evaluation, and the kept
  * features stay there (GPU_FEATURE_CACHE_BYTES). Copied out and in per chunk, those N x N and N x T' arrays made a
- * 4096-frame chunk cost ~650 ms on an H100, against ~150 ms for its arithmetic.
+ * 4096-frame chunk cost ~650 ms on an H100, against ~150 ms for its arithmetic. The content's features, constant for
+ * the objective's life, go there once when they fit (GPU_CONTENT_BYTES), as the one-shot objective's do.
  */
 export class ChunkedStyleObjective implements SpectrogramObjective {
   private gramTotal: Float64Array | null = null;
@@ -205,7 +215,9 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     private readonly styleGram: Float32Array,
     private readonly contentWeight: number,
     /** Chunk k's content features in the net's column form (N x columns), or null without a content term. */
-    private readonly contentColumns: ((k: number, chunk: ReturnType<typeof chunksOf>[number]) => Float32Array) | null,
+    private readonly contentFeed: ((k: number, chunk: ReturnType<typeof chunksOf>[number]) => OrtTensor) | null,
+    /** The device's copies of the chunks' content features, freed with the objective (empty off the device). */
+    private readonly contentOnDevice: OrtTensor[],
     private readonly chunkFeatureFrames: number,
   ) {}
 
@@ -236,7 +248,28 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
         ? await createSession(runtime, buildChunkFeaturesGraph({ ...shape, accumulate: onDevice }), { ...noArena, outputsOnDevice: onDevice })
         : null;
     const N = net.shape.filters;
-    const contentColumns = content ? await contentColumnsOf(net, content, frames, chunkFeatureFrames) : null;
+    const contentOnDevice: OrtTensor[] = [];
+    let contentFeed: ((k: number, chunk: ReturnType<typeof chunksOf>[number]) => OrtTensor) | null = null;
+    if (content) {
+      const columnsOf = await contentColumnsOf(net, content, frames, chunkFeatureFrames);
+      const tensorOf = (k: number, chunk: ReturnType<typeof chunksOf>[number]): OrtTensor =>
+        floatTensor(runtime, columnsOf(k, chunk), [N, featureColumns(net.conv, chunk.chunkOut)]);
+      if (onDevice && featureBytes <= (options.contentDeviceBytes ?? GPU_CONTENT_BYTES)) {
+        // Sent once, now: fed with every chunk of every evaluation, they were 423 MB a 600 s clip's evaluation. The host's
+        // copy (half precision when computed here) is then let go.
+        try {
+          for (const [k, chunk] of chunksOf(frames, net.shape.kernel, chunkFeatureFrames).entries()) {
+            contentOnDevice.push(await residentTensor(runtime, tensorOf(k, chunk)));
+          }
+        } catch (error) {
+          disposeResident(contentOnDevice);
+          throw error;
+        }
+        contentFeed = (k) => contentOnDevice[k];
+      } else {
+        contentFeed = tensorOf;
+      }
+    }
     const zeroGram = onDevice ? await residentTensor(runtime, floatTensor(runtime, new Float32Array(N * N), [N, N])) : null;
     return new ChunkedStyleObjective(
       net,
@@ -247,7 +280,8 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
       frames,
       target.gram,
       content?.weight ?? 0,
-      contentColumns,
+      contentFeed,
+      contentOnDevice,
       chunkFeatureFrames,
     );
   }
@@ -291,11 +325,10 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
         [IO.gramDifference]: difference,
         [IO.featureScale]: floatTensor(runtime, Float32Array.of(4 / Tf), []),
       };
-      if (this.contentColumns) common[IO.contentWeight] = floatTensor(runtime, Float32Array.of(this.contentWeight), []);
+      if (this.contentFeed) common[IO.contentWeight] = floatTensor(runtime, Float32Array.of(this.contentWeight), []);
       const weightFeeds = keep ? await this.net.gradientWeightFeeds() : {};
       for (const [k, chunk] of chunks.entries()) {
         const { start, chunkIn, chunkOut } = chunk;
-        const columns = featureColumns(plan, chunkOut);
         let feeds: Record<string, OrtTensor>;
         if (keep) {
           feeds = { ...weightFeeds, [IO.features]: features[k] };
@@ -303,7 +336,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
           feeds = await this.net.specFeeds(x, T, start, chunkIn, true);
           if (plan) feeds[IO.outputMask] = maskOf(chunkOut);
         }
-        if (this.contentColumns) feeds[IO.contentFeatures] = floatTensor(runtime, this.contentColumns(k, chunk), [N, columns]);
+        if (this.contentFeed) feeds[IO.contentFeatures] = this.contentFeed(k, chunk);
         const out = await this.gradientSession.run({ ...common, ...feeds });
         if (keep) disposeResident([features[k]]); // done with on the device
         this.net.addInputGradient(out[IO.grad], grad, T, start, chunkIn);
@@ -372,9 +405,10 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     return this.zeroGram !== null;
   }
 
-  /** Releases the sessions and the device's zeros. */
+  /** Releases the sessions and the device's zeros and content features. */
   async dispose(): Promise<void> {
-    if (this.zeroGram) disposeResident([this.zeroGram]); // before the sessions: its buffer belongs to their backend
+    // Before the sessions: the device's buffers belong to their backend.
+    disposeResident(this.zeroGram ? [this.zeroGram, ...this.contentOnDevice] : this.contentOnDevice);
     await Promise.all([this.gradientSession.release(), this.featuresSession?.release()]);
   }
 }
