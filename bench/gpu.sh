@@ -8,7 +8,8 @@
 # CLIPDIR holds speech-Ns.wav and plucks-Ns.wav for each N (npx tsx bench/clips.ts N writes them to out/bench).
 # NODE and PYTHON name the interpreters (default: node, python3); RUN_TIMEOUT caps each run (default 240 s);
 # SKIP_CPU=1 and SKIP_TORCH=1 leave out the CPU and PyTorch runs; NO_QUALITY=1 skips our held-out quality measures
-# (minutes at long lengths); WHOLE=1 also runs a copy of dist/ whose objective never goes chunk by chunk, to see what
+# (minutes at long lengths); TEXTURES="8 60" also synthesises that many seconds of the bundled drums texture (texture
+# mode, its 8 rounds and rhythm term) on each device; WHOLE=1 also runs a copy of dist/ whose objective never goes chunk by chunk, to see what
 # the chunks of a long clip (over ~95 s) cost. Writes one JSON per run to OUTDIR, a table of per-evaluation time, stage
 # times, quality and the GPU memory's peak (nvidia-smi, sampled every 250 ms) to OUTDIR/summary.txt, and the objective
 # alone with its constant inputs sent every run or kept on the GPU (bench/objective-device.ts) to OUTDIR/objective.txt,
@@ -57,6 +58,18 @@ ours() {
   wait "$sampler" 2>/dev/null
 }
 
+# texture DEVICE SECONDS: texture mode on the bundled drums, with its JSON report and the GPU's memory beside it.
+texture() {
+  local device=$1 s=$2
+  echo "# restyle --device $device --duration $s examples/drums.wav"
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 >"$out/texture-$device-${s}s.gpumem" 2>/dev/null &
+  local sampler=$!
+  timeout "$limit" "$node" "${DIST:-dist}/cli/main.js" examples/drums.wav --duration "$s" -o "$out/texture-$device-${s}s.wav" -y -q \
+    --device "$device" --report "$out/texture-$device-${s}s.json" "${quality[@]}" 2>&1 | tail -3
+  kill "$sampler" 2>/dev/null
+  wait "$sampler" 2>/dev/null
+}
+
 # torch SECONDS TAG [reference options...]: the PyTorch reference on CUDA.
 torch_ref() {
   local s=$1 tag=$2
@@ -87,11 +100,16 @@ for s in "${sizes[@]}"; do
   fi
 done
 
-# The table: one row per run.
+for s in ${TEXTURES:-}; do
+  [ "${SKIP_CPU:-0}" = 1 ] || texture cpu "$s"
+  texture webgpu "$s"
+done
+
+# The table: one row per run (distances: held-out style and rhythm; a texture has no gain or correlation).
 "$node" --input-type=module - "$out" >"$out/summary.txt" <<'EOF'
 import { readdirSync, readFileSync } from 'node:fs';
 const dir = process.argv[2];
-const rows = [['run', 'ms/eval', 'analyse s', 'optimise s', 'phase s', 'total s', 'gain', 'corr', 'gpu MB', 'final loss']];
+const rows = [['run', 'ms/eval', 'analyse s', 'optimise s', 'phase s', 'total s', 'gain', 'corr', 'style d', 'rhythm d', 'gpu MB', 'final loss']];
 for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
   let r;
   try { r = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')); } catch { rows.push([f, 'unreadable']); continue; }
@@ -104,10 +122,11 @@ for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
       if (used.length) gpuMb = String(Math.max(...used));
     } catch { /* no sampler output (no nvidia-smi) */ }
     rows.push([f, r.msPerEvaluation.toFixed(1), s(t.analyse), s(t.optimise), s(t.phase), s(t.total),
-      r.quality?.styleGain?.toFixed(3) ?? '', r.quality?.contentCorrelation?.toFixed(3) ?? '', gpuMb, r.loss?.final?.total?.toFixed(1) ?? '']);
+      r.quality?.styleGain?.toFixed(3) ?? '', r.quality?.contentCorrelation?.toFixed(3) ?? '', r.quality?.styleDistance?.toFixed(3) ?? '',
+      r.quality?.rhythmDistance?.toFixed(3) ?? '', gpuMb, r.loss?.final?.total?.toFixed(1) ?? '']);
   } else {
     const t = r.timingsMs ?? {};
-    rows.push([f, r.stepMsMedian?.toFixed(1) ?? '', s(t.analyse), s(t.optimise), s(t.phase), s(t.total), '', '', r.peakGpuMb?.toFixed(0) ?? '']);
+    rows.push([f, r.stepMsMedian?.toFixed(1) ?? '', s(t.analyse), s(t.optimise), s(t.phase), s(t.total), '', '', '', '', r.peakGpuMb?.toFixed(0) ?? '']);
   }
 }
 for (const row of rows) console.log(row.map((c) => String(c).padEnd(12)).join(' '));
