@@ -88,11 +88,12 @@ timeout "$limit" "$node" node_modules/tsx/dist/cli.mjs bench/gpu-agreement.ts --
 
 for s in "${sizes[@]}"; do
   [ "${SKIP_CPU:-0}" = 1 ] || ours cpu "$s" cpu
+  # auto takes onnxruntime's Conv on a GPU (at the default kernel): the other form beside it.
   ours webgpu "$s" webgpu
-  ours webgpu "$s" webgpu-direct --conv direct
+  ours webgpu "$s" webgpu-dft --conv dft
   if [ "${WHOLE:-0}" = 1 ]; then
     DIST=$whole ours webgpu "$s" webgpu-whole
-    DIST=$whole ours webgpu "$s" webgpu-direct-whole --conv direct
+    DIST=$whole ours webgpu "$s" webgpu-dft-whole --conv dft
   fi
   if [ "${SKIP_TORCH:-0}" != 1 ]; then
     torch_ref "$s" step --time-steps 20
