@@ -175,7 +175,8 @@ export const GPU_FEATURE_CACHE_BYTES = 2 ** 30;
 /**
  * Bytes of the content's features a chunked objective on a GPU keeps in the device's memory for its whole life (when
  * the runtime keeps inputs there): all of them when they fit, else every chunk's are sent with it at every evaluation,
- * as on the CPU. At the defaults that is up to ~25 minutes of content (423 MB at 600 s).
+ * as on the CPU. At the defaults that is up to ~25 minutes of content (423 MB at 600 s); a run of several nets
+ * (--kernels) shares it among them.
  */
 export const GPU_CONTENT_BYTES = 2 ** 30;
 

@@ -1,5 +1,5 @@
 import type { LogSpectrogram, StyleNet, StyleTarget } from '../model/style-net.js';
-import { ChunkedStyleObjective, StyleObjective, SumObjective, type SpectrogramObjective } from '../model/objectives.js';
+import { ChunkedStyleObjective, GPU_CONTENT_BYTES, StyleObjective, SumObjective, type SpectrogramObjective } from '../model/objectives.js';
 import { RhythmObjective, WithRhythmTerm, rhythmTarget, rhythmTermScale, type RhythmTarget } from '../model/rhythm-objective.js';
 import { featureFrames } from '../model/shape.js';
 import { binOrder, reorderBins } from './bin-order.js';
@@ -151,7 +151,9 @@ export class RoundObjectives {
         // held in float32 (423 MB at 10 minutes).
         const chunked = useChunkedObjective(featureFrames(frames, net.shape.kernel));
         if (chunked) {
-          parts.push(await ChunkedStyleObjective.create(net, { frames, target: list[i], content: content && { spectrogram: content, weight } }));
+          // On a GPU each net's objective keeps its content features there: GPU_CONTENT_BYTES is shared among them.
+          const contentDeviceBytes = GPU_CONTENT_BYTES / nets.length;
+          parts.push(await ChunkedStyleObjective.create(net, { frames, target: list[i], content: content && { spectrogram: content, weight }, contentDeviceBytes }));
         } else {
           parts.push(await StyleObjective.create(net, { frames, target: list[i], content: content && { features: await net.features(content), weight } }));
         }
