@@ -234,7 +234,8 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     await net.weightFeeds(true); // on a GPU, copied there now rather than in the first evaluation
     const onDevice = computesOnGpu(runtime) && runtime.residentInputs === true;
     // The clip's features are kept between the passes when all of them fit: then the kept-features sessions are made.
-    const featureBytes = chunksOf(frames, net.shape.kernel, chunkFeatureFrames).reduce(
+    const chunks = chunksOf(frames, net.shape.kernel, chunkFeatureFrames);
+    const featureBytes = chunks.reduce(
       (sum, c) => sum + 4 * net.shape.filters * featureColumns(net.conv, c.chunkOut),
       0,
     );
@@ -255,11 +256,12 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
       const columnsOf = await contentColumnsOf(net, content, frames, chunkFeatureFrames);
       const tensorOf = (k: number, chunk: ReturnType<typeof chunksOf>[number]): OrtTensor =>
         floatTensor(runtime, columnsOf(k, chunk), [N, featureColumns(net.conv, chunk.chunkOut)]);
+      // The content's features in column form are the size of the clip's (featureBytes).
       if (onDevice && featureBytes <= (options.contentDeviceBytes ?? GPU_CONTENT_BYTES)) {
         // Sent once, now: fed with every chunk of every evaluation, they were 423 MB a 600 s clip's evaluation. The host's
         // copy (half precision when computed here) is then let go.
         try {
-          for (const [k, chunk] of chunksOf(frames, net.shape.kernel, chunkFeatureFrames).entries()) {
+          for (const [k, chunk] of chunks.entries()) {
             contentOnDevice.push(await residentTensor(runtime, tensorOf(k, chunk)));
           }
         } catch (error) {
