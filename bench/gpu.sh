@@ -11,7 +11,7 @@
 # (minutes at long lengths); TEXTURES="8 60" also synthesises that many seconds of the bundled drums texture (texture
 # mode, its 8 rounds and rhythm term) on each device; WHOLE=1 also runs a copy of dist/ whose objective never goes chunk by chunk, to see what
 # the chunks of a long clip (over ~95 s) cost. Writes one JSON per run to OUTDIR, a table of per-evaluation time, stage
-# times, quality and the GPU memory's peak (nvidia-smi, sampled every 250 ms) to OUTDIR/summary.txt, and the objective
+# times, quality, the GPU memory's peak (nvidia-smi, sampled every 250 ms) and peak RSS (GNU time) to OUTDIR/summary.txt, and the objective
 # alone with its constant inputs sent every run or kept on the GPU (bench/objective-device.ts) to OUTDIR/objective.txt,
 # and whether WebGPU computes what the CPU does (bench/gpu-agreement.ts) to OUTDIR/agreement.txt.
 # On a machine without Node.js or a network, bench/gpu-pack.sh packs what this needs.
@@ -44,6 +44,13 @@ if [ "${WHOLE:-0}" = 1 ]; then
   grep -q 'LONG_CLIP_FEATURE_FRAMES = Infinity;' "$whole/pipeline/memory.js" || { echo "WHOLE: threshold not found" >&2; exit 1; }
 fi
 
+# peak FILE COMMAND...: runs COMMAND, with its peak RSS in KiB written to FILE where GNU time is there.
+peak() {
+  local file=$1
+  shift
+  if [ -x /usr/bin/time ]; then /usr/bin/time -f %M -o "$file" "$@"; else "$@"; fi
+}
+
 # ours DEVICE SECONDS TAG [CLI options...]: one end-to-end CLI run (decode to WAV written) with its JSON report, and the
 # GPU's memory in use sampled beside it. DIST names another build (dist-whole).
 ours() {
@@ -52,7 +59,7 @@ ours() {
   echo "# restyle --device $device $* ($s s)"
   nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 >"$out/ours-$tag-${s}s.gpumem" 2>/dev/null &
   local sampler=$!
-  timeout "$limit" "$node" "${DIST:-dist}/cli/main.js" "$clips/speech-${s}s.wav" "$clips/plucks-${s}s.wav" -o "$out/ours-$tag-${s}s.wav" -y -q \
+  peak "$out/ours-$tag-${s}s.rss" timeout "$limit" "$node" "${DIST:-dist}/cli/main.js" "$clips/speech-${s}s.wav" "$clips/plucks-${s}s.wav" -o "$out/ours-$tag-${s}s.wav" -y -q \
     --device "$device" --report "$out/ours-$tag-${s}s.json" "${quality[@]}" "$@" 2>&1 | tail -3
   kill "$sampler" 2>/dev/null
   wait "$sampler" 2>/dev/null
@@ -64,7 +71,7 @@ texture() {
   echo "# restyle --device $device --duration $s examples/drums.wav"
   nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 >"$out/texture-$device-${s}s.gpumem" 2>/dev/null &
   local sampler=$!
-  timeout "$limit" "$node" "${DIST:-dist}/cli/main.js" examples/drums.wav --duration "$s" -o "$out/texture-$device-${s}s.wav" -y -q \
+  peak "$out/texture-$device-${s}s.rss" timeout "$limit" "$node" "${DIST:-dist}/cli/main.js" examples/drums.wav --duration "$s" -o "$out/texture-$device-${s}s.wav" -y -q \
     --device "$device" --report "$out/texture-$device-${s}s.json" "${quality[@]}" 2>&1 | tail -3
   kill "$sampler" 2>/dev/null
   wait "$sampler" 2>/dev/null
@@ -110,7 +117,7 @@ done
 "$node" --input-type=module - "$out" >"$out/summary.txt" <<'EOF'
 import { readdirSync, readFileSync } from 'node:fs';
 const dir = process.argv[2];
-const rows = [['run', 'ms/eval', 'analyse s', 'optimise s', 'phase s', 'total s', 'gain', 'corr', 'style d', 'rhythm d', 'gpu MB', 'final loss']];
+const rows = [['run', 'ms/eval', 'analyse s', 'optimise s', 'phase s', 'total s', 'gain', 'corr', 'style d', 'rhythm d', 'gpu MB', 'rss MB', 'final loss']];
 for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
   let r;
   try { r = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')); } catch { rows.push([f, 'unreadable']); continue; }
@@ -122,12 +129,16 @@ for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
       const used = readFileSync(`${dir}/${f.replace(/\.json$/, '.gpumem')}`, 'utf8').split('\n').map(Number).filter((v) => v > 0);
       if (used.length) gpuMb = String(Math.max(...used));
     } catch { /* no sampler output (no nvidia-smi) */ }
+    let rssMb = '';
+    try {
+      rssMb = (Number(readFileSync(`${dir}/${f.replace(/\.json$/, '.rss')}`, 'utf8').trim()) / 1024).toFixed(0);
+    } catch { /* no GNU time */ }
     rows.push([f, r.msPerEvaluation.toFixed(1), s(t.analyse), s(t.optimise), s(t.phase), s(t.total),
       r.quality?.styleGain?.toFixed(3) ?? '', r.quality?.contentCorrelation?.toFixed(3) ?? '', r.quality?.styleDistance?.toFixed(3) ?? '',
-      r.quality?.rhythmDistance?.toFixed(3) ?? '', gpuMb, r.loss?.final?.total?.toFixed(1) ?? '']);
+      r.quality?.rhythmDistance?.toFixed(3) ?? '', gpuMb, rssMb, r.loss?.final?.total?.toFixed(1) ?? '']);
   } else {
     const t = r.timingsMs ?? {};
-    rows.push([f, r.stepMsMedian?.toFixed(1) ?? '', s(t.analyse), s(t.optimise), s(t.phase), s(t.total), '', '', '', '', r.peakGpuMb?.toFixed(0) ?? '']);
+    rows.push([f, r.stepMsMedian?.toFixed(1) ?? '', s(t.analyse), s(t.optimise), s(t.phase), s(t.total), '', '', '', '', r.peakGpuMb?.toFixed(0) ?? '', r.peakRssMb?.toFixed(0) ?? '']);
   }
 }
 for (const row of rows) console.log(row.map((c) => String(c).padEnd(12)).join(' '));
