@@ -51,30 +51,33 @@ peak() {
   if [ -x /usr/bin/time ]; then /usr/bin/time -f %M -o "$file" "$@"; else "$@"; fi
 }
 
-# ours DEVICE SECONDS TAG [CLI options...]: one end-to-end CLI run (decode to WAV written) with its JSON report, and the
-# GPU's memory in use sampled beside it. DIST names another build (dist-whole).
-ours() {
-  local device=$1 s=$2 tag=$3
-  shift 3
-  echo "# restyle --device $device $* ($s s)"
-  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 >"$out/ours-$tag-${s}s.gpumem" 2>/dev/null &
+# restyle NAME DEVICE [CLI arguments...]: one end-to-end CLI run (decode to WAV written) writing OUTDIR/NAME.wav and its
+# JSON report, with the GPU's memory in use sampled beside it (NAME.gpumem) and its peak RSS (NAME.rss). DIST names
+# another build (dist-whole).
+restyle() {
+  local name=$1 device=$2
+  shift 2
+  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 >"$out/$name.gpumem" 2>/dev/null &
   local sampler=$!
-  peak "$out/ours-$tag-${s}s.rss" timeout "$limit" "$node" "${DIST:-dist}/cli/main.js" "$clips/speech-${s}s.wav" "$clips/plucks-${s}s.wav" -o "$out/ours-$tag-${s}s.wav" -y -q \
-    --device "$device" --report "$out/ours-$tag-${s}s.json" "${quality[@]}" "$@" 2>&1 | tail -3
+  peak "$out/$name.rss" timeout "$limit" "$node" "${DIST:-dist}/cli/main.js" "$@" -o "$out/$name.wav" -y -q \
+    --device "$device" --report "$out/$name.json" "${quality[@]}" 2>&1 | tail -3
   kill "$sampler" 2>/dev/null
   wait "$sampler" 2>/dev/null
 }
 
-# texture DEVICE SECONDS: texture mode on the bundled drums, with its JSON report and the GPU's memory beside it.
+# ours DEVICE SECONDS TAG [CLI options...]: speech + plucks of SECONDS.
+ours() {
+  local device=$1 s=$2 tag=$3
+  shift 3
+  echo "# restyle --device $device $* ($s s)"
+  restyle "ours-$tag-${s}s" "$device" "$clips/speech-${s}s.wav" "$clips/plucks-${s}s.wav" "$@"
+}
+
+# texture DEVICE SECONDS: texture mode on the bundled drums.
 texture() {
   local device=$1 s=$2
   echo "# restyle --device $device --duration $s examples/drums.wav"
-  nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 >"$out/texture-$device-${s}s.gpumem" 2>/dev/null &
-  local sampler=$!
-  peak "$out/texture-$device-${s}s.rss" timeout "$limit" "$node" "${DIST:-dist}/cli/main.js" examples/drums.wav --duration "$s" -o "$out/texture-$device-${s}s.wav" -y -q \
-    --device "$device" --report "$out/texture-$device-${s}s.json" "${quality[@]}" 2>&1 | tail -3
-  kill "$sampler" 2>/dev/null
-  wait "$sampler" 2>/dev/null
+  restyle "texture-$device-${s}s" "$device" examples/drums.wav --duration "$s"
 }
 
 # torch SECONDS TAG [reference options...]: the PyTorch reference on CUDA.
