@@ -282,6 +282,37 @@ describe('web app', () => {
     expect(message).not.toMatch(/\bat .+:\d+:\d+/); // no stack trace
   });
 
+  it('keeps a file dropped while the start-up example is still loading: the last choice wins, not the last to arrive', async () => {
+    // The bundled speech example's fetch is held until the user has dropped a file; then it is let through. Before the
+    // fix the late example replaced the dropped file (and a run restyled speech.wav, which this suite once caught).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/speech[^/]*\.wav$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.reload();
+    await page.waitForSelector('body[data-ready=true]');
+    await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('plucks.wav'));
+    expect(await page.textContent('#content-name')).not.toMatch(/^speech/);
+    const dataTransfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(44)], 'mine.wav', { type: 'audio/wav' }));
+      return dt;
+    });
+    await page.dispatchEvent('#content-box label.drop', 'drop', { dataTransfer });
+    await page.waitForFunction(() => document.getElementById('content-name')?.textContent?.startsWith('mine.wav'));
+    const example = page.waitForResponse(/\/speech[^/]*\.wav$/);
+    release();
+    await (await example).finished();
+    // The page has read the example's body by the time its next task runs; give it a few to be sure.
+    await page.waitForTimeout(300);
+    expect(await page.textContent('#content-name')).toMatch(/^mine\.wav /);
+    // A later choice of the example itself is taken as usual.
+    await page.click('#content-examples button[data-example=melody]');
+    await page.waitForFunction(() => document.getElementById('content-name')?.textContent?.startsWith('melody.wav'));
+  });
+
   it('runs the WebGPU backend on a software adapter and agrees with WebAssembly on the loss', async () => {
     // The GPU path, on the only GPU here: Chromium's SwiftShader, offered only with --enable-unsafe-swiftshader. The
     // first loss is the objective at the content's own spectrogram, the same function on both backends.

@@ -98,15 +98,35 @@ function setInput(role: Role, name: string, bytes: Uint8Array, blob: Blob): void
   hideError();
 }
 
-async function loadFile(role: Role, file: File): Promise<void> {
-  setInput(role, file.name, new Uint8Array(await file.arrayBuffer()), file);
+/**
+ * Each role's count of choices begun. A choice's bytes arrive later (a fetch, a file read, a recording's decoding), so
+ * a slow one could land after a newer one and replace it: the bundled example loaded at start, say, after a file the
+ * user dropped at once. Only the newest choice is taken, and an overtaken one's failure is not shown either.
+ */
+const choices: Record<Role, number> = { content: 0, style: 0 };
+
+/** Takes what `load` gives as the `role` input, unless another choice for the role began meanwhile. */
+async function choose(role: Role, load: () => Promise<{ name: string; bytes: Uint8Array; blob: Blob }>): Promise<void> {
+  const choice = ++choices[role];
+  try {
+    const { name, bytes, blob } = await load();
+    if (choice === choices[role]) setInput(role, name, bytes, blob);
+  } catch (err) {
+    if (choice === choices[role]) throw err;
+  }
 }
 
-async function loadExample(role: Role, name: string): Promise<void> {
-  const response = await fetch(EXAMPLES[name]);
-  if (!response.ok) throw new Error(`example ${name}: HTTP ${response.status}`);
-  const blob = await response.blob();
-  setInput(role, `${name}.wav`, new Uint8Array(await blob.arrayBuffer()), blob);
+function loadFile(role: Role, file: File): Promise<void> {
+  return choose(role, async () => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()), blob: file }));
+}
+
+function loadExample(role: Role, name: string): Promise<void> {
+  return choose(role, async () => {
+    const response = await fetch(EXAMPLES[name]);
+    if (!response.ok) throw new Error(`example ${name}: HTTP ${response.status}`);
+    const blob = await response.blob();
+    return { name: `${name}.wav`, bytes: new Uint8Array(await blob.arrayBuffer()), blob };
+  });
 }
 
 /** What each input box says. */
@@ -179,17 +199,19 @@ function wireRecorder(role: Role): void {
         recorder = null;
         button.classList.remove('recording');
         button.textContent = '● Record';
-        try {
-          const encoded = await new Blob(chunks).arrayBuffer();
-          const context = new AudioContext();
-          const decoded = await context.decodeAudioData(encoded);
-          void context.close();
-          const channels = Array.from({ length: decoded.numberOfChannels }, (_, c) => decoded.getChannelData(c));
-          const wav = await encodeWav(channels, decoded.sampleRate, 'float32');
-          setInput(role, `recording-${role}.wav`, wav, new Blob([wav as BlobPart], { type: 'audio/wav' }));
-        } catch (err) {
-          showError(new Error(`recording: could not decode it (${err instanceof Error ? err.message : String(err)})`));
-        }
+        await choose(role, async () => {
+          try {
+            const encoded = await new Blob(chunks).arrayBuffer();
+            const context = new AudioContext();
+            const decoded = await context.decodeAudioData(encoded);
+            void context.close();
+            const channels = Array.from({ length: decoded.numberOfChannels }, (_, c) => decoded.getChannelData(c));
+            const wav = await encodeWav(channels, decoded.sampleRate, 'float32');
+            return { name: `recording-${role}.wav`, bytes: wav, blob: new Blob([wav as BlobPart], { type: 'audio/wav' }) };
+          } catch (err) {
+            throw new Error(`recording: could not decode it (${err instanceof Error ? err.message : String(err)})`);
+          }
+        }).catch(showError);
       });
       recorder.start();
       button.classList.add('recording');
