@@ -13,7 +13,7 @@ export { Random } from './dsp/random.js';
 export { UsageError, InputError, CancelledError, ResourceError, type PartialResult } from './errors.js';
 export { estimateMemory, estimateMemoryBytes, formatBytes, WASM_HEAP_LIMIT_BYTES, type MemoryEstimate } from './pipeline/memory.js';
 export type { Runtime, OrtApi } from './model/runtime.js';
-export type { NormalsDrawer, NormalsRunner } from './model/weights.js';
+export type { NormalsDrawer, NormalsRunner, WeightsStore } from './model/weights.js';
 export { StyleNet, type LogSpectrogram, type StyleTarget } from './model/style-net.js';
 export { StyleObjective, type ObjectiveValue } from './model/objectives.js';
 export { lbfgs, type LbfgsOptions } from './optim/lbfgs.js';

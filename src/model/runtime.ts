@@ -3,7 +3,7 @@ import { ResourceError } from '../errors.js';
 import { GraphBuilder } from './onnx-graph.js';
 import { isGpuProvider } from './providers.js';
 import type { GriffinLimRunner } from '../dsp/griffin-lim.js';
-import type { NormalsDrawer } from './weights.js';
+import type { NormalsDrawer, WeightsStore } from './weights.js';
 
 /**
  * The part of onnxruntime the core uses. onnxruntime-node and onnxruntime-web both provide it, so the core never
@@ -58,6 +58,11 @@ export interface Runtime {
    * cores or more (the same values); absent, on the calling thread.
    */
   normals?: NormalsDrawer;
+  /**
+   * Where nets keep their weights between runs (StyleNet.prepare): the CLI's disk cache. Absent, every run draws them
+   * (and takes their DFT) again.
+   */
+  weightsStore?: WeightsStore;
   /**
    * Bytes the runtime's own worker threads take besides the run's arrays (each has a JavaScript heap and its code:
    * Griffin-Lim's threads in Node), added to a run's memory estimate.

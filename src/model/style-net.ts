@@ -30,8 +30,8 @@ import {
   type Session,
   type OrtTensor,
 } from './runtime.js';
-import { blockCount, chooseBlockPlan, blockPlan, frameBlocks, overlapAddBlocks, toBlockColumns } from './spectral-conv.js';
-import { flipTransposeWeights, randomWeightGroups, randomWeightGroupsDrawn, randomWeights, randomWeightsDrawn } from './weights.js';
+import { blockCount, chooseBlockPlan, blockPlan, frameBlocks, overlapAddBlocks, toBlockColumns, type BlockPlan } from './spectral-conv.js';
+import { flipTransposeWeights, floatsFingerprint, randomWeightGroups, randomWeightGroupsDrawn, randomWeights, randomWeightsDrawn } from './weights.js';
 
 /** A log-magnitude spectrogram as the model sees it: bins x frames, bin-major. */
 export interface LogSpectrogram {
@@ -100,6 +100,15 @@ export function convPlanFor(kernel: number, choice: ConvolutionChoice): ConvPlan
   return blockPlan(kernel, length);
 }
 
+/** The two forms a net's weights are kept in: W (N x C x K) for onnxruntime's Conv, the blocks' DFT otherwise. */
+type WeightsForm = 'direct' | 'dft';
+
+/** The layout of what StyleNet keeps in a WeightsStore; a new one makes new keys. */
+const WEIGHTS_STORE_FORMAT = 1;
+
+/** Fingerprints of the weights' computation by provider, kernel and block length (StyleNet.weightsFingerprint). */
+const fingerprints = new Map<string, Promise<string>>();
+
 /** Filters per run when computing the block form's weights: smaller outputs cross into JavaScript faster. */
 const SPECTRAL_WEIGHTS_GROUP = 512;
 
@@ -145,11 +154,17 @@ export class StyleNet {
    * Draws the weights in the form the convolution uses (the DFT blocks' weights, or W itself) now instead of at first
    * use, so that the net's first pass can be timed as what every later pass costs. `checkCancel` is called after each
    * group of filters (the whole takes about a second at the defaults here, more in a browser) and may throw to stop.
+   * With a store (Runtime.weightsStore) they are read from it where it has them, and saved to it where not.
    */
   async prepare(checkCancel?: () => void): Promise<void> {
     if (this.conv) await this.spectralWeights(checkCancel);
-    else if (!this.weightsArray && this.runtime.normals) this.weightsArray = await randomWeightsDrawn(this.shape, this.seed, this.runtime.normals, checkCancel);
-    else void this.weights;
+    else if (!this.weightsArray) {
+      const { filters: N, bins: C, kernel: K } = this.shape;
+      const { normals } = this.runtime;
+      this.weightsArray = await this.storedWeights('direct', N * C * K, async () =>
+        normals ? randomWeightsDrawn(this.shape, this.seed, normals, checkCancel) : randomWeights(this.shape, this.seed),
+      );
+    }
   }
 
   /**
@@ -181,36 +196,98 @@ export class StyleNet {
   }
 
   /**
-   * The block form's weights (P x 2N x C), computed on first use in onnxruntime, SPECTRAL_WEIGHTS_GROUP filters a run,
-   * calling `checkCancel` after each.
+   * The block form's weights (P x 2N x C) as a tensor, made on first use: read from the runtime's store, or computed
+   * (computeSpectralWeights, calling `checkCancel` after each group of filters).
    */
   private async spectralWeights(checkCancel?: () => void): Promise<OrtTensor> {
     if (!this.spectralTensor) {
-      if (!this.conv) throw new Error('this net uses the direct convolution');
-      const { filters: N, bins: C, kernel: K } = this.shape;
-      const rows = 2 * this.conv.points;
-      const out = new Float32Array(rows * N * C);
-      const session = await createSession(this.runtime, buildSpectralWeightsGraph(this.shape, this.conv));
-      try {
-        // Drawn group by group unless someone already asked for the whole array; on the runtime's threads, several
-        // groups at once, where it has some.
-        const groups =
-          this.weightsArray || !this.runtime.normals
-            ? randomWeightGroups(this.shape, this.seed, SPECTRAL_WEIGHTS_GROUP, this.weightsArray)
-            : randomWeightGroupsDrawn(this.shape, this.seed, SPECTRAL_WEIGHTS_GROUP, this.runtime.normals, undefined, checkCancel);
-        for await (const { first: n0, count: n, weights } of groups) {
-          const group = floatTensor(this.runtime, weights, [n, C, K]);
-          const part = (await session.run({ [IO.weights]: group }))[IO.spectralWeights].data as Float32Array;
-          // Row 2p + a of the group goes to filters n0 .. n0 + n of bin p, part a.
-          for (let r = 0; r < rows; r++) out.set(part.subarray(r * n * C, (r + 1) * n * C), (r * N + n0) * C);
-          checkCancel?.();
-        }
-      } finally {
-        await session.release();
-      }
-      this.spectralTensor = floatTensor(this.runtime, out, [this.conv.points, 2 * N, C]);
+      const conv = this.conv;
+      if (!conv) throw new Error('this net uses the direct convolution');
+      const { filters: N, bins: C } = this.shape;
+      const out = await this.storedWeights('dft', 2 * conv.points * N * C, () => this.computeSpectralWeights(conv, checkCancel));
+      this.spectralTensor = floatTensor(this.runtime, out, [conv.points, 2 * N, C]);
     }
     return this.spectralTensor;
+  }
+
+  /** The block form's weights (P x 2N x C), computed in onnxruntime SPECTRAL_WEIGHTS_GROUP filters a run. */
+  private async computeSpectralWeights(conv: BlockPlan, checkCancel?: () => void): Promise<Float32Array> {
+    const { filters: N, bins: C, kernel: K } = this.shape;
+    const rows = 2 * conv.points;
+    const out = new Float32Array(rows * N * C);
+    const session = await createSession(this.runtime, buildSpectralWeightsGraph(this.shape, conv));
+    try {
+      // Drawn group by group unless someone already asked for the whole array; on the runtime's threads, several
+      // groups at once, where it has some.
+      const groups =
+        this.weightsArray || !this.runtime.normals
+          ? randomWeightGroups(this.shape, this.seed, SPECTRAL_WEIGHTS_GROUP, this.weightsArray)
+          : randomWeightGroupsDrawn(this.shape, this.seed, SPECTRAL_WEIGHTS_GROUP, this.runtime.normals, undefined, checkCancel);
+      for await (const { first: n0, count: n, weights } of groups) {
+        const group = floatTensor(this.runtime, weights, [n, C, K]);
+        const part = (await session.run({ [IO.weights]: group }))[IO.spectralWeights].data as Float32Array;
+        // Row 2p + a of the group goes to filters n0 .. n0 + n of bin p, part a.
+        for (let r = 0; r < rows; r++) out.set(part.subarray(r * n * C, (r + 1) * n * C), (r * N + n0) * C);
+        checkCancel?.();
+      }
+    } finally {
+      await session.release();
+    }
+    return out;
+  }
+
+  /**
+   * The weights in `form` (W itself, or the block form's) from the runtime's store where it has them, else computed by
+   * `compute` and saved there. Without a store, just computed.
+   */
+  private async storedWeights(form: WeightsForm, length: number, compute: () => Promise<Float32Array>): Promise<Float32Array> {
+    const store = this.runtime.weightsStore;
+    if (!store) return compute();
+    const key = await this.storeKey(form);
+    const kept = await store.load(key, length);
+    if (kept) return kept;
+    const computed = await compute();
+    store.save(key, computed);
+    return computed;
+  }
+
+  /**
+   * A store key that names everything the weights in `form` depend on: the seed and sizes, the block plan, the
+   * provider that computes the DFT (providers round differently), and a fingerprint of the same computation for a
+   * tiny net of this kernel width (weightsFingerprint). A change to the draw or the transform thus makes new keys
+   * instead of reading weights the code would no longer compute.
+   */
+  private async storeKey(form: WeightsForm): Promise<string> {
+    const { filters, bins, kernel } = this.shape;
+    const conv = form === 'dft' ? this.conv : null;
+    const provider = conv ? (this.runtime.executionProviders[0] ?? 'cpu') : 'javascript';
+    const fingerprint = await StyleNet.weightsFingerprint(this.runtime, kernel, conv);
+    const block = conv && { length: conv.length, points: conv.points };
+    return JSON.stringify({ format: WEIGHTS_STORE_FORMAT, form, seed: this.seed, filters, bins, kernel, block, provider, fingerprint });
+  }
+
+  /**
+   * The fingerprint (floatsFingerprint) of a 2-filter, 3-bin net's weights, seed 1, in the form `conv` gives (W, or
+   * the blocks' DFT computed by `runtime`'s provider, without its store): once per process, provider and plan.
+   */
+  private static weightsFingerprint(runtime: Runtime, kernel: number, conv: ConvPlan): Promise<string> {
+    const tiny = { bins: 3, filters: 2, kernel };
+    if (!conv) return Promise.resolve(floatsFingerprint(randomWeights(tiny, 1)));
+    const key = `${runtime.executionProviders[0]} ${kernel} ${conv.length}`;
+    let fingerprint = fingerprints.get(key);
+    if (!fingerprint) {
+      fingerprint = (async () => {
+        const net = new StyleNet({ ...runtime, weightsStore: undefined, normals: undefined }, tiny, 1, conv);
+        try {
+          return floatsFingerprint(await net.computeSpectralWeights(conv));
+        } finally {
+          await net.dispose();
+        }
+      })();
+      fingerprints.set(key, fingerprint);
+      fingerprint.catch(() => fingerprints.delete(key));
+    }
+    return fingerprint;
   }
 
   /**

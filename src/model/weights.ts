@@ -55,6 +55,29 @@ export interface NormalsDrawer {
   threads: number;
 }
 
+/**
+ * Keeps nets' weights between runs, in the form a net computes with (Runtime.weightsStore). Drawing the 46M weights of
+ * the default net and taking their DFT is most of a short run's set-up; reading them back is a copy. The CLI's store
+ * is a disk cache (src/node/weights-store.ts). A store gives back exactly the floats it was given, or nothing.
+ */
+export interface WeightsStore {
+  /** The floats saved under `key` if there are exactly `length` of them, else null; never throws. */
+  load(key: string, length: number): Promise<Float32Array | null>;
+  /**
+   * Saves `data` under `key` at best effort, perhaps after returning (the disk cache writes while the run goes on), so
+   * `data` must stay as it is, as a net's weights do. Never throws: a failure only means a later run computes them.
+   */
+  save(key: string, data: Float32Array): void;
+}
+
+/** FNV-1a (32-bit) of a float array's bytes, as 8 hex digits: a fingerprint of computed weights for a store's keys. */
+export function floatsFingerprint(data: Float32Array): string {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
 /** How often a wait for drawn weights calls its checkCancel: a Ctrl-C need not wait for a stretch to end. */
 const CANCEL_POLL_MS = 50;
 
