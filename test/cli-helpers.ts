@@ -12,9 +12,9 @@ export const cli = path.join(root, 'dist/cli/main.js');
 export const speech = path.join(root, 'examples/speech.wav');
 export const plucks = path.join(root, 'examples/plucks.wav');
 
-/** Runs the CLI with `args` in the repository root, without stdin; returns its exit code and output. */
-export function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs the CLI with `args` in the repository root, without stdin, `env` added to its environment; returns its exit code and output. */
+export function run(args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

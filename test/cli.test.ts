@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { existsSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeAudio } from '../src/audio/decode.js';
 import { DEFAULT_SETTINGS, OPTION_NAMES, displayDefault } from '../src/pipeline/settings.js';
@@ -231,6 +231,27 @@ describe('restyle CLI', () => {
     expect(same.code).toBe(1);
     expect(same.stderr).toContain('is also an input');
     expect(readFileSync(input).equals(readFileSync(speech))).toBe(true);
+  });
+
+  it("keeps the nets' weights in $RESTYLE_CACHE_DIR for the next run, which writes the same bytes; --no-cache leaves it alone", () => {
+    const dir = tempDir();
+    const cache = path.join(dir, 'cache');
+    const args = (out: string): string[] => [speech, plucks, '-o', path.join(dir, out), '--filters', '256', '--iterations', '2', '--rounds', '1', '-q'];
+    expect(run([...args('none.wav'), '--no-cache'], { RESTYLE_CACHE_DIR: cache }).code).toBe(0);
+    expect(existsSync(cache)).toBe(false);
+    expect(run(args('first.wav'), { RESTYLE_CACHE_DIR: cache }).code).toBe(0);
+    // The net's DFT weights (17 x 2 x 256 x 1025 floats, 36 MB) and the three held-out nets' (W: 512 x 1025 x 3, 7, 15).
+    const files = readdirSync(cache);
+    expect(files.filter((f) => f.endsWith('.weights'))).toHaveLength(4);
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const inodes = files.map((f) => statSync(path.join(cache, f)).ino);
+    expect(run(args('second.wav'), { RESTYLE_CACHE_DIR: cache }).code).toBe(0);
+    // Read, not made and saved again: a save would have renamed a new file over each.
+    expect(readdirSync(cache)).toEqual(files);
+    expect(files.map((f) => statSync(path.join(cache, f)).ino)).toEqual(inodes);
+    const none = readFileSync(path.join(dir, 'none.wav'));
+    expect(readFileSync(path.join(dir, 'first.wav')).equals(none)).toBe(true);
+    expect(readFileSync(path.join(dir, 'second.wav')).equals(none)).toBe(true);
   });
 
   it('refuses --plot names of another image format with exit 1', () => {

@@ -14,7 +14,7 @@ import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, describeRate, displayDefaul
 import type { ProgressEvent, TransferResult } from '../pipeline/transfer.js';
 import { nearLimitWarning } from '../pipeline/memory.js';
 import { assessResult, reportPlotInput, runReport } from '../pipeline/assess.js';
-import { DEVICES, STDIO, availableMemoryBytes, checkWritable, displayName, nodeRuntime, readInputFile, removePendingTempFiles, transfer, versionLine, writeOutput, type Device } from '../node/index.js';
+import { DEVICES, STDIO, DiskWeightsStore, availableMemoryBytes, checkWritable, defaultWeightsCacheDir, displayName, nodeRuntime, readInputFile, removePendingTempFiles, transfer, versionLine, writeOutput, type Device } from '../node/index.js';
 import { ProgressDisplay } from './progress.js';
 import { formatSeconds } from '../pipeline/eta.js';
 import { drawReport } from '../report/plot.js';
@@ -33,6 +33,7 @@ interface CliOptions {
   verbose?: boolean;
   report?: string;
   quality: boolean;
+  cache: boolean;
   checkpoint?: boolean;
   plot?: string;
   mono?: boolean;
@@ -58,6 +59,7 @@ function buildProgram(): Command {
     .addOption(new Option('--device <name>', 'where to compute: cpu, webgpu (needs a GPU adapter), or auto (WebGPU if present, else CPU)').choices(DEVICES).default('cpu'))
     .option('--memory-limit <MB>', 'refuse runs estimated to need more memory than this (default: the available memory)')
     .option('--no-quality', 'skip the held-out quality measures in the summary')
+    .option('--no-cache', "don't keep the nets' weights on disk for later runs (default: kept in $RESTYLE_CACHE_DIR or ~/.cache/restyle/weights, up to 2 GiB)")
     .option('--verbose', 'print stack traces with errors')
     .version(versionLine(), '-V, --version', 'show the version of restyle and of the ONNX runtime')
     .helpOption('-h, --help', 'show this help')
@@ -231,6 +233,8 @@ export async function main(argv: string[]): Promise<number> {
       if (warning) progress.warn(`restyle: warning: ${warning}`);
       if (!opts.quiet) progress.update(e);
     };
+    // The nets' weights (about a second of a short run to make) are kept on disk for the next run with the same seed and sizes.
+    const weightsStore = opts.cache ? new DiskWeightsStore(defaultWeightsCacheDir()) : undefined;
     const result = await transfer(
       {
         ...settings,
@@ -240,6 +244,7 @@ export async function main(argv: string[]): Promise<number> {
         mono: Boolean(opts.mono),
         device: opts.device,
         memoryLimitBytes,
+        weightsStore,
       },
       { signal: controller.signal, onProgress, partialOnCancel: Boolean(opts.checkpoint) },
     ).catch(async (err: unknown) => {
@@ -247,7 +252,7 @@ export async function main(argv: string[]): Promise<number> {
       throw err;
     });
     // A Ctrl-C while the quality is measured stops that too (exit 130); with --checkpoint the finished result is written.
-    const assessment = await assessResult(nodeRuntime(result.settings.threads, opts.device === 'cpu' ? 'cpu' : 'auto'), result, {
+    const assessment = await assessResult(nodeRuntime(result.settings.threads, opts.device === 'cpu' ? 'cpu' : 'auto', { weightsStore }), result, {
       quality: opts.quality,
       onProgress: opts.quiet ? undefined : (e) => progress.update(e),
       signal: controller.signal,
@@ -262,6 +267,8 @@ export async function main(argv: string[]): Promise<number> {
     if (opts.report) await writeOutput(opts.report, new TextEncoder().encode(JSON.stringify(runReport(result, assessment, opts.output), null, 2) + '\n'));
     for (const w of [...result.warnings, ...assessment.warnings]) process.stderr.write(`restyle: warning: ${w}\n`);
     if (!opts.quiet) process.stderr.write(summary(result, quality, opts.output, Boolean(opts.float), assessment.ms) + '\n');
+    // The nets' weights go to the cache while the run goes on; a short run can end first.
+    await weightsStore?.flush();
     return EXIT.ok;
   } catch (err) {
     progress.stop();
@@ -294,7 +301,10 @@ export function summary(r: TransferResult, q: QualityReport | undefined, output:
 const invokedPath = process.argv[1] ? realpathSync(process.argv[1]) : '';
 if (invokedPath === realpathSync(new URL(import.meta.url).pathname)) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => {
+      removePendingTempFiles(); // a weights cache file still being written after a failure or a Ctrl-C
+      process.exit(code);
+    },
     (err) => {
       process.stderr.write(`restyle: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(EXIT.processing);

@@ -75,6 +75,15 @@ export async function writeOutput(file: string, bytes: Uint8Array): Promise<void
 /** Temporary files being written right now, removed by removePendingTempFiles when the process must exit at once. */
 const pendingTempFiles = new Set<string>();
 
+/**
+ * Registers a temporary file being written, so that removePendingTempFiles deletes it on a hard exit; returns the
+ * function that unregisters it once the file is renamed into place or removed.
+ */
+export function pendingTempFile(file: string): () => void {
+  pendingTempFiles.add(file);
+  return () => void pendingTempFiles.delete(file);
+}
+
 /** Synchronously deletes any temporary file of an unfinished atomic write (for a hard exit, e.g. a second Ctrl-C). */
 export function removePendingTempFiles(): void {
   for (const f of pendingTempFiles) rmSync(f, { force: true });
@@ -115,7 +124,7 @@ export async function checkWritable(file: string, overwrite: boolean): Promise<v
 export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  pendingTempFiles.add(temp);
+  const done = pendingTempFile(temp);
   try {
     const handle = await fs.open(temp, 'wx');
     try {
@@ -129,7 +138,7 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
     await fs.rm(temp, { force: true });
     throw new InputError(file, describeFsError(err, 'cannot write'));
   } finally {
-    pendingTempFiles.delete(temp);
+    done();
   }
 }
 

@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { Runtime } from '../model/runtime.js';
+import type { WeightsStore } from '../model/weights.js';
 import { GriffinLimPool } from './griffin-lim-pool.js';
 import { NormalsPool } from './normals-pool.js';
 import { normalsThreadsFor } from '../model/normals-threads.js';
@@ -17,6 +18,7 @@ export { encodePng } from './png.js';
 export { encodeFlac } from './flac.js';
 export { GriffinLimPool } from './griffin-lim-pool.js';
 export { NormalsPool } from './normals-pool.js';
+export { DiskWeightsStore, defaultWeightsCacheDir, WEIGHTS_CACHE_MAX_BYTES, WEIGHTS_CACHE_MIN_FREE_BYTES } from './weights-store.js';
 
 /** Where the graphs run: the CPU, onnxruntime-node's bundled WebGPU backend, or WebGPU when there is an adapter. */
 export type Device = 'cpu' | 'webgpu' | 'auto';
@@ -46,7 +48,7 @@ function listDirectory(dir: string): string[] {
  * machine has no WebGPU adapter); or 'auto', WebGPU with a fall-back to the CPU and a note in runtime.notes. On Linux
  * without a GPU device node, 'auto' goes to the CPU without trying (hasGpuDeviceNode).
  */
-export function nodeRuntime(threads = 0, device: Device = 'cpu'): Runtime {
+export function nodeRuntime(threads = 0, device: Device = 'cpu', options: { weightsStore?: WeightsStore } = {}): Runtime {
   const notes: string[] = [];
   const cores = threads > 0 ? threads : os.availableParallelism();
   const griffinLimThreads = Math.min(GRIFFIN_LIM_MAX_THREADS, cores);
@@ -68,6 +70,7 @@ export function nodeRuntime(threads = 0, device: Device = 'cpu'): Runtime {
     ...(normalsThreadsFor(cores) > 0 ? { normals: normalsPool(normalsThreadsFor(cores)) } : {}),
     // The computing threads and the one that keeps their state.
     threadBytes: (griffinLimThreads + 1) * GRIFFIN_LIM_THREAD_BYTES,
+    ...(options.weightsStore ? { weightsStore: options.weightsStore } : {}),
     notes,
   };
 }
@@ -118,9 +121,9 @@ export function availableMemoryBytes(): number {
  * Restyles `request.content` with `request.style` on this machine's CPU; see the core transfer for details.
  * Runs that would need more memory than is available are refused up front (override with memoryLimitBytes).
  */
-export async function transfer(request: TransferRequest & { device?: Device }, hooks?: TransferHooks): Promise<TransferResult> {
-  const { device, ...rest } = request;
-  const runtime = nodeRuntime(request.threads ?? 0, device);
+export async function transfer(request: TransferRequest & { device?: Device; weightsStore?: WeightsStore }, hooks?: TransferHooks): Promise<TransferResult> {
+  const { device, weightsStore, ...rest } = request;
+  const runtime = nodeRuntime(request.threads ?? 0, device, { weightsStore });
   const result = await coreTransfer(runtime, { memoryLimitBytes: availableMemoryBytes(), ...rest }, hooks);
   return { ...result, warnings: [...(runtime.notes ?? []), ...result.warnings] };
 }
