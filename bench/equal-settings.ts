@@ -42,7 +42,7 @@ console.log(
 for (const seed of values.seeds.split(',').map(Number)) {
   const ours = await run(
     process.execPath,
-    ['dist/cli/main.js', clip.content, clip.style, '-o', 'out/bench/eq-ours.wav', '-y', '-q', '--rounds', '1', '--init', 'content', '--content-weight', '0', '--first-step', '0',
+    ['dist/cli/main.js', clip.content, clip.style, '-o', 'out/bench/eq-ours.wav', '-y', '-q', '--no-cache', '--rounds', '1', '--init', 'content', '--content-weight', '0', '--first-step', '0',
       '--history', '100', '--float', '--peak', 'limit', '--seed', String(seed), ...common],
     'out/bench/eq-ours.wav',
   );

@@ -57,10 +57,13 @@ peak() {
 restyle() {
   local name=$1 device=$2
   shift 2
+  # A first run's figures: the nets' weights made, not read from the disk cache (which builds before it lack).
+  local nocache=()
+  "$node" "${DIST:-dist}/cli/main.js" --help 2>/dev/null | grep -q -- '--no-cache' && nocache=(--no-cache)
   nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 250 >"$out/$name.gpumem" 2>/dev/null &
   local sampler=$!
   peak "$out/$name.rss" timeout "$limit" "$node" "${DIST:-dist}/cli/main.js" "$@" -o "$out/$name.wav" -y -q \
-    --device "$device" --report "$out/$name.json" "${quality[@]}" 2>&1 | tail -3
+    --device "$device" --report "$out/$name.json" "${quality[@]}" "${nocache[@]}" 2>&1 | tail -3
   kill "$sampler" 2>/dev/null
   wait "$sampler" 2>/dev/null
 }

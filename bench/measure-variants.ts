@@ -39,7 +39,7 @@ for (const run of values.steps.split(',')) {
 }
 for (const extra of values.ours.split(',').filter(Boolean)) {
   const out = `out/bench/mv-ours-${values.seconds}s-${extra.replace(/\s+/g, '_')}.wav`;
-  const r = spawnSync(process.execPath, ['dist/cli/main.js', clip.content, clip.style, '-o', out, '-y', '-q', ...extra.split(' ').filter(Boolean)], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', clip.content, clip.style, '-o', out, '-y', '-q', '--no-cache', ...extra.split(' ').filter(Boolean)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   outputs.push({ name: `ours ${extra || 'defaults'}`, audio: out });
 }

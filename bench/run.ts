@@ -119,11 +119,10 @@ async function ourStep(
 }
 
 /** Runs a command, returning its wall time, peak RSS (MB, from GNU time) and stdout. */
-function timed(cmd: string, args: string[]): { ms: number; rssMb: number | null; stdout: string; stderr: string; code: number | null } {
+function timed(cmd: string, args: string[], env: Record<string, string> = {}): { ms: number; rssMb: number | null; stdout: string; stderr: string; code: number | null } {
   const t0 = performance.now();
-  const r = TIME
-    ? spawnSync(TIME, ['-f', 'RSS_KB=%M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
-    : spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const options = { encoding: 'utf8' as const, maxBuffer: 1 << 26, env: { ...process.env, ...env } };
+  const r = TIME ? spawnSync(TIME, ['-f', 'RSS_KB=%M', cmd, ...args], options) : spawnSync(cmd, args, options);
   const ms = performance.now() - t0;
   const m = /RSS_KB=(\d+)/.exec(r.stderr ?? '');
   return { ms, rssMb: m ? Number(m[1]) / 1024 : null, stdout: r.stdout, stderr: r.stderr, code: r.status };
@@ -171,13 +170,23 @@ for (const clip of await writeBenchClips(list(values.sizes))) {
       `bare Conv forward ${step.convMs.toFixed(0)} ms (${(row.convGflops as number).toFixed(0)} GFLOP/s): step at ${((100 * (row.oursStepGflops as number)) / (row.convGflops as number)).toFixed(0)}% of the Conv's rate`,
   );
   const ourOut = `out/bench/ours-${s}s.wav`;
-  const ours = timed(process.execPath, ['dist/cli/main.js', clip.content, clip.style, '-o', ourOut, '-y', '-q', '--report', `out/bench/ours-${s}s.json`]);
+  // A first run, which makes its nets' weights as PyTorch does (--no-cache); then, apart, a run that reads them from
+  // the disk cache, as every later run with the same seed and sizes does (the first of the two fills the cache).
+  const ourArgs = ['dist/cli/main.js', clip.content, clip.style, '-o', ourOut, '-y', '-q', '--report', `out/bench/ours-${s}s.json`];
+  const ours = timed(process.execPath, [...ourArgs, '--no-cache']);
   if (ours.code !== 0) throw new Error(`our run failed: ${ours.stderr}`);
   const ourReport = JSON.parse(readFileSync(`out/bench/ours-${s}s.json`, 'utf8'));
   const ourQuality = await quality(clip.content, clip.style, ourOut);
-  Object.assign(row, { oursTotalMs: ours.ms, oursRssMb: ours.rssMb, oursPhaseMs: ourReport.timingsMs.phase, oursQuality: ourQuality, oursEvaluations: ourReport.optimiser.evaluations });
+  const cache = { RESTYLE_CACHE_DIR: 'out/bench/weights-cache' };
+  timed(process.execPath, ourArgs, cache);
+  const cached = timed(process.execPath, ourArgs, cache);
+  Object.assign(row, {
+    oursTotalMs: ours.ms, oursRssMb: ours.rssMb, oursPhaseMs: ourReport.timingsMs.phase, oursQuality: ourQuality, oursEvaluations: ourReport.optimiser.evaluations,
+    oursCachedTotalMs: cached.code === 0 ? cached.ms : null,
+  });
   console.log(
-    `${s} s: ours end to end ${(ours.ms / 1000).toFixed(1)} s (phase ${((100 * ourReport.timingsMs.phase) / ours.ms).toFixed(0)}%), ` +
+    `${s} s: ours end to end ${(ours.ms / 1000).toFixed(1)} s (phase ${((100 * ourReport.timingsMs.phase) / ours.ms).toFixed(0)}%; ` +
+      `${cached.code === 0 ? `${(cached.ms / 1000).toFixed(1)} s with the nets' weights from the disk cache` : 'the cached run failed'}), ` +
       `peak RSS ${ours.rssMb?.toFixed(0)} MB, style gain ${ourQuality.styleGain.toFixed(3)}, content corr ${ourQuality.contentCorrelation.toFixed(3)}`,
   );
   if (torchOk && list(values['torch-step-sizes']).includes(s)) {
