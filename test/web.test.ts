@@ -172,6 +172,26 @@ describe('web app', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("runs again with the last run's nets kept in the worker: the same WAV to the byte, and another seed's nets for another seed", async () => {
+    await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('plucks.wav'));
+    await setSetting('iterations', '2');
+    await setSetting('filters', '128');
+    const wav = async (): Promise<Buffer> => {
+      await startRun(page);
+      await runFinished(page);
+      expect(await page.getAttribute('#progress-text', 'data-stage')).toBe('done');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+      return readFileSync(await download.path());
+    };
+    const first = await wav();
+    expect((await wav()).equals(first)).toBe(true);
+    await setSetting('seed', '1');
+    expect((await wav()).equals(first)).toBe(false);
+    await setSetting('seed', '0');
+    expect((await wav()).equals(first)).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('reports progress while optimising, and cancel stops the worker, which then runs again without the quality measures', async () => {
     await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('plucks.wav'));
     await setSetting('iterations', '500');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DiskWeightsStore, defaultWeightsCacheDir, nodeRuntime, StyleNet, type WeightsStore } from '../src/node/index.js';
 import { Random } from '../src/dsp/random.js';
 import { tempDir } from './cli-helpers.js';
+import { MemoryWeightsStore } from '../src/web/weights-memory.js';
 
 /** `n` seeded floats. */
 function floats(n: number, seed: number): Float32Array {
@@ -183,5 +184,43 @@ describe('a net with a weights store', () => {
     const [file] = readdirSync(store.dir);
     expect(statSync(path.join(store.dir, file)).size).toBeGreaterThan(4 * 17 * 2 * 16 * 40);
     await net.dispose();
+  });
+});
+
+describe("the web worker's weights store (in memory, between runs)", () => {
+  it('gives a run what the last run used, drops it once a run makes other nets, and keeps nothing once idle', async () => {
+    const store = new MemoryWeightsStore(50);
+    const a = floats(10, 1);
+    const b = floats(20, 2);
+    store.beginRun();
+    expect(await store.load('a', 10)).toBeNull();
+    store.save('a', a);
+    store.save('b', b);
+    store.endRun();
+    expect(store.floats).toBe(30);
+
+    // The next run reads 'a' (the array itself: no copy), then misses 'c': 'b', unread, goes before 'c' is made.
+    store.beginRun();
+    expect(await store.load('a', 10)).toBe(a);
+    expect(await store.load('a', 11)).toBeNull(); // another length is another net
+    expect(await store.load('c', 5)).toBeNull();
+    expect(store.floats).toBe(10);
+    store.save('c', floats(5, 3));
+    store.endRun();
+    expect(store.floats).toBe(15);
+
+    // A run that reads nothing of it: the last run's go at its end.
+    store.beginRun();
+    store.endRun();
+    expect(store.floats).toBe(0);
+
+    // Idle: nothing kept after idleMs.
+    store.beginRun();
+    store.save('a', a);
+    store.endRun();
+    expect(await store.load('a', 10)).toBe(a);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(store.floats).toBe(0);
+    expect(await store.load('a', 10)).toBeNull();
   });
 });
