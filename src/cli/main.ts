@@ -234,7 +234,8 @@ export async function main(argv: string[]): Promise<number> {
       if (!opts.quiet) progress.update(e);
     };
     // The nets' weights (about a second of a short run to make) are kept on disk for the next run with the same seed and sizes.
-    const weightsStore = opts.cache ? new DiskWeightsStore(defaultWeightsCacheDir()) : undefined;
+    const cacheDir = opts.cache ? defaultWeightsCacheDir() : null;
+    const weightsStore = cacheDir ? new DiskWeightsStore(cacheDir) : undefined;
     const result = await transfer(
       {
         ...settings,

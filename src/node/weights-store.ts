@@ -25,10 +25,18 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
 /** The first bytes of every cache file. */
 const MAGIC = 'restyle weights 1\n';
 
-/** The cache's folder: $RESTYLE_CACHE_DIR, else restyle/weights in $XDG_CACHE_HOME or ~/.cache. */
-export function defaultWeightsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * The cache's folder: $RESTYLE_CACHE_DIR, else restyle/weights in $XDG_CACHE_HOME or ~/.cache; null where there is no
+ * home folder to put it in (no $HOME and no password entry), which a run goes on without.
+ */
+export function defaultWeightsCacheDir(env: NodeJS.ProcessEnv = process.env, home: () => string = os.homedir): string | null {
   if (env.RESTYLE_CACHE_DIR) return env.RESTYLE_CACHE_DIR;
-  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'restyle', 'weights');
+  if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'restyle', 'weights');
+  try {
+    return path.join(home(), '.cache', 'restyle', 'weights');
+  } catch {
+    return null;
+  }
 }
 
 /**
