@@ -59,8 +59,8 @@ export interface Runtime {
    */
   normals?: NormalsDrawer;
   /**
-   * Where nets keep their weights between runs (StyleNet.prepare): the CLI's disk cache. Absent, every run draws them
-   * (and takes their DFT) again.
+   * Where nets keep their weights between runs (StyleNet.prepare): the CLI's disk cache, the web worker's memory of
+   * the last run. Absent, every run draws them (and takes their DFT) again.
    */
   weightsStore?: WeightsStore;
   /**

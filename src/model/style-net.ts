@@ -247,7 +247,8 @@ export class StyleNet {
     const kept = await store.load(key, length);
     if (kept) return kept;
     const computed = await compute();
-    store.save(key, computed);
+    // Keyed again: a GPU that failed meanwhile left the DFT to the CPU, whose rounding the key must then name.
+    store.save(await this.storeKey(form), computed);
     return computed;
   }
 
