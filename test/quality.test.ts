@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { transfer, assessResult, measureQuality, nodeRuntime, toLogSpectrogram, StftPlan } from '../src/node/index.js';
+import { transfer, assessResult, measureQuality, nodeRuntime, qualityDevice, toLogSpectrogram, StftPlan } from '../src/node/index.js';
 import { HELD_OUT_DIRECT_MAX_FRAMES, HELD_OUT_FILTERS, MIN_CONTENT_STYLE_DISTANCE, MIN_HALF_FRAMES, contentCorrelation, heldOutConvolution, describeStyleGain, formatStyleGain, styleAndHalvesGrams, styleBandsCorrelationBound } from '../src/quality/measures.js';
 import { StyleNet } from '../src/model/style-net.js';
 import type { LogSpectrogram } from '../src/model/style-net.js';
@@ -118,6 +118,13 @@ describe('held-out nets', () => {
     expect(heldOutConvolution(cpu, long)).toBe('auto');
     expect(heldOutConvolution({ ...cpu, executionProviders: ['wasm'] }, short)).toBe('auto'); // onnxruntime-web's Conv is slower
     expect(heldOutConvolution({ ...cpu, executionProviders: ['webgpu'] }, short)).toBe('auto');
+    // The CLI measures a GPU run's short clips on the CPU too (there the measures took about half the GPU's time), and
+    // a long one's where the run computed, falling back to the CPU as the run would.
+    expect(qualityDevice('webgpu', short)).toBe('cpu');
+    expect(qualityDevice('auto', short)).toBe('cpu');
+    expect(qualityDevice('webgpu', long)).toBe('auto');
+    expect(qualityDevice('auto', long)).toBe('auto');
+    expect(qualityDevice('cpu', long)).toBe('cpu');
 
     // The widest held-out net, both ways, on a spectrogram-like input.
     const rng = new Random(4);

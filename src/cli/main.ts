@@ -14,7 +14,7 @@ import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, describeRate, displayDefaul
 import type { ProgressEvent, TransferResult } from '../pipeline/transfer.js';
 import { nearLimitWarning } from '../pipeline/memory.js';
 import { assessResult, reportPlotInput, runReport } from '../pipeline/assess.js';
-import { DEVICES, STDIO, DiskWeightsStore, availableMemoryBytes, checkWritable, defaultWeightsCacheDir, displayName, nodeRuntime, readInputFile, removePendingTempFiles, transfer, versionLine, writeOutput, type Device } from '../node/index.js';
+import { DEVICES, STDIO, DiskWeightsStore, availableMemoryBytes, checkWritable, defaultWeightsCacheDir, displayName, nodeRuntime, qualityDevice, readInputFile, removePendingTempFiles, transfer, versionLine, writeOutput, type Device } from '../node/index.js';
 import { ProgressDisplay } from './progress.js';
 import { formatSeconds } from '../pipeline/eta.js';
 import { drawReport } from '../report/plot.js';
@@ -253,7 +253,8 @@ export async function main(argv: string[]): Promise<number> {
       throw err;
     });
     // A Ctrl-C while the quality is measured stops that too (exit 130); with --checkpoint the finished result is written.
-    const assessment = await assessResult(nodeRuntime(result.settings.threads, opts.device === 'cpu' ? 'cpu' : 'auto', { weightsStore }), result, {
+    // A short clip's measures take less time on the CPU, a GPU run's too (qualityDevice).
+    const assessment = await assessResult(nodeRuntime(result.settings.threads, qualityDevice(opts.device, result.spectrograms), { weightsStore }), result, {
       quality: opts.quality,
       onProgress: opts.quiet ? undefined : (e) => progress.update(e),
       signal: controller.signal,

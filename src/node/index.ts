@@ -10,6 +10,7 @@ import type { WeightsStore } from '../model/weights.js';
 import { GriffinLimPool } from './griffin-lim-pool.js';
 import { NormalsPool } from './normals-pool.js';
 import { normalsThreadsFor } from '../model/normals-threads.js';
+import { HELD_OUT_DIRECT_MAX_FRAMES, measuredFrames } from '../quality/measures.js';
 import { transfer as coreTransfer, type TransferHooks, type TransferRequest, type TransferResult } from '../pipeline/transfer.js';
 
 export * from '../index.js';
@@ -102,6 +103,17 @@ function normalsPool(threads: number): NormalsPool {
   let pool = normalsPools.get(threads);
   if (!pool) normalsPools.set(threads, (pool = new NormalsPool(threads)));
   return pool;
+}
+
+/**
+ * Where a run's quality is measured: on the CPU, where the run computed there or its clips are short (the held-out nets
+ * read up to HELD_OUT_DIRECT_MAX_FRAMES frames in all, about 60 s of each clip); else where the run computed. On a GPU
+ * each held-out net opens sessions of its own, and on an H100 machine a 10 s run's measures took 1.07-1.43 s on WebGPU
+ * against 0.67 s on its 16-thread CPU, and a 60 s run's 1.63 against 1.11 s, with the same figures to the fourth
+ * decimal (2026-11-27; README, "At today's defaults"); this 2-core machine's CPU takes 0.4-0.6 and 1.0-1.2 s.
+ */
+export function qualityDevice(device: Device, specs: Parameters<typeof measuredFrames>[0]): Device {
+  return device === 'cpu' || measuredFrames(specs) <= HELD_OUT_DIRECT_MAX_FRAMES ? 'cpu' : device === 'webgpu' ? 'auto' : device;
 }
 
 /** This package's version, and those of what computes: "restyle 0.1.0 (onnxruntime-node 1.30.0, Node v20.20.2)". */

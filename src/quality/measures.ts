@@ -22,10 +22,14 @@ export { formatStyleGain, describeStyleGain, describeStyleDistance, describeQual
  */
 export const HELD_OUT_DIRECT_MAX_FRAMES = 8192;
 
+/** The frames the held-out nets read to measure `specs`: the style's, the result's and the content's. */
+export function measuredFrames(specs: { content?: LogSpectrogram; style: LogSpectrogram; result: LogSpectrogram }): number {
+  return specs.style.frames + specs.result.frames + (specs.content?.frames ?? 0);
+}
+
 /** The convolution a held-out net measures `specs` with: direct on onnxruntime-node's CPU for short clips, else the nets' default. */
 export function heldOutConvolution(runtime: Runtime, specs: { content?: LogSpectrogram; style: LogSpectrogram; result: LogSpectrogram }): ConvolutionChoice {
-  const frames = specs.style.frames + specs.result.frames + (specs.content?.frames ?? 0);
-  return runtime.executionProviders[0] === 'cpu' && frames <= HELD_OUT_DIRECT_MAX_FRAMES ? 'direct' : 'auto';
+  return runtime.executionProviders[0] === 'cpu' && measuredFrames(specs) <= HELD_OUT_DIRECT_MAX_FRAMES ? 'direct' : 'auto';
 }
 
 /** A random net the optimiser never saw, used only to judge the result. */
