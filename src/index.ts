@@ -14,6 +14,7 @@ export { UsageError, InputError, CancelledError, ResourceError, type PartialResu
 export { estimateMemory, estimateMemoryBytes, formatBytes, WASM_HEAP_LIMIT_BYTES, type MemoryEstimate } from './pipeline/memory.js';
 export type { Runtime, OrtApi } from './model/runtime.js';
 export type { NormalsDrawer, NormalsRunner, WeightsStore } from './model/weights.js';
+export { MemoryWeightsStore, WEIGHTS_IDLE_MS } from './model/weights-memory.js';
 export { StyleNet, type LogSpectrogram, type StyleTarget } from './model/style-net.js';
 export { StyleObjective, type ObjectiveValue } from './model/objectives.js';
 export { lbfgs, type LbfgsOptions } from './optim/lbfgs.js';

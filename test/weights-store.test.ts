@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DiskWeightsStore, defaultWeightsCacheDir, nodeRuntime, StyleNet, type WeightsStore } from '../src/node/index.js';
 import { Random } from '../src/dsp/random.js';
 import { tempDir } from './cli-helpers.js';
-import { MemoryWeightsStore } from '../src/web/weights-memory.js';
+import { MemoryWeightsStore } from '../src/index.js';
 
 /** `n` seeded floats. */
 function floats(n: number, seed: number): Float32Array {

@@ -15,7 +15,7 @@ import { fallbackBackend } from './capabilities.js';
 import { webRuntime, type WasmPaths } from './runtime.js';
 import { webGriffinLimPool } from './griffin-lim.js';
 import { webNormalsPool } from './normals.js';
-import { MemoryWeightsStore } from './weights-memory.js';
+import { MemoryWeightsStore } from '../model/weights-memory.js';
 import type { NormalsDrawer } from '../model/weights.js';
 import type { GriffinLimRunner } from '../dsp/griffin-lim.js';
 

@@ -1,9 +1,10 @@
 /**
- * The transfer worker's store of nets' weights between runs, in memory (a WeightsStore). In a browser a default net
- * takes about two seconds to draw and transform, the same for every run with the same seed and sizes: a run after
- * the first, with a setting changed that does not touch the nets (iterations, content weight, ...), skips that.
+ * A store of nets' weights between runs, in memory (a WeightsStore): the web app's transfer worker keeps one, and so
+ * may any process that runs transfer() again and again. In a browser a default net takes about two seconds to draw
+ * and transform, the same for every run with the same seed and sizes: a run after the first, with a setting changed
+ * that does not touch the nets (iterations, content weight, ...), skips that.
  */
-import type { WeightsStore } from '../model/weights.js';
+import type { WeightsStore } from './weights.js';
 
 /** How long the weights of the last run are kept once it ended: long enough to change a setting and run again. */
 export const WEIGHTS_IDLE_MS = 5 * 60 * 1000;
