@@ -59,3 +59,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const lengths = process.argv.slice(2).map(Number);
   for (const p of await writeBenchClips(lengths.length ? lengths : [10])) console.log(p.content, p.style);
 }
+
+/**
+ * Waits, before a timed child process, for this process's own work to settle. V8 collects what an in-process
+ * measurement left behind (hundreds of MB after a net's weights) on its event loop's idle time, and until then its
+ * threads compete with the child for the cores: a 10 s CLI run right after a prepared net took 6.65-7.32 s here
+ * (2 cores), against 5.66-5.94 s before it, and 6.08 s after 3 s of idle.
+ */
+export function settle(ms = 3000): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

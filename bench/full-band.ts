@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { measureQuality, nodeRuntime, type RunReport } from '../src/node/index.js';
-import { fileLogSpectrogram } from './clips.js';
+import { fileLogSpectrogram, settle } from './clips.js';
 
 const { values } = parseArgs({ options: { pairs: { type: 'string', default: 'melody:plucks,melody:drums' } } });
 const dir = 'out/bench/full-band';
@@ -45,6 +45,7 @@ for (const pair of values.pairs.split(',')) {
   for (const [name, args] of runs) {
     const out = `${dir}/${content}-${style}-${args.length}.wav`;
     const report = `${dir}/report.json`;
+    await settle();
     const r = spawnSync(process.execPath, ['dist/cli/main.js', clip(content), clip(style), '-o', out, '-y', '-q', '--no-cache', '--no-quality', '--report', report, ...args], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${pair} ${name}: ${r.stderr}`);
     const { timingsMs, msPerEvaluation } = JSON.parse(readFileSync(report, 'utf8')) as RunReport;

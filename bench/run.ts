@@ -18,7 +18,7 @@ import { GraphBuilder } from '../src/model/onnx-graph.js';
 import { chooseStyleMode, featureFrames } from '../src/model/graphs.js';
 import { blockCount, type BlockPlan } from '../src/model/spectral-conv.js';
 import { createSession, floatTensor } from '../src/model/runtime.js';
-import { fileLogSpectrogram, fileQuality, writeBenchClips } from './clips.js';
+import { fileLogSpectrogram, fileQuality, settle, writeBenchClips } from './clips.js';
 
 const { values } = parseArgs({
   options: {
@@ -173,12 +173,14 @@ for (const clip of await writeBenchClips(list(values.sizes))) {
   // A first run, which makes its nets' weights as PyTorch does (--no-cache); then, apart, a run that reads them from
   // the disk cache, as every later run with the same seed and sizes does (the first of the two fills the cache).
   const ourArgs = ['dist/cli/main.js', clip.content, clip.style, '-o', ourOut, '-y', '-q', '--report', `out/bench/ours-${s}s.json`];
+  await settle();
   const ours = timed(process.execPath, [...ourArgs, '--no-cache']);
   if (ours.code !== 0) throw new Error(`our run failed: ${ours.stderr}`);
   const ourReport = JSON.parse(readFileSync(`out/bench/ours-${s}s.json`, 'utf8'));
   const ourQuality = await quality(clip.content, clip.style, ourOut);
   const cache = { RESTYLE_CACHE_DIR: 'out/bench/weights-cache' };
   timed(process.execPath, ourArgs, cache);
+  await settle();
   const cached = timed(process.execPath, ourArgs, cache);
   Object.assign(row, {
     oursTotalMs: ours.ms, oursRssMb: ours.rssMb, oursPhaseMs: ourReport.timingsMs.phase, oursQuality: ourQuality, oursEvaluations: ourReport.optimiser.evaluations,
@@ -190,6 +192,7 @@ for (const clip of await writeBenchClips(list(values.sizes))) {
       `peak RSS ${ours.rssMb?.toFixed(0)} MB, style gain ${ourQuality.styleGain.toFixed(3)}, content corr ${ourQuality.contentCorrelation.toFixed(3)}`,
   );
   if (torchOk && list(values['torch-step-sizes']).includes(s)) {
+    await settle();
     const t = timed(PYTHON, ['bench/torch_reference.py', clip.content, clip.style, '/dev/null', '--time-steps', String(reps), '--threads', String(threads)]);
     if (t.code === 0) {
       const j = JSON.parse(t.stdout.trim().split('\n').pop() as string);
@@ -202,6 +205,7 @@ for (const clip of await writeBenchClips(list(values.sizes))) {
   }
   if (torchOk && list(values['torch-e2e-sizes']).includes(s)) {
     const torchOut = `out/bench/torch-${s}s.wav`;
+    await settle();
     const t = timed(PYTHON, [
       'bench/torch_reference.py', clip.content, clip.style, torchOut, '--threads', String(threads),
       '--optimizer', values['torch-optimizer'], '--steps', values['torch-steps'],
