@@ -7,6 +7,7 @@ import { fastGriffinLim, type GriffinLimOptions } from '../src/dsp/griffin-lim.j
 import { Random } from '../src/dsp/random.js';
 import { StftPlan, frameCount } from '../src/dsp/stft.js';
 import { GriffinLimPool } from '../src/node/griffin-lim-pool.js';
+import { sameBits } from './reference.js';
 
 /** A random magnitude for `length` samples at this plan. */
 function magnitudeFor(plan: StftPlan, length: number, seed: number): Float32Array {
@@ -14,7 +15,6 @@ function magnitudeFor(plan: StftPlan, length: number, seed: number): Float32Arra
   return Float32Array.from({ length: plan.bins * frameCount(length, plan.hop) }, () => Math.abs(rng.normal()));
 }
 
-const sameBits = (a: Float32Array, b: Float32Array): boolean => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
 describe('GriffinLimPool', () => {
   const pool = new GriffinLimPool(3);

@@ -8,8 +8,8 @@ import { StyleNet, type LogSpectrogram } from '../src/model/style-net.js';
 import { NormalsPool } from '../src/node/normals-pool.js';
 import { NormalsThreadPool, type NormalsReply, type NormalsThread } from '../src/model/normals-threads.js';
 import { nodeRuntime } from '../src/node/index.js';
+import { sameBits } from './reference.js';
 
-const sameBits = (a: Float32Array, b: Float32Array): boolean => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
 describe('NormalsPool', () => {
   const pool = new NormalsPool(3);

@@ -70,3 +70,8 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   }
   return Math.sqrt(num / den);
 }
+
+/** Whether two float arrays hold the same values to the bit (NaNs alike, +0 and -0 apart). */
+export function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DiskWeightsStore, defaultWeightsCacheDir, nodeRuntime, StyleNet, type WeightsStore } from '../src/node/index.js';
 import { Random } from '../src/dsp/random.js';
 import { tempDir } from './cli-helpers.js';
+import { sameBits } from './reference.js';
 import { MemoryWeightsStore } from '../src/index.js';
 
 /** `n` seeded floats. */
@@ -12,8 +13,6 @@ function floats(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => rng.normal());
 }
 
-const sameBits = (a: Float32Array, b: Float32Array): boolean =>
-  a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 describe('disk weights store', () => {
   it('gives back exactly what it saved, under its key and length only', async () => {
