@@ -26,6 +26,8 @@ const common = ['--iterations', values.iterations, '--phase-iters', values['phas
 
 /** Runs one side and returns its quality on the audio as written and its wall time. */
 async function run(command: string, args: string[], out: string): Promise<{ q: QualityReport; seconds: number }> {
+  // The first heavy process after this one's own measurements runs slow here (bench/run.ts): an untimed run first.
+  spawnSync(command, args);
   await settle();
   const t0 = performance.now();
   const r = spawnSync(command, args, { encoding: 'utf8' });
