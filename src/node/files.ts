@@ -75,15 +75,6 @@ export async function writeOutput(file: string, bytes: Uint8Array): Promise<void
 /** Temporary files being written right now, removed by removePendingTempFiles when the process must exit at once. */
 const pendingTempFiles = new Set<string>();
 
-/**
- * Registers a temporary file being written, so that removePendingTempFiles deletes it on a hard exit; returns the
- * function that unregisters it once the file is renamed into place or removed.
- */
-export function pendingTempFile(file: string): () => void {
-  pendingTempFiles.add(file);
-  return () => void pendingTempFiles.delete(file);
-}
-
 /** Synchronously deletes any temporary file of an unfinished atomic write (for a hard exit, e.g. a second Ctrl-C). */
 export function removePendingTempFiles(): void {
   for (const f of pendingTempFiles) rmSync(f, { force: true });
@@ -118,18 +109,20 @@ export async function checkWritable(file: string, overwrite: boolean): Promise<v
 }
 
 /**
- * Writes `bytes` to `file` atomically: a temporary file in the same directory, flushed, then renamed over the target,
- * so a crash or Ctrl-C never leaves a half-written output and the old file survives until the new one is complete.
+ * Writes `bytes` (one array, or several one after another) to `file` atomically: a temporary file in the same
+ * directory, flushed to the disk (unless `sync: false`, for a cache that can afford to lose a file), then renamed over
+ * the target, so a crash or Ctrl-C never leaves a half-written output and the old file survives until the new one is
+ * complete.
  */
-export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, bytes: Uint8Array | readonly Uint8Array[], options: { sync?: boolean } = {}): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const done = pendingTempFile(temp);
+  pendingTempFiles.add(temp);
   try {
     const handle = await fs.open(temp, 'wx');
     try {
-      await handle.writeFile(bytes);
-      await handle.sync();
+      for (const part of bytes instanceof Uint8Array ? [bytes] : bytes) await handle.writeFile(part);
+      if (options.sync !== false) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -138,7 +131,7 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
     await fs.rm(temp, { force: true });
     throw new InputError(file, describeFsError(err, 'cannot write'));
   } finally {
-    done();
+    pendingTempFiles.delete(temp);
   }
 }
 

@@ -5,15 +5,15 @@
  * reader never sees part of one, and checked against its key and length when read; the least recently used files go
  * past a size cap.
  */
-import { randomBytes, createHash } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, statfs, utimes, type FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, rm, stat, statfs, utimes, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { WeightsStore } from '../model/weights.js';
-import { pendingTempFile } from './files.js';
+import { writeFileAtomic } from './files.js';
 
-/** The most the cache keeps: 2 GiB, six default nets (302 MB each at 22.05 kHz, 604 MB at 44.1 kHz). */
+/** The most the cache keeps: 2 GiB, three default nets (571 MB each at 22.05 kHz; 1.14 GB at 44.1 kHz). */
 export const WEIGHTS_CACHE_MAX_BYTES = 2 * 2 ** 30;
 
 /** Free space a save leaves on the cache's disk, at the least: the cache never fills a disk. */
@@ -105,33 +105,23 @@ export class DiskWeightsStore implements WeightsStore {
     while (this.saving.size > 0) await Promise.all(this.saving);
   }
 
-  /** Writes a file for `key` whole under a temporary name, renames it into place, and trims the cache; never throws. */
+  /**
+   * Writes a file for `key` as an output is written (writeFileAtomic: a temporary file renamed into place, removed on
+   * a hard exit), but not flushed to the disk, and trims the cache; never throws.
+   */
   private async write(key: string, data: Float32Array): Promise<void> {
     const header = this.header(key, data.length);
     const bytes = header.length + data.byteLength;
     if (bytes > this.maxBytes) return;
     const file = this.fileFor(key);
-    const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-    // A hard exit (a second Ctrl-C) mid-write deletes it, as it does an unfinished output.
-    const done = pendingTempFile(temp);
     try {
       await mkdir(this.dir, { recursive: true });
       const disk = await statfs(this.dir);
       if (disk.bavail * disk.bsize - bytes < this.minFreeBytes) return;
-      const handle = await open(temp, 'wx');
-      try {
-        await writeFully(handle, header);
-        await writeFully(handle, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, file);
+      await writeFileAtomic(file, [header, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)], { sync: false });
       await this.evict(file);
     } catch {
       // A cache that cannot be written (read-only home, full disk) only means that the next run computes them again.
-      await rm(temp, { force: true }).catch(() => {});
-    } finally {
-      done();
     }
   }
 
@@ -174,13 +164,5 @@ async function readFully(handle: FileHandle, into: Uint8Array, position: number)
     const { bytesRead } = await handle.read(into, done, Math.min(into.length - done, 2 ** 30), position + done);
     if (bytesRead === 0) throw new Error('cache file ended early');
     done += bytesRead;
-  }
-}
-
-/** Writes all of `bytes` at the handle's position, however many writes that takes. */
-async function writeFully(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let done = 0; done < bytes.length; ) {
-    const { bytesWritten } = await handle.write(bytes, done, Math.min(bytes.length - done, 2 ** 30));
-    done += bytesWritten;
   }
 }
