@@ -2,6 +2,7 @@
  * Benchmark inputs of any length, made from the bundled examples by looping them (no external tools):
  * npx tsx bench/clips.ts 10 60  ->  out/bench/speech-10s.wav, out/bench/plucks-10s.wav, ... (22.05 kHz, 16-bit).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   DEFAULT_SETTINGS, StftPlan, decodeAudio, encodeWav, measureQuality, resample, toLogSpectrogram, toMono,
@@ -68,4 +69,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
  */
 export function settle(ms = 3000): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Runs `command` once, untimed, then settles, so that the timed run of it that follows (started the same way: a plain
+ * spawn; bench/run.ts times through /usr/bin/time and runs its untimed run so too) is not the first heavy process
+ * after this one's own measurements. That one runs slow on this VM, and not only for the CPU that settle() gives back:
+ * a parent holding 4 GB it had just filled made a 10 s CLI run take 7.9-8.6 s against 5.7-5.9 s, and the run after it
+ * 5.9-6.3 s (dropping the page cache costs 0.55 s, so that is not all of it); npm run bench's first run at 10 s went
+ * from 7.9 s to 5.9 s with this.
+ */
+export async function runUntimed(command: string, args: string[], env: Record<string, string> = {}): Promise<void> {
+  spawnSync(command, args, { stdio: 'ignore', env: { ...process.env, ...env } });
+  await settle();
 }

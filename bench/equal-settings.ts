@@ -10,7 +10,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { nodeRuntime } from '../src/node/index.js';
 import type { QualityReport } from '../src/index.js';
-import { fileQuality, settle, writeBenchClips } from './clips.js';
+import { fileQuality, runUntimed, writeBenchClips } from './clips.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,9 +26,7 @@ const common = ['--iterations', values.iterations, '--phase-iters', values['phas
 
 /** Runs one side and returns its quality on the audio as written and its wall time. */
 async function run(command: string, args: string[], out: string): Promise<{ q: QualityReport; seconds: number }> {
-  // The first heavy process after this one's own measurements runs slow here (bench/run.ts): an untimed run first.
-  spawnSync(command, args);
-  await settle();
+  await runUntimed(command, args);
   const t0 = performance.now();
   const r = spawnSync(command, args, { encoding: 'utf8' });
   const seconds = (performance.now() - t0) / 1000;

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { measureQuality, nodeRuntime, type RunReport } from '../src/node/index.js';
-import { fileLogSpectrogram, settle } from './clips.js';
+import { fileLogSpectrogram, runUntimed } from './clips.js';
 
 const { values } = parseArgs({ options: { pairs: { type: 'string', default: 'melody:plucks,melody:drums' } } });
 const dir = 'out/bench/full-band';
@@ -46,9 +46,7 @@ for (const pair of values.pairs.split(',')) {
     const out = `${dir}/${content}-${style}-${args.length}.wav`;
     const report = `${dir}/report.json`;
     const cli = ['dist/cli/main.js', clip(content), clip(style), '-o', out, '-y', '-q', '--no-cache', '--no-quality', '--report', report, ...args];
-    // The first heavy process after this one's own measurements runs slow here (bench/run.ts): an untimed run first.
-    spawnSync(process.execPath, cli);
-    await settle();
+    await runUntimed(process.execPath, cli);
     const r = spawnSync(process.execPath, cli, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${pair} ${name}: ${r.stderr}`);
     const { timingsMs, msPerEvaluation } = JSON.parse(readFileSync(report, 'utf8')) as RunReport;

@@ -173,10 +173,8 @@ for (const clip of await writeBenchClips(list(values.sizes))) {
   // A first run, which makes its nets' weights as PyTorch does (--no-cache); then, apart, a run that reads them from
   // the disk cache, as every later run with the same seed and sizes does (the first of the two fills the cache).
   const ourArgs = ['dist/cli/main.js', clip.content, clip.style, '-o', ourOut, '-y', '-q', '--report', `out/bench/ours-${s}s.json`];
-  // The first heavy child after this process's own measurements runs slow on this VM, 2-3 s at 10 s, and not only for
-  // the CPU that settle() gives back: a parent holding 4 GB it had just filled made a 10 s CLI run take 7.9-8.6 s
-  // against 5.7-5.9 s, and the run after it 5.9-6.3 s (scratch measurements; dropping the page cache costs 0.55 s,
-  // so that is not all of it). An untimed run of the same command goes first.
+  // runUntimed's untimed first run (bench/clips.ts), here through timed() like the run it goes before: with a plain
+  // spawn instead, the timed run took 6.6-7.7 s against 6.1-6.8 s (10 s, four and three bench runs, alternated).
   timed(process.execPath, [...ourArgs, '--no-cache']);
   await settle();
   const ours = timed(process.execPath, [...ourArgs, '--no-cache']);
@@ -184,7 +182,7 @@ for (const clip of await writeBenchClips(list(values.sizes))) {
   const ourReport = JSON.parse(readFileSync(`out/bench/ours-${s}s.json`, 'utf8'));
   const ourQuality = await quality(clip.content, clip.style, ourOut);
   const cache = { RESTYLE_CACHE_DIR: 'out/bench/weights-cache' };
-  timed(process.execPath, ourArgs, cache);
+  timed(process.execPath, ourArgs, cache); // untimed, as above; and fills the cache
   await settle();
   const cached = timed(process.execPath, ourArgs, cache);
   Object.assign(row, {
