@@ -92,7 +92,7 @@ export class DiskWeightsStore implements WeightsStore {
 
   /**
    * Starts writing `data` under `key` and returns: the write (about 1.4 s for a default net's 571 MB here) overlaps the
-   * run, which it slowed by 0.1-0.3 s on the bundled example and up to 1.2 s at 60 s (README). flush() waits for it.
+   * run, which it slowed by 0.1-0.5 s on the bundled example and up to 1.2 s at 60 s (README). flush() waits for it.
    */
   save(key: string, data: Float32Array): void {
     const saving = this.write(key, data);
