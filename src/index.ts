@@ -11,7 +11,7 @@ export { logMagnitude, magnitude, magnitudeFromLog, spectralConvergenceDb } from
 export { fastGriffinLim, type GriffinLimOptions } from './dsp/griffin-lim.js';
 export { Random } from './dsp/random.js';
 export { UsageError, InputError, CancelledError, ResourceError, type PartialResult } from './errors.js';
-export { estimateMemory, estimateMemoryBytes, formatBytes, WASM_HEAP_LIMIT_BYTES, type MemoryEstimate } from './pipeline/memory.js';
+export { estimateMemory, estimateMemoryBytes, formatBytes, WASM_HEAP_LIMIT_BYTES, type EstimateOptions, type MemoryEstimate } from './pipeline/memory.js';
 export type { Runtime, OrtApi } from './model/runtime.js';
 export type { NormalsDrawer, NormalsRunner, WeightsStore } from './model/weights.js';
 export { MemoryWeightsStore, WEIGHTS_IDLE_MS } from './model/weights-memory.js';

@@ -68,6 +68,41 @@ describe('memory estimate and L-BFGS history', () => {
     }
   });
 
+  // Peak RSS of the CLI with --device webgpu on a lent H200 machine (16-thread Intel Xeon: Griffin-Lim's 8 threads and
+  // their keeper, 180 MiB), looped speech + plucks, --no-cache, 2026-11-27 (.gpu scratch script of session 24; README,
+  // "On a GPU"). Quality measured after each run up to 60 s (on the CPU, qualityDevice), not at 300 and 600 s.
+  const GPU_MEASURED: { seconds: number; settings: Partial<TransferSettings>; kib: number }[] = [
+    { seconds: 10, settings: {}, kib: 1_037_896 },
+    { seconds: 60, settings: {}, kib: 1_509_184 },
+    { seconds: 10, settings: { kernels: [3, 11, 31] }, kib: 2_432_528 },
+    { seconds: 60, settings: { kernels: [3, 11, 31] }, kib: 2_962_532 },
+    { seconds: 10, settings: { sampleRate: 44100 }, kib: 1_462_940 },
+    { seconds: 60, settings: { sampleRate: 44100 }, kib: 2_232_132 },
+    { seconds: 10, settings: { filters: 8192 }, kib: 1_341_280 },
+    { seconds: 60, settings: { filters: 2048 }, kib: 951_308 },
+    { seconds: 300, settings: {}, kib: 2_232_932 },
+    { seconds: 600, settings: {}, kib: 3_137_372 },
+    { seconds: 300, settings: { kernels: [3, 11, 31] }, kib: 4_337_596 },
+  ];
+
+  it("leaves the GPU's own memory out of a GPU run's estimate: at most 10% under and 40% over the measured peaks", () => {
+    const threads = 9 * 20 * 2 ** 20;
+    let widest = 0;
+    for (const { seconds, settings, kib } of GPU_MEASURED) {
+      const s = resolveSettings(settings);
+      const frames = frameCount(Math.round(seconds * s.sampleRate), s.hop);
+      const gpu = estimateMemoryBytes(s, frames, frames, 1, { gpu: true }) + threads;
+      const cpu = estimateMemoryBytes(s, frames, frames, 1) + threads;
+      const label = `${seconds} s ${JSON.stringify(settings)}`;
+      expect(gpu / (kib * 1024), label).toBeGreaterThan(0.9);
+      expect(gpu / (kib * 1024), label).toBeLessThan(1.4);
+      expect(gpu, label).toBeLessThan(cpu);
+      widest = Math.max(widest, cpu / (kib * 1024));
+    }
+    // The CPU's estimate was twice the peak at 60 s with three nets.
+    expect(widest).toBeGreaterThan(1.9);
+  });
+
   // onnxruntime-web's WebAssembly heap after one run (the module's exported memory, which never shrinks), speech + the
   // 4 s plucks at 1 iteration, measured on 2026-11-26 with onnxruntime-web 1.30 in Node (scratch script; README, Web app).
   const WASM_HEAP_MEASURED: { seconds: number; settings: Partial<TransferSettings>; mode?: 'texture'; mib: number }[] = [

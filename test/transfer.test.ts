@@ -424,6 +424,33 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(events.indexOf(e)).toBeLessThan(events.findIndex((ev) => ev.stage === 'optimise'));
   });
 
+  it("estimates a GPU run without the device's memory, and one that may fall back to the CPU as the CPU", async () => {
+    const content = await example('speech', 2);
+    const style = await example('plucks', 2);
+    const s = resolveSettings(small);
+    const frames = frameCount(content.channels[0].length, s.hop);
+    const threads = nodeRuntime(2).threadBytes as number;
+    const cpu = estimateMemory(s, frames, frames).totalBytes + threads;
+    const gpu = estimateMemory(s, frames, frames, 1, { gpu: true }).totalBytes + threads;
+    expect(gpu).toBeLessThan(cpu);
+    // A limit between the two: a GPU run with no fall-back is admitted, one that may fall back is refused. These runtimes
+    // open no session (no GPU here): the admitted run fails at its first, after its estimate.
+    const limit = (gpu + cpu) / 2;
+    const noSessions = (fallbackToCpu: boolean): Runtime => ({
+      ...nodeRuntime(2),
+      ort: { Tensor: nodeRuntime(2).ort.Tensor, InferenceSession: { create: () => Promise.reject(new Error('no session in this test')) } } as unknown as OrtApi,
+      executionProviders: ['webgpu'],
+      fallbackToCpu,
+    });
+    let estimated: number | undefined;
+    const admitted = coreTransfer(noSessions(false), { ...small, content, style, memoryLimitBytes: limit }, {
+      onProgress: (e) => void (e.memory && (estimated = e.memory.totalBytes)),
+    });
+    await expect(admitted).rejects.toThrow(/webgpu unavailable \(no session in this test\)/);
+    expect(estimated).toBe(gpu);
+    await expect(coreTransfer(noSessions(true), { ...small, content, style, memoryLimitBytes: limit })).rejects.toThrow(/needs about/);
+  });
+
   it('counts each round as its evaluation budget, so a line search past it does not run the count out early', async () => {
     const content = await example('speech', 2);
     const style = await example('plucks', 2);

@@ -9,7 +9,7 @@ import { bandMaxima, bandMoments, levelGainForMeanLog, logMagnitude, magnitude, 
 import { StftPlan, frameCount, type Spectrogram } from '../dsp/stft.js';
 import { textureStart } from '../dsp/texture-start.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
-import type { Runtime } from '../model/runtime.js';
+import { computesOnGpu, type Runtime } from '../model/runtime.js';
 import { StyleNet, type LogSpectrogram } from '../model/style-net.js';
 import type { MinimizeResult } from '../optim/types.js';
 import { DEFAULT_SETTINGS, kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
@@ -246,7 +246,9 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
 
   const frames = frameCount(outLength, settings.hop);
   const channelCount = contentChannels?.length ?? 1;
-  const arrays = estimateMemory(settings, frames, frameCount(style.length, settings.hop), channelCount);
+  // A runtime that may still fall back to the CPU is estimated as the CPU: the fall-back comes after this check.
+  const gpu = computesOnGpu(runtime) && !runtime.fallbackToCpu;
+  const arrays = estimateMemory(settings, frames, frameCount(style.length, settings.hop), channelCount, { gpu });
   const needed = { ...arrays, totalBytes: arrays.totalBytes + (runtime.threadBytes ?? 0) };
   if (memoryLimitBytes !== undefined && needed.totalBytes > memoryLimitBytes) {
     throw new ResourceError(
