@@ -254,6 +254,26 @@ describe('restyle CLI', () => {
     expect(readFileSync(path.join(dir, 'second.wav')).equals(none)).toBe(true);
   });
 
+  it('holds the cache to $RESTYLE_CACHE_SIZE (0: no cache), and refuses a value that is not a size before any work', () => {
+    const dir = tempDir();
+    const cache = path.join(dir, 'cache');
+    const args = (out: string): string[] => [speech, plucks, '-o', path.join(dir, out), '--filters', '256', '--iterations', '2', '--rounds', '1', '-q'];
+    const bad = run(args('bad.wav'), { RESTYLE_CACHE_DIR: cache, RESTYLE_CACHE_SIZE: '2 gigs' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('restyle: RESTYLE_CACHE_SIZE=2 gigs: not a size; give bytes or a number with K, M, G or T (such as 6G), or 0 for no cache\n');
+    expect(readdirSync(dir)).toEqual([]);
+    expect(run(args('zero.wav'), { RESTYLE_CACHE_DIR: cache, RESTYLE_CACHE_SIZE: '0' }).code).toBe(0);
+    expect(existsSync(cache)).toBe(false);
+    // 20 MiB: room for the held-out nets of kernel 3 and 7 (6.3 and 14.7 MB) one at a time, not for the others (31.5 and
+    // 36 MB).
+    const cap = 20 * 2 ** 20;
+    expect(run(args('capped.wav'), { RESTYLE_CACHE_DIR: cache, RESTYLE_CACHE_SIZE: '20M' }).code).toBe(0);
+    const sizes = readdirSync(cache).map((f) => statSync(path.join(cache, f)).size);
+    expect(sizes.length).toBeGreaterThan(0);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(cap);
+    expect(readFileSync(path.join(dir, 'capped.wav')).equals(readFileSync(path.join(dir, 'zero.wav')))).toBe(true);
+  });
+
   it('refuses --plot names of another image format with exit 1', () => {
     const dir = tempDir();
     const r = run([speech, plucks, '-o', path.join(dir, 'o.wav'), '--plot', path.join(dir, 'p.JPG'), ...fast]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DiskWeightsStore, defaultWeightsCacheDir, nodeRuntime, StyleNet, type WeightsStore } from '../src/node/index.js';
+import { DiskWeightsStore, defaultWeightsCacheDir, nodeRuntime, StyleNet, UsageError, weightsCacheMaxBytes, WEIGHTS_CACHE_MAX_BYTES, type WeightsStore } from '../src/node/index.js';
 import { Random } from '../src/dsp/random.js';
 import { tempDir } from './cli-helpers.js';
 import { sameBits } from './reference.js';
@@ -80,6 +80,38 @@ describe('disk weights store', () => {
     await store.flush();
     expect(existsSync(store.fileFor('huge'))).toBe(false);
     expect(readdirSync(store.dir).filter((f) => f.endsWith('.weights'))).toHaveLength(2);
+  });
+
+  it('holds the files it has to a lowered cap, even when the save that finds it lowered is too large to keep', async () => {
+    const dir = tempDir();
+    const roomy = new DiskWeightsStore(dir, 2 ** 20, 0);
+    for (const [i, key] of ['old', 'new'].entries()) {
+      roomy.save(key, floats(1000, i));
+      await roomy.flush();
+      const t = new Date(Date.now() - (2 - i) * 10_000);
+      utimesSync(roomy.fileFor(key), t, t);
+    }
+    const lowered = new DiskWeightsStore(dir, 4 * 1000 + 200, 0); // room for one file
+    lowered.save('too large', floats(3000, 3));
+    await lowered.flush();
+    expect(existsSync(lowered.fileFor('too large'))).toBe(false);
+    expect(existsSync(lowered.fileFor('old'))).toBe(false);
+    expect(existsSync(lowered.fileFor('new'))).toBe(true);
+  });
+
+  it('takes its cap from $RESTYLE_CACHE_SIZE: bytes, or K, M, G, T in powers of 1024; a value that is no size is refused', () => {
+    expect(weightsCacheMaxBytes({})).toBe(WEIGHTS_CACHE_MAX_BYTES);
+    expect(weightsCacheMaxBytes({ RESTYLE_CACHE_SIZE: ' ' })).toBe(WEIGHTS_CACHE_MAX_BYTES);
+    expect(weightsCacheMaxBytes({ RESTYLE_CACHE_SIZE: '6G' })).toBe(6 * 2 ** 30);
+    expect(weightsCacheMaxBytes({ RESTYLE_CACHE_SIZE: '1.5gb' })).toBe(1.5 * 2 ** 30);
+    expect(weightsCacheMaxBytes({ RESTYLE_CACHE_SIZE: '500MiB' })).toBe(500 * 2 ** 20);
+    expect(weightsCacheMaxBytes({ RESTYLE_CACHE_SIZE: '64 k' })).toBe(64 * 1024);
+    expect(weightsCacheMaxBytes({ RESTYLE_CACHE_SIZE: '1T' })).toBe(2 ** 40);
+    expect(weightsCacheMaxBytes({ RESTYLE_CACHE_SIZE: '123456' })).toBe(123456);
+    expect(weightsCacheMaxBytes({ RESTYLE_CACHE_SIZE: '100B' })).toBe(100);
+    expect(weightsCacheMaxBytes({ RESTYLE_CACHE_SIZE: '0' })).toBe(0);
+    for (const bad of ['-1G', 'lots', '6X', '6 GB free', '1e9', '.'])
+      expect(() => weightsCacheMaxBytes({ RESTYLE_CACHE_SIZE: bad }), bad).toThrow(new UsageError(`RESTYLE_CACHE_SIZE=${bad}: not a size; give bytes or a number with K, M, G or T (such as 6G), or 0 for no cache`));
   });
 
   it('never fails a run: a folder it cannot make, or a disk without the free space it leaves, only means no file', async () => {

@@ -14,7 +14,7 @@ import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, describeRate, displayDefaul
 import type { ProgressEvent, TransferResult } from '../pipeline/transfer.js';
 import { nearLimitWarning } from '../pipeline/memory.js';
 import { assessResult, reportPlotInput, runReport } from '../pipeline/assess.js';
-import { DEVICES, STDIO, DiskWeightsStore, availableMemoryBytes, checkWritable, defaultWeightsCacheDir, displayName, nodeRuntime, qualityDevice, readInputFile, removePendingTempFiles, transfer, versionLine, writeOutput, type Device } from '../node/index.js';
+import { DEVICES, STDIO, DiskWeightsStore, availableMemoryBytes, checkWritable, defaultWeightsCacheDir, displayName, weightsCacheMaxBytes, nodeRuntime, qualityDevice, readInputFile, removePendingTempFiles, transfer, versionLine, writeOutput, type Device } from '../node/index.js';
 import { ProgressDisplay } from './progress.js';
 import { formatSeconds } from '../pipeline/eta.js';
 import { drawReport } from '../report/plot.js';
@@ -59,7 +59,7 @@ function buildProgram(): Command {
     .addOption(new Option('--device <name>', 'where to compute: cpu, webgpu (needs a GPU adapter), or auto (WebGPU if present, else CPU)').choices(DEVICES).default('cpu'))
     .option('--memory-limit <MB>', 'refuse runs estimated to need more memory than this (default: the available memory)')
     .option('--no-quality', 'skip the held-out quality measures in the summary')
-    .option('--no-cache', "don't keep the nets' weights on disk for later runs (default: kept in $RESTYLE_CACHE_DIR or ~/.cache/restyle/weights, up to 2 GiB)")
+    .option('--no-cache', "don't keep the nets' weights on disk for later runs (default: kept in $RESTYLE_CACHE_DIR or ~/.cache/restyle/weights, up to $RESTYLE_CACHE_SIZE, 2G unless set)")
     .option('--verbose', 'print stack traces with errors')
     .version(versionLine(), '-V, --version', 'show the version of restyle and of the ONNX runtime')
     .helpOption('-h, --help', 'show this help')
@@ -211,6 +211,7 @@ export async function main(argv: string[]): Promise<number> {
     const duration = texture ? Number(opts.duration) : undefined;
     const memoryLimitMb = opts.memoryLimit === undefined ? undefined : Number(opts.memoryLimit);
     if (memoryLimitMb !== undefined && !(memoryLimitMb > 0)) throw new UsageError(`--memory-limit ${opts.memoryLimit}: must be a positive number of megabytes`);
+    const cacheMaxBytes = opts.cache ? weightsCacheMaxBytes() : 0;
     if (duration !== undefined && !(duration > 0 && duration <= 3600)) throw new UsageError(`--duration ${opts.duration}: must be a number of seconds in (0, 3600]`);
     checkOutputFormat(opts.output, Boolean(opts.float));
     checkPlotFormat(opts.plot);
@@ -234,8 +235,8 @@ export async function main(argv: string[]): Promise<number> {
       if (!opts.quiet) progress.update(e);
     };
     // The nets' weights (about a second of a short run to make) are kept on disk for the next run with the same seed and sizes.
-    const cacheDir = opts.cache ? defaultWeightsCacheDir() : null;
-    const weightsStore = cacheDir ? new DiskWeightsStore(cacheDir) : undefined;
+    const cacheDir = cacheMaxBytes > 0 ? defaultWeightsCacheDir() : null;
+    const weightsStore = cacheDir ? new DiskWeightsStore(cacheDir, cacheMaxBytes) : undefined;
     const result = await transfer(
       {
         ...settings,

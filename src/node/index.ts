@@ -19,7 +19,7 @@ export { encodePng } from './png.js';
 export { encodeFlac } from './flac.js';
 export { GriffinLimPool } from './griffin-lim-pool.js';
 export { NormalsPool } from './normals-pool.js';
-export { DiskWeightsStore, defaultWeightsCacheDir, WEIGHTS_CACHE_MAX_BYTES, WEIGHTS_CACHE_MIN_FREE_BYTES } from './weights-store.js';
+export { DiskWeightsStore, defaultWeightsCacheDir, weightsCacheMaxBytes, WEIGHTS_CACHE_MAX_BYTES, WEIGHTS_CACHE_MIN_FREE_BYTES } from './weights-store.js';
 
 /** Where the graphs run: the CPU, onnxruntime-node's bundled WebGPU backend, or WebGPU when there is an adapter. */
 export type Device = 'cpu' | 'webgpu' | 'auto';

@@ -10,11 +10,28 @@ import { mkdir, open, readdir, rm, stat, statfs, utimes, type FileHandle } from 
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { UsageError } from '../errors.js';
 import type { WeightsStore } from '../model/weights.js';
 import { writeFileAtomic } from './files.js';
 
 /** The most the cache keeps: 2 GiB, three default nets (571 MB each at 22.05 kHz; 1.14 GB at 44.1 kHz). */
 export const WEIGHTS_CACHE_MAX_BYTES = 2 * 2 ** 30;
+
+/** Powers of 1024 for a size's unit letter. */
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+
+/**
+ * The cache's cap from $RESTYLE_CACHE_SIZE: bytes, or a number with K, M, G or T (powers of 1024; "6G", "1.5GB",
+ * "500MiB"); WEIGHTS_CACHE_MAX_BYTES where it is unset or empty. 0 keeps no cache at all (as --no-cache). A value
+ * that is not a size is a UsageError naming it.
+ */
+export function weightsCacheMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.RESTYLE_CACHE_SIZE?.trim();
+  if (!value) return WEIGHTS_CACHE_MAX_BYTES;
+  const match = /^(\d+(?:\.\d*)?|\.\d+)\s*(?:([kmgt])(?:i?b)?|b)?$/i.exec(value);
+  if (!match) throw new UsageError(`RESTYLE_CACHE_SIZE=${value}: not a size; give bytes or a number with K, M, G or T (such as 6G), or 0 for no cache`);
+  return Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()]);
+}
 
 /** Free space a save leaves on the cache's disk, at the least: the cache never fills a disk. */
 export const WEIGHTS_CACHE_MIN_FREE_BYTES = 2 * 2 ** 30;
@@ -112,9 +129,10 @@ export class DiskWeightsStore implements WeightsStore {
   private async write(key: string, data: Float32Array): Promise<void> {
     const header = this.header(key, data.length);
     const bytes = header.length + data.byteLength;
-    if (bytes > this.maxBytes) return;
     const file = this.fileFor(key);
     try {
+      // Past the cap this one is not kept; the others are still held to it, which a lowered cap may have made smaller.
+      if (bytes > this.maxBytes) return await this.evict(null);
       await mkdir(this.dir, { recursive: true });
       const disk = await statfs(this.dir);
       if (disk.bavail * disk.bsize - bytes < this.minFreeBytes) return;
@@ -136,7 +154,7 @@ export class DiskWeightsStore implements WeightsStore {
   }
 
   /** Removes the least recently used files past maxBytes (never `keep`), and temporary files left by dead writers. */
-  private async evict(keep: string): Promise<void> {
+  private async evict(keep: string | null): Promise<void> {
     const files: { file: string; size: number; used: number }[] = [];
     const now = Date.now();
     for (const name of await readdir(this.dir)) {
