@@ -587,6 +587,16 @@ describe('transfer end to end (2 s clips, small net)', () => {
     await expect(transfer({ ...small, content, style: silence, hop: 4096 })).rejects.toThrow(UsageError);
     await expect(transfer({ ...small, content, style: silence, iterations: -1 })).rejects.toThrow('--iterations -1: must be an integer in [0, 100000]');
   });
+
+  it('restyles a silent content into the style\'s texture, and says that it was silent', async () => {
+    const style = await example('plucks', 1);
+    const silence = { channels: [new Float32Array(22050), new Float32Array(22050)], sampleRate: 22050, name: 'silence.wav' };
+    const result = await transfer({ ...small, iterations: 2, rounds: 1, content: silence, style });
+    expect(result.warnings).toContain('silence.wav: is silent: the result is a texture of the style alone (--duration makes one without a content file)');
+    expect(Math.max(...result.channels[0].map(Math.abs))).toBeGreaterThan(0.01);
+    const speech = await transfer({ ...small, iterations: 2, rounds: 1, content: await example('speech', 1), style });
+    expect(speech.warnings.some((w) => w.includes('is silent'))).toBe(false);
+  });
 });
 
 describe('controlPeaks', () => {

@@ -241,7 +241,12 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   checkLength(style, sourceName(styleSource, 'style'));
   if (peak(style) === 0) throw new InputError(sourceName(styleSource, 'style'), 'is silent: there is no style to transfer');
   const outLength = contentChannels ? contentChannels[0].length : Math.round((duration as number) * sr);
-  if (contentChannels) checkLength(contentChannels[0], sourceName(contentSource as AudioSource, 'content'));
+  if (contentChannels) {
+    const name = sourceName(contentSource as AudioSource, 'content');
+    checkLength(contentChannels[0], name);
+    // Not refused: it still makes audio, the style's texture; but a silent content is most often the wrong file.
+    if (contentChannels.every((c) => peak(c) === 0)) warnings.push(`${name}: is silent: the result is a texture of the style alone (--duration makes one without a content file)`);
+  }
   else if (outLength < minSamples) throw new UsageError(`--duration ${duration}: must be at least ${(minSamples / sr).toFixed(3)} s`);
 
   const frames = frameCount(outLength, settings.hop);
