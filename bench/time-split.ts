@@ -3,15 +3,16 @@
  * the later rounds' style passes and objectives, Griffin-Lim between rounds, and the phase stage. The report's
  * "ms an evaluation" is a median and its optimise stage holds all but Griffin-Lim, so a long clip's time is easier to
  * read here.
- *   npx tsx bench/time-split.ts CONTENT STYLE [SETTINGS_JSON]
+ *   npx tsx bench/time-split.ts CONTENT STYLE [SETTINGS_JSON]      (CONTENT `none` for a texture, with "duration")
  *   e.g. npx tsx bench/clips.ts 60 && npx tsx bench/time-split.ts out/bench/speech-60s.wav out/bench/plucks-60s.wav '{"device":"webgpu"}'
+ *        npx tsx bench/time-split.ts none examples/drums.wav '{"duration":10}'
  */
 import { readFileSync } from 'node:fs';
 import { transfer, type ProgressEvent } from '../src/node/index.js';
 
 const [content, style, extra] = process.argv.slice(2);
 if (!content || !style) {
-  console.error('usage: npx tsx bench/time-split.ts CONTENT STYLE [SETTINGS_JSON]');
+  console.error('usage: npx tsx bench/time-split.ts CONTENT|none STYLE [SETTINGS_JSON]');
   process.exit(2);
 }
 
@@ -32,7 +33,7 @@ function spentOn(from: ProgressEvent, to: ProgressEvent | undefined): string {
 const clip = (path: string) => ({ bytes: new Uint8Array(readFileSync(path)), name: path });
 const events: { at: number; event: ProgressEvent }[] = [];
 const t0 = performance.now();
-const result = await transfer({ content: clip(content), style: clip(style), ...(extra ? JSON.parse(extra) : {}) }, {
+const result = await transfer({ content: content === 'none' ? undefined : clip(content), style: clip(style), ...(extra ? JSON.parse(extra) : {}) }, {
   onProgress: (event) => void events.push({ at: performance.now() - t0, event }),
 });
 const end = performance.now() - t0;
