@@ -48,7 +48,7 @@ export interface MemoryEstimate {
 export interface EstimateOptions {
   /**
    * The graphs run on a GPU, with no fall-back to the CPU: the process's peak then leaves out what lives in the
-   * device's memory. Measured on an H200 (16-thread host), 10-300 s at several settings: the estimate 0.92-1.35x the
+   * device's memory. Measured on an H200 (16-thread host), 10-600 s at several settings: the estimate 0.92-1.35x the
    * peak RSS, where the CPU's estimate was 1.04-2.01x (up to twice at 60 s with --kernels 3,11,31).
    */
   gpu?: boolean;
