@@ -37,18 +37,15 @@ const result = await transfer({ content: content === 'none' ? undefined : clip(c
   onProgress: (event) => void events.push({ at: performance.now() - t0, event }),
 });
 const end = performance.now() - t0;
-const spans = new Map<string, { ms: number; count: number }>();
+const spans = new Map<string, number>(); // milliseconds by what they were spent on
 events.forEach(({ at, event }, i) => {
   const next = events[i + 1];
   const label = spentOn(event, next?.event);
-  const span = spans.get(label) ?? { ms: 0, count: 0 };
-  span.ms += (next?.at ?? end) - at;
-  span.count++;
-  spans.set(label, span);
+  spans.set(label, (spans.get(label) ?? 0) + (next?.at ?? end) - at);
 });
 const { evaluations, iterations } = result.optimiser;
 console.log(`${content} + ${style}: ${(end / 1000).toFixed(2)} s, ${evaluations} evaluations, ${iterations} iterations, median ${result.msPerEvaluation.toFixed(0)} ms an evaluation`);
-for (const [label, { ms }] of [...spans].sort((a, b) => b[1].ms - a[1].ms)) {
+for (const [label, ms] of [...spans].sort((a, b) => b[1] - a[1])) {
   console.log(`${(ms / 1000).toFixed(2).padStart(8)} s  ${((100 * ms) / end).toFixed(1).padStart(5)}%  ${label}`);
 }
 process.exit(0);

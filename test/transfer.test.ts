@@ -436,9 +436,10 @@ describe('transfer end to end (2 s clips, small net)', () => {
     // A limit between the two: a GPU run with no fall-back is admitted, one that may fall back is refused. These runtimes
     // open no session (no GPU here): the admitted run fails at its first, after its estimate.
     const limit = (gpu + cpu) / 2;
+    const base = nodeRuntime(2);
     const noSessions = (fallbackToCpu: boolean): Runtime => ({
-      ...nodeRuntime(2),
-      ort: { Tensor: nodeRuntime(2).ort.Tensor, InferenceSession: { create: () => Promise.reject(new Error('no session in this test')) } } as unknown as OrtApi,
+      ...base,
+      ort: { Tensor: base.ort.Tensor, InferenceSession: { create: () => Promise.reject(new Error('no session in this test')) } } as unknown as OrtApi,
       executionProviders: ['webgpu'],
       fallbackToCpu,
     });
