@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { RunFailure, TransferClient } from '../src/web/client.js';
 import { startTransferWorker, type WorkerScope } from '../src/web/worker.js';
+import { WarmUp, warmUpTransfer } from '../src/web/warm-up.js';
+import { CancelledError } from '../src/errors.js';
 import type { FromWorker, ToWorker } from '../src/web/protocol.js';
 import { webNormalsPool } from '../src/web/normals.js';
 import { serveNormals } from '../src/model/normals-threads.js';
@@ -90,5 +92,33 @@ describe('webNormalsPool (nested workers that draw the weights)', () => {
     } finally {
       if (!hadWorker) delete (globalThis as { Worker?: unknown }).Worker;
     }
+  });
+});
+
+describe('WarmUp (the transfer worker\'s start-up run)', () => {
+  it('stops its work when asked and resolves once the work has ended, never with the work\'s failure', async () => {
+    const order: string[] = [];
+    const warm = new WarmUp(
+      (signal) =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => setTimeout(() => (order.push('work ended'), reject(new Error('cancelled'))), 20)),
+        ),
+    );
+    await warm.stop().then(() => order.push('stopped'));
+    expect(order).toEqual(['work ended', 'stopped']);
+    // Asked again, or once the work is over: at once, with the same outcome.
+    await expect(warm.stop()).resolves.toBeUndefined();
+    let aborted = false;
+    const finished = new WarmUp(async (signal) => void signal.addEventListener('abort', () => (aborted = true)));
+    await expect(finished.stop()).resolves.toBeUndefined();
+    expect(aborted).toBe(true); // the signal is aborted even so; the work had nothing left to stop
+  });
+
+  it('runs a whole small transfer on onnxruntime-web (here in Node), which a signal stops before it starts', async () => {
+    // A warm-up that failed would fail silently in the page: its settings and clips must stay a valid run.
+    await expect(warmUpTransfer(undefined, new AbortController().signal)).resolves.toBeUndefined();
+    const stopped = new AbortController();
+    stopped.abort();
+    await expect(warmUpTransfer(undefined, stopped.signal)).rejects.toBeInstanceOf(CancelledError);
   });
 });

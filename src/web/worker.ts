@@ -16,6 +16,7 @@ import { webRuntime, type WasmPaths } from './runtime.js';
 import { webGriffinLimPool } from './griffin-lim.js';
 import { webNormalsPool } from './normals.js';
 import { MemoryWeightsStore } from '../model/weights-memory.js';
+import { WarmUp, warmUpTransfer } from './warm-up.js';
 import type { NormalsDrawer } from '../model/weights.js';
 import type { GriffinLimRunner } from '../dsp/griffin-lim.js';
 
@@ -55,6 +56,12 @@ export interface WorkerAssets {
    * weights are drawn on nested workers, the same values as here; without, in this worker.
    */
   normalsWorker?: () => Worker;
+  /**
+   * Run a small transfer as the worker starts (warm-up.ts), so that the browser has compiled onnxruntime's hot code
+   * to its optimising tier when the first run comes; that run cancels it and starts once it has stopped. The page's
+   * first run of 10 s took 15.0-15.7 s so, against 17.1-17.9 s (README, Web app).
+   */
+  warmUp?: boolean;
 }
 
 /** The audio of the last finished run, kept for encoding requests. */
@@ -130,6 +137,7 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, a
   const normals = assets.normalsWorker ? webNormalsPool(assets.normalsWorker) : null;
   // The last run's nets' weights, for a run again with other settings but the same nets (1.6-1.9 s of 15 s at 10 s).
   const weights = new MemoryWeightsStore();
+  const warmUp = assets.warmUp ? new WarmUp((signal) => warmUpTransfer(wasmPaths, signal)) : null;
   scope.addEventListener('message', (event) => {
     const msg = event.data;
     if (msg.type === 'cancel') {
@@ -145,7 +153,8 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, a
     const mine = { id: msg.id, controller };
     current = mine;
     weights.beginRun();
-    run(scope, msg, controller.signal, wasmPaths, griffinLim?.run, normals ?? undefined, weights)
+    (warmUp?.stop() ?? Promise.resolve())
+      .then(() => run(scope, msg, controller.signal, wasmPaths, griffinLim?.run, normals ?? undefined, weights))
       .then((result) => void (kept = result))
       .catch((err: unknown) => scope.postMessage(failureOf(err, msg.id)))
       .finally(() => {
