@@ -8,7 +8,7 @@ import { Random } from '../dsp/random.js';
 import { transfer } from '../pipeline/transfer.js';
 import { webRuntime, type WasmPaths } from './runtime.js';
 
-/** Seconds of the warm-up's clips, and its net: enough for the hot code to be compiled again, in about 2 s on 2 cores. */
+/** Seconds of the warm-up's clips, and its net: enough for the hot code to reach the optimising tier, in about 2 s on 2 cores. */
 const WARM_UP_SECONDS = 3;
 const WARM_UP_FILTERS = 256;
 const WARM_UP_SAMPLE_RATE = 22050;
