@@ -9,6 +9,11 @@ import {
   type LogSpectrogram, type QualityReport, type Runtime,
 } from '../src/index.js';
 
+/** An audio file as the library's transfer takes it: its bytes, named by its path (for messages). */
+export function audioFile(path: string): { bytes: Uint8Array; name: string } {
+  return { bytes: new Uint8Array(readFileSync(path)), name: path };
+}
+
 /** Loops the bundled example `name` to `seconds` and returns its mono samples at the example's rate. */
 export async function loopedExample(name: string, seconds: number): Promise<{ samples: Float32Array; sampleRate: number }> {
   const clip = await decodeAudio(new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))), name);

@@ -9,7 +9,7 @@
  *   sox -M out/bench/speech-60s.wav /tmp/rev.wav out/bench/stereo-60s.wav &&
  *   npx tsx bench/eta-accuracy.ts out/bench/stereo-60s.wav out/bench/plucks-60s.wav
  */
-import { readFileSync } from 'node:fs';
+import { audioFile } from './clips.js';
 import { transfer } from '../src/node/index.js';
 import { stageEta } from '../src/pipeline/eta.js';
 
@@ -18,13 +18,12 @@ if (!content || !style) {
   console.error('usage: npx tsx bench/eta-accuracy.ts CONTENT STYLE [SETTINGS_JSON]');
   process.exit(2);
 }
-const clip = (path: string) => ({ bytes: new Uint8Array(readFileSync(path)), name: path });
 const rows: { step: number; elapsed: number; pipeline: number; steps: number }[] = [];
 const firstEvaluation: { percent: number; elapsed: number; pipeline: number }[] = [];
 let nextTenth = 0;
 let start = NaN;
 let end = NaN;
-await transfer({ content: clip(content), style: clip(style), ...(extra ? JSON.parse(extra) : {}) }, {
+await transfer({ content: audioFile(content), style: audioFile(style), ...(extra ? JSON.parse(extra) : {}) }, {
   onProgress: (e) => {
     if (e.stage === 'phase' && Number.isNaN(end)) end = e.elapsedMs;
     if (e.stage !== 'optimise') return;

@@ -7,7 +7,7 @@
  *   e.g. npx tsx bench/clips.ts 60 && npx tsx bench/time-split.ts out/bench/speech-60s.wav out/bench/plucks-60s.wav '{"device":"webgpu"}'
  *        npx tsx bench/time-split.ts none examples/drums.wav '{"duration":10}'
  */
-import { readFileSync } from 'node:fs';
+import { audioFile } from './clips.js';
 import { transfer, type ProgressEvent } from '../src/node/index.js';
 
 const [content, style, extra] = process.argv.slice(2);
@@ -30,10 +30,9 @@ function spentOn(from: ProgressEvent, to: ProgressEvent | undefined): string {
   return 'L-BFGS between evaluations';
 }
 
-const clip = (path: string) => ({ bytes: new Uint8Array(readFileSync(path)), name: path });
 const events: { at: number; event: ProgressEvent }[] = [];
 const t0 = performance.now();
-const result = await transfer({ content: content === 'none' ? undefined : clip(content), style: clip(style), ...(extra ? JSON.parse(extra) : {}) }, {
+const result = await transfer({ content: content === 'none' ? undefined : audioFile(content), style: audioFile(style), ...(extra ? JSON.parse(extra) : {}) }, {
   onProgress: (event) => void events.push({ at: performance.now() - t0, event }),
 });
 const end = performance.now() - t0;

@@ -5,11 +5,10 @@
  *
  *   npm run bench:web -- [--seconds 10] [--iterations 12] [--filters 4096] [--repeats 1]
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SETTINGS, transfer } from '../src/node/index.js';
-import { writeBenchClips } from './clips.js';
+import { audioFile, writeBenchClips } from './clips.js';
 import { launchChromium, runFinished, startPreview, startRun } from '../test/browser.js';
 
 const { values } = parseArgs({
@@ -73,8 +72,8 @@ try {
 // Node: the library on onnxruntime-node's CPU backend, same inputs and settings.
 for (let r = 0; r < repeats; r++) {
   const result = await transfer({
-    content: { bytes: new Uint8Array(readFileSync(clip.content)), name: clip.content },
-    style: { bytes: new Uint8Array(readFileSync(clip.style)), name: clip.style },
+    content: audioFile(clip.content),
+    style: audioFile(clip.style),
     iterations,
     filters,
     threads,
