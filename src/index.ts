@@ -52,4 +52,5 @@ export {
   type StageTimings,
 } from './pipeline/transfer.js';
 export { assessResult, reportPlotInput, runReport, type Assessment, type RunReport } from './pipeline/assess.js';
+export { CLIP_PEAK, controlPeaks, describePeaks, type PeakReport } from './pipeline/peaks.js';
 export { formatSeconds, stageEta } from './pipeline/eta.js';

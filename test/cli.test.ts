@@ -41,6 +41,7 @@ describe('restyle CLI', () => {
         initialLoss: initial,
         finalLoss: { total: final, style: final, content: 0, rhythm: 0 },
         spectralConvergenceDb: -20,
+        peaks: { control: 'limit', peak: 0.8, reductionDb: 0, affectedFraction: 0 },
         inputs: { content: { name: 'c.wav', sampleRate: 22050, channels: 1, seconds: 1 }, style: { name: 's.wav', sampleRate: 44100, channels: 2, seconds: 3 } },
       }) as unknown as TransferResult;
     expect(summary(result(2.5e4, 1e4), undefined, 'o.wav', false)).toContain('loss 2.500e+4 -> 1.000e+4 (2.5x);');
@@ -61,6 +62,10 @@ describe('restyle CLI', () => {
     // And its pulse against the style's, where the clips were long enough to measure it.
     const pulsed = { ...texture, rhythmDistance: 0.1712, styleHalvesRhythmDistance: 0.0668 };
     expect(summary(result(2, 1), pulsed, 'o.wav', false)).toContain("replay corr 0.250, rhythm distance 0.171 (style's own halves 0.067); phase");
+    // What was done to a peak past full scale ends it; a peak that would not have clipped goes unmentioned.
+    expect(summary(result(2, 1), undefined, 'o.wav', false)).toMatch(/; phase -20\.0 dB$/);
+    const limited = { ...result(2, 1), peaks: { control: 'limit', peak: 1.17, reductionDb: 1.34, affectedFraction: 0.126 } } as TransferResult;
+    expect(summary(limited, undefined, 'o.wav', false)).toMatch(/; phase -20\.0 dB; peak 1\.17 limited by up to 1\.3 dB \(12\.6% of samples\)$/);
   });
 
   it('with no arguments prints the usage lines to stderr and exits 1; --version names restyle and the runtime', () => {
@@ -187,6 +192,34 @@ describe('restyle CLI', () => {
     expect(bytes.readUInt16LE(20)).toBe(3); // WAVE_FORMAT_IEEE_FLOAT
     const clip = await decodeAudio(new Uint8Array(bytes), out);
     expect(clip.channels[0].length).toBe(Math.round(1.5 * 22050));
+  });
+
+  it('--peak none keeps peaks past full scale in a --float WAV, and is refused where integer samples would clip them', async () => {
+    const dir = tempDir();
+    const peakOf = async (file: string): Promise<number> => (await decodeAudio(new Uint8Array(readFileSync(file)), file)).channels[0].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const runWith = (peak: string, name: string) => run([speech, plucks, '-o', path.join(dir, name), '--peak', peak, '--float', '--no-quality', '--report', path.join(dir, `${name}.json`), ...fast]);
+    const limited = runWith('limit', 'limit.wav');
+    const kept = runWith('none', 'none.wav');
+    for (const r of [limited, kept]) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('warning'); // a cut this small is for the summary
+    }
+    const report = (name: string) => JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8')).peaks;
+    // These settings' result peaks past full scale: the limiter holds it under, none keeps it, and each says so.
+    expect(await peakOf(path.join(dir, 'limit.wav'))).toBeLessThanOrEqual(Math.fround(0.999));
+    expect(report('limit.wav')).toMatchObject({ control: 'limit', peak: expect.any(Number) });
+    expect(report('limit.wav').peak).toBeGreaterThan(1);
+    expect(limited.stderr).toMatch(/; peak 1\.\d+ limited by up to \d\.\d+ dB/);
+    const keptPeak = await peakOf(path.join(dir, 'none.wav'));
+    expect(keptPeak).toBeGreaterThan(1);
+    expect(report('none.wav')).toEqual({ control: 'none', peak: keptPeak, reductionDb: 0, affectedFraction: 0 });
+    expect(kept.stderr).toContain(`; peak ${keptPeak.toFixed(3)} kept (${(20 * Math.log10(keptPeak)).toFixed(1)} dB over full scale)\n`);
+    // 16-bit WAV and FLAC would clip what it keeps: refused before any work, nothing written.
+    const wav16 = run([speech, plucks, '-o', path.join(dir, 'a.wav'), '--peak', 'none', ...fast]);
+    expect([wav16.code, wav16.stderr]).toEqual([1, 'restyle: --peak none keeps peaks past full scale, which only 32-bit float holds: add --float (or use --peak limit or scale)\n']);
+    const flac = run([speech, plucks, '-o', path.join(dir, 'a.flac'), '--peak', 'none', ...fast]);
+    expect([flac.code, flac.stderr]).toEqual([1, 'restyle: --peak none: FLAC holds integer samples, which would clip the peaks it keeps; write a .wav with --float\n']);
+    expect(readdirSync(dir).sort()).toEqual(['limit.wav', 'limit.wav.json', 'none.wav', 'none.wav.json']);
   });
 
   it.each(['out.mp3', 'Out.OGG'])('refuses -o %s with exit 1: it writes WAV or FLAC, and says how to convert', (name) => {

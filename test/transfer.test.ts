@@ -6,7 +6,7 @@ import {
 } from '../src/node/index.js';
 import { StyleNet } from '../src/model/style-net.js';
 import { stageEta } from '../src/pipeline/eta.js';
-import { controlPeaks, transfer as coreTransfer } from '../src/pipeline/transfer.js';
+import { transfer as coreTransfer, type TransferResult } from '../src/pipeline/transfer.js';
 import { LEVEL_WARNING_DB, assessResult, runReport } from '../src/pipeline/assess.js';
 import { nodeRuntime, ResourceError } from '../src/node/index.js';
 import { createSession, isOutOfMemory, type OrtApi, type Runtime } from '../src/model/runtime.js';
@@ -14,7 +14,7 @@ import { WASM_HEAP_LIMIT_BYTES, estimateMemory } from '../src/pipeline/memory.js
 import { resolveSettings } from '../src/pipeline/settings.js';
 import { frameCount } from '../src/dsp/stft.js';
 import { GraphBuilder } from '../src/model/onnx-graph.js';
-import { CLIP_PEAK } from '../src/pipeline/rounds.js';
+import type { PeakReport } from '../src/pipeline/peaks.js';
 import { measureRhythm } from '../src/quality/rhythm.js';
 
 async function example(name: string, seconds: number): Promise<AudioClip> {
@@ -308,16 +308,17 @@ describe('transfer end to end (2 s clips, small net)', () => {
 
   it('says, with the measures, when --peak scale lowered the result enough for them to read it as less styled', async () => {
     const result = await transfer({ ...small, content: await example('speech', 2), style: await example('plucks', 2), iterations: 1, phaseIterations: 2 });
-    const warned = async (outputGainDb: number, quality = true): Promise<string[]> =>
-      (await assessResult(nodeRuntime(2), { ...result, outputGainDb }, { quality })).warnings;
+    const scaledBy = (reductionDb: number, control: PeakReport['control'] = 'scale'): TransferResult => ({ ...result, peaks: { control, peak: 2, reductionDb, affectedFraction: 1 } });
+    const warned = async (gainDb: number, quality = true): Promise<string[]> => (await assessResult(nodeRuntime(2), scaledBy(-gainDb), { quality })).warnings;
     expect(await warned(-5.5)).toEqual([
       'the quality was measured on the output as written, 5.5 dB down (--peak scale): the measures read a quieter result as less styled, so compare runs made with the same --peak',
     ]);
     expect(await warned(-LEVEL_WARNING_DB)).toHaveLength(1);
     expect(await warned(-0.5)).toEqual([]); // within a decibel
     expect(await warned(-5.5, false)).toEqual([]); // no measures, nothing to read wrongly
+    expect((await assessResult(nodeRuntime(2), scaledBy(5.5, 'limit'), { quality: true })).warnings).toEqual([]); // the level is kept
     // The report carries it with the run's own warnings.
-    const assessment = await assessResult(nodeRuntime(2), { ...result, outputGainDb: -3 }, { quality: true });
+    const assessment = await assessResult(nodeRuntime(2), scaledBy(3), { quality: true });
     expect(runReport(result, assessment, 'out.wav').warnings.at(-1)).toMatch(/^the quality was measured on the output as written, 3\.0 dB down/);
   });
 
@@ -597,40 +598,6 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(Math.max(...result.channels[0].map(Math.abs))).toBeGreaterThan(0.01);
     const speech = await transfer({ ...small, iterations: 2, rounds: 1, content: await example('speech', 1), style });
     expect(speech.warnings.some((w) => w.includes('is silent'))).toBe(false);
-  });
-});
-
-describe('controlPeaks', () => {
-  const sampleRate = 22050;
-  /** A second of a 110 Hz sine at `amplitude`. */
-  const sine = (amplitude: number): Float32Array => Float32Array.from({ length: sampleRate }, (_, i) => amplitude * Math.sin((2 * Math.PI * 110 * i) / sampleRate));
-  const peakOf = (x: Float32Array): number => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-
-  it('leaves a peak under the ceiling alone, and brings one between it and full scale under it without a warning', () => {
-    const warnings: string[] = [];
-    const quiet = sine(0.5);
-    expect(controlPeaks([quiet], { peakControl: 'limit', sampleRate }, warnings)[0]).toEqual(sine(0.5));
-    for (const peakControl of ['limit', 'scale'] as const) {
-      const [out] = controlPeaks([sine(0.9995)], { peakControl, sampleRate }, warnings);
-      expect(peakOf(out)).toBeLessThanOrEqual(Math.fround(CLIP_PEAK)); // the ceiling, as a float32 sample holds it
-    }
-    expect(warnings).toEqual([]);
-  });
-
-  it('says how far past full scale a peak was and what was done, in figures that do not round to nothing', () => {
-    const warnings: string[] = [];
-    for (const amplitude of [1.004, 2]) for (const peakControl of ['limit', 'scale'] as const) controlPeaks([sine(amplitude)], { peakControl, sampleRate }, warnings);
-    expect(warnings[0]).toMatch(/^output peak 1\.004 exceeds full scale: peaks limited by up to 0\.0[34] dB \(\d+\.\d+% of samples; --peak scale lowers the whole clip instead\)$/);
-    expect(warnings[1]).toBe('output peak 1.004 exceeds full scale: scaled by -0.04 dB to avoid clipping');
-    expect(warnings[2]).toMatch(/^output peak 2\.00 exceeds full scale: peaks limited by up to 6\.0 dB \(\d+\.\d% of samples; /);
-    expect(warnings[3]).toBe('output peak 2.00 exceeds full scale: scaled by -6.0 dB to avoid clipping');
-  });
-
-  it('tells the gain when it scales the whole output, and not when it limits', () => {
-    const gains: number[] = [];
-    for (const peakControl of ['limit', 'scale'] as const) controlPeaks([sine(2)], { peakControl, sampleRate }, [], (g) => gains.push(g));
-    expect(gains).toHaveLength(1);
-    expect(gains[0]).toBeCloseTo(20 * Math.log10(CLIP_PEAK / peakOf(sine(2))), 9); // the sampled peak, just under 2
   });
 });
 

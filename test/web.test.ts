@@ -16,7 +16,7 @@ import { launchChromium, runFinished, startPreview, startRun } from './browser.j
 
 const content = path.join(root, 'test/fixtures/wav16.wav');
 /** What a report holds, the CLI's --report as the web app's download (both are pipeline/assess.ts's runReport). */
-const REPORT_KEYS = ['channels', 'durationSeconds', 'inputs', 'loss', 'msPerEvaluation', 'optimiser', 'output', 'quality', 'sampleRate', 'settings', 'spectralConvergenceDb', 'timingsMs', 'warnings'];
+const REPORT_KEYS = ['channels', 'durationSeconds', 'inputs', 'loss', 'msPerEvaluation', 'optimiser', 'output', 'peaks', 'quality', 'sampleRate', 'settings', 'spectralConvergenceDb', 'timingsMs', 'warnings'];
 const style = path.join(root, 'test/fixtures/vorbis.ogg');
 
 let server: PreviewServer;
@@ -189,6 +189,41 @@ describe('web app', () => {
     expect((await wav()).equals(first)).toBe(false);
     await setSetting('seed', '0');
     expect((await wav()).equals(first)).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('keeps peaks past full scale in a 32-bit float WAV with “If it would clip” none, and offers FLAC again after a limited run', async () => {
+    await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('plucks.wav'));
+    // Speech in plucks at these settings peaks past full scale (1.09 in the command line's run).
+    await page.click('details summary'); // More settings
+    for (const [name, value] of [['iterations', '3'], ['filters', '64'], ['kernel', '5'], ['phaseIterations', '4']]) await setSetting(name, value);
+    const run = async (peakControl: string): Promise<{ wav: Buffer; report: RunReport }> => {
+      await page.selectOption('#setting-peakControl', peakControl);
+      await startRun(page);
+      await runFinished(page);
+      expect(await page.textContent('#error')).toBe('');
+      const [wav] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+      const [report] = await Promise.all([page.waitForEvent('download'), page.click('#download-report')]);
+      return { wav: readFileSync(await wav.path()), report: JSON.parse(readFileSync(await report.path(), 'utf8')) as RunReport };
+    };
+    const peakOf = async (wav: Buffer): Promise<number> => (await decodeAudio(new Uint8Array(wav), 'download')).channels[0].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+
+    const kept = await run('none');
+    expect(kept.wav.readUInt16LE(20)).toBe(3); // WAVE_FORMAT_IEEE_FLOAT
+    const keptPeak = await peakOf(kept.wav);
+    expect(keptPeak).toBeGreaterThan(1);
+    expect(kept.report.peaks).toEqual({ control: 'none', peak: keptPeak, reductionDb: 0, affectedFraction: 0 });
+    expect(await page.textContent('#summary')).toContain(`peak ${keptPeak.toFixed(3)} kept (`);
+    expect(await page.isVisible('#download-flac')).toBe(false);
+    expect(await page.textContent('#download-note')).toBe('WAV: 32-bit float, peaks past full scale kept');
+
+    const limited = await run('limit');
+    expect(limited.wav.readUInt16LE(20)).toBe(1); // 16-bit PCM
+    expect(await peakOf(limited.wav)).toBeLessThanOrEqual(1);
+    expect(limited.report.peaks).toMatchObject({ control: 'limit' });
+    expect(limited.report.peaks.reductionDb).toBeGreaterThan(0);
+    expect(await page.textContent('#summary')).toMatch(/peak 1\.\d+ limited by up to \d\.\d+ dB/);
+    expect(await page.isVisible('#download-flac')).toBe(true);
     expect(pageErrors).toEqual([]);
   });
 

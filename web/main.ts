@@ -12,6 +12,7 @@ import { clockSince, formatSeconds, progressEta } from '../src/pipeline/eta.js';
 import type { ProgressEvent, Stage } from '../src/pipeline/transfer.js';
 import { encodeWav } from '../src/audio/wav.js';
 import { describeQuality } from '../src/quality/report.js';
+import { describePeaks } from '../src/pipeline/peaks.js';
 import { TransferClient, RunFailure } from '../src/web/client.js';
 import { WEB_BACKENDS, chooseBackend, detectCapabilities, memoryWarning, type WebBackend } from '../src/web/capabilities.js';
 import type { MemoryEstimate } from '../src/pipeline/memory.js';
@@ -515,9 +516,12 @@ function showResult(message: ResultMessage, stem: string): void {
   reportLink.href = reportUrl;
   reportLink.download = `${stem}.json`;
   shown = { runId: message.id, stem, flacUrl: null };
-  $('download-note').textContent = '';
+  // Peaks kept past full scale are in the WAV's float samples; FLAC's integers would clip them.
+  $('download-flac').hidden = r.peaks.control === 'none';
+  $('download-note').textContent = r.peaks.control === 'none' ? 'WAV: 32-bit float, peaks past full scale kept' : '';
   const t = r.timingsMs;
   const q = r.quality;
+  const peaks = describePeaks(r.peaks);
   $('summary').textContent = [
     `${r.durationSeconds.toFixed(2)} s, ${r.channels === 2 ? 'stereo' : 'mono'}, ${describeRate(r.sampleRate, r.inputs.content?.sampleRate)}, in ${formatSeconds((t.total + t.assess) / 1000)}`,
     `optimise ${formatSeconds(t.optimise / 1000)} (${r.optimiser.iterations} iterations, ${r.optimiser.evaluations} evaluations, ${Math.round(r.msPerEvaluation)} ms each)`,
@@ -525,6 +529,7 @@ function showResult(message: ResultMessage, stem: string): void {
     ...(q ? [`quality ${formatSeconds(t.assess / 1000)}`] : []),
     `loss ${r.loss.initial.toExponential(3)} → ${r.loss.final.total.toExponential(3)}`,
     ...(q ? [describeQuality(q, { correlation: 'correlation', heldOut: ' under held-out nets' })] : []),
+    ...(peaks ? [peaks] : []),
   ].join(' · ');
   const result = $('result');
   result.dataset.duration = String(r.durationSeconds);

@@ -14,6 +14,7 @@ import { OPTION_NAMES, SETTING_HELP, SETTING_RANGES, describeRate, displayDefaul
 import type { ProgressEvent, TransferResult } from '../pipeline/transfer.js';
 import { nearLimitWarning } from '../pipeline/memory.js';
 import { assessResult, reportPlotInput, runReport } from '../pipeline/assess.js';
+import { describePeaks } from '../pipeline/peaks.js';
 import { DEVICES, STDIO, DiskWeightsStore, availableMemoryBytes, checkWritable, defaultWeightsCacheDir, displayName, weightsCacheMaxBytes, nodeRuntime, qualityDevice, readInputFile, removePendingTempFiles, transfer, versionLine, writeOutput, type Device } from '../node/index.js';
 import { ProgressDisplay } from './progress.js';
 import { formatSeconds } from '../pipeline/eta.js';
@@ -134,6 +135,16 @@ function checkOutputFormat(output: string, float: boolean): void {
   if (float && outputFormat(output) === 'flac') throw new UsageError('--float: FLAC holds integer samples; name the output .wav for 32-bit float');
 }
 
+/** Refuses `--peak none` where the file's integer samples would clip the peaks it keeps. */
+function checkPeakControl(peakControl: TransferSettings['peakControl'], output: string, float: boolean): void {
+  if (peakControl !== 'none' || float) return;
+  throw new UsageError(
+    outputFormat(output) === 'flac'
+      ? '--peak none: FLAC holds integer samples, which would clip the peaks it keeps; write a .wav with --float'
+      : '--peak none keeps peaks past full scale, which only 32-bit float holds: add --float (or use --peak limit or scale)',
+  );
+}
+
 /** Image formats other than PNG, which a --plot file named so would be expected to hold. */
 const OTHER_IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.gif', '.webp', '.bmp', '.svg', '.tif', '.tiff', '.avif']);
 
@@ -219,6 +230,7 @@ export async function main(argv: string[]): Promise<number> {
     checkStdio(files, opts);
     // Validate the settings before reading anything, so a typo fails in milliseconds with exit 1.
     const settings = resolveSettings(settingsFrom(opts as unknown as Record<string, unknown>), texture ? 'texture' : 'transfer');
+    checkPeakControl(settings.peakControl, opts.output, Boolean(opts.float));
 
     const [contentFile, styleFile] = texture ? [undefined, files[0]] : [files[0], files[1]];
     const styleBytes = await readInputFile(styleFile);
@@ -297,6 +309,8 @@ export function summary(r: TransferResult, q: QualityReport | undefined, output:
   ];
   if (q) parts.push(describeQuality(q));
   parts.push(`phase ${r.spectralConvergenceDb.toFixed(1)} dB`);
+  const peaks = describePeaks(r.peaks);
+  if (peaks) parts.push(peaks);
   return parts.join('; ');
 }
 

@@ -5,6 +5,7 @@ import type { Runtime } from '../model/runtime.js';
 import type { LogSpectrogram } from '../model/style-net.js';
 import { measureQuality, type QualityReport } from '../quality/measures.js';
 import type { PlotInput } from '../report/plot.js';
+import type { PeakReport } from './peaks.js';
 import type { TransferSettings } from './settings.js';
 import { toLogSpectrogram, type ProgressEvent, type StageTimings, type TransferResult } from './transfer.js';
 
@@ -53,9 +54,9 @@ export async function assessResult(
   checkCancel();
   progress(1);
   const warnings =
-    result.outputGainDb <= -LEVEL_WARNING_DB
+    result.peaks.control === 'scale' && result.peaks.reductionDb >= LEVEL_WARNING_DB
       ? [
-          `the quality was measured on the output as written, ${(-result.outputGainDb).toFixed(1)} dB down (--peak scale): ` +
+          `the quality was measured on the output as written, ${result.peaks.reductionDb.toFixed(1)} dB down (--peak scale): ` +
             'the measures read a quieter result as less styled, so compare runs made with the same --peak',
         ]
       : [];
@@ -87,6 +88,8 @@ export interface RunReport {
   optimiser: TransferResult['optimiser'];
   msPerEvaluation: number;
   spectralConvergenceDb: number;
+  /** The output's peak before its control, and what the control (`--peak`) did. */
+  peaks: PeakReport;
   /** The run's stage timings (total: the run's), and the assessment's after it. */
   timingsMs: StageTimings & { assess: number };
   /** Held-out quality measures (NaN, written null, where they need a content, in texture mode); null when skipped. */
@@ -107,6 +110,7 @@ export function runReport(r: TransferResult, assessment: Pick<Assessment, 'quali
     optimiser: r.optimiser,
     msPerEvaluation: r.msPerEvaluation,
     spectralConvergenceDb: r.spectralConvergenceDb,
+    peaks: r.peaks,
     timingsMs: { ...r.timings, assess: assessment.ms },
     quality: assessment.quality ?? null,
     warnings: [...r.warnings, ...assessment.warnings],

@@ -17,9 +17,7 @@ import { yieldToEventLoop } from './yield.js';
 import { reorderBins } from './bin-order.js';
 import { lbfgsHistoryFor } from './memory.js';
 import { ceilingInOrder, clampRows, underCeiling } from './ceiling.js';
-
-/** Largest output sample: just under full scale, so 16-bit conversion never clips. */
-export const CLIP_PEAK = 0.999;
+import { CLIP_PEAK } from './peaks.js';
 
 /**
  * L-BFGS's smallest step worth trying, as the largest change of any log magnitude: 1e-4 is a gain of 0.0009 dB. A clip

@@ -52,8 +52,11 @@ export interface TransferSettings {
   roundNets: 'vary' | 'same';
   /** Compute threads; 0 uses every core. */
   threads: number;
-  /** What to do when the output would clip: a look-ahead peak limiter (keeps the level) or scaling the whole clip. */
-  peakControl: 'limit' | 'scale';
+  /**
+   * What to do when the output would clip: a look-ahead peak limiter (keeps the level), scaling the whole clip, or
+   * nothing (`none`: samples past full scale are kept, for a 32-bit float file; a 16-bit encoder would clip them).
+   */
+  peakControl: 'limit' | 'scale' | 'none';
   /** How the net's convolution is computed (same result): DFT blocks where they save work (auto), always, or never. */
   convolution: 'auto' | 'direct' | 'dft';
 }
@@ -149,7 +152,7 @@ export const SETTING_RANGES: Record<keyof TransferSettings, IntRange | NumRange 
   rounds: { kind: 'int', min: 1, max: 100 },
   roundNets: { kind: 'choice', values: ['vary', 'same'] },
   threads: { kind: 'int', min: 0, max: 1024 },
-  peakControl: { kind: 'choice', values: ['limit', 'scale'] },
+  peakControl: { kind: 'choice', values: ['limit', 'scale', 'none'] },
   convolution: { kind: 'choice', values: ['auto', 'direct', 'dft'] },
 };
 
@@ -199,7 +202,7 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   rounds: 'optimisation rounds, with a phase reconstruction between rounds',
   roundNets: 'vary: a new random net each round (more style at the same cost); same: one net for all rounds',
   threads: 'compute threads (0 = all cores)',
-  peakControl: 'on clipping: limit (look-ahead limiter) or scale (whole clip)',
+  peakControl: 'on clipping: limit (look-ahead limiter), scale (whole clip) or none (keep peaks past full scale, in 32-bit float)',
   convolution: 'convolution: auto (DFT blocks at kernel >= 9: faster, more memory), direct, dft',
 };
 

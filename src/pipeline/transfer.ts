@@ -1,7 +1,6 @@
 import { decodeAudio, toMono, type AudioClip } from '../audio/decode.js';
 import { resample } from '../audio/resample.js';
 import { peak } from '../audio/wav.js';
-import { limitPeaks } from '../audio/limiter.js';
 import { loadFastFft } from '../dsp/fft.js';
 import { griffinLimHere } from '../dsp/griffin-lim.js';
 import { Random } from '../dsp/random.js';
@@ -15,8 +14,9 @@ import type { MinimizeResult } from '../optim/types.js';
 import { DEFAULT_SETTINGS, kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
 import { SideWorkTally, optimiseRemainingMs } from './eta.js';
 import { RoundObjectives } from './round-objectives.js';
-import { CLIP_PEAK, betweenRounds, optimiseRound, reconstruct, roundPlan, roundSchedule, type ChannelState, type RunContext } from './rounds.js';
+import { betweenRounds, optimiseRound, reconstruct, roundPlan, roundSchedule, type ChannelState, type RunContext } from './rounds.js';
 import { estimateMemory, formatBytes, type MemoryEstimate } from './memory.js';
+import { controlPeaks, peakWarning, type PeakReport } from './peaks.js';
 
 /** Audio given to transfer: encoded file bytes (any format decodeAudio reads), or decoded channels. */
 export type AudioSource = { bytes: Uint8Array; name: string } | (AudioClip & { name?: string });
@@ -162,10 +162,10 @@ export interface TransferResult {
   /** Stage timings. */
   timings: StageTimings;
   /**
-   * The gain `--peak scale` gave the whole output to avoid clipping, in dB (0 when it did not act, or with `--peak
-   * limit`, whose reductions the warnings give): the quality measures read a quieter result as less styled.
+   * The output's peak before its control, and what the control did (`--peak`): the quality measures read a quieter
+   * result as less styled.
    */
-  outputGainDb: number;
+  peaks: PeakReport;
   /** Things the user should know (e.g. the output was scaled down to avoid clipping). */
   warnings: string[];
 }
@@ -341,10 +341,12 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       ceiling,
     }));
     // The audio as it is written: a texture at its spectrogram's level, the peaks controlled, the channels widened.
-    let outputGainDb = 0;
-    const finish = (audio: Float32Array[]): Float32Array[] => {
+    const finish = (audio: Float32Array[]): { channels: Float32Array[]; peaks: PeakReport } => {
       if (!contentSpecs) matchOptimisedLevel(audio, states);
-      return widen(controlPeaks(audio, settings, warnings, (gainDb) => (outputGainDb = gainDb)), outputChannelCount);
+      const controlled = controlPeaks(audio, settings);
+      const warning = peakWarning(controlled.peaks);
+      if (warning) warnings.push(warning);
+      return { channels: widen(controlled.channels, outputChannelCount), peaks: controlled.peaks };
     };
     const cancelledWith = (channels: Float32Array[]): CancelledError =>
       new CancelledError('cancelled', { channels, sampleRate: sr, iterations: states.reduce((a, st) => a + Math.max(0, st.lossHistory.length - 1), 0) });
@@ -383,7 +385,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
           await objectives.release();
           const audio: Float32Array[] = [];
           for (const state of states) audio.push((await reconstruct(ctx, state, settings.phaseIterations)).audio);
-          throw cancelledWith(finish(audio));
+          throw cancelledWith(finish(audio).channels);
         }
         throw err;
       }
@@ -415,7 +417,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       convergence = Math.max(convergence, spectralConvergenceDb(states[c].phase as Spectrogram, final.magnitude));
       audio.push(final.audio);
     }
-    const channels = finish(audio);
+    const { channels, peaks } = finish(audio);
     if (hooks.partialOnCancel && signal?.aborted) throw cancelledWith(channels);
     const tPhase = elapsed();
     const sum = (f: (st: ChannelState) => number): number => states.reduce((a, st) => a + f(st), 0);
@@ -442,7 +444,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
         phase: tPhase - tOptimise + betweenRoundsMs,
         total: tPhase,
       },
-      outputGainDb,
+      peaks,
       warnings,
     };
   } finally {
@@ -477,38 +479,6 @@ function matchOptimisedLevel(audio: Float32Array[], states: readonly ChannelStat
   const target = states.reduce((sum, st) => sum + meanLogMagnitude(st.x), 0) / states.length;
   const gain = levelGainForMeanLog(states.map((st) => magnitude(st.phase as Spectrogram)), target);
   for (const channel of audio) for (let i = 0; i < channel.length; i++) channel[i] *= gain;
-}
-
-/**
- * Keeps the output within full scale by the chosen means (one gain for all channels), adding a warning when it acted
- * on a peak past full scale, and telling `onScaled` the gain in dB when it scaled the whole output. Works in place (the
- * channels are Griffin-Lim's fresh output): a 10-minute channel is 53 MB.
- */
-export function controlPeaks(
-  channels: Float32Array[],
-  settings: Pick<TransferSettings, 'peakControl' | 'sampleRate'>,
-  warnings: string[],
-  onScaled?: (gainDb: number) => void,
-): Float32Array[] {
-  const p = Math.max(...channels.map(peak));
-  if (!Number.isFinite(p)) throw new Error('phase reconstruction produced non-finite samples');
-  if (p <= CLIP_PEAK) return channels;
-  // A peak between the ceiling and full scale would not clip: it is brought under the ceiling (a margin of 0.009 dB)
-  // without a word. Past full scale the warning says by how much, in figures that do not round to "1.00" and "0.0 dB".
-  const warn = (text: string): void => void (p > 1 && warnings.push(`output peak ${p.toFixed(p < 1.095 ? 3 : 2)} exceeds full scale: ${text}`));
-  const db = (x: number): string => `${x.toFixed(Math.abs(x) < 0.095 ? 2 : 1)} dB`;
-  if (settings.peakControl === 'scale') {
-    const gain = CLIP_PEAK / p;
-    const gainDb = 20 * Math.log10(gain);
-    warn(`scaled by ${db(gainDb)} to avoid clipping`);
-    onScaled?.(gainDb);
-    for (const ch of channels) for (let i = 0; i < ch.length; i++) ch[i] *= gain;
-    return channels;
-  }
-  const limited = limitPeaks(channels, settings.sampleRate, { ceiling: CLIP_PEAK, inPlace: true });
-  const share = 100 * limited.affectedFraction;
-  warn(`peaks limited by up to ${db(limited.maxReductionDb)} (${share.toFixed(share < 0.095 ? 2 : 1)}% of samples; --peak scale lowers the whole clip instead)`);
-  return limited.channels;
 }
 
 /** Decodes `source` if it is encoded bytes, or checks decoded channels. */

@@ -105,7 +105,8 @@ async function run(
   );
   const assessment = await assessResult(runtime, result, { quality: msg.quality ?? true, onProgress, signal });
   const { written } = assessment;
-  const wav = await encodeWav(result.channels, result.sampleRate, 'int16');
+  // Peaks kept past full scale need float samples; otherwise 16-bit, as the command line writes by default.
+  const wav = await encodeWav(result.channels, result.sampleRate, result.peaks.control === 'none' ? 'float32' : 'int16');
   const picture = drawReport(reportPlotInput(result, written));
   const report = runReport(result, assessment, msg.outputName ?? 'restyled.wav');
   // A fallback that happened while creating sessions (runtime.notes) belongs with the run's own warnings.
