@@ -41,7 +41,7 @@ describe('bad input exits 2 with one line naming the file', () => {
       const f = path.join(dir, 'nan.wav');
       writeFileSync(f, await encodeWav([x], 22050, 'float32'));
       return f;
-    }, /: 1 samples are NaN or infinite$/],
+    }, /: 1 sample is NaN or infinite$/],
     ['a clip shorter than one STFT frame', async (dir) => { const f = path.join(dir, 'blip.wav'); writeFileSync(f, await toneWav(22050, 0.01)); return f; }, /: too short: 0\.010 s, needs at least/],
   ];
   it.each(cases)('%s', async (_label, make, message) => {

@@ -33,7 +33,7 @@ export async function decodeAudio(bytes: Uint8Array, name: string): Promise<Audi
   if (!Number.isFinite(sampleRate) || sampleRate <= 0) throw new InputError(name, `invalid sample rate ${sampleRate}`);
   let bad = 0;
   for (const ch of channels) for (let i = 0; i < ch.length; i++) if (!Number.isFinite(ch[i])) bad++;
-  if (bad > 0) throw new InputError(name, `${bad} samples are NaN or infinite`);
+  if (bad > 0) throw new InputError(name, `${bad} sample${bad === 1 ? ' is' : 's are'} NaN or infinite`);
   return { channels, sampleRate };
 }
 
