@@ -17,6 +17,18 @@ beforeAll(() => {
 });
 
 describe('restyle CLI', () => {
+  it('the npm package holds what its bin and exports name, the examples and the README, and no build state', () => {
+    const packed = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+    expect(packed.status, packed.stderr).toBe(0);
+    const files = new Set((JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path));
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string>; exports: Record<string, { types: string; default: string }> };
+    const named = [...Object.values(manifest.bin), ...Object.values(manifest.exports).flatMap((e) => [e.types, e.default])];
+    for (const file of named) expect(files, file).toContain(file.replace(/^\.\//, ''));
+    for (const name of ['speech', 'melody', 'plucks', 'drums', 'texture']) expect(files).toContain(`examples/${name}.wav`);
+    expect(files).toContain('README.md');
+    expect([...files].filter((f) => !/^(dist\/.+\.(js|d\.ts|js\.map)|examples\/\w+\.wav|README\.md|package\.json)$/.test(f))).toEqual([]);
+  });
+
   it('--help exits 0 and lists every option with its default', () => {
     const r = run(['--help']);
     expect(r.code).toBe(0);
