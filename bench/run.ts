@@ -53,16 +53,16 @@ function stepFlops(C: number, N: number, K: number, T: number, Ts: number): { st
 }
 
 /**
- * Floating-point operations the DFT-block form actually performs per step: the per-bin products forward and back
- * (P x 2N x C times C x 2B, twice), the block DFTs and inverse DFTs, and the same Gram terms.
+ * Floating-point operations the DFT-block form actually performs per step: the real products forward and back
+ * (Q of N x C times C x B, twice), the blocks' DFTs and the inverse, and the same Gram terms.
  */
 function blockStepFlops(plan: BlockPlan, C: number, N: number, T: number, Ts: number): number {
   const K = plan.kernel;
   const Tf = featureFrames(T, K);
   const B = blockCount(plan, Tf);
   const cols = B * plan.hop;
-  const products = 2 * (2 * plan.points * 2 * N * C * 2 * B);
-  const dfts = 2 * (2 * C * B * plan.length * 2 * plan.points + 2 * N * B * 4 * plan.points * plan.hop);
+  const products = 2 * (2 * plan.slots * N * C * B);
+  const dfts = 2 * (2 * C * B * plan.length * plan.slots + 2 * N * B * plan.slots * plan.hop);
   const gramTerms = chooseStyleMode(N, Tf, featureFrames(Ts, K)) === 'kernel' ? 4 * N * cols * (cols + featureFrames(Ts, K)) : 4 * N * N * cols;
   return products + dfts + gramTerms;
 }

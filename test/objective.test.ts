@@ -479,8 +479,10 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
       expect(secondPass.map((r) => r[IO.contentFeatures])).toEqual(contentDeviceBytes === 0 ? ['cpu', 'cpu'] : ['gpu-buffer', 'gpu-buffer']);
       expect(runs).toHaveLength(6);
       const plain = cpu.evaluations[k];
+      // The same sums in other orders (2 chunks against 10): float32 rounding, up to 1.4e-5 of the gradient in the DFT
+      // form (16-frame blocks, three real products a bin), under 1e-5 in the Conv form.
       expect(Math.abs(value.loss - plain.value.loss) / plain.value.loss).toBeLessThan(1e-5);
-      expect(relativeError(grad, plain.grad)).toBeLessThan(1e-5);
+      expect(relativeError(grad, plain.grad)).toBeLessThan(2e-5);
     }
     expect(gpu.evaluations[1].value.loss).not.toBe(gpu.evaluations[0].value.loss); // a second point, not a stale sum
     expect(gpu.evaluations[0].value.contentLoss).toBeGreaterThan(0);

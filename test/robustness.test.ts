@@ -143,11 +143,11 @@ describe('output safety', () => {
     const dir = tempDir();
     const r = run([speech, plucks, '-o', path.join(dir, 'out.wav'), '--memory-limit', '100']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^restyle: this run needs about \d+ MB of memory but 100 MB is available: use fewer --filters \(now 4096\), a larger --hop \(now 512\) or a shorter content clip$/);
+    expect(r.stderr.trim()).toMatch(/^restyle: this run needs about (\d+ MB|\d+\.\d GB) of memory but 100 MB is available: use fewer --filters \(now 4096\), a larger --hop \(now 512\) or a shorter content clip$/);
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('warns as it starts a run whose estimate comes within 20% of the memory allowed, and runs it', () => {
+  it('warns as it starts a run whose estimate comes within 25% of the memory allowed, and runs it', () => {
     const dir = tempDir();
     const args = [speech, plucks, '-o', path.join(dir, 'out.wav'), '--filters', '64', '--iterations', '1', '--no-quality'];
     // The estimate, from the refusal's message; then a limit 10% above it.
@@ -157,10 +157,10 @@ describe('output safety', () => {
     const limit = Math.round(needed * 1.1);
     const r = run([...args, '--memory-limit', String(limit), '-q']);
     expect(r.code).toBe(0);
-    // First, before the run's own warnings (this small net's output peaks over full scale).
+    // First, before any of the run's own.
     expect(r.stderr.split('\n')[0]).toBe(
       `restyle: warning: this run needs about ${needed} MB of memory and ${limit} MB is available, and the estimate can be ` +
-        '20% low: fewer --filters, a larger --hop or a shorter content clip need less',
+        '25% low: fewer --filters, a larger --hop or a shorter content clip need less',
     );
     expect(readdirSync(dir)).toEqual(['out.wav']);
     // With room to spare, nothing is said of memory.

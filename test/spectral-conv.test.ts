@@ -19,11 +19,14 @@ import { randomWeightGroups, randomWeightGroupsDrawn, randomWeights, randomWeigh
 const runtime: Runtime = { ort, executionProviders: ['cpu'], threads: 1 };
 
 describe('block arithmetic of the DFT convolution', () => {
-  it('chooses blocks where they save work: none at K = 3, L = 32 at the default K = 11', () => {
+  it('chooses blocks where they save work: none at K = 3 or 4, L = 16 from K = 5, L = 32 at the default K = 11', () => {
     expect(chooseBlockPlan(3)).toBeNull();
+    expect(chooseBlockPlan(4)).toBeNull();
+    expect(chooseBlockPlan(5)).toEqual({ kernel: 5, length: 16, hop: 12, points: 9, slots: 23 });
     const plan = chooseBlockPlan(11);
-    expect(plan).toEqual({ kernel: 11, length: 32, hop: 22, points: 17 });
-    expect(blockSaving(plan!)).toBeCloseTo((11 * 22) / 68, 12);
+    // 17 DFT bins: 15 complex ones of 3 real products each, and the first and last, real, of one.
+    expect(plan).toEqual({ kernel: 11, length: 32, hop: 22, points: 17, slots: 47 });
+    expect(blockSaving(plan!)).toBeCloseTo((11 * 22) / 47, 12);
     expect(chooseBlockPlan(31)?.length).toBe(64);
     expect(() => blockPlan(11, 11)).toThrow(/even integer above the kernel width 11/);
   });
@@ -118,7 +121,8 @@ describe('block arithmetic of the DFT convolution', () => {
   });
 
   it.each([
-    [5, 8, 40, 24],
+    [3, 8, 40, 24], // forced: no saving at K = 3
+    [5, 16, 40, 24],
     [11, 32, 431 % 97, 24],
     [11, 32, 200, 24],
     [11, 32, 40, 600], // the weights' DFT is computed for 512 filters at a time: two groups, the second short

@@ -203,7 +203,7 @@ describe('a net with a weights store', () => {
     expect(store.saved.size).toBe(nets.length);
     // The DFT's key names the provider that computed it; W's, drawn in JavaScript, does not depend on one.
     const keys = [...store.saved.keys()].map((k) => JSON.parse(k) as { provider: string; block: unknown });
-    expect(keys[0]).toMatchObject({ provider: 'cpu', block: { length: 32, points: 17 } });
+    expect(keys[0]).toMatchObject({ provider: 'cpu', block: { length: 32, slots: 47 } });
     expect(keys[2]).toMatchObject({ provider: 'javascript', block: null });
   });
 

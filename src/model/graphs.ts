@@ -1,6 +1,6 @@
 import { GraphBuilder } from './onnx-graph.js';
 import { featureFrames, type NetShape, type StyleMode } from './shape.js';
-import { blockCount, blockDftMatrix, blockInverseMatrix, kernelDftMatrix, transposeMatrix, validOutputMask, type BlockPlan } from './spectral-conv.js';
+import { blockAnalysisMatrix, blockCount, blockSynthesisMatrix, kernelSlotMatrix, transposeMatrix, validOutputMask, type BlockPlan } from './spectral-conv.js';
 
 // The sizes (shape.ts) carry no ONNX code, so that settings and pages can use them alone; re-exported for the model.
 export { chooseStyleMode, featureFrames, type NetShape, type StyleMode } from './shape.js';
@@ -113,29 +113,23 @@ function directConvGradient(g: GraphBuilder, shape: NetShape, frames: number | s
 
 /**
  * The block form (overlap-save DFT, spectral-conv.ts): input IO.blocks (C x B x L, cut by frameBlocks), weights
- * IO.spectralWeights (P x 2N x C: per DFT bin the kernels' real parts stacked over their imaginary parts). Output
- * N x (S B), its columns in
- * the order (j, b) for output frame b S + j: every use of the features (Gram matrices, sums of squares, the ReLU) is
+ * IO.spectralWeights (Q x N x C: each real product's kernel side, blockSlots). Output N x (S B), its columns in the
+ * order (j, b) for output frame b S + j: every use of the features (Gram matrices, sums of squares, the ReLU) is
  * indifferent to the order of time columns, and this order keeps every transpose here a move of whole rows. The input
  * gradient is IO.grad in block form (C x B x L), to be added back with overlapAddBlocks.
  */
 function blockConv(g: GraphBuilder, shape: NetShape, plan: BlockPlan, blocks: number | string): ConvFragment {
   const { filters: N, bins: C } = shape;
-  const { length: L, hop: S, points: P } = plan;
+  const { length: L, hop: S, slots: Q } = plan;
   const x = g.input(IO.blocks, [C, blocks, L]);
-  const weights = g.input(IO.spectralWeights, [P, 2 * N, C]);
-  const dft = blockDftMatrix(plan);
-  const inverse = blockInverseMatrix(plan);
-  // C x B x L -> C x B x 2P (DFT) -> P x C x 2B: per bin, the blocks' real parts beside their imaginary parts.
-  const spectrum = g.op('MatMul', [x, g.constFloat(dft, [L, 2 * P])]);
-  const split = g.op('Reshape', [spectrum, g.constInt64([0, 0, 2, P])]);
-  const perBin = g.op('Reshape', [g.op('Transpose', [split], { perm: [3, 0, 2, 1] }), g.constInt64([P, C, -1])]);
-  // P x 2N x 2B: the four real products (kernel part a, block part c) for every filter and block: (p, a, n, c, b).
-  const products = g.op('MatMul', [weights, perBin]);
-  // -> (n, p, a, c, b) = N x 4P x B, then the inverse DFT of the complex products' valid outputs: N x S x B.
-  const byFilter = g.op('Transpose', [g.op('Reshape', [products, g.constInt64([P, 2, N, 2, -1])])], { perm: [2, 0, 1, 3, 4] });
-  const inverseT = g.constFloat(transposeMatrix(inverse, 4 * P, S), [S, 4 * P]);
-  const outputs = g.op('MatMul', [inverseT, g.op('Reshape', [byFilter, g.constInt64([N, 4 * P, -1])])]);
+  const weights = g.input(IO.spectralWeights, [Q, N, C]);
+  // C x B x L -> C x B x Q (each product's block side) -> Q x C x B.
+  const perSlot = g.op('Transpose', [g.op('MatMul', [x, g.constFloat(blockAnalysisMatrix(plan), [L, Q])])], { perm: [2, 0, 1] });
+  // Q x N x B: the real products for every filter and block, then N x Q x B, and through the inverse: N x S x B.
+  const products = g.op('MatMul', [weights, perSlot]);
+  const byFilter = g.op('Transpose', [products], { perm: [1, 0, 2] });
+  const synthesisT = g.constFloat(transposeMatrix(blockSynthesisMatrix(plan), Q, S), [S, Q]);
+  const outputs = g.op('MatMul', [synthesisT, byFilter]);
   return {
     output: g.op('Reshape', [outputs, g.constInt64([N, -1])]),
     inputGradient: (dOutput) => blockConvGradient(g, shape, plan, blocks, weights, dOutput),
@@ -149,19 +143,15 @@ function blockConv(g: GraphBuilder, shape: NetShape, plan: BlockPlan, blocks: nu
  */
 function blockConvGradient(g: GraphBuilder, shape: NetShape, plan: BlockPlan, blocks: number | string, weights: string | null, dOutput: string): void {
   const { filters: N, bins: C } = shape;
-  const { length: L, hop: S, points: P } = plan;
-  const w = weights ?? g.input(IO.spectralWeights, [P, 2 * N, C]);
-  const dft = blockDftMatrix(plan);
-  const inverse = blockInverseMatrix(plan);
-  const dByFilter = g.op('MatMul', [g.constFloat(inverse, [4 * P, S]), g.op('Reshape', [dOutput, g.constInt64([N, S, -1])])]);
-  const dProducts = g.op('Transpose', [g.op('Reshape', [dByFilter, g.constInt64([N, P, 2, 2, -1])])], { perm: [1, 2, 0, 3, 4] });
-  // Per bin dZ_p^T W_p (2B x C), with the weights as stored (no transposed copy): P x 2B x 2N times P x 2N x C.
-  const dProductsT = g.op('Transpose', [g.op('Reshape', [dProducts, g.constInt64([P, 2 * N, -1])])], { perm: [0, 2, 1] });
-  const dPerBin = g.op('MatMul', [dProductsT, w]);
-  // P x 2B x C = (p, c, b, f) -> C x B x 2P -> the DFT's transpose: C x B x L.
-  const dSplit = g.op('Reshape', [dPerBin, g.constInt64([P, 2, -1, C])]);
-  const dSpectrum = g.op('Reshape', [g.op('Transpose', [dSplit], { perm: [3, 2, 1, 0] }), g.constInt64([C, -1, 2 * P])]);
-  g.op('MatMul', [dSpectrum, g.constFloat(transposeMatrix(dft, L, 2 * P), [2 * P, L])], {}, IO.grad);
+  const { length: L, hop: S, slots: Q } = plan;
+  const w = weights ?? g.input(IO.spectralWeights, [Q, N, C]);
+  const dByFilter = g.op('MatMul', [g.constFloat(blockSynthesisMatrix(plan), [Q, S]), g.op('Reshape', [dOutput, g.constInt64([N, S, -1])])]);
+  // Per product dZ_q^T W_q (B x C), with the weights as stored (no transposed copy): Q x B x N times Q x N x C.
+  const dProductsT = g.op('Transpose', [dByFilter], { perm: [1, 2, 0] });
+  const dPerSlot = g.op('MatMul', [dProductsT, w]);
+  // Q x B x C -> C x B x Q -> the block side's transpose: C x B x L.
+  const dSpectrum = g.op('Transpose', [dPerSlot], { perm: [2, 1, 0] });
+  g.op('MatMul', [dSpectrum, g.constFloat(transposeMatrix(blockAnalysisMatrix(plan), L, Q), [Q, L])], {}, IO.grad);
   g.output(IO.grad, [C, blocks, L]);
 }
 
@@ -171,19 +161,20 @@ function convFragment(g: GraphBuilder, shape: GraphShape, plan: ConvPlan, frames
 }
 
 /**
- * The kernels' DFT per block bin for a group of n filters: weights n x C x K -> 2P x (n C), row 2p + a holding part a
- * (0 real, 1 imaginary) of bin p. StyleNet runs it on groups of filters and places the rows into the block form's
- * P x 2N x C weights. (Measured at 4096 filters: 0.8 s in groups of 512, 1.8 s in one run, most of it the 571 MB output
- * crossing into JavaScript; with the small matrix read transposed, or MatMul then Transpose, slower still.)
+ * The kernels' side of the block form's products for a group of n filters: weights n x C x K -> Q x (n C), row q
+ * holding product q's (blockSlots). StyleNet runs it on groups of filters and places the rows into the block form's
+ * Q x N x C weights. (Measured at 4096 filters with the four-product form's 2P rows: 0.8 s in groups of 512, 1.8 s in
+ * one run, most of it the 571 MB output crossing into JavaScript; with the small matrix read transposed, or MatMul
+ * then Transpose, slower still.)
  */
 export function buildSpectralWeightsGraph(shape: NetShape, plan: BlockPlan): Uint8Array {
   const { bins: C, kernel: K } = shape;
-  const P = plan.points;
+  const Q = plan.slots;
   const g = new GraphBuilder('spectral_weights');
   const w = g.op('Reshape', [g.input(IO.weights, ['n', C, K]), g.constInt64([-1, K])]);
-  const dftT = transposeMatrix(kernelDftMatrix(plan), K, 2 * P);
-  g.op('Gemm', [g.constFloat(dftT, [2 * P, K]), w], { transB: 1 }, IO.spectralWeights);
-  g.output(IO.spectralWeights, [2 * P, 'nC']);
+  const slotsT = transposeMatrix(kernelSlotMatrix(plan), K, Q);
+  g.op('Gemm', [g.constFloat(slotsT, [Q, K]), w], { transB: 1 }, IO.spectralWeights);
+  g.output(IO.spectralWeights, [Q, 'nC']);
   return g.toBytes();
 }
 

@@ -1,10 +1,13 @@
 /**
  * The net's convolution in the frequency domain of the time axis (overlap-save): the spectrogram is cut into blocks of
  * L frames that overlap by K-1, each block's L-point real DFT is multiplied bin by bin with the DFT of the kernels, and
- * the inverse DFT keeps the S = L-K+1 outputs that did not wrap around. Per DFT bin the product is one matrix product
- * over the C input bins, so the work becomes 4 real (2N x C) x (C x B) products for each of the P = L/2+1 bins, i.e.
- * 4P/S multiply-adds per output frame instead of K: 3.6x fewer at K = 11, L = 32. The DFTs themselves are small
- * matrix products (L x 2P). This file holds the pure block arithmetic; graphs.ts builds the graph fragments.
+ * the inverse DFT keeps the S = L-K+1 outputs that did not wrap around. Per DFT bin the product is a matrix product
+ * over the C input bins. A complex product takes three real ones (Gauss's trick: Wr+Wi, Wr and Wi times Xr, Xi-Xr
+ * and Xr+Xi), and the DFT's first and last bins, real for real blocks, one: Q = 3P - 4 real (N x C) x (C x B)
+ * products for the P = L/2+1 bins, i.e. Q/S multiply-adds per output frame instead of K: 5.1x fewer at K = 11,
+ * L = 32. Each product's two sides are linear in the kernels and the block, so the combinations live in the small
+ * DFT matrices (the kernels' K x Q, the blocks' L x Q) and the recombination in the inverse (Q x S): no extra step
+ * runs. This file holds the pure block arithmetic; graphs.ts builds the graph fragments.
  */
 
 /** How a convolution of width `kernel` is cut into DFT blocks. */
@@ -17,6 +20,8 @@ export interface BlockPlan {
   hop: number;
   /** DFT bins of a real block, P = L/2 + 1. */
   points: number;
+  /** Real products per block, Q = 3P - 4: three for each complex bin, one each for the real first and last (blockSlots). */
+  slots: number;
 }
 
 /** The block arithmetic for a kernel width and an even block length greater than the kernel. */
@@ -24,22 +29,42 @@ export function blockPlan(kernel: number, length: number): BlockPlan {
   if (!Number.isInteger(length) || length % 2 !== 0 || length <= kernel) {
     throw new RangeError(`block length must be an even integer above the kernel width ${kernel}, got ${length}`);
   }
-  return { kernel, length, hop: length - kernel + 1, points: length / 2 + 1 };
+  const points = length / 2 + 1;
+  return { kernel, length, hop: length - kernel + 1, points, slots: 3 * points - 4 };
+}
+
+/**
+ * What each of the Q real products computes: at DFT bin p, `real` (the first and last bins, where the block's and the
+ * kernels' DFTs are real: Wr Xr), or one of Gauss's three, whose sums give the complex product W X:
+ *   k1 = (Wr + Wi) Xr,  k2 = Wr (Xi - Xr),  k3 = Wi (Xr + Xi);   Re = k1 - k3,  Im = k1 + k2.
+ * In order: bin 0, then k1, k2, k3 of bins 1 .. P-2, then bin P-1.
+ */
+export function blockSlots(plan: BlockPlan): { bin: number; part: 'real' | 'k1' | 'k2' | 'k3' }[] {
+  const slots: { bin: number; part: 'real' | 'k1' | 'k2' | 'k3' }[] = [{ bin: 0, part: 'real' }];
+  for (let p = 1; p < plan.points - 1; p++) for (const part of ['k1', 'k2', 'k3'] as const) slots.push({ bin: p, part });
+  slots.push({ bin: plan.points - 1, part: 'real' });
+  return slots;
 }
 
 /** Multiply-adds of the direct convolution per multiply-add of the block form (before the DFTs' small cost). */
 export function blockSaving(plan: BlockPlan): number {
-  return (plan.kernel * plan.hop) / (4 * plan.points);
+  return (plan.kernel * plan.hop) / plan.slots;
 }
 
-/** Below this saving in multiply-adds the block form is not faster: its products run at ~60-70% of Conv's rate here. */
+/**
+ * Below this saving in multiply-adds the block form is not faster: its products run at ~60-70% of Conv's rate here.
+ * With three products a bin it takes kernels 5 and 7 too (savings 2.6 and 3.0), where it was measured faster at the
+ * default 4096 filters: 96.5 against 106.5 ms an evaluation at K = 5 and 10 s (774 against 950 ms at 60 s), 105.6
+ * against 140.9 ms at K = 7 (854 against 1154 ms at 60 s).
+ */
 const MIN_SAVING = 2.5;
 
 /**
  * The block plan for a kernel width, or null where the direct convolution is as fast. L is the smallest power of two
- * of at least 2K: longer blocks save a little more work but their weights grow as L (2P x N x C floats: 571 MB at
- * 4096 filters, L = 32) and their products get thinner. Measured at K = 11, 10 s: two products of 83 + 107 ms
- * against two Convs of 2 x 208 ms (bench/run.ts --conv).
+ * of at least 2K: longer blocks save a little more work but their weights grow as L (Q x N x C floats: 790 MB at
+ * 4096 filters, L = 32) and their products get thinner. Measured at K = 11, 10 s, with four products a bin: two
+ * products of 83 + 107 ms against two Convs of 2 x 208 ms (bench/run.ts --conv); with three, 43 + 66 ms (onnxruntime's
+ * profiler, a quieter hour).
  */
 export function chooseBlockPlan(kernel: number): BlockPlan | null {
   let length = 8;
@@ -123,58 +148,62 @@ export function validOutputMask(plan: BlockPlan, featureFrames: number): Float32
   return toBlockColumns(plan, new Float32Array(featureFrames).fill(1), 1, featureFrames);
 }
 
-/** The real DFT of a block as a matrix, L x 2P: column c*P + p is cos (c = 0) or -sin (c = 1) of 2 pi p j / L. */
-export function blockDftMatrix(plan: BlockPlan): Float32Array {
-  const { length: L, points: P } = plan;
-  const m = new Float32Array(L * 2 * P);
+/**
+ * The blocks' side of each real product, L x Q: column q takes a block to the part of its DFT that product q reads
+ * (blockSlots), with the DFT X_p = sum_j x_j e^(-2 pi i p j / L): Xr at the real bins and for k1, Xi - Xr for k2,
+ * Xr + Xi for k3.
+ */
+export function blockAnalysisMatrix(plan: BlockPlan): Float32Array {
+  const { length: L, slots: Q } = plan;
+  const slots = blockSlots(plan);
+  const m = new Float32Array(L * Q);
   for (let j = 0; j < L; j++) {
-    for (let p = 0; p < P; p++) {
-      const angle = (2 * Math.PI * ((p * j) % L)) / L;
-      m[j * 2 * P + p] = Math.cos(angle);
-      m[j * 2 * P + P + p] = -Math.sin(angle);
-    }
+    slots.forEach(({ bin, part }, q) => {
+      const angle = (2 * Math.PI * ((bin * j) % L)) / L;
+      const [re, im] = [Math.cos(angle), -Math.sin(angle)];
+      m[j * Q + q] = part === 'k2' ? im - re : part === 'k3' ? re + im : re;
+    });
   }
   return m;
 }
 
 /**
- * The kernels' conjugate DFT as a matrix, K x 2P: column 2p + a is cos (a = 0) or +sin (a = 1) of 2 pi p m / L. The
- * conjugate turns the DFT's circular convolution into the net's cross-correlation, y[j] = sum_m w[m] x[j + m].
+ * The kernels' side of each real product, K x Q: the kernels' conjugate DFT W_p = sum_m w_m e^(+2 pi i p m / L), which
+ * turns the DFT's circular convolution into the net's cross-correlation, y[j] = sum_m w[m] x[j + m]; column q holds
+ * Wr at the real bins and for k2, Wr + Wi for k1, Wi for k3.
  */
-export function kernelDftMatrix(plan: BlockPlan): Float32Array {
-  const { length: L, points: P, kernel: K } = plan;
-  const m = new Float32Array(K * 2 * P);
+export function kernelSlotMatrix(plan: BlockPlan): Float32Array {
+  const { length: L, kernel: K, slots: Q } = plan;
+  const slots = blockSlots(plan);
+  const m = new Float32Array(K * Q);
   for (let k = 0; k < K; k++) {
-    for (let p = 0; p < P; p++) {
-      const angle = (2 * Math.PI * ((p * k) % L)) / L;
-      m[k * 2 * P + 2 * p] = Math.cos(angle);
-      m[k * 2 * P + 2 * p + 1] = Math.sin(angle);
-    }
+    slots.forEach(({ bin, part }, q) => {
+      const angle = (2 * Math.PI * ((bin * k) % L)) / L;
+      const [re, im] = [Math.cos(angle), Math.sin(angle)];
+      m[k * Q + q] = part === 'k1' ? re + im : part === 'k3' ? im : re;
+    });
   }
   return m;
 }
 
 /**
- * From the four real products per DFT bin to the S valid outputs of a block, 4P x S. Row 4p + 2a + c takes the
- * product of the kernels' part a (0 real, 1 imaginary) with the block's part c at bin p; the complex product's real
- * part Wr Xr - Wi Xi and imaginary part Wr Xi + Wi Xr go through the inverse real DFT, whose bins between 0 and L/2
- * count twice (they stand for their conjugate twins too).
+ * From the Q real products to the S valid outputs of a block, Q x S: the complex products (Re = k1 - k3,
+ * Im = k1 + k2) through the inverse real DFT, y_j = sum_p w_p (Re cos - Im sin)(2 pi p j / L), whose bins between 0
+ * and L/2 count twice (w_p = 2/L: they stand for their conjugate twins too).
  */
-export function blockInverseMatrix(plan: BlockPlan): Float32Array {
-  const { length: L, points: P, hop: S } = plan;
-  const m = new Float32Array(4 * P * S);
-  for (let p = 0; p < P; p++) {
-    const weight = (p === 0 || 2 * p === L ? 1 : 2) / L;
+export function blockSynthesisMatrix(plan: BlockPlan): Float32Array {
+  const { length: L, hop: S, slots: Q } = plan;
+  const slots = blockSlots(plan);
+  const m = new Float32Array(Q * S);
+  slots.forEach(({ bin, part }, q) => {
+    const weight = (bin === 0 || 2 * bin === L ? 1 : 2) / L;
     for (let j = 0; j < S; j++) {
-      const angle = (2 * Math.PI * ((p * j) % L)) / L;
+      const angle = (2 * Math.PI * ((bin * j) % L)) / L;
       const c = weight * Math.cos(angle);
       const s = weight * Math.sin(angle);
-      m[(4 * p + 0) * S + j] = c; // Wr Xr
-      m[(4 * p + 3) * S + j] = -c; // Wi Xi
-      m[(4 * p + 1) * S + j] = -s; // Wr Xi
-      m[(4 * p + 2) * S + j] = -s; // Wi Xr
+      m[q * S + j] = part === 'k1' ? c - s : part === 'k2' ? -s : part === 'k3' ? -c : c;
     }
-  }
+  });
   return m;
 }
 

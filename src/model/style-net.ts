@@ -196,7 +196,7 @@ export class StyleNet {
   }
 
   /**
-   * The block form's weights (P x 2N x C) as a tensor, made on first use: read from the runtime's store, or computed
+   * The block form's weights (Q x N x C) as a tensor, made on first use: read from the runtime's store, or computed
    * (computeSpectralWeights, calling `checkCancel` after each group of filters).
    */
   private async spectralWeights(checkCancel?: () => void): Promise<OrtTensor> {
@@ -204,16 +204,16 @@ export class StyleNet {
       const conv = this.conv;
       if (!conv) throw new Error('this net uses the direct convolution');
       const { filters: N, bins: C } = this.shape;
-      const out = await this.storedWeights('dft', 2 * conv.points * N * C, () => this.computeSpectralWeights(conv, checkCancel));
-      this.spectralTensor = floatTensor(this.runtime, out, [conv.points, 2 * N, C]);
+      const out = await this.storedWeights('dft', conv.slots * N * C, () => this.computeSpectralWeights(conv, checkCancel));
+      this.spectralTensor = floatTensor(this.runtime, out, [conv.slots, N, C]);
     }
     return this.spectralTensor;
   }
 
-  /** The block form's weights (P x 2N x C), computed in onnxruntime SPECTRAL_WEIGHTS_GROUP filters a run. */
+  /** The block form's weights (Q x N x C), computed in onnxruntime SPECTRAL_WEIGHTS_GROUP filters a run. */
   private async computeSpectralWeights(conv: BlockPlan, checkCancel?: () => void): Promise<Float32Array> {
     const { filters: N, bins: C, kernel: K } = this.shape;
-    const rows = 2 * conv.points;
+    const rows = conv.slots;
     const out = new Float32Array(rows * N * C);
     const session = await createSession(this.runtime, buildSpectralWeightsGraph(this.shape, conv));
     try {
@@ -226,7 +226,7 @@ export class StyleNet {
       for await (const { first: n0, count: n, weights } of groups) {
         const group = floatTensor(this.runtime, weights, [n, C, K]);
         const part = (await session.run({ [IO.weights]: group }))[IO.spectralWeights].data as Float32Array;
-        // Row 2p + a of the group goes to filters n0 .. n0 + n of bin p, part a.
+        // Row q of the group goes to filters n0 .. n0 + n of product q.
         for (let r = 0; r < rows; r++) out.set(part.subarray(r * n * C, (r + 1) * n * C), (r * N + n0) * C);
         checkCancel?.();
       }
@@ -263,7 +263,7 @@ export class StyleNet {
     const conv = form === 'dft' ? this.conv : null;
     const provider = conv ? (this.runtime.executionProviders[0] ?? 'cpu') : 'javascript';
     const fingerprint = await StyleNet.weightsFingerprint(this.runtime, kernel, conv);
-    const block = conv && { length: conv.length, points: conv.points };
+    const block = conv && { length: conv.length, slots: conv.slots };
     return JSON.stringify({ format: WEIGHTS_STORE_FORMAT, form, seed: this.seed, filters, bins, kernel, block, provider, fingerprint });
   }
 

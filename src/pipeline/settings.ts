@@ -203,7 +203,7 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   roundNets: 'vary: a new random net each round (more style at the same cost); same: one net for all rounds',
   threads: 'compute threads (0 = all cores)',
   peakControl: 'on clipping: limit (look-ahead limiter), scale (whole clip) or none (keep peaks past full scale, in 32-bit float)',
-  convolution: 'convolution: auto (DFT blocks at kernel >= 9: faster, more memory), direct, dft',
+  convolution: 'convolution: auto (DFT blocks at kernel >= 5: faster, more memory), direct, dft',
 };
 
 /** A setting's value as typed on the command line or in a form: lists comma-separated ("" for an empty one). */

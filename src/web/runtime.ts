@@ -39,7 +39,7 @@ export async function webRuntime(options: { backend?: WebBackend; threads?: numb
     threads: choice.threads,
     // A GPU that fails to create a session (unsupported operator, lost device) falls back to wasm with a note.
     fallbackToCpu: options.backend !== 'webgpu',
-    // WebGPU copies every input to the GPU on every run: the weights (up to 571 MB) are copied there once instead.
+    // WebGPU copies every input to the GPU on every run: the weights (790 MB at the defaults) are copied there once instead.
     residentInputs: choice.providers[0] === 'webgpu',
     // On WebAssembly every tensor lives in its one heap; on WebGPU the large ones live on the GPU.
     ...(choice.providers[0] === 'wasm' ? { heapLimitBytes: WASM_HEAP_LIMIT_BYTES } : {}),
