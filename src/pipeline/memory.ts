@@ -94,10 +94,10 @@ function convWorkBytes(plan: ConvPlan, k: number, N: number, C: number, frames: 
  * Estimates a run's peak memory from its sizes, before anything is allocated, so that a run that cannot fit is refused
  * at once rather than killed an hour in. The total against peak RSS (README): from 5% under to 10% over from 60 s on
  * (identical runs' peaks differ, with the garbage collector's timing: by up to 6% at 150 s, and from 3.15 to 3.74 GiB
- * at 10 minutes with a content term; from 2% under to 13% over, measured again with three products a bin), but 10-20% under at
- * 10 s, where the allocator's growth over the first evaluations, and the weights' making in the analyse stage, are a
- * larger share (most at 44.1 kHz: 1.91 GiB estimated, 2.39 GiB measured, ESTIMATE_SHORTFALL). With `gpu`, the
- * estimate of a run on a GPU: 5% under to 34% over there.
+ * at 10 minutes with a content term; from 2% under to 13% over, measured again with three products a bin), but
+ * 10-20% under at 10 s, where the allocator's growth over the first evaluations, and the weights' making in the
+ * analyse stage, are a larger share (most at 44.1 kHz: 1.91 GiB estimated, 2.39 GiB measured, ESTIMATE_SHORTFALL).
+ * With `gpu`, the estimate of a run on a GPU: 5% under to 34% over there.
  */
 export function estimateMemory(
   settings: TransferSettings,
