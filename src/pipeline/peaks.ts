@@ -8,6 +8,12 @@ import type { TransferSettings } from './settings.js';
  */
 export const CLIP_PEAK = 0.999;
 
+/**
+ * The limiter's deepest reduction that earns a warning, in dB. Smaller ones, which most default runs make, go in the
+ * summary line (describePeaks): a warning on every run stops being read.
+ */
+export const LIMIT_WARNING_DB = 3;
+
 /** What became of the output's peaks (TransferResult.peaks, the JSON report's `peaks`). */
 export interface PeakReport {
   /** The peak control that ran (`--peak`). */
@@ -70,12 +76,6 @@ function formatShare(peaks: PeakReport): string {
   const share = 100 * peaks.affectedFraction;
   return share < 0.005 ? 'under 0.01%' : `${share.toFixed(share < 0.095 ? 2 : 1)}%`;
 }
-
-/**
- * The limiter's deepest reduction that earns a warning, in dB. Smaller ones, which most default runs make, go in the
- * summary line (describePeaks): a warning on every run stops being read.
- */
-export const LIMIT_WARNING_DB = 3;
 
 /** A warning when the limiter cut a peak by LIMIT_WARNING_DB or more; undefined otherwise, and for scale and none. */
 export function peakWarning(peaks: PeakReport): string | undefined {

@@ -166,7 +166,7 @@ export interface TransferResult {
    * result as less styled.
    */
   peaks: PeakReport;
-  /** Things the user should know (e.g. the output was scaled down to avoid clipping). */
+  /** Things the user should know (e.g. the limiter cut the output's peaks by 3 dB or more). */
   warnings: string[];
 }
 
