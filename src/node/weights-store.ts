@@ -14,7 +14,10 @@ import { UsageError } from '../errors.js';
 import type { WeightsStore } from '../model/weights.js';
 import { writeFileAtomic } from './files.js';
 
-/** The most the cache keeps: 2 GiB, two default nets and the held-out ones (790 MB a net at 22.05 kHz; 1.58 GB at 44.1 kHz). */
+/**
+ * The most the cache keeps: 2 GiB, two default nets and the held-out ones (790 MB a net at 22.05 kHz; 1.58 GB at 44.1
+ * kHz).
+ */
 export const WEIGHTS_CACHE_MAX_BYTES = 2 * 2 ** 30;
 
 /** Powers of 1024 for a size's unit letter. */
@@ -108,8 +111,9 @@ export class DiskWeightsStore implements WeightsStore {
   }
 
   /**
-   * Starts writing `data` under `key` and returns: the write (about 1.4 s for a default net's 571 MB of before the three-product form here) overlaps the
-   * run, which it slowed by 0.1-0.5 s on the bundled example and up to 1.2 s at 60 s (README). flush() waits for it.
+   * Starts writing `data` under `key` and returns: the write (about 1.4 s for a default net's weights here, when they
+   * were 571 MB) overlaps the run, which it slowed by 0.1-0.5 s on the bundled example and up to 1.2 s at 60 s
+   * (README). flush() waits for it.
    */
   save(key: string, data: Float32Array): void {
     const saving = this.write(key, data);

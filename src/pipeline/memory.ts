@@ -188,9 +188,9 @@ export function estimateMemory(
     : RUNTIME_BASE_BYTES + largestNetWeights + RUNTIME_WORK_SHARE * (convWork + features + style) + io;
   // On a GPU the convolutions' work and the other nets' arenas are the device's memory, not the process's. The rest
   // stays counted: the weights are made here and kept, and the peaks measured there hold about what the feature and
-  // style terms count besides, and GPU_HOST_BYTES (GPU_MEASURED in memory.test.ts).
-  const onDevice = gpu ? convWork + otherNets - GPU_HOST_BYTES : 0;
-  return { totalBytes: BASE_BYTES + weights + convWork + features + style + spectrograms + otherNets - onDevice, runtimeBytes };
+  // style terms count besides, with the GPU runtime's own host memory in their place (GPU_HOST_BYTES; GPU_MEASURED).
+  const host = gpu ? GPU_HOST_BYTES : convWork + otherNets;
+  return { totalBytes: BASE_BYTES + weights + features + style + spectrograms + host, runtimeBytes };
 }
 
 /** A run's estimated peak memory in bytes (estimateMemory's total): what the CLI checks against the available memory. */
