@@ -1,6 +1,7 @@
 // onnxruntime-node's bundled WebGPU backend, on SwiftShader's Vulkan (shipped with Debian's Chromium, which the test
 // command installs) instead of a GPU: the GPU code path (inputs kept on the device, a GPU's chunk sizes) against the
 // CPU's, on a machine without a GPU. Times mean nothing here; values must agree.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ChunkedStyleObjective } from '../src/model/objectives.js';
@@ -19,7 +20,17 @@ function randomSpec(bins: number, frames: number, seed: number): LogSpectrogram 
   return { data: Float32Array.from({ length: bins * frames }, () => 2 * rng.uniform()), bins, frames };
 }
 
-describe.skipIf(!existsSync(SWIFTSHADER_ICD))('onnxruntime-node on WebGPU (SwiftShader)', () => {
+/** Whether the system's Vulkan loader is installed (Dawn opens libvulkan.so.1; Chromium's own copy is not on its path). */
+function hasVulkanLoader(): boolean {
+  try {
+    return /libvulkan\.so\.1 /.test(execFileSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' }));
+  } catch {
+    return false;
+  }
+}
+
+// scripts/ensure-chromium.sh (run by npm test) installs both where apt-get can.
+describe.skipIf(!existsSync(SWIFTSHADER_ICD) || !hasVulkanLoader())('onnxruntime-node on WebGPU (SwiftShader)', () => {
   // The Conv form at 33 bins and 16 filters is a shape that onnxruntime's WebGPU Conv gets wrong (relative error 0.7)
   // unless its input is padded (gpuSafeConvChannels).
   it.each<[ConvolutionChoice, number | undefined]>([
