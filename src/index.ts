@@ -15,6 +15,7 @@ export { estimateMemory, estimateMemoryBytes, formatBytes, WASM_HEAP_LIMIT_BYTES
 export type { Runtime, OrtApi } from './model/runtime.js';
 export type { NormalsDrawer, NormalsRunner, WeightsStore } from './model/weights.js';
 export { MemoryWeightsStore, WEIGHTS_IDLE_MS } from './model/weights-memory.js';
+export { prepareNets, type PreparedNets } from './pipeline/prepare.js';
 export { StyleNet, type LogSpectrogram, type StyleTarget } from './model/style-net.js';
 export { StyleObjective, type ObjectiveValue } from './model/objectives.js';
 export { lbfgs, type LbfgsOptions } from './optim/lbfgs.js';

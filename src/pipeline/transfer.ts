@@ -9,7 +9,7 @@ import { StftPlan, frameCount, type Spectrogram } from '../dsp/stft.js';
 import { textureStart } from '../dsp/texture-start.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import { computesOnGpu, type Runtime } from '../model/runtime.js';
-import { StyleNet, type LogSpectrogram } from '../model/style-net.js';
+import type { LogSpectrogram } from '../model/style-net.js';
 import type { MinimizeResult } from '../optim/types.js';
 import { DEFAULT_SETTINGS, kernelWidths, resolveSettings, type TransferSettings } from './settings.js';
 import { SideWorkTally, optimiseRemainingMs } from './eta.js';
@@ -17,6 +17,7 @@ import { RoundObjectives } from './round-objectives.js';
 import { betweenRounds, optimiseRound, reconstruct, roundPlan, roundSchedule, type ChannelState, type RunContext } from './rounds.js';
 import { estimateMemory, formatBytes, type MemoryEstimate } from './memory.js';
 import { controlPeaks, peakWarning, type PeakReport } from './peaks.js';
+import { runNets } from './prepare.js';
 
 /** Audio given to transfer: encoded file bytes (any format decodeAudio reads), or decoded channels. */
 export type AudioSource = { bytes: Uint8Array; name: string } | (AudioClip & { name?: string });
@@ -287,9 +288,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   const contentMixSpec = contentChannels ? (contentChannels.length === 1 ? contentSpecs![0] : toLogSpectrogram(plan, mixDown(contentChannels))) : undefined;
 
   // One net per kernel width (one by default); the first keeps the user's seed, so a single net is unchanged.
-  const nets = widths.map((kernel, i) =>
-    StyleNet.create(runtime, { bins: plan.bins, filters: settings.filters, kernel }, (settings.seed + 7919 * i) >>> 0, settings.convolution),
-  );
+  const nets = runNets(runtime, settings, plan.bins);
   // One objective at a time, built as the schedule first needs it (round-objectives.ts).
   let announce: (activity: string) => void = () => {};
   // A long style's pass, chunk by chunk: in the analyse stage (round 1) as the stage's own steps (percent of the pass)

@@ -50,6 +50,11 @@ export const HELD_OUT_NETS: readonly HeldOutNet[] = [
 /** Filters of each held-out net: enough for stable Gram statistics, cheap next to the run itself. */
 export const HELD_OUT_FILTERS = 512;
 
+/** The net of a held-out `spec`, on spectrograms of `bins` bins (prepare.ts makes its weights ahead of a run). */
+export function heldOutNet(runtime: Runtime, bins: number, spec: HeldOutNet, convolution: ConvolutionChoice, filters = HELD_OUT_FILTERS): StyleNet {
+  return StyleNet.create(runtime, { bins, filters, kernel: spec.kernel }, spec.seed, convolution);
+}
+
 /** Below this held-out distance between content and style (1%), the style gain is undefined (NaN). */
 export const MIN_CONTENT_STYLE_DISTANCE = 0.01;
 
@@ -182,7 +187,7 @@ export async function measureQuality(
   const withHalves = half >= MIN_HALF_FRAMES;
   for (const { kernel, seed } of nets) {
     checkCancel?.();
-    const net = StyleNet.create(runtime, { bins: specs.style.bins, filters, kernel }, seed, heldOutConvolution(runtime, specs));
+    const net = heldOutNet(runtime, specs.style.bins, { kernel, seed }, heldOutConvolution(runtime, specs), filters);
     try {
       await net.prepare(checkCancel); // its weights drawn on the runtime's threads where it has some
       const gram = async (s: LogSpectrogram): Promise<Float32Array> => meanOf(await net.gramSum(s), featureFrames(s.frames, kernel));
