@@ -1,6 +1,6 @@
 // The browser backend choice, as a pure function of what the browser offers (the real browser is in web.test.ts).
 import { describe, expect, it } from 'vitest';
-import { chooseBackend, fallbackBackend, memoryWarning, type BrowserCapabilities } from '../src/web/capabilities.js';
+import { chooseBackend, fallbackBackend, memoryWarning, preparesAhead, type BrowserCapabilities } from '../src/web/capabilities.js';
 import { ResourceError } from '../src/errors.js';
 
 const base: BrowserCapabilities = { gpuAdapter: null, gpuMissingReason: 'WebGPU found no GPU adapter', crossOriginIsolated: true, hardwareConcurrency: 8, webAssembly: true };
@@ -46,6 +46,13 @@ describe('chooseBackend', () => {
 
   it('refuses a browser without WebAssembly', () => {
     expect(() => chooseBackend('auto', { ...base, webAssembly: false })).toThrow(/no WebAssembly/);
+  });
+});
+
+describe('preparesAhead', () => {
+  it('prepares where the device reports 8 GB or more, or nothing; not on smaller devices', () => {
+    expect([undefined, 0, 8, 16, 32].map(preparesAhead)).toEqual([true, true, true, true, true]);
+    expect([0.25, 1, 2, 4].map(preparesAhead)).toEqual([false, false, false, false]);
   });
 });
 

@@ -1,12 +1,13 @@
 // The page-worker protocol without a browser: TransferClient and startTransferWorker joined by an in-memory channel.
 // Runs need onnxruntime-web (the browser tests cover them); what is checked here is the routing of encode requests,
 // which share the worker with a run and must neither be taken for the run's messages nor left hanging.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RunFailure, TransferClient } from '../src/web/client.js';
 import { startTransferWorker, type WorkerScope } from '../src/web/worker.js';
 import { WarmUp, warmUpTransfer } from '../src/web/warm-up.js';
 import { CancelledError } from '../src/errors.js';
-import type { FromWorker, ToWorker } from '../src/web/protocol.js';
+import type { FromWorker, PreparedMessage, ToWorker } from '../src/web/protocol.js';
 import { webNormalsPool } from '../src/web/normals.js';
 import { serveNormals } from '../src/model/normals-threads.js';
 import { Random } from '../src/dsp/random.js';
@@ -120,5 +121,46 @@ describe('WarmUp (the transfer worker\'s start-up run)', () => {
     const stopped = new AbortController();
     stopped.abort();
     await expect(warmUpTransfer(undefined, stopped.signal)).rejects.toBeInstanceOf(CancelledError);
+  });
+});
+
+// Last: onnxruntime-web with threads leaves a Worker in Node's globals, which the normals pool's test must not see.
+describe("TransferClient.prepare through the worker (a run's nets made while the page waits)", () => {
+  const small = { filters: '48', iterations: '2', rounds: '1', phaseIterations: '2' };
+  const file = (name: string) => ({ name: `${name}.wav`, bytes: new Uint8Array(readFileSync(new URL(`../examples/${name}.wav`, import.meta.url))) });
+
+  function connected(): { client: TransferClient; prepared: PreparedMessage[] } {
+    const { worker, scope } = channel();
+    startTransferWorker(scope);
+    const client = new TransferClient(worker);
+    const prepared: PreparedMessage[] = [];
+    client.onPrepared = (m) => prepared.push(m);
+    return { client, prepared };
+  }
+  const until = async (condition: () => boolean): Promise<void> => {
+    while (!condition()) await new Promise((r) => setTimeout(r, 10));
+  };
+
+  it('answers a request with valid settings, with the run\'s net and the three held-out ones; not one being typed', async () => {
+    const { client, prepared } = connected();
+    client.prepare({ settings: { ...small, filters: '4x' }, backend: 'wasm' }); // not a number yet: no answer
+    const id = client.prepare({ settings: small, backend: 'wasm' });
+    await until(() => prepared.length > 0);
+    expect(prepared).toEqual([{ type: 'prepared', id, nets: 4, ms: expect.any(Number) }]);
+    client.prepare({ settings: small, backend: 'wasm', quality: false, texture: true });
+    await until(() => prepared.length > 1);
+    expect(prepared[1].nets).toBe(1); // without the quality measures, the run's net alone
+    client.dispose();
+  });
+
+  it('stops a preparation for other nets when a run comes, and the run goes on', async () => {
+    const { client, prepared } = connected();
+    client.prepare({ settings: { ...small, filters: '64' }, backend: 'wasm' });
+    const result = await client.run({ content: file('speech'), style: file('plucks'), settings: small, backend: 'wasm', quality: false });
+    expect(result.report.settings.filters).toBe(48);
+    expect(prepared).toEqual([]); // stopped before it was done
+    expect(client.prepare({ settings: small, backend: 'wasm' })).toBeGreaterThan(result.id);
+    await until(() => prepared.length > 0);
+    client.dispose();
   });
 });

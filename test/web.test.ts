@@ -172,10 +172,12 @@ describe('web app', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it("runs again with the last run's nets kept in the worker: the same WAV to the byte, and another seed's nets for another seed", async () => {
+  it("prepares the nets of the settings shown, and runs again with the last run's nets kept in the worker: the same WAV to the byte, and another seed's nets for another seed", async () => {
     await page.waitForFunction(() => document.getElementById('style-name')?.textContent?.startsWith('plucks.wav'));
     await setSetting('iterations', '2');
     await setSetting('filters', '128');
+    // The inputs are chosen: the page asks the worker for the nets of the settings now shown, and the first run uses them.
+    await page.waitForSelector('body[data-prepared=true]');
     const wav = async (): Promise<Buffer> => {
       await startRun(page);
       await runFinished(page);

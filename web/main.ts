@@ -14,7 +14,7 @@ import { encodeWav } from '../src/audio/wav.js';
 import { describeQuality } from '../src/quality/report.js';
 import { describePeaks } from '../src/pipeline/peaks.js';
 import { TransferClient, RunFailure } from '../src/web/client.js';
-import { WEB_BACKENDS, chooseBackend, detectCapabilities, memoryWarning, type WebBackend } from '../src/web/capabilities.js';
+import { WEB_BACKENDS, chooseBackend, detectCapabilities, memoryWarning, preparesAhead, type WebBackend } from '../src/web/capabilities.js';
 import type { MemoryEstimate } from '../src/pipeline/memory.js';
 import type { FileInput, ResultMessage } from '../src/web/protocol.js';
 import { inFormWords } from '../src/web/wording.js';
@@ -93,6 +93,7 @@ function setInput(role: Role, name: string, bytes: Uint8Array, blob: Blob): void
   const url = URL.createObjectURL(blob);
   inputs[role] = { name, bytes, url };
   $(`${role}-name`).textContent = `${name} (${formatBytes(bytes.length)})`;
+  prepareNextRun();
   const audio = $<HTMLAudioElement>(`${role}-audio`);
   audio.src = url;
   audio.hidden = false;
@@ -370,6 +371,37 @@ function readSettings(): Partial<Record<keyof TransferSettings, string>> {
   }
   return out;
 }
+
+// ---- preparing the next run -------------------------------------------------------------------------------------
+
+/** The latest preparation asked of the worker, and the timer that sends the next one. */
+const preparation = { id: 0, timer: undefined as number | undefined };
+
+/**
+ * Once the inputs are chosen, and after each change of a setting, asks the worker to make the nets a run with the
+ * settings shown would use (after a pause, so that typing a number sends one request): the first run then skips
+ * drawing and transforming them. body[data-prepared] says whether the last request is done. Not on a device that
+ * reports less memory than PREPARE_MIN_DEVICE_MEMORY_GB.
+ */
+function prepareNextRun(): void {
+  if (!preparesAhead((navigator as Navigator & { deviceMemory?: number }).deviceMemory)) return;
+  window.clearTimeout(preparation.timer);
+  document.body.dataset.prepared = 'false';
+  preparation.timer = window.setTimeout(() => {
+    const texture = textureMode();
+    if (client.busy || !inputs.style || (!texture && !inputs.content)) return;
+    preparation.id = client.prepare({
+      settings: readSettings(),
+      backend: $<HTMLSelectElement>('setting-backend').value as WebBackend,
+      texture,
+      quality: $<HTMLInputElement>('setting-quality').checked,
+    });
+  }, 300);
+}
+
+client.onPrepared = (message) => {
+  if (message.id === preparation.id) document.body.dataset.prepared = 'true';
+};
 
 // ---- run -------------------------------------------------------------------------------------------------------
 
@@ -727,6 +759,10 @@ wireInput('style');
 buildSettings();
 wireTextureMode();
 drawLoss();
+// Any setting (number, choice, checkbox, the texture switch) may change the nets a run would use.
+for (const id of ['main-settings', 'more-settings', 'content-box']) {
+  for (const type of ['input', 'change']) $(id).addEventListener(type, prepareNextRun);
+}
 $('run').addEventListener('click', () => void run());
 $('cancel').addEventListener('click', () => client.cancel());
 $('download-flac').addEventListener('click', () => void downloadFlac());

@@ -122,6 +122,19 @@ export function memoryWarning(estimate: MemoryEstimate, onWasm: boolean, deviceM
 }
 
 /**
+ * The least device memory (navigator.deviceMemory, GB) at which the page prepares a run's nets before it is asked to
+ * run (pipeline/prepare.ts): that brings the page to where one run leaves it, about 1.6 GB more than an idle page in
+ * Chromium (2.9 against 1.3 GB of RSS at the defaults; 3.0 against 2.9 GB after a run), which a device with less should
+ * spend only when asked. Where the browser reports nothing, the page prepares.
+ */
+export const PREPARE_MIN_DEVICE_MEMORY_GB = 8;
+
+/** Whether the page should prepare the next run's nets while idle, on a device that reports `deviceMemoryGb` (or none). */
+export function preparesAhead(deviceMemoryGb: number | undefined): boolean {
+  return !(deviceMemoryGb && deviceMemoryGb > 0) || deviceMemoryGb >= PREPARE_MIN_DEVICE_MEMORY_GB;
+}
+
+/**
  * What a run that started on `startedOn` now computes on, when that changed, or null. A GPU that fails to open a session
  * mid-run switches the runtime to WebAssembly for good (createSession's fallback), after the page was told WebGPU: the
  * page's badge, and its memory warning, which counts the WebAssembly heap, must then follow.

@@ -3,7 +3,7 @@
  * the last result as FLAC, dispose.
  */
 import type { ProgressEvent } from '../pipeline/transfer.js';
-import type { BackendMessage, EncodeMessage, ErrorMessage, FromWorker, ResultMessage, RunMessage } from './protocol.js';
+import type { BackendMessage, EncodeMessage, ErrorMessage, FromWorker, PrepareMessage, PreparedMessage, ResultMessage, RunMessage } from './protocol.js';
 
 /** A failed or cancelled run, as the worker described it. */
 export class RunFailure extends Error {
@@ -52,6 +52,19 @@ export class TransferClient {
     });
   }
 
+  /** Called when the worker has prepared the nets of a `prepare` request (with that request's id). */
+  onPrepared: ((message: PreparedMessage) => void) | null = null;
+
+  /**
+   * Tells the worker that a run with these settings may come soon, so that it makes the run's nets while idle
+   * (PrepareMessage). Returns the request's id; onPrepared hears of it when done. Ignored while a run is in progress.
+   */
+  prepare(request: Omit<PrepareMessage, 'type' | 'id'>): number {
+    const id = this.nextId++;
+    if (!this.disposed && !this.pending) this.worker.postMessage({ ...request, type: 'prepare', id } satisfies PrepareMessage);
+    return id;
+  }
+
   /**
    * The result of run `runId` (a ResultMessage's id) as a FLAC file: 16-bit, the samples of the result's WAV. Only the
    * last finished run's result is held; the encoder is loaded on the first call. Runs beside a transfer in progress.
@@ -91,6 +104,10 @@ export class TransferClient {
       this.encodings.delete(msg.id);
       if (msg.type === 'encoded') encoding.resolve(msg.bytes);
       else if (msg.type === 'error') encoding.reject(new RunFailure(msg));
+      return;
+    }
+    if (msg.type === 'prepared') {
+      this.onPrepared?.(msg);
       return;
     }
     const p = this.pending;

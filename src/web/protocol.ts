@@ -27,6 +27,22 @@ export interface RunMessage {
   outputName?: string;
 }
 
+/**
+ * Page to worker: a run with these settings may come soon (its inputs are chosen): make its nets' weights now, while
+ * the worker is idle (pipeline/prepare.ts). The worker answers with a PreparedMessage, or nothing when the settings are
+ * not valid yet or a run or newer preparation overtook it; a run whose nets differ stops it.
+ */
+export interface PrepareMessage {
+  type: 'prepare';
+  id: number;
+  settings: RunMessage['settings'];
+  backend: WebBackend;
+  /** Texture synthesis (no content clip): its defaults apply to the settings not given. */
+  texture?: boolean;
+  /** Whether the run will take the held-out quality measures, whose nets are then prepared too. */
+  quality?: boolean;
+}
+
 /** Page to worker: stop the run `id` (the worker answers with an error of kind 'cancelled'). */
 export interface CancelMessage {
   type: 'cancel';
@@ -42,7 +58,7 @@ export interface EncodeMessage {
 }
 
 /** Messages the worker receives. */
-export type ToWorker = RunMessage | CancelMessage | EncodeMessage;
+export type ToWorker = RunMessage | PrepareMessage | CancelMessage | EncodeMessage;
 
 /** Worker to page: the backend chosen for the run, and why a faster one is not used; sent again if it falls back mid-run. */
 export interface BackendMessage {
@@ -79,6 +95,14 @@ export interface EncodedMessage {
   bytes: Uint8Array;
 }
 
+/** Worker to page: the nets of PrepareMessage `id` are ready for a run; how many, and in how long. */
+export interface PreparedMessage {
+  type: 'prepared';
+  id: number;
+  nets: number;
+  ms: number;
+}
+
 /** Kinds of failure, for the page's wording: bad input, bad setting, not enough resources, cancelled, a bug. */
 export type FailureKind = 'input' | 'usage' | 'resource' | 'cancelled' | 'internal';
 
@@ -91,4 +115,4 @@ export interface ErrorMessage {
 }
 
 /** Messages the page receives. */
-export type FromWorker = BackendMessage | ProgressMessage | ResultMessage | EncodedMessage | ErrorMessage;
+export type FromWorker = BackendMessage | ProgressMessage | ResultMessage | EncodedMessage | PreparedMessage | ErrorMessage;

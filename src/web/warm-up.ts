@@ -26,6 +26,11 @@ export class WarmUp {
     );
   }
 
+  /** Resolves once the work has ended by itself (or been stopped), without stopping it. */
+  finished(): Promise<void> {
+    return this.done;
+  }
+
   /** Cancels the work and resolves once it has stopped (at once if it had ended). */
   stop(): Promise<void> {
     this.controller.abort();

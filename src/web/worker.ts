@@ -6,10 +6,11 @@
 import { encodeWav } from '../audio/wav.js';
 import { CancelledError, InputError, ResourceError, UsageError } from '../errors.js';
 import { assessResult, reportPlotInput, runReport } from '../pipeline/assess.js';
-import { resolveSettings } from '../pipeline/settings.js';
+import { kernelWidths, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
+import { prepareNets } from '../pipeline/prepare.js';
 import { transfer, type ProgressEvent } from '../pipeline/transfer.js';
 import { drawReport } from '../report/plot.js';
-import type { EncodeMessage, EncodedMessage, ErrorMessage, FailureKind, FromWorker, ResultMessage, RunMessage, ToWorker } from './protocol.js';
+import type { EncodeMessage, EncodedMessage, ErrorMessage, FailureKind, FromWorker, PrepareMessage, ResultMessage, RunMessage, ToWorker } from './protocol.js';
 import { encodeFlacFrom } from './flac.js';
 import { fallbackBackend } from './capabilities.js';
 import { webRuntime, type WasmPaths } from './runtime.js';
@@ -116,6 +117,47 @@ async function run(
   return { id: msg.id, channels: result.channels, sampleRate: result.sampleRate };
 }
 
+/**
+ * What decides a run's nets (and so the weights prepareNets makes for it): two requests with the same key use the same
+ * weights. The backend counts because the weights' store keys name the provider that computed them.
+ */
+export function netsKey(settings: TransferSettings, backend: string, quality: boolean): string {
+  const { filters, seed, convolution, nFft } = settings;
+  return JSON.stringify([backend, filters, kernelWidths(settings), seed, convolution, nFft, quality]);
+}
+
+/** Settings of a message as the core resolves them, or null when they are not valid (yet: the user is typing). */
+function settingsOf(msg: RunMessage | PrepareMessage): TransferSettings | null {
+  const texture = msg.type === 'run' ? !msg.content : msg.texture === true;
+  try {
+    return resolveSettings(msg.settings, texture ? 'texture' : 'transfer');
+  } catch {
+    return null;
+  }
+}
+
+/** Makes the nets of a PrepareMessage in the weights store, and tells the page; stops when `signal` is aborted. */
+async function prepare(
+  scope: WorkerScope,
+  msg: PrepareMessage,
+  settings: TransferSettings,
+  signal: AbortSignal,
+  weights: MemoryWeightsStore,
+  wasmPaths?: WasmPaths,
+  normals?: NormalsDrawer,
+): Promise<void> {
+  const { runtime } = await webRuntime({ backend: msg.backend, wasmPaths });
+  if (normals) runtime.normals = normals;
+  runtime.weightsStore = weights;
+  weights.beginRun();
+  try {
+    const { nets, ms } = await prepareNets(runtime, settings, { quality: msg.quality ?? true, signal });
+    scope.postMessage({ type: 'prepared', id: msg.id, nets, ms });
+  } finally {
+    weights.endRun();
+  }
+}
+
 /** Encodes the kept result as the message asks and posts the file. */
 async function encode(scope: WorkerScope, msg: EncodeMessage, kept: KeptResult | null, assets: WorkerAssets): Promise<void> {
   // The page offers the download only for the result it shows, which is the last one; anything else is a page bug.
@@ -139,6 +181,18 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, a
   // The last run's nets' weights, for a run again with other settings but the same nets (1.6-1.9 s of 15 s at 10 s).
   const weights = new MemoryWeightsStore();
   const warmUp = assets.warmUp ? new WarmUp((signal) => warmUpTransfer(wasmPaths, signal)) : null;
+  // The preparation of a run's nets in progress (at most one; a newer one or a run with other nets stops it).
+  type Preparation = { key: string; controller: AbortController; started: boolean; done: Promise<void> };
+  let preparing: Preparation | null = null;
+  /**
+   * Stops the preparation in progress unless it has begun making `key`'s nets (a run that needs them would make them
+   * anyway), and resolves once it has ended either way.
+   */
+  const settle = (key: string | null): Promise<void> => {
+    if (!preparing) return Promise.resolve();
+    if (preparing.key !== key || !preparing.started) preparing.controller.abort();
+    return preparing.done;
+  };
   scope.addEventListener('message', (event) => {
     const msg = event.data;
     if (msg.type === 'cancel') {
@@ -149,13 +203,40 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, a
       encode(scope, msg, kept, assets).catch((err: unknown) => scope.postMessage(failureOf(err, msg.id)));
       return;
     }
+    if (msg.type === 'prepare') {
+      const settings = settingsOf(msg);
+      // A run in progress makes its own nets; settings being typed are not a run's yet.
+      if (current || !settings) return;
+      const key = netsKey(settings, msg.backend, msg.quality ?? true);
+      if (preparing?.key === key) return;
+      const before = settle(key);
+      const controller = new AbortController();
+      const mine: Preparation = { key, controller, started: false, done: Promise.resolve() };
+      // After the warm-up has run its course (it readies the compiled code for the run), never in its place.
+      mine.done = Promise.all([before, warmUp?.finished()])
+        .then(() => {
+          if (controller.signal.aborted) return;
+          mine.started = true;
+          return prepare(scope, msg, settings, controller.signal, weights, wasmPaths, normals ?? undefined);
+        })
+        .catch(() => undefined) // cancelled, or failed: the run, if one comes, reports its own problems
+        .finally(() => {
+          if (preparing === mine) preparing = null;
+        });
+      preparing = mine;
+      return;
+    }
     current?.controller.abort();
     const controller = new AbortController();
     const mine = { id: msg.id, controller };
     current = mine;
-    weights.beginRun();
-    (warmUp?.stop() ?? Promise.resolve())
-      .then(() => run(scope, msg, controller.signal, wasmPaths, griffinLim?.run, normals ?? undefined, weights))
+    const settings = settingsOf(msg);
+    const waitForNets = settle(settings && netsKey(settings, msg.backend, msg.quality ?? true));
+    Promise.all([warmUp?.stop(), waitForNets])
+      .then(() => {
+        weights.beginRun();
+        return run(scope, msg, controller.signal, wasmPaths, griffinLim?.run, normals ?? undefined, weights);
+      })
       .then((result) => void (kept = result))
       .catch((err: unknown) => scope.postMessage(failureOf(err, msg.id)))
       .finally(() => {
