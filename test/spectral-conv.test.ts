@@ -1,5 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
+import { IO, buildChunkFeaturesGraph, buildChunkGradientGraph, buildFeaturesGraph, buildGramSumGraph, buildObjectiveGraph } from '../src/model/graphs.js';
+import { webRuntime } from '../src/web/runtime.js';
 import {
   blockCount,
   blockPlan,
@@ -145,6 +151,52 @@ describe('block arithmetic of the DFT convolution', () => {
     // float32 DFTs of 33 x K terms: ~1e-6 of the largest feature; a wrong bin or sign is O(1).
     expect(err / norm).toBeLessThan(2e-5);
     await net.dispose();
+  });
+
+  it("dft features on onnxruntime-web's WebAssembly, whose products take the weights second, equal the float64 convolution", async () => {
+    const { runtime: wasm } = await webRuntime({ backend: 'wasm', threads: 1 });
+    const shape = { bins: 33, filters: 24, kernel: 11 };
+    const net = StyleNet.create(wasm, shape, 7, 'dft');
+    expect(net.graphShape.weightsSecond).toBe(true);
+    expect(StyleNet.create(runtime, shape, 7, 'dft').graphShape.weightsSecond).toBeUndefined(); // onnxruntime-node: W X
+    const frames = 211;
+    const rng = new Random(3);
+    const data = Float32Array.from({ length: shape.bins * frames }, () => 3 * rng.uniform());
+    const want = refFeatures(data, frames, net.weights, shape);
+    const norm = Math.max(...want.map(Math.abs));
+    for (const chunk of [48, 1000]) {
+      const got = await net.features({ data, bins: shape.bins, frames }, chunk);
+      expect(Math.max(...want.map((w, i) => Math.abs(got[i] - w))) / norm).toBeLessThan(2e-5);
+    }
+    await net.dispose();
+  });
+
+  it("leaves the weights to MatMul alone in either order of the products: onnxruntime folds the Transpose in, never copying them", async () => {
+    const plan = chooseBlockPlan(11);
+    const dir = mkdtempSync(path.join(tmpdir(), 'restyle-fused-'));
+    try {
+      for (const weightsSecond of [false, true]) {
+        const shape = { bins: 33, filters: 16, kernel: 11, weightsSecond };
+        const models = {
+          features: buildFeaturesGraph(shape, plan),
+          gramSum: buildGramSumGraph(shape, plan),
+          objective: buildObjectiveGraph({ ...shape, frames: 60, mode: 'kernel', styleFeatureFrames: 40, withContent: true, conv: plan }),
+          chunkFeatures: buildChunkFeaturesGraph({ ...shape, conv: plan }),
+          chunkGradient: buildChunkGradientGraph({ ...shape, withContent: true, conv: plan }),
+        };
+        for (const [name, model] of Object.entries(models)) {
+          const file = path.join(dir, `${name}-${weightsSecond}.onnx`);
+          await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', optimizedModelFilePath: file, logSeverityLevel: 3 });
+          const nodes = onnxProto.onnx.ModelProto.decode(readFileSync(file)).graph?.node ?? [];
+          const readers = nodes.filter((n) => n.input?.includes(IO.spectralWeights));
+          expect(readers.length, name).toBeGreaterThan(0);
+          // A Transpose of the weights would copy them (753 MiB at the defaults) in every run.
+          expect(readers.map((n) => n.opType).every((op) => op === 'MatMul' || op === 'FusedMatMul'), `${name}: ${readers.map((n) => n.opType)}`).toBe(true);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each(['dft', 'direct'] as const)('%s features of a clip longer than a chunk, computed chunk by chunk, equal the float64 convolution', async (conv) => {

@@ -177,11 +177,13 @@ export class StyleNet {
 
   /**
    * The sizes its graphs are built with: on a GPU the Conv form's input padded to channels that onnxruntime's WebGPU
-   * Conv computes right (gpuSafeConvChannels). Read when a session is made; a padded graph that ends up on the CPU
-   * after a fall-back still computes the same values.
+   * Conv computes right (gpuSafeConvChannels); on WebAssembly the block form's products in the order its MatMul runs
+   * faster (weightsSecond). Read when a session is made; a padded graph that ends up on the CPU after a fall-back still
+   * computes the same values.
    */
   get graphShape(): GraphShape {
-    if (this.conv || !computesOnGpu(this.runtime)) return this.shape;
+    if (this.conv) return this.runtime.executionProviders[0] === 'wasm' ? { ...this.shape, weightsSecond: true } : this.shape;
+    if (!computesOnGpu(this.runtime)) return this.shape;
     const convChannels = gpuSafeConvChannels(this.shape);
     return convChannels === this.shape.bins ? this.shape : { ...this.shape, convChannels };
   }
