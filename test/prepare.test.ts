@@ -39,24 +39,29 @@ async function clips(): Promise<{ content: AudioClip; style: AudioClip }> {
 }
 
 /** Prepares, then runs and assesses with the same settings; returns the store's counts for each half. */
-async function prepareThenRun(runtime: Runtime, settings: Record<string, unknown>, quality: boolean): Promise<{ prepared: number[]; run: number[]; nets: number }> {
+async function prepareThenRun(
+  runtime: Runtime,
+  settings: Record<string, unknown>,
+  quality: boolean,
+): Promise<{ prepared: number[]; run: number[]; nets: number; grewHeap: boolean }> {
   const store = new CountingStore();
   runtime.weightsStore = store;
-  const { nets } = await prepareNets(runtime, resolveSettings(settings), { quality });
+  const { nets, grewHeap } = await prepareNets(runtime, resolveSettings(settings), { quality });
   const prepared = [store.loads, store.misses, store.saves];
   store.reset();
   const result = await transfer(runtime, { ...(await clips()), ...settings });
   await assessResult(runtime, result, { quality });
-  return { prepared, run: [store.loads, store.misses, store.saves], nets };
+  return { prepared, run: [store.loads, store.misses, store.saves], nets, grewHeap };
 }
 
 describe('prepareNets', () => {
   const small = { filters: 48, iterations: 2, rounds: 2, phaseIterations: 2 };
 
   it("makes the run's net on the CPU, which the run then reads; the held-out nets are the run's to make there", async () => {
-    const { prepared, run, nets } = await prepareThenRun(nodeRuntime(2), small, true);
+    const { prepared, run, nets, grewHeap } = await prepareThenRun(nodeRuntime(2), small, true);
     // On onnxruntime-node's CPU the held-out nets' convolution follows the clips' length: they are left to the run.
     expect(nets).toBe(1);
+    expect(grewHeap).toBe(false); // onnxruntime-node reads its inputs where they lie
     expect(prepared).toEqual([1, 1, 1]); // a miss, made and saved
     expect(run[1]).toBe(3); // the three held-out nets, made by the run
     expect(run[0] - run[1]).toBeGreaterThanOrEqual(1); // the run's net, read
@@ -64,8 +69,9 @@ describe('prepareNets', () => {
 
   it('makes every net of a --kernels run, and the held-out nets too on WebAssembly', async () => {
     const { runtime } = await webRuntime({ backend: 'wasm', threads: 1 });
-    const { prepared, run, nets } = await prepareThenRun(runtime, { ...small, kernels: '3,5' }, true);
+    const { prepared, run, nets, grewHeap } = await prepareThenRun(runtime, { ...small, kernels: '3,5' }, true);
     expect(nets).toBe(2 + 3);
+    expect(grewHeap).toBe(true);
     expect(prepared).toEqual([5, 5, 5]);
     expect(run[1]).toBe(0); // no miss: the same keys, run nets and held-out nets alike
     expect(run[2]).toBe(0); // nothing made again
@@ -78,10 +84,17 @@ describe('prepareNets', () => {
     runtime.weightsStore = store;
     // 8192 filters at 44.1 kHz: 3.2 GB of weights, which WebAssembly's 4 GiB heap takes but not 1 GiB.
     const big = resolveSettings({ filters: 8192, sampleRate: 44100 });
-    expect(await prepareNets(runtime, big)).toEqual({ nets: 0, ms: expect.any(Number) });
+    expect(await prepareNets(runtime, big)).toEqual({ nets: 0, ms: expect.any(Number), grewHeap: false });
     expect(store.loads).toBe(0);
     const content = await clip('speech');
     await expect(transfer(runtime, { content, style: content, filters: 8192, sampleRate: 44100 })).rejects.toThrow(/inside onnxruntime/);
+  });
+
+  it('leaves the heap alone when a run is waiting for it to end', async () => {
+    const { runtime } = await webRuntime({ backend: 'wasm', threads: 1 });
+    runtime.weightsStore = new CountingStore();
+    const hurried = await prepareNets(runtime, resolveSettings(small), { quality: false, hurry: () => true });
+    expect([hurried.nets, hurried.grewHeap]).toEqual([1, false]);
   });
 
   it('stops at once when its signal is aborted, and needs a store to keep what it makes', async () => {

@@ -12,7 +12,11 @@ import { webNormalsPool } from '../src/web/normals.js';
 import { serveNormals } from '../src/model/normals-threads.js';
 import { Random } from '../src/dsp/random.js';
 
-/** A Worker and its scope, passing messages to each other on later tasks, as postMessage does. */
+/**
+ * A Worker and its scope, passing messages to each other on later tasks, as postMessage does: setImmediate's, which run
+ * in the order they were queued, as a worker's tasks do (Node runs setTimeout's only after every setImmediate queued
+ * before them, so a worker loop that yields with setImmediate would never see a message sent so).
+ */
 function channel(): { worker: Worker; scope: WorkerScope; toWorker: ToWorker[] } {
   const pageListeners: ((e: MessageEvent<FromWorker>) => void)[] = [];
   const workerListeners: ((e: MessageEvent<ToWorker>) => void)[] = [];
@@ -22,13 +26,13 @@ function channel(): { worker: Worker; scope: WorkerScope; toWorker: ToWorker[] }
     addEventListener: (type: string, listener: (e: MessageEvent<FromWorker>) => void) => void (type === 'message' && pageListeners.push(listener)),
     postMessage: (data: ToWorker) => {
       toWorker.push(data);
-      setTimeout(() => !terminated && workerListeners.forEach((l) => l({ data } as MessageEvent<ToWorker>)));
+      setImmediate(() => !terminated && workerListeners.forEach((l) => l({ data } as MessageEvent<ToWorker>)));
     },
     terminate: () => void (terminated = true),
   } as unknown as Worker;
   const scope: WorkerScope = {
     addEventListener: (_type, listener) => void workerListeners.push(listener),
-    postMessage: (data) => void setTimeout(() => !terminated && pageListeners.forEach((l) => l({ data } as MessageEvent<FromWorker>))),
+    postMessage: (data) => void setImmediate(() => !terminated && pageListeners.forEach((l) => l({ data } as MessageEvent<FromWorker>))),
   };
   return { worker, scope, toWorker };
 }
@@ -146,10 +150,27 @@ describe("TransferClient.prepare through the worker (a run's nets made while the
     client.prepare({ settings: { ...small, filters: '4x' }, backend: 'wasm' }); // not a number yet: no answer
     const id = client.prepare({ settings: small, backend: 'wasm' });
     await until(() => prepared.length > 0);
-    expect(prepared).toEqual([{ type: 'prepared', id, nets: 4, ms: expect.any(Number) }]);
+    expect(prepared).toEqual([{ type: 'prepared', id, nets: 4, ms: expect.any(Number), grewHeap: true }]);
     client.prepare({ settings: small, backend: 'wasm', quality: false, texture: true });
     await until(() => prepared.length > 1);
     expect(prepared[1].nets).toBe(1); // without the quality measures, the run's net alone
+    client.dispose();
+  });
+
+  it('has a run for the same nets wait for a preparation under way, saying so, and hurry it', async () => {
+    const { client, prepared } = connected();
+    // The run is sent right after: the worker, which has no warm-up to wait for, has begun the preparation when it
+    // reads the run (it yields to its messages before each net).
+    const settings = { ...small, filters: '512' };
+    client.prepare({ settings, backend: 'wasm', quality: false });
+    const events: string[] = [];
+    const result = await client.run(
+      { content: file('speech'), style: file('plucks'), settings, backend: 'wasm', quality: false },
+      { onProgress: (e) => events.push(`${e.stage}${e.activity ? `: ${e.activity}` : ''}`) },
+    );
+    expect(events[0]).toBe('analyse: making the nets');
+    expect(prepared).toEqual([expect.objectContaining({ nets: 1, grewHeap: false })]); // done before the run, hurried
+    expect(result.report.settings.filters).toBe(512);
     client.dispose();
   });
 

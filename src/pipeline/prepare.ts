@@ -30,14 +30,17 @@ export interface PreparedNets {
   nets: number;
   /** Milliseconds it took. */
   ms: number;
+  /** Whether it ran the first net to grow onnxruntime's WebAssembly heap. */
+  grewHeap: boolean;
 }
 
 /**
  * Makes the weights of the nets a run with `settings` will use and leaves them in `runtime.weightsStore` (which must be
  * set), with the held-out nets' when `quality` is on and their convolution does not depend on the clips' length (not
  * on onnxruntime-node's CPU; measures.ts). On onnxruntime-web's WebAssembly (a runtime with a heap limit) the first
- * net also runs once on a silent spectrogram: that copies its weights into onnxruntime's heap, which grows to hold
- * them and keeps the space for the run (the heap never shrinks; growing it is slow in a browser). Stops with a
+ * net then runs once on a silent spectrogram, unless `hurry` says a run is waiting: that copies its weights into
+ * onnxruntime's heap, which grows to hold them and keeps the space for the run (the heap never shrinks; growing it is
+ * slow in a browser: a first run 1 s sooner, for about 2 s of the idle page's time). Stops with a
  * CancelledError when `signal` is aborted: it is read between nets (after a turn of the event loop, in which a worker
  * sees its messages) and between groups of filters. Makes nothing (0 nets) where even the shortest run would be
  * refused for onnxruntime's heap (Runtime.heapLimitBytes), as transfer() refuses it.
@@ -45,7 +48,7 @@ export interface PreparedNets {
 export async function prepareNets(
   runtime: Runtime,
   settings: TransferSettings,
-  options: { quality?: boolean; signal?: AbortSignal } = {},
+  options: { quality?: boolean; signal?: AbortSignal; hurry?: () => boolean } = {},
 ): Promise<PreparedNets> {
   if (!runtime.weightsStore) throw new Error('prepareNets needs a runtime with a weights store: the weights would be lost');
   const started = performance.now();
@@ -56,27 +59,32 @@ export async function prepareNets(
   const widest = Math.max(...kernelWidths(settings));
   const gpu = computesOnGpu(runtime) && !runtime.fallbackToCpu;
   if (runtime.heapLimitBytes !== undefined && estimateMemory(settings, widest, widest, 1, { gpu }).runtimeBytes > runtime.heapLimitBytes) {
-    return { nets: 0, ms: performance.now() - started };
+    return { nets: 0, ms: performance.now() - started, grewHeap: false };
   }
   await loadFastFft();
   const bins = new StftPlan(settings.nFft, settings.hop).bins;
   const nets = runNets(runtime, settings, bins);
   const heldOut = options.quality && runtime.executionProviders[0] !== 'cpu' ? HELD_OUT_NETS : [];
   for (const spec of heldOut) nets.push(heldOutNet(runtime, bins, spec, 'auto'));
+  let grewHeap = false;
   try {
-    for (const [i, net] of nets.entries()) {
+    for (const net of nets) {
       // onnxruntime-web's runs never leave the microtask queue: without a turn of the event loop here, a worker would
       // see the message that aborts `signal` only once every net was made.
       await yieldToEventLoop();
       checkCancel();
       await net.prepare(checkCancel);
-      if (i === 0 && runtime.heapLimitBytes !== undefined && !computesOnGpu(runtime)) {
-        const frames = net.shape.kernel;
-        await net.features({ data: new Float32Array(bins * frames), bins, frames });
-      }
+    }
+    // Last, and not when a run is waiting (`hurry`): it would grow the heap itself, and sooner.
+    grewHeap = runtime.heapLimitBytes !== undefined && !computesOnGpu(runtime) && !options.hurry?.();
+    if (grewHeap) {
+      await yieldToEventLoop();
+      checkCancel();
+      const frames = nets[0].shape.kernel;
+      await nets[0].features({ data: new Float32Array(bins * frames), bins, frames });
     }
   } finally {
     await Promise.all(nets.map((net) => net.dispose()));
   }
-  return { nets: nets.length, ms: performance.now() - started };
+  return { nets: nets.length, ms: performance.now() - started, grewHeap };
 }

@@ -95,12 +95,13 @@ export interface EncodedMessage {
   bytes: Uint8Array;
 }
 
-/** Worker to page: the nets of PrepareMessage `id` are ready for a run; how many, and in how long. */
+/** Worker to page: the nets of PrepareMessage `id` are ready for a run; how many, in how long, and whether the heap was grown. */
 export interface PreparedMessage {
   type: 'prepared';
   id: number;
   nets: number;
   ms: number;
+  grewHeap: boolean;
 }
 
 /** Kinds of failure, for the page's wording: bad input, bad setting, not enough resources, cancelled, a bug. */

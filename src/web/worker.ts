@@ -81,6 +81,7 @@ async function run(
   griffinLim?: GriffinLimRunner,
   normals?: NormalsDrawer,
   weights?: MemoryWeightsStore,
+  waitedMs = 0,
 ): Promise<KeptResult> {
   // Settings are checked before the runtime starts, so that a bad value is reported at once.
   const settings = resolveSettings(msg.settings, msg.content ? 'transfer' : 'texture');
@@ -97,7 +98,8 @@ async function run(
       fellBack = true;
       scope.postMessage({ type: 'backend', id: msg.id, label: fallback.label, notes: [...notes, ...fallback.notes] });
     }
-    scope.postMessage({ type: 'progress', id: msg.id, event });
+    // From the request's arrival: the page's clock runs on through a wait for the warm-up or the nets.
+    scope.postMessage({ type: 'progress', id: msg.id, event: { ...event, elapsedMs: event.elapsedMs + waitedMs } });
   };
   const result = await transfer(
     runtime,
@@ -136,12 +138,15 @@ function settingsOf(msg: RunMessage | PrepareMessage): TransferSettings | null {
   }
 }
 
-/** Makes the nets of a PrepareMessage in the weights store, and tells the page; stops when `signal` is aborted. */
+/**
+ * Makes the nets of a PrepareMessage in the weights store, and tells the page; stops when `control.signal` is aborted,
+ * and leaves out what only saves a run time later once `control.hurry()` (a run is waiting for the nets).
+ */
 async function prepare(
   scope: WorkerScope,
   msg: PrepareMessage,
   settings: TransferSettings,
-  signal: AbortSignal,
+  control: { signal: AbortSignal; hurry: () => boolean },
   weights: MemoryWeightsStore,
   wasmPaths?: WasmPaths,
   normals?: NormalsDrawer,
@@ -151,8 +156,8 @@ async function prepare(
   runtime.weightsStore = weights;
   weights.beginRun();
   try {
-    const { nets, ms } = await prepareNets(runtime, settings, { quality: msg.quality ?? true, signal });
-    scope.postMessage({ type: 'prepared', id: msg.id, nets, ms });
+    const { nets, ms, grewHeap } = await prepareNets(runtime, settings, { quality: msg.quality ?? true, ...control });
+    scope.postMessage({ type: 'prepared', id: msg.id, nets, ms, grewHeap });
   } finally {
     weights.endRun();
   }
@@ -182,16 +187,18 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, a
   const weights = new MemoryWeightsStore();
   const warmUp = assets.warmUp ? new WarmUp((signal) => warmUpTransfer(wasmPaths, signal)) : null;
   // The preparation of a run's nets in progress (at most one; a newer one or a run with other nets stops it).
-  type Preparation = { key: string; controller: AbortController; started: boolean; done: Promise<void> };
+  type Preparation = { key: string; controller: AbortController; started: boolean; hurry: boolean; done: Promise<void> };
   let preparing: Preparation | null = null;
   /**
    * Stops the preparation in progress unless it has begun making `key`'s nets (a run that needs them would make them
-   * anyway), and resolves once it has ended either way.
+   * anyway; it is then told to hurry), and resolves once it has ended either way, with whether the run waits for it.
    */
-  const settle = (key: string | null): Promise<void> => {
-    if (!preparing) return Promise.resolve();
-    if (preparing.key !== key || !preparing.started) preparing.controller.abort();
-    return preparing.done;
+  const settle = (key: string | null): { waits: boolean; done: Promise<void> } => {
+    if (!preparing) return { waits: false, done: Promise.resolve() };
+    const waits = preparing.key === key && preparing.started;
+    if (waits) preparing.hurry = true;
+    else preparing.controller.abort();
+    return { waits, done: preparing.done };
   };
   scope.addEventListener('message', (event) => {
     const msg = event.data;
@@ -209,15 +216,15 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, a
       if (current || !settings) return;
       const key = netsKey(settings, msg.backend, msg.quality ?? true);
       if (preparing?.key === key) return;
-      const before = settle(key);
+      const before = settle(key).done;
       const controller = new AbortController();
-      const mine: Preparation = { key, controller, started: false, done: Promise.resolve() };
+      const mine: Preparation = { key, controller, started: false, hurry: false, done: Promise.resolve() };
       // After the warm-up has run its course (it readies the compiled code for the run), never in its place.
       mine.done = Promise.all([before, warmUp?.finished()])
         .then(() => {
           if (controller.signal.aborted) return;
           mine.started = true;
-          return prepare(scope, msg, settings, controller.signal, weights, wasmPaths, normals ?? undefined);
+          return prepare(scope, msg, settings, { signal: controller.signal, hurry: () => mine.hurry }, weights, wasmPaths, normals ?? undefined);
         })
         .catch(() => undefined) // cancelled, or failed: the run, if one comes, reports its own problems
         .finally(() => {
@@ -231,11 +238,14 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, a
     const mine = { id: msg.id, controller };
     current = mine;
     const settings = settingsOf(msg);
-    const waitForNets = settle(settings && netsKey(settings, msg.backend, msg.quality ?? true));
-    Promise.all([warmUp?.stop(), waitForNets])
+    const arrived = performance.now();
+    const nets = settle(settings && netsKey(settings, msg.backend, msg.quality ?? true));
+    // Said at once, so that the page does not show "Starting" for the seconds the nets take.
+    if (nets.waits) scope.postMessage({ type: 'progress', id: msg.id, event: { stage: 'analyse', step: 0, total: 1, activity: 'making the nets', elapsedMs: 0 } });
+    Promise.all([warmUp?.stop(), nets.done])
       .then(() => {
         weights.beginRun();
-        return run(scope, msg, controller.signal, wasmPaths, griffinLim?.run, normals ?? undefined, weights);
+        return run(scope, msg, controller.signal, wasmPaths, griffinLim?.run, normals ?? undefined, weights, performance.now() - arrived);
       })
       .then((result) => void (kept = result))
       .catch((err: unknown) => scope.postMessage(failureOf(err, msg.id)))
