@@ -146,7 +146,7 @@ async function prepare(
   scope: WorkerScope,
   msg: PrepareMessage,
   settings: TransferSettings,
-  control: { signal: AbortSignal; hurry: () => boolean },
+  control: PreparationControl,
   weights: MemoryWeightsStore,
   wasmPaths?: WasmPaths,
   normals?: NormalsDrawer,
@@ -160,6 +160,56 @@ async function prepare(
     scope.postMessage({ type: 'prepared', id: msg.id, nets, ms, grewHeap });
   } finally {
     weights.endRun();
+  }
+}
+
+/** What a preparation's work is given: its stop signal, and whether a run is waiting for it to end. */
+interface PreparationControl {
+  signal: AbortSignal;
+  hurry: () => boolean;
+}
+
+/**
+ * The worker's preparations of the next run's nets: one at a time, begun once `after` (the warm-up, which readies the
+ * compiled code for the run) has run its course, never in its place. A newer request, or a run for other nets, stops
+ * the one under way; a run for the same nets waits for it.
+ */
+class Preparations {
+  private current: { key: string; controller: AbortController; started: boolean; hurry: boolean; done: Promise<void> } | null = null;
+
+  constructor(private readonly after: () => Promise<void> | undefined) {}
+
+  /** Prepares the nets named `key` with `work`, unless that is under way already; failures are the run's to report. */
+  request(key: string, work: (control: PreparationControl) => Promise<void>): void {
+    if (this.current?.key === key) return;
+    const before = this.settle(key).done;
+    const controller = new AbortController();
+    const mine = { key, controller, started: false, hurry: false, done: Promise.resolve() };
+    mine.done = Promise.all([before, this.after()])
+      .then(() => {
+        if (controller.signal.aborted) return;
+        mine.started = true;
+        return work({ signal: controller.signal, hurry: () => mine.hurry });
+      })
+      .catch(() => undefined) // cancelled, or failed: a run, if one comes, reports its own problems
+      .finally(() => {
+        if (this.current === mine) this.current = null;
+      });
+    this.current = mine;
+  }
+
+  /**
+   * Before a run of the nets named `key` (null: settings that name none): stops the preparation under way unless it
+   * has begun those nets, which the run would make anyway (it is told to hurry instead). `waits`: whether the run waits
+   * for it; `done`: when it has ended either way.
+   */
+  settle(key: string | null): { waits: boolean; done: Promise<void> } {
+    const current = this.current;
+    if (!current) return { waits: false, done: Promise.resolve() };
+    const waits = current.key === key && current.started;
+    if (waits) current.hurry = true;
+    else current.controller.abort();
+    return { waits, done: current.done };
   }
 }
 
@@ -186,20 +236,7 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, a
   // The last run's nets' weights, for a run again with other settings but the same nets (1.6-1.9 s of 15 s at 10 s).
   const weights = new MemoryWeightsStore();
   const warmUp = assets.warmUp ? new WarmUp((signal) => warmUpTransfer(wasmPaths, signal)) : null;
-  // The preparation of a run's nets in progress (at most one; a newer one or a run with other nets stops it).
-  type Preparation = { key: string; controller: AbortController; started: boolean; hurry: boolean; done: Promise<void> };
-  let preparing: Preparation | null = null;
-  /**
-   * Stops the preparation in progress unless it has begun making `key`'s nets (a run that needs them would make them
-   * anyway; it is then told to hurry), and resolves once it has ended either way, with whether the run waits for it.
-   */
-  const settle = (key: string | null): { waits: boolean; done: Promise<void> } => {
-    if (!preparing) return { waits: false, done: Promise.resolve() };
-    const waits = preparing.key === key && preparing.started;
-    if (waits) preparing.hurry = true;
-    else preparing.controller.abort();
-    return { waits, done: preparing.done };
-  };
+  const preparations = new Preparations(() => warmUp?.finished());
   scope.addEventListener('message', (event) => {
     const msg = event.data;
     if (msg.type === 'cancel') {
@@ -214,23 +251,9 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, a
       const settings = settingsOf(msg);
       // A run in progress makes its own nets; settings being typed are not a run's yet.
       if (current || !settings) return;
-      const key = netsKey(settings, msg.backend, msg.quality ?? true);
-      if (preparing?.key === key) return;
-      const before = settle(key).done;
-      const controller = new AbortController();
-      const mine: Preparation = { key, controller, started: false, hurry: false, done: Promise.resolve() };
-      // After the warm-up has run its course (it readies the compiled code for the run), never in its place.
-      mine.done = Promise.all([before, warmUp?.finished()])
-        .then(() => {
-          if (controller.signal.aborted) return;
-          mine.started = true;
-          return prepare(scope, msg, settings, { signal: controller.signal, hurry: () => mine.hurry }, weights, wasmPaths, normals ?? undefined);
-        })
-        .catch(() => undefined) // cancelled, or failed: the run, if one comes, reports its own problems
-        .finally(() => {
-          if (preparing === mine) preparing = null;
-        });
-      preparing = mine;
+      preparations.request(netsKey(settings, msg.backend, msg.quality ?? true), (control) =>
+        prepare(scope, msg, settings, control, weights, wasmPaths, normals ?? undefined),
+      );
       return;
     }
     current?.controller.abort();
@@ -239,7 +262,7 @@ export function startTransferWorker(scope: WorkerScope, wasmPaths?: WasmPaths, a
     current = mine;
     const settings = settingsOf(msg);
     const arrived = performance.now();
-    const nets = settle(settings && netsKey(settings, msg.backend, msg.quality ?? true));
+    const nets = preparations.settle(settings && netsKey(settings, msg.backend, msg.quality ?? true));
     // Said at once, so that the page does not show "Starting" for the seconds the nets take.
     if (nets.waits) scope.postMessage({ type: 'progress', id: msg.id, event: { stage: 'analyse', step: 0, total: 1, activity: 'making the nets', elapsedMs: 0 } });
     Promise.all([warmUp?.stop(), nets.done])
