@@ -97,6 +97,19 @@ describe('prepareNets', () => {
     expect([hurried.nets, hurried.grewHeap]).toEqual([1, false]);
   });
 
+  it("stops between one group of filters and the next when its signal is aborted on WebAssembly, whose runs do not let a worker's messages in", async () => {
+    const { runtime } = await webRuntime({ backend: 'wasm', threads: 1 });
+    const store = new CountingStore();
+    runtime.weightsStore = store;
+    // 1024 filters: two groups (SPECTRAL_WEIGHTS_GROUP). Aborted at the second turn of the event loop: the first is
+    // before the net, the second after its first group.
+    const stop = new AbortController();
+    setImmediate(() => setImmediate(() => stop.abort()));
+    const settings = resolveSettings({ filters: 1024, nFft: 512, hop: 128 });
+    await expect(prepareNets(runtime, settings, { quality: false, signal: stop.signal })).rejects.toBeInstanceOf(CancelledError);
+    expect([store.misses, store.saves]).toEqual([1, 0]); // begun, not finished
+  });
+
   it('stops at once when its signal is aborted, and needs a store to keep what it makes', async () => {
     const runtime = nodeRuntime(1);
     await expect(prepareNets(runtime, resolveSettings(small))).rejects.toThrow(/weights store/);

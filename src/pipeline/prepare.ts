@@ -41,8 +41,8 @@ export interface PreparedNets {
  * net then runs once on a silent spectrogram, unless `hurry` says a run is waiting: that copies its weights into
  * onnxruntime's heap, which grows to hold them and keeps the space for the run (the heap never shrinks; growing it is
  * slow in a browser: a first run 1 s sooner, for about 2 s of the idle page's time). Stops with a
- * CancelledError when `signal` is aborted: it is read between nets (after a turn of the event loop, in which a worker
- * sees its messages) and between groups of filters. Makes nothing (0 nets) where even the shortest run would be
+ * CancelledError when `signal` is aborted: it is read between nets and between groups of filters, each time after a
+ * turn of the event loop, in which a worker sees its messages. Makes nothing (0 nets) where even the shortest run would be
  * refused for onnxruntime's heap (Runtime.heapLimitBytes), as transfer() refuses it.
  */
 export async function prepareNets(
@@ -73,7 +73,7 @@ export async function prepareNets(
       // see the message that aborts `signal` only once every net was made.
       await yieldToEventLoop();
       checkCancel();
-      await net.prepare(checkCancel);
+      await net.prepare(checkCancel, yieldToEventLoop);
     }
     // Last, and not when a run is waiting (`hurry`): it would grow the heap itself, and sooner.
     grewHeap = runtime.heapLimitBytes !== undefined && !computesOnGpu(runtime) && !options.hurry?.();
