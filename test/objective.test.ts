@@ -6,8 +6,11 @@ import { IO, buildChunkFeaturesGraph, gpuSafeConvChannels, type StyleMode } from
 import { Random } from '../src/dsp/random.js';
 import { computesOnGpu, createSession, type Runtime } from '../src/model/runtime.js';
 import { refFeatures, refGram, refLoss, relativeError } from './reference.js';
+import { webRuntime } from '../src/web/runtime.js';
 
 const runtime: Runtime = { ort, executionProviders: ['cpu'], threads: 1 };
+/** onnxruntime-web's WebAssembly in Node, whose block form takes its products in another order (GraphShape.weightsSecond). */
+const wasm: Runtime = (await webRuntime({ backend: 'wasm', threads: 1 })).runtime;
 
 /** A positive random "log-magnitude" spectrogram. */
 function randomSpec(bins: number, frames: number, seed: number): LogSpectrogram {
@@ -23,18 +26,20 @@ function smallProblem(frames: number) {
   return { shape, style: randomSpec(shape.bins, 50, 1), content: randomSpec(shape.bins, frames, 2), x: randomSpec(shape.bins, frames, 8).data };
 }
 
-describe.each<[StyleMode, ConvolutionChoice, number, number, number]>([
-  // mode, convolution, filters, content frames, style frames: kernel form needs T' + Ts' < N
-  ['gram', 'direct', 16, 40, 31],
-  ['kernel', 'direct', 64, 24, 20],
-  ['gram', 'dft', 16, 40, 31],
-  ['kernel', 'dft', 64, 24, 20],
-])('style objective (%s form, %s convolution)', (mode, convolution, filters, frames, styleFrames) => {
+describe.each<[StyleMode, ConvolutionChoice, number, number, number, 'cpu' | 'wasm']>([
+  // mode, convolution, filters, content frames, style frames (kernel form needs T' + Ts' < N), runtime
+  ['gram', 'direct', 16, 40, 31, 'cpu'],
+  ['kernel', 'direct', 64, 24, 20, 'cpu'],
+  ['gram', 'dft', 16, 40, 31, 'cpu'],
+  ['kernel', 'dft', 64, 24, 20, 'cpu'],
+  ['gram', 'dft', 16, 40, 31, 'wasm'],
+  ['kernel', 'dft', 64, 24, 20, 'wasm'],
+])('style objective (%s form, %s convolution, %s)', (mode, convolution, filters, frames, styleFrames, where) => {
   const shape = { bins: 33, filters, kernel: 5 };
   const contentWeight = 0.3;
 
   async function setup(withContent: boolean) {
-    const net = StyleNet.create(runtime, shape, 7, convolution);
+    const net = StyleNet.create(where === 'wasm' ? wasm : runtime, shape, 7, convolution);
     expect(net.conv === null).toBe(convolution === 'direct');
     const style = randomSpec(shape.bins, styleFrames, 1);
     const content = randomSpec(shape.bins, frames, 2);
