@@ -174,6 +174,34 @@ describe("TransferClient.prepare through the worker (a run's nets made while the
     client.dispose();
   });
 
+  it("sends the run's audio before its quality measures, the result's WAV to the byte; none without the measures", async () => {
+    const { client } = connected();
+    const order: string[] = [];
+    let early: Uint8Array | null = null;
+    const request = { content: file('speech'), style: file('plucks'), settings: small, backend: 'wasm' as const };
+    const result = await client.run(request, {
+      onAudio: (a) => ((early = a.wav), order.push('audio')),
+      onProgress: (e) => void (e.stage === 'assess' && order[order.length - 1] !== 'assess' && order.push('assess')),
+    });
+    expect(order).toEqual(['audio', 'assess']);
+    expect(early && Buffer.from(early).equals(Buffer.from(result.wav))).toBe(true);
+    expect(result.report.quality).toBeDefined();
+    const audio: unknown[] = [];
+    await client.run({ ...request, quality: false }, { onAudio: (a) => audio.push(a) });
+    expect(audio).toEqual([]); // the result comes at once
+    client.dispose();
+  });
+
+  it('stops the quality measures on a Cancel sent once the audio came (they yield to it between held-out nets)', async () => {
+    const { client } = connected();
+    const request = { content: file('speech'), style: file('plucks'), settings: small, backend: 'wasm' as const };
+    let heard = false;
+    const failure = await client.run(request, { onAudio: () => ((heard = true), client.cancel()) }).catch((e: unknown) => e);
+    expect(heard).toBe(true);
+    expect((failure as RunFailure).cancelled).toBe(true);
+    client.dispose();
+  });
+
   it('stops a preparation for other nets when a run comes, and the run goes on', async () => {
     const { client, prepared } = connected();
     client.prepare({ settings: { ...small, filters: '64' }, backend: 'wasm' });

@@ -16,7 +16,7 @@ import { describePeaks } from '../src/pipeline/peaks.js';
 import { TransferClient, RunFailure } from '../src/web/client.js';
 import { WEB_BACKENDS, chooseBackend, detectCapabilities, memoryWarning, preparesAhead, type WebBackend } from '../src/web/capabilities.js';
 import type { MemoryEstimate } from '../src/pipeline/memory.js';
-import type { FileInput, ResultMessage } from '../src/web/protocol.js';
+import type { AudioMessage, FileInput, ResultMessage } from '../src/web/protocol.js';
 import { inFormWords } from '../src/web/wording.js';
 
 type Role = 'content' | 'style';
@@ -72,6 +72,8 @@ let lossPoints: { loss: number; round: number; channel: number; evaluations: num
 let shown: { runId: number; stem: string; flacUrl: string | null } | null = null;
 /** Object URLs of the shown result's other files (WAV, report, picture), revoked when the next result replaces them. */
 let resultUrls: string[] = [];
+/** The audio of the run in progress, shown before its quality measures ended (showAudio), and its object URL. */
+let earlyAudio: { runId: number; url: string } | null = null;
 /** What the worker said about its backend for the current run, and a memory warning; shown with the run's own warnings. */
 let backendNotes: string[] = [];
 /** Whether the run computes on WebAssembly, whose heap holds copies of what the page holds (memoryWarning). */
@@ -534,16 +536,51 @@ function outputStem(content: string | undefined, style: string): string {
   return content === undefined ? `${base(style)}-texture` : `${base(content)}-in-${base(style)}-style`;
 }
 
-function showResult(message: ResultMessage, stem: string): void {
-  const { report: r } = message;
+/** The parts of the result section that come with the report, after the quality measures. */
+const REPORT_PARTS = ['download-flac', 'download-report', 'download-picture', 'report'];
+
+/** Revokes the shown result's object URLs (its FLAC's too). */
+function revokeResultUrls(): void {
   for (const url of [...resultUrls, ...(shown?.flacUrl ? [shown.flacUrl] : [])]) URL.revokeObjectURL(url);
-  const wavUrl = URL.createObjectURL(new Blob([message.wav as BlobPart], { type: 'audio/wav' }));
-  const reportUrl = URL.createObjectURL(new Blob([JSON.stringify(r, null, 2) + '\n'], { type: 'application/json' }));
-  resultUrls = [wavUrl, reportUrl];
+  resultUrls = [];
+}
+
+/** Puts `wav` in the result's player and WAV download. */
+function showWav(wav: Uint8Array, stem: string): string {
+  const wavUrl = URL.createObjectURL(new Blob([wav as BlobPart], { type: 'audio/wav' }));
   $<HTMLAudioElement>('result-audio').src = wavUrl;
   const download = $<HTMLAnchorElement>('download');
   download.href = wavUrl;
   download.download = `${stem}.wav`;
+  return wavUrl;
+}
+
+/**
+ * Shows a run's audio as soon as the worker has made it, while its quality is measured (about a minute after a
+ * 10-minute clip): the player and the WAV download; the report, picture and FLAC come with the result, which keeps
+ * this audio playing.
+ */
+function showAudio(message: AudioMessage, stem: string): void {
+  revokeResultUrls();
+  shown = null;
+  earlyAudio = { runId: message.id, url: showWav(message.wav, stem) };
+  resultUrls = [earlyAudio.url];
+  for (const id of REPORT_PARTS) $(id).hidden = true;
+  $('download-note').textContent = '';
+  $('summary').textContent = 'Measuring its quality under held-out nets…';
+  $('result').hidden = false;
+}
+
+function showResult(message: ResultMessage, stem: string): void {
+  const { report: r } = message;
+  // The audio shown while the quality was measured is this result's: left playing.
+  const early = earlyAudio?.runId === message.id ? earlyAudio.url : null;
+  earlyAudio = null;
+  if (!early) revokeResultUrls();
+  const wavUrl = early ?? showWav(message.wav, stem);
+  const reportUrl = URL.createObjectURL(new Blob([JSON.stringify(r, null, 2) + '\n'], { type: 'application/json' }));
+  resultUrls = [wavUrl, reportUrl];
+  for (const id of REPORT_PARTS) $(id).hidden = false;
   const reportLink = $<HTMLAnchorElement>('download-report');
   reportLink.href = reportUrl;
   reportLink.download = `${stem}.json`;
@@ -650,6 +687,7 @@ async function run(): Promise<void> {
           backendNotes = warning ? [...b.notes, warning] : b.notes;
           if (backendNotes.length) showNotes(backendNotes);
         },
+        onAudio: (a) => showAudio(a, stem),
         onProgress: (e) => {
           // Said before the run's large allocations, so that the user can cancel before the tab runs out of memory.
           if (e.memory) {
@@ -666,7 +704,11 @@ async function run(): Promise<void> {
     $('progress-text').textContent = `Done in ${formatSeconds((performance.now() - clicked) / 1000)}.`;
     $('progress-text').dataset.stage = 'done';
   } catch (err) {
-    if (err instanceof RunFailure && err.cancelled) {
+    const cancelled = err instanceof RunFailure && err.cancelled;
+    // Stopped while its quality was measured: the audio shown stays, and can be downloaded as WAV.
+    if (earlyAudio) $('summary').textContent = `Quality not measured: ${cancelled ? 'cancelled' : 'the measures failed'}.`;
+    earlyAudio = null;
+    if (cancelled) {
       $('progress-text').textContent = 'Cancelled.';
       $('progress-text').dataset.stage = 'cancelled';
     } else {

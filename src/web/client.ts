@@ -3,7 +3,7 @@
  * the last result as FLAC, dispose.
  */
 import type { ProgressEvent } from '../pipeline/transfer.js';
-import type { BackendMessage, EncodeMessage, ErrorMessage, FromWorker, PrepareMessage, PreparedMessage, ResultMessage, RunMessage } from './protocol.js';
+import type { AudioMessage, BackendMessage, EncodeMessage, ErrorMessage, FromWorker, PrepareMessage, PreparedMessage, ResultMessage, RunMessage } from './protocol.js';
 
 /** A failed or cancelled run, as the worker described it. */
 export class RunFailure extends Error {
@@ -21,6 +21,8 @@ export class RunFailure extends Error {
 export interface RunCallbacks {
   onBackend?: (message: BackendMessage) => void;
   onProgress?: (event: ProgressEvent) => void;
+  /** The run's audio, before its quality measures (only when they are taken); the result carries it again. */
+  onAudio?: (message: AudioMessage) => void;
 }
 
 /** Runs transfers in a Web Worker. */
@@ -114,6 +116,7 @@ export class TransferClient {
     if (!p || msg.id !== p.id) return; // a late message of a finished run
     if (msg.type === 'backend') p.callbacks.onBackend?.(msg);
     else if (msg.type === 'progress') p.callbacks.onProgress?.(msg.event);
+    else if (msg.type === 'audio') p.callbacks.onAudio?.(msg);
     else if (msg.type === 'result' || msg.type === 'error') {
       this.pending = null;
       if (msg.type === 'result') p.resolve(msg);

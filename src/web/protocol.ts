@@ -87,6 +87,16 @@ export interface ResultMessage {
   report: RunReport;
 }
 
+/**
+ * Worker to page: the run's audio (the WAV the result will carry), sent as soon as it is made when the quality
+ * measures follow, so that the page can play it meanwhile (they take about a minute after a 10-minute clip).
+ */
+export interface AudioMessage {
+  type: 'audio';
+  id: number;
+  wav: Uint8Array;
+}
+
 /** Worker to page: the file an EncodeMessage asked for. */
 export interface EncodedMessage {
   type: 'encoded';
@@ -116,4 +126,4 @@ export interface ErrorMessage {
 }
 
 /** Messages the page receives. */
-export type FromWorker = BackendMessage | ProgressMessage | ResultMessage | EncodedMessage | PreparedMessage | ErrorMessage;
+export type FromWorker = BackendMessage | ProgressMessage | AudioMessage | ResultMessage | EncodedMessage | PreparedMessage | ErrorMessage;

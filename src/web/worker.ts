@@ -106,10 +106,15 @@ async function run(
     { ...settings, content: msg.content, style: msg.style, duration: msg.duration, mono: msg.mono },
     { signal, onProgress },
   );
-  const assessment = await assessResult(runtime, result, { quality: msg.quality ?? true, onProgress, signal });
-  const { written } = assessment;
   // Peaks kept past full scale need float samples; otherwise 16-bit, as the command line writes by default.
   const wav = await encodeWav(result.channels, result.sampleRate, result.peaks.control === 'none' ? 'float32' : 'int16');
+  const quality = msg.quality ?? true;
+  if (quality) {
+    const early = wav.slice(); // the result carries the WAV too
+    scope.postMessage({ type: 'audio', id: msg.id, wav: early }, [early.buffer as ArrayBuffer]);
+  }
+  const assessment = await assessResult(runtime, result, { quality, onProgress, signal });
+  const { written } = assessment;
   const picture = drawReport(reportPlotInput(result, written));
   const report = runReport(result, assessment, msg.outputName ?? 'restyled.wav');
   // A fallback that happened while creating sessions (runtime.notes) belongs with the run's own warnings.
