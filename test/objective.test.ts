@@ -163,6 +163,34 @@ describe('chunked objective (long clips)', () => {
   });
 });
 
+describe("the runtime's pause (Runtime.pause) in long passes", () => {
+  it('is awaited after every chunk of a pass and of an evaluation, and stops them where it throws', async () => {
+    let pauses = 0;
+    const counting: Runtime = { ...runtime, pause: async () => void pauses++ };
+    const shape = { bins: 33, filters: 16, kernel: 5 };
+    const net = StyleNet.create(counting, shape, 7, 'dft');
+    await net.prepare();
+    pauses = 0;
+    const spec = randomSpec(shape.bins, 70, 3); // 66 feature frames: chunks of 16 -> 5
+    await net.features(spec, 16);
+    await net.gramSumInto(spec, new Float64Array(16 * 16), 16);
+    expect(pauses).toBe(10);
+    const target = await net.styleTarget(randomSpec(shape.bins, 40, 1), spec.frames, 'gram');
+    const objective = await ChunkedStyleObjective.create(net, { frames: spec.frames, target, chunkFeatureFrames: 16 });
+    pauses = 0;
+    await objective.evaluate(spec.data, new Float32Array(spec.data.length));
+    expect(pauses).toBe(10); // the Gram pass's 5 chunks, then the gradient pass's
+    let left = 2;
+    counting.pause = async () => {
+      if (--left < 0) throw new Error('stopped');
+    };
+    await expect(net.gramSumInto(spec, new Float64Array(16 * 16), 16)).rejects.toThrow('stopped');
+    expect(left).toBe(-1); // after the third chunk, not at the end
+    await objective.dispose();
+    await net.dispose();
+  });
+});
+
 describe('chunked objective on a runtime that writes outputs in place (onnxruntime-node on the CPU)', () => {
   it.each<[ConvolutionChoice, number]>([
     ['direct', 0],

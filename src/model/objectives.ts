@@ -345,6 +345,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
         this.net.addInputGradient(out[IO.grad], grad, T, start, chunkIn);
         if (out[IO.contentLoss]) contentLoss += scalarOf(out[IO.contentLoss]);
         done?.(Tf + start + chunkOut);
+        await runtime.pause?.();
       }
       return { loss: styleLoss + contentLoss, styleLoss, contentLoss, rhythmLoss: 0 };
     } finally {
@@ -376,6 +377,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
       if (this.keep) features.push(out[IO.features]);
       else disposeResident([out[IO.features]]);
       done?.(start + chunkOut);
+      await runtime.pause?.();
       return inPlace ?? out[IO.gramSum];
     };
     if (this.zeroGram) {

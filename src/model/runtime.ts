@@ -64,6 +64,13 @@ export interface Runtime {
    */
   weightsStore?: WeightsStore;
   /**
+   * Awaited between the groups and chunks of the long passes (a net's weights, a long clip's or style's chunks, each
+   * held-out net), where it may throw to stop them. The web worker's yields to its event loop, where it reads a Cancel
+   * (onnxruntime-web's runs never leave the microtask queue), and throws a CancelledError once its run is cancelled.
+   * Absent, the passes run through; onnxruntime-node's runs are asynchronous anyway.
+   */
+  pause?: () => Promise<void>;
+  /**
    * Bytes the runtime's own worker threads take besides the run's arrays (each has a JavaScript heap and its code:
    * Griffin-Lim's threads in Node), added to a run's memory estimate.
    */

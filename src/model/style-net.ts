@@ -153,13 +153,12 @@ export class StyleNet {
   /**
    * Draws the weights in the form the convolution uses (the DFT blocks' weights, or W itself) now instead of at first
    * use, so that the net's first pass can be timed as what every later pass costs. `checkCancel` is called after each
-   * group of filters (the whole takes about a second at the defaults here, more in a browser) and may throw to stop;
-   * `pause`, where given, is awaited before it (a turn of a worker's event loop, in which it reads the message that
-   * stops it: onnxruntime-web's runs never leave the microtask queue). With a store (Runtime.weightsStore) they are
-   * read from it where it has them, and saved to it where not.
+   * group of filters (the whole takes about a second at the defaults here, more in a browser) and may throw to stop,
+   * after the runtime's pause. With a store (Runtime.weightsStore) they are read from it where it has them, and saved
+   * to it where not.
    */
-  async prepare(checkCancel?: () => void, pause?: () => Promise<void>): Promise<void> {
-    if (this.conv) await this.spectralWeights(checkCancel, pause);
+  async prepare(checkCancel?: () => void): Promise<void> {
+    if (this.conv) await this.spectralWeights(checkCancel);
     else if (!this.weightsArray) {
       const { filters: N, bins: C, kernel: K } = this.shape;
       const { normals } = this.runtime;
@@ -203,19 +202,19 @@ export class StyleNet {
    * The block form's weights (Q x N x C) as a tensor, made on first use: read from the runtime's store, or computed
    * (computeSpectralWeights, calling `checkCancel` after each group of filters).
    */
-  private async spectralWeights(checkCancel?: () => void, pause?: () => Promise<void>): Promise<OrtTensor> {
+  private async spectralWeights(checkCancel?: () => void): Promise<OrtTensor> {
     if (!this.spectralTensor) {
       const conv = this.conv;
       if (!conv) throw new Error('this net uses the direct convolution');
       const { filters: N, bins: C } = this.shape;
-      const out = await this.storedWeights('dft', conv.slots * N * C, () => this.computeSpectralWeights(conv, checkCancel, pause));
+      const out = await this.storedWeights('dft', conv.slots * N * C, () => this.computeSpectralWeights(conv, checkCancel));
       this.spectralTensor = floatTensor(this.runtime, out, [conv.slots, N, C]);
     }
     return this.spectralTensor;
   }
 
   /** The block form's weights (Q x N x C), computed in onnxruntime SPECTRAL_WEIGHTS_GROUP filters a run. */
-  private async computeSpectralWeights(conv: BlockPlan, checkCancel?: () => void, pause?: () => Promise<void>): Promise<Float32Array> {
+  private async computeSpectralWeights(conv: BlockPlan, checkCancel?: () => void): Promise<Float32Array> {
     const { filters: N, bins: C, kernel: K } = this.shape;
     const rows = conv.slots;
     const out = new Float32Array(rows * N * C);
@@ -232,7 +231,7 @@ export class StyleNet {
         const part = (await session.run({ [IO.weights]: group }))[IO.spectralWeights].data as Float32Array;
         // Row q of the group goes to filters n0 .. n0 + n of product q.
         for (let r = 0; r < rows; r++) out.set(part.subarray(r * n * C, (r + 1) * n * C), (r * N + n0) * C);
-        await pause?.();
+        await this.runtime.pause?.();
         checkCancel?.();
       }
     } finally {
@@ -408,6 +407,7 @@ export class StyleNet {
     for (const chunk of chunksOf(spec.frames, this.shape.kernel, chunkFeatureFrames)) {
       const out = await session.run(await this.wholeFeeds(spec.data, spec.frames, chunk.start, chunk.chunkIn));
       each(chunk, out[IO.features].data as Float32Array);
+      await this.runtime.pause?.();
     }
   }
 
@@ -505,6 +505,7 @@ export class StyleNet {
       }
       for (let i = 0; i < g.length; i++) total[i] += g[i];
       onChunk?.(start + chunkOut);
+      await this.runtime.pause?.();
     }
     return total;
   }

@@ -8,7 +8,6 @@ import type { PlotInput } from '../report/plot.js';
 import type { PeakReport } from './peaks.js';
 import type { TransferSettings } from './settings.js';
 import { toLogSpectrogram, type ProgressEvent, type StageTimings, type TransferResult } from './transfer.js';
-import { yieldToEventLoop } from './yield.js';
 
 /** What a finished run is judged and pictured by: the written audio's spectrogram and the held-out quality measures. */
 export interface Assessment {
@@ -51,9 +50,8 @@ export async function assessResult(
   const progress = (step: number): void =>
     options.onProgress?.({ stage: 'assess', step, total: 1, elapsedMs: result.timings.total + performance.now() - started });
   progress(0);
-  // A turn of the event loop before each held-out net: in a worker, where a Cancel is read.
   const specs = { content: result.spectrograms.content, style: result.spectrograms.style, result: written, layout: result.settings };
-  const quality = await measureQuality(runtime, specs, undefined, undefined, checkCancel, yieldToEventLoop);
+  const quality = await measureQuality(runtime, specs, undefined, undefined, checkCancel);
   checkCancel();
   progress(1);
   const warnings =

@@ -12,7 +12,6 @@ import { StyleNet } from '../model/style-net.js';
 import { HELD_OUT_NETS, heldOutNet } from '../quality/measures.js';
 import { estimateMemory } from './memory.js';
 import { kernelWidths, type TransferSettings } from './settings.js';
-import { yieldToEventLoop } from './yield.js';
 
 /**
  * The style nets of a run with these settings on spectrograms of `bins` frequency bins: one per kernel width (one by
@@ -40,10 +39,11 @@ export interface PreparedNets {
  * on onnxruntime-node's CPU; measures.ts). On onnxruntime-web's WebAssembly (a runtime with a heap limit) the first
  * net then runs once on a silent spectrogram, unless `hurry` says a run is waiting: that copies its weights into
  * onnxruntime's heap, which grows to hold them and keeps the space for the run (the heap never shrinks; growing it is
- * slow in a browser: a first run 1 s sooner, for about 2 s of the idle page's time). Stops with a
- * CancelledError when `signal` is aborted: it is read between nets and between groups of filters, each time after a
- * turn of the event loop, in which a worker sees its messages. Makes nothing (0 nets) where even the shortest run would be
- * refused for onnxruntime's heap (Runtime.heapLimitBytes), as transfer() refuses it.
+ * slow in a browser: a first run 1 s sooner, for about 2 s of the idle page's time). Stops with a CancelledError when
+ * `signal` is aborted: it is read between nets and between groups of filters, each time after the runtime's pause
+ * (Runtime.pause: in a worker, a turn of its event loop, where it reads the message that stops this). Makes nothing
+ * (0 nets) where even the shortest run would be refused for onnxruntime's heap (Runtime.heapLimitBytes), as
+ * transfer() refuses it.
  */
 export async function prepareNets(
   runtime: Runtime,
@@ -69,16 +69,14 @@ export async function prepareNets(
   let grewHeap = false;
   try {
     for (const net of nets) {
-      // onnxruntime-web's runs never leave the microtask queue: without a turn of the event loop here, a worker would
-      // see the message that aborts `signal` only once every net was made.
-      await yieldToEventLoop();
+      await runtime.pause?.();
       checkCancel();
-      await net.prepare(checkCancel, yieldToEventLoop);
+      await net.prepare(checkCancel);
     }
     // Last, and not when a run is waiting (`hurry`): it would grow the heap itself, and sooner.
     grewHeap = runtime.heapLimitBytes !== undefined && !computesOnGpu(runtime) && !options.hurry?.();
     if (grewHeap) {
-      await yieldToEventLoop();
+      await runtime.pause?.();
       checkCancel();
       const frames = nets[0].shape.kernel;
       await nets[0].features({ data: new Float32Array(bins * frames), bins, frames });

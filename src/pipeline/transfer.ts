@@ -18,7 +18,6 @@ import { betweenRounds, optimiseRound, reconstruct, roundPlan, roundSchedule, ty
 import { estimateMemory, formatBytes, type MemoryEstimate } from './memory.js';
 import { controlPeaks, peakWarning, type PeakReport } from './peaks.js';
 import { runNets } from './prepare.js';
-import { yieldToEventLoop } from './yield.js';
 
 /** Audio given to transfer: encoded file bytes (any format decodeAudio reads), or decoded channels. */
 export type AudioSource = { bytes: Uint8Array; name: string } | (AudioClip & { name?: string });
@@ -323,9 +322,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     const reconstructions = new SideWorkTally(channelCount * (shares.length - 1), (settings.phaseIterations + 1) * stftMs);
     // The first objective belongs to the analyse stage: drawing the nets is most of its cost. They are drawn first, so
     // that the style pass and objective after them are timed as the later rounds' will be.
-    // A turn of the event loop after each group of filters: in a worker, a Cancel is read there (onnxruntime-web's
-    // runs never leave the microtask queue), not only once the nets are made (about 2 s in a browser).
-    for (const net of nets) await net.prepare(checkCancel, yieldToEventLoop);
+    for (const net of nets) await net.prepare(checkCancel);
     await objectives.objectiveFor(0, 0);
     // A texture stays under its style's loudest moment in every frequency bin (ceiling.ts).
     const ceiling = contentSpecs ? undefined : bandMaxima(styleSpec);

@@ -171,8 +171,7 @@ function relativeDistance(g: Float32Array, a: Float32Array): number {
  * content (texture synthesis), the style distance, the style's own halves' distance and how closely the result replays
  * the style, the rest NaN. Given the spectrograms' analysis (`layout`), also how far the result's pulse is from the
  * style's (measureRhythm), which the Gram measures cannot see. Spectrograms must share bins. `checkCancel` is called
- * before each held-out net and may throw to stop; `pause`, where given, is awaited before it (a turn of a worker's event
- * loop, in which it reads a Cancel: onnxruntime-web's runs never leave the microtask queue).
+ * before each held-out net, after the runtime's pause, and may throw to stop.
  */
 export async function measureQuality(
   runtime: Runtime,
@@ -180,7 +179,6 @@ export async function measureQuality(
   nets: readonly HeldOutNet[] = HELD_OUT_NETS,
   filters = HELD_OUT_FILTERS,
   checkCancel?: () => void,
-  pause?: () => Promise<void>,
 ): Promise<QualityReport> {
   let styleDistance = 0;
   let contentStyleDistance = 0;
@@ -188,11 +186,11 @@ export async function measureQuality(
   const half = Math.floor(specs.style.frames / 2);
   const withHalves = half >= MIN_HALF_FRAMES;
   for (const { kernel, seed } of nets) {
-    await pause?.();
+    await runtime.pause?.();
     checkCancel?.();
     const net = heldOutNet(runtime, specs.style.bins, { kernel, seed }, heldOutConvolution(runtime, specs), filters);
     try {
-      await net.prepare(checkCancel, pause); // its weights drawn on the runtime's threads where it has some
+      await net.prepare(checkCancel); // its weights drawn on the runtime's threads where it has some
       const gram = async (s: LogSpectrogram): Promise<Float32Array> => meanOf(await net.gramSum(s), featureFrames(s.frames, kernel));
       const style = withHalves ? await styleAndHalvesGrams(net, specs.style, half) : { whole: await gram(specs.style), halves: [] };
       const a = style.whole;

@@ -8,6 +8,7 @@ import { CancelledError, InputError, ResourceError, UsageError } from '../errors
 import { assessResult, reportPlotInput, runReport } from '../pipeline/assess.js';
 import { kernelWidths, resolveSettings, type TransferSettings } from '../pipeline/settings.js';
 import { prepareNets } from '../pipeline/prepare.js';
+import { yieldToEventLoop } from '../pipeline/yield.js';
 import { transfer, type ProgressEvent } from '../pipeline/transfer.js';
 import { drawReport } from '../report/plot.js';
 import type { EncodeMessage, EncodedMessage, ErrorMessage, FailureKind, FromWorker, PrepareMessage, ResultMessage, RunMessage, ToWorker } from './protocol.js';
@@ -72,6 +73,17 @@ interface KeptResult {
   sampleRate: number;
 }
 
+/**
+ * The runtime's pause for work stopped by `signal` (Runtime.pause): a turn of the worker's event loop, in which it
+ * reads a Cancel, then a CancelledError if one came.
+ */
+function pauseFor(signal: AbortSignal): () => Promise<void> {
+  return async () => {
+    await yieldToEventLoop();
+    if (signal.aborted) throw new CancelledError();
+  };
+}
+
 /** Runs one request and posts its backend, progress and result (or failure); returns the audio it posted. */
 async function run(
   scope: WorkerScope,
@@ -86,6 +98,7 @@ async function run(
   // Settings are checked before the runtime starts, so that a bad value is reported at once.
   const settings = resolveSettings(msg.settings, msg.content ? 'transfer' : 'texture');
   const { runtime, label, notes } = await webRuntime({ backend: msg.backend, wasmPaths });
+  runtime.pause = pauseFor(signal);
   if (griffinLim) runtime.griffinLim = griffinLim;
   if (normals) runtime.normals = normals;
   if (weights) runtime.weightsStore = weights;
@@ -157,6 +170,7 @@ async function prepare(
   normals?: NormalsDrawer,
 ): Promise<void> {
   const { runtime } = await webRuntime({ backend: msg.backend, wasmPaths });
+  runtime.pause = pauseFor(control.signal);
   if (normals) runtime.normals = normals;
   runtime.weightsStore = weights;
   weights.beginRun();
