@@ -13,7 +13,10 @@ if [[ -n "${CHROMIUM_PATH:-}" ]]; then
 elif [[ ! -x /usr/bin/chromium && ! -x /usr/bin/chromium-browser ]]; then
   packages+=(chromium)
 fi
-if ! { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libvulkan\.so\.1 '; then
+# Read whole before matching: with pipefail, `ldconfig -p | grep -q` fails whenever grep's early exit cuts ldconfig
+# off (SIGPIPE), and the loader, though installed, would be installed again every time.
+libraries=$(ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true)
+if ! grep -q 'libvulkan\.so\.1 ' <<<"$libraries"; then
   packages+=(libvulkan1)
 fi
 [[ ${#packages[@]} -eq 0 ]] && exit 0
