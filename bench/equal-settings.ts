@@ -1,5 +1,5 @@
 /**
- * Ours against the PyTorch reference at equal settings (same net sizes; L-BFGS iterations, first-step rule and history
+ * Ours against the PyTorch reference at equal settings (same net sizes: 4096 x 11, the reference's, whatever our default; L-BFGS iterations, first-step rule and history
  * of 100 pairs as torch.optim.LBFGS; one round from the content; Griffin-Lim iterations from random phase), to show
  * the two implementations reach the same quality: the rest of the benchmark compares each at its own defaults. Each
  * seed draws other nets (and phases) on both sides, so the comparison is of means over seeds, next to their spread.
@@ -43,7 +43,7 @@ console.log(
 for (const seed of values.seeds.split(',').map(Number)) {
   const ours = await run(
     process.execPath,
-    ['dist/cli/main.js', clip.content, clip.style, '-o', 'out/bench/eq-ours.wav', '-y', '-q', '--no-cache', '--rounds', '1', '--init', 'content', '--content-weight', '0', '--first-step', '0',
+    ['dist/cli/main.js', clip.content, clip.style, '-o', 'out/bench/eq-ours.wav', '-y', '-q', '--no-cache', '--kernel', '11', '--rounds', '1', '--init', 'content', '--content-weight', '0', '--first-step', '0',
       '--history', '100', '--float', '--peak', 'limit', '--seed', String(seed), ...common],
     'out/bench/eq-ours.wav',
   );

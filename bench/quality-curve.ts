@@ -6,7 +6,7 @@
  * With a rhythm term (--rhythm-weights), it prints the rhythm gain (src/quality/rhythm.ts) too. A pair "-:drums" (written --pairs=-:drums) is
  * texture synthesis (no content) of --duration seconds: its style distance and rhythm distance are printed instead.
  * Used to choose the defaults. Usage: npx tsx bench/quality-curve.ts [--pairs speech:plucks,melody:drums,-:drums]
- *   [--iterations 5,10,20,40] [--content-weights 0,0.01] [--rhythm-weights 0,1] [--duration 8] [--init matched,content] [--phase-iters 32] [--seed 0] [--round-nets vary|same] [--filters 4096] [--kernels 3,11,31] [--json out.json]
+ *   [--iterations 5,10,20,40] [--content-weights 0,0.01] [--rhythm-weights 0,1] [--duration 8] [--init matched,content] [--phase-iters 32] [--seed 0] [--round-nets vary|same] [--filters 4096] [--kernel 7] [--kernels 3,11,31] [--json out.json]
  *   [--plot curve.png]  (style gain against content correlation, one line per pair and setting, points = iterations)
  *   [--replot rows.json]  (redraw --plot from the rows of an earlier --json, without measuring)
  */
@@ -26,7 +26,7 @@ const { values } = parseArgs({
     'phase-iters': { type: 'string', default: '32' },
     rounds: { type: 'string', default: '1' },
     filters: { type: 'string', default: '4096' },
-    kernel: { type: 'string', default: '11' },
+    kernel: { type: 'string', default: String(DEFAULT_SETTINGS.kernel) },
     kernels: { type: 'string', default: '' },
     init: { type: 'string', default: DEFAULT_SETTINGS.init },
     optimizer: { type: 'string', default: 'lbfgs' },

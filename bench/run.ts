@@ -196,7 +196,8 @@ for (const clip of await writeBenchClips(list(values.sizes))) {
   );
   if (torchOk && list(values['torch-step-sizes']).includes(s)) {
     await settle();
-    const t = timed(PYTHON, ['bench/torch_reference.py', clip.content, clip.style, '/dev/null', '--time-steps', String(reps), '--threads', String(threads)]);
+    // The same net as ours (the reference recipe's end-to-end run below keeps its own kernel of 11).
+    const t = timed(PYTHON, ['bench/torch_reference.py', clip.content, clip.style, '/dev/null', '--time-steps', String(reps), '--threads', String(threads), '--kernel', String(settings.kernel)]);
     if (t.code === 0) {
       const j = JSON.parse(t.stdout.trim().split('\n').pop() as string);
       Object.assign(row, { torchStepMs: j.stepMsMedian, torchStepGflops: flops.torchStep / j.stepMsMedian / 1e6 });

@@ -29,7 +29,7 @@ const repeats = Number(values.repeats);
 const [clip] = await writeBenchClips([seconds]);
 const threads = os.availableParallelism();
 console.log(`# machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}`);
-console.log(`# ${seconds} s speech + ${seconds} s plucks, ${filters} filters, kernel 11, ${iterations} iterations (defaults otherwise)`);
+console.log(`# ${seconds} s speech + ${seconds} s plucks, ${filters} filters, kernel ${DEFAULT_SETTINGS.kernel}, ${iterations} iterations (defaults otherwise)`);
 
 interface Row {
   side: string;

@@ -1,0 +1,54 @@
+/**
+ * Settings judged by several families of held-out nets: whether one setting's extra style gain is real or only the
+ * judge's (our held-out nets have kernel widths 3, 7 and 15). Each variant is a string of CLI options; each runs on the
+ * six pairs of the bundled examples through the CLI (dist/, so `npm run build` first), and its written audio is judged
+ * by every family. Prints each pair's figures and the variant's means, with the six runs' time.
+ * Usage: npx tsx bench/judges.ts "--kernel 11 --content-weight 0.05" "--kernel 7" ...   (no variant: the defaults)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { HELD_OUT_NETS, measureQuality, nodeRuntime, type HeldOutNet } from '../src/node/index.js';
+import { fileLogSpectrogram } from './clips.js';
+
+const PAIRS = ['speech:plucks', 'melody:plucks', 'speech:drums', 'melody:drums', 'speech:texture', 'melody:texture'];
+/** The families: ours, then three others, one of which shares no kernel width with any net restyle runs by default. */
+const FAMILIES: [string, readonly HeldOutNet[]][] = [
+  ['3/7/15 (ours)', HELD_OUT_NETS],
+  ['11 x 3 seeds', [{ kernel: 11, seed: 90001 }, { kernel: 11, seed: 90002 }, { kernel: 11, seed: 90003 }]],
+  ['4/9/19', [{ kernel: 4, seed: 91001 }, { kernel: 9, seed: 91002 }, { kernel: 19, seed: 91003 }]],
+  ['2/31', [{ kernel: 2, seed: 92001 }, { kernel: 31, seed: 92002 }]],
+];
+const FILTERS = 512;
+
+const runtime = nodeRuntime();
+const variants = process.argv.slice(2).length > 0 ? process.argv.slice(2) : [''];
+mkdirSync('out/bench', { recursive: true });
+console.log(`# ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads; held-out nets of ${FILTERS} filters`);
+console.log(`variant | pair | seconds | content corr | ${FAMILIES.map(([name]) => `style gain, ${name}`).join(' | ')}`);
+for (const variant of variants) {
+  const gains = FAMILIES.map(() => 0);
+  let correlation = 0;
+  let seconds = 0;
+  for (const pair of PAIRS) {
+    const [content, style] = pair.split(':').map((name) => `examples/${name}.wav`);
+    const out = 'out/bench/judges.wav';
+    const t0 = performance.now();
+    const run = spawnSync(process.execPath, ['dist/cli/main.js', content, style, '-o', out, '-y', '-q', '--no-quality', ...variant.split(' ').filter(Boolean)], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`restyle ${variant} failed on ${pair}: ${run.stderr}`);
+    const dt = (performance.now() - t0) / 1000;
+    seconds += dt;
+    const specs = { content: await fileLogSpectrogram(content), style: await fileLogSpectrogram(style), result: await fileLogSpectrogram(out) };
+    const cells: string[] = [];
+    let corr = NaN;
+    for (const [i, [, nets]] of FAMILIES.entries()) {
+      const q = await measureQuality(runtime, specs, nets, FILTERS);
+      corr = q.contentCorrelation;
+      gains[i] += q.styleGain / PAIRS.length;
+      cells.push(q.styleGain.toFixed(3));
+    }
+    correlation += corr / PAIRS.length;
+    console.log(`${variant || 'defaults'} | ${pair} | ${dt.toFixed(1)} | ${corr.toFixed(3)} | ${cells.join(' | ')}`);
+  }
+  console.log(`${variant || 'defaults'} | mean | ${seconds.toFixed(1)} | ${correlation.toFixed(3)} | ${gains.map((g) => g.toFixed(3)).join(' | ')}`);
+}
