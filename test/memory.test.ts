@@ -67,11 +67,12 @@ describe('memory estimate and L-BFGS history', () => {
 
   it('covers the measured peaks at the defaults of kernel 7, whose block-form weights are half those of kernel 11', () => {
     // Peak RSS of the CLI at the defaults since 2026-11-27 (kernel 7, content weight 0.075; speech + plucks loops,
-    // --no-cache, Griffin-Lim's threads included as above): 856,376 KiB at 10 s, 2,018,208 at 60 s, and 2,034,288,
-    // 2,106,664 and 1,998,352 in three runs at 150 s. The estimate is 6.5% under at 10 s (10-20% under there at kernel
-    // 11) and 5-9% under at 150 s, within the garbage collector's spread between identical runs.
+    // --no-cache, Griffin-Lim's threads included as above): 856,376 KiB at 10 s, 2,018,208 at 60 s, 2,034,288,
+    // 2,106,664 and 1,998,352 in three runs at 150 s, and 3,120,212 at 600 s (with its report). The estimate is 6.5%
+    // under at 10 s (10-20% under there at kernel 11), 5-9% under at 150 s, within the garbage collector's spread
+    // between identical runs, and 14% over at 600 s.
     const threads = 60 * 2 ** 20;
-    for (const [seconds, kib, under] of [[10, 856_376, 0.9], [60, 2_018_208, 0.95], [150, 2_106_664, 0.9]]) {
+    for (const [seconds, kib, under] of [[10, 856_376, 0.9], [60, 2_018_208, 0.95], [150, 2_106_664, 0.9], [600, 3_120_212, 0.95]]) {
       const frames = frameCount(seconds * DEFAULT_SETTINGS.sampleRate, DEFAULT_SETTINGS.hop);
       const estimate = estimateMemoryBytes({ ...DEFAULT_SETTINGS, kernel: 7, contentWeight: 0.075 }, frames, frames) + threads;
       expect(estimate, `${seconds} s`).toBeGreaterThan(under * kib * 1024);
