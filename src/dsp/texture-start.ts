@@ -6,7 +6,7 @@ import type { Random } from './random.js';
 
 /**
  * Frames in each piece of the style's envelope that a texture's start is made of: longer than the style net's kernel
- * (11 frames), so a hit keeps its shape and its neighbours, and shorter than a bar or a chord (16 frames are 0.37 s at
+ * (7 frames; 11 until 2026-11-27), so a hit keeps its shape and its neighbours, and shorter than a bar or a chord (16 frames are 0.37 s at
  * the default hop), so the style's pattern is not copied whole. The envelope looped whole rebuilt the bundled drum loop
  * itself: correlation 0.96 with the loop at one shift, against 0.33 from these pieces (README, "Texture synthesis").
  */
