@@ -12,7 +12,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { writeBenchClips } from './clips.js';
-import { launchChromium, runFinished, startPreview, startRun } from '../test/browser.js';
+import { launchChromium, openWithFiles, runFinished, startPreview, startRun } from '../test/browser.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,10 +30,7 @@ async function withPage(clip: { content: string; style: string }, work: (page: P
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
-    await page.goto(server.resolvedUrls!.local[0]);
-    await page.waitForSelector('body[data-ready=true]');
-    await page.setInputFiles('#content-file', clip.content);
-    await page.setInputFiles('#style-file', clip.style);
+    await openWithFiles(page, server, clip);
     await page.selectOption('#setting-backend', 'wasm');
     await work(page);
   } finally {

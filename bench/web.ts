@@ -11,7 +11,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SETTINGS, transfer } from '../src/node/index.js';
 import { audioFile, writeBenchClips } from './clips.js';
-import { launchChromium, runFinished, startPreview, startRun } from '../test/browser.js';
+import { launchChromium, openWithFiles, runFinished, startPreview, startRun } from '../test/browser.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,10 +45,7 @@ const browser = await launchChromium();
 const version = browser.version();
 try {
   const page = await browser.newPage();
-  await page.goto(server.resolvedUrls!.local[0]);
-  await page.waitForSelector('body[data-ready=true]');
-  await page.setInputFiles('#content-file', clip.content);
-  await page.setInputFiles('#style-file', clip.style);
+  await openWithFiles(page, server, clip);
   await page.fill('#setting-iterations', String(iterations));
   await page.fill('#setting-filters', String(filters));
   await page.selectOption('#setting-backend', 'wasm');

@@ -20,6 +20,14 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-dev-shm-usage', ...extraArgs] });
 }
 
+/** Opens the app served by `server` in `page`, waits until it is ready, and chooses the content and style files. */
+export async function openWithFiles(page: Page, server: PreviewServer, files: { content: string; style: string }): Promise<void> {
+  await page.goto(server.resolvedUrls!.local[0]);
+  await page.waitForSelector('body[data-ready=true]');
+  await page.setInputFiles('#content-file', files.content);
+  await page.setInputFiles('#style-file', files.style);
+}
+
 /**
  * Clicks Run with the page's run state cleared first, so that runFinished waits for this run's end and never takes
  * the previous run's 'done' (a full suite once read a previous run's result duration where this one's was due).
