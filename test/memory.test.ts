@@ -157,7 +157,7 @@ describe('memory estimate and L-BFGS history', () => {
     { seconds: 60, settings: { contentWeight: 0.05 }, mib: 1252 },
     { seconds: 60, settings: { contentWeight: 0.05, kernels: [3, 11, 31] }, mib: 2078 },
     // Whole runs at the defaults since 2026-11-27 (kernel 7, content weight 0.075; scratch/k/heap.mts of session 27,
-    // not kept): the block form's weights take 23 rows of N x C, 370 MiB, against 47 at kernel 11.
+    // not kept): the block form's weights take 23 rows of N x C, 368 MiB, against 47 at kernel 11.
     { seconds: 5.3, settings: { kernel: 7, contentWeight: 0.075 }, mib: 454 },
     { seconds: 60, settings: { kernel: 7, contentWeight: 0.075 }, mib: 886 },
     { seconds: 5.3, settings: { kernel: 7, contentWeight: 0.075, sampleRate: 44100 }, mib: 844 },
