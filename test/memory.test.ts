@@ -9,6 +9,8 @@ import { frameCount } from '../src/dsp/stft.js';
  */
 const MEASURED_AT: Partial<TransferSettings> = { kernel: 11, contentWeight: 0.05 };
 const MEASURED = { ...DEFAULT_SETTINGS, ...MEASURED_AT };
+/** The same for the peaks measured since: kernel 7, content weight 0.075, pinned so that a later default leaves them alone. */
+const KERNEL_7: Partial<TransferSettings> = { kernel: 7, contentWeight: 0.075 };
 
 describe('memory estimate and L-BFGS history', () => {
   it('auto history: 10 pairs up to 6.4M values, then fewer, never under 2; a requested size is kept', () => {
@@ -74,7 +76,7 @@ describe('memory estimate and L-BFGS history', () => {
     const threads = 60 * 2 ** 20;
     for (const [seconds, kib, under] of [[10, 856_376, 0.9], [60, 2_018_208, 0.95], [150, 2_106_664, 0.9], [600, 3_120_212, 0.95]]) {
       const frames = frameCount(seconds * DEFAULT_SETTINGS.sampleRate, DEFAULT_SETTINGS.hop);
-      const estimate = estimateMemoryBytes({ ...DEFAULT_SETTINGS, kernel: 7, contentWeight: 0.075 }, frames, frames) + threads;
+      const estimate = estimateMemoryBytes({ ...DEFAULT_SETTINGS, ...KERNEL_7 }, frames, frames) + threads;
       expect(estimate, `${seconds} s`).toBeGreaterThan(under * kib * 1024);
       expect(estimate, `${seconds} s`).toBeLessThan(1.2 * kib * 1024);
     }
@@ -158,13 +160,13 @@ describe('memory estimate and L-BFGS history', () => {
     { seconds: 60, settings: { contentWeight: 0.05, kernels: [3, 11, 31] }, mib: 2078 },
     // Whole runs at the defaults since 2026-11-27 (kernel 7, content weight 0.075; scratch/k/heap.mts of session 27,
     // not kept): the block form's weights take 23 rows of N x C, 368 MiB, against 47 at kernel 11.
-    { seconds: 5.3, settings: { kernel: 7, contentWeight: 0.075 }, mib: 454 },
-    { seconds: 60, settings: { kernel: 7, contentWeight: 0.075 }, mib: 886 },
-    { seconds: 5.3, settings: { kernel: 7, contentWeight: 0.075, sampleRate: 44100 }, mib: 844 },
-    { seconds: 5.3, settings: { kernel: 7, contentWeight: 0.075, filters: 8192 }, mib: 843 },
+    { seconds: 5.3, settings: KERNEL_7, mib: 454 },
+    { seconds: 60, settings: KERNEL_7, mib: 886 },
+    { seconds: 5.3, settings: { ...KERNEL_7, sampleRate: 44100 }, mib: 844 },
+    { seconds: 5.3, settings: { ...KERNEL_7, filters: 8192 }, mib: 843 },
     { seconds: 30, settings: { kernel: 7 }, mode: 'texture', mib: 647 },
     // The most filters the settings allow, at 44.1 kHz (2 iterations in one round): fits, where kernel 11 did not.
-    { seconds: 5.3, settings: { kernel: 7, contentWeight: 0.075, sampleRate: 44100, filters: 16384 }, mib: 3153 },
+    { seconds: 5.3, settings: { ...KERNEL_7, sampleRate: 44100, filters: 16384 }, mib: 3153 },
   ];
 
   it("covers onnxruntime-web's measured heaps, and at most 35% over them", () => {
@@ -179,10 +181,12 @@ describe('memory estimate and L-BFGS history', () => {
   });
 
   it('puts the 4 GiB heap limit between 44.1 kHz runs that fit (8192 filters) and one whose weights alone do not (12288)', () => {
-    const at = (filters: number) => {
-      const s = resolveSettings({ ...MEASURED_AT, sampleRate: 44100, filters });
-      return estimateMemory(s, frameCount(Math.round(5.3 * 44100), s.hop), frameCount(4 * 44100, s.hop)).runtimeBytes;
+    // The heap estimated for 5.3 s against a 4 s style, as measured.
+    const heap = (settings: Partial<TransferSettings>) => {
+      const s = resolveSettings(settings);
+      return estimateMemory(s, frameCount(Math.round(5.3 * s.sampleRate), s.hop), frameCount(4 * s.sampleRate, s.hop)).runtimeBytes;
     };
+    const at = (filters: number) => heap({ ...MEASURED_AT, sampleRate: 44100, filters });
     // With four products a bin 12288 filters fitted there and 16384 failed; with three, the block form's weights take
     // 47 rows of N x C, 4.7 GB at 12288 filters and 2049 bins.
     expect(at(8192)).toBeLessThan(WASM_HEAP_LIMIT_BYTES);
@@ -190,10 +194,7 @@ describe('memory estimate and L-BFGS history', () => {
     expect(at(12288)).toBeGreaterThan(WASM_HEAP_LIMIT_BYTES);
     // At kernel 7 (the default since 2026-11-27) the weights take 23 rows: the settings' most filters, 16384, fit at
     // 44.1 kHz (heap measured above), and not at 96 kHz, whose 4097 bins make 6.2 GB of them.
-    const at7 = (sampleRate: number) => {
-      const s = resolveSettings({ kernel: 7, sampleRate, filters: 16384 });
-      return estimateMemory(s, frameCount(Math.round(5.3 * sampleRate), s.hop), frameCount(4 * sampleRate, s.hop)).runtimeBytes;
-    };
+    const at7 = (sampleRate: number) => heap({ ...KERNEL_7, sampleRate, filters: 16384 });
     expect(at7(44100)).toBeLessThan(WASM_HEAP_LIMIT_BYTES);
     expect(at7(96000)).toBeGreaterThan(WASM_HEAP_LIMIT_BYTES);
   });
