@@ -82,11 +82,13 @@ export function chunkFeatureFramesFor(conv: ConvPlan, onGpu = false): number {
 export type ConvolutionChoice = 'auto' | 'direct' | 'dft';
 
 /**
- * The widest kernel for which 'auto' takes onnxruntime's Conv on a GPU. There the block form's evaluations are faster
- * (22 against 42 ms at 10 s on an H100) but its weights, computed and read back for each net, cost more than that saves
- * at the default 15 evaluations: the Conv form ended first in each of six pairs at the default width 11, on an H100 and
- * an H200 (10 s: 3.97 against 4.50 s; 60 s: 12.3 against 13.6 s; 150 s in chunks: 23.3 against 29.2 s), with less
- * memory (README, "On a GPU"). Wider kernels, where the block form saves more, are unmeasured there and keep it.
+ * The widest kernel for which 'auto' takes onnxruntime's Conv on a GPU. There the block form's evaluations can be
+ * faster (22 against 42 ms at 10 s on an H100, kernel 11) but its weights, computed and read back for each net, cost
+ * more than that saves at the default 15 evaluations: the Conv form ended first in each of six pairs at width 11, on an
+ * H100 and an H200 (10 s: 3.97 against 4.50 s; 60 s: 12.3 against 13.6 s; 150 s in chunks: 23.3 against 29.2 s), and in
+ * each of six at the default width 7 on an H100 (10 s: 3.17-3.66 against 4.49-4.76 s; 60 s: 11.6-12.8 against
+ * 12.9-15.5 s; 150 s: 32.5 against 37.1 s), with less memory (README, "On a GPU", "At kernel 7"). Wider kernels, where
+ * the block form saves more, are unmeasured there and keep it.
  */
 export const GPU_DIRECT_MAX_KERNEL = 11;
 
