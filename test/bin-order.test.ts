@@ -68,3 +68,47 @@ describe('a later round\'s objective', () => {
     await net.dispose();
   });
 });
+
+describe('what a run holds between its steps', () => {
+  // Before Griffin-Lim between rounds the run lets go of what the next step will not use (its memory is then free for
+  // Griffin-Lim's arrays), and keeps what it will: the objective when the next step is the same channel on the same
+  // net, the style statistics when the next step reads the same net's.
+  it('releases the objective and statistics the next step would replace, and nothing it would reuse', async () => {
+    const runtime = { ort, executionProviders: ['cpu'], threads: 1 };
+    const rng = new Random(5);
+    /** The steps' builds and releases in the order they came: "statistics R", "objective R", "released S". */
+    const run = async (roundNets: 'vary' | 'same', channels: number, steps: [number, number][]): Promise<string[]> => {
+      const settings = resolveSettings({ nFft: 64, filters: 8, kernel: 5, contentWeight: 1, rounds: 2, roundNets });
+      const bins = settings.nFft / 2 + 1;
+      const spec = (length: number) => ({ data: Float32Array.from({ length: bins * length }, () => 2 * rng.uniform()), bins, frames: length });
+      const net = StyleNet.create(runtime, { bins, filters: settings.filters, kernel: settings.kernel }, 1);
+      const log: string[] = [];
+      const objectives = new RoundObjectives({
+        nets: [net], settings, frames: 100, style: spec(150), contents: Array.from({ length: channels }, () => spec(100)), channels,
+        checkCancel: () => {}, onWork: (what, round) => log.push(`${what} ${round}`),
+      });
+      const marked = new WeakSet<object>();
+      for (const [i, [channel, round]] of steps.entries()) {
+        const objective = await objectives.objectiveFor(channel, round);
+        if (!marked.has(objective)) {
+          marked.add(objective);
+          const dispose = objective.dispose.bind(objective);
+          objective.dispose = async () => { log.push(`released ${i}`); await dispose(); };
+        }
+        const next = steps[i + 1];
+        if (next) await objectives.releaseUnusedBy({ channel: next[0], round: next[1] });
+      }
+      await objectives.release();
+      await net.dispose();
+      return log;
+    };
+    // A new net each round: the first round's objective goes before the second round's statistics are taken.
+    expect(await run('vary', 1, [[0, 0], [0, 1]])).toEqual(['statistics 0', 'objective 0', 'released 0', 'statistics 1', 'objective 1', 'released 1']);
+    // One net for every round: the objective is kept for the next round and released once, at the end.
+    expect(await run('same', 1, [[0, 0], [0, 1]])).toEqual(['statistics 0', 'objective 0', 'released 0']);
+    // Two channels on a new net each round: the statistics stay for the round's second channel, the objectives go.
+    expect(await run('vary', 2, [[0, 0], [1, 0], [0, 1], [1, 1]])).toEqual([
+      'statistics 0', 'objective 0', 'released 0', 'objective 0', 'released 1', 'statistics 1', 'objective 1', 'released 2', 'objective 1', 'released 3',
+    ]);
+  });
+});

@@ -75,6 +75,12 @@ export interface Runtime {
    * Griffin-Lim's threads in Node), added to a run's memory estimate.
    */
   threadBytes?: number;
+  /**
+   * A full garbage collection, where the platform offers one (Node). The pipeline calls it where a long clip's large
+   * arrays have just been let go and Griffin-Lim's are about to be made, so that the process's peak does not hold both.
+   * Absent, the collector runs when it will.
+   */
+  collectGarbage?: () => void;
 }
 
 /**

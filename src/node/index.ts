@@ -9,6 +9,7 @@ import type { Runtime } from '../model/runtime.js';
 import type { WeightsStore } from '../model/weights.js';
 import { GriffinLimPool } from './griffin-lim-pool.js';
 import { NormalsPool } from './normals-pool.js';
+import { collectGarbage } from './garbage.js';
 import { normalsThreadsFor } from '../model/normals-threads.js';
 import { HELD_OUT_DIRECT_MAX_FRAMES, measuredFrames } from '../quality/measures.js';
 import { transfer as coreTransfer, type TransferHooks, type TransferRequest, type TransferResult } from '../pipeline/transfer.js';
@@ -72,6 +73,7 @@ export function nodeRuntime(threads = 0, device: Device = 'cpu', options: { weig
     ...(normalsThreadsFor(cores) > 0 ? { normals: normalsPool(normalsThreadsFor(cores)) } : {}),
     // The computing threads and the one that keeps their state.
     threadBytes: (griffinLimThreads + 1) * GRIFFIN_LIM_THREAD_BYTES,
+    collectGarbage,
     ...(options.weightsStore ? { weightsStore: options.weightsStore } : {}),
     notes,
   };

@@ -93,6 +93,18 @@ export class RoundObjectives {
     return objective;
   }
 
+  /**
+   * Lets go of what the step `next` will not use, before work that needs none of it (Griffin-Lim between rounds): the
+   * objective held unless it is `next`'s, and the style statistics unless `next` reads them. Both would go when `next`
+   * builds its own anyway; going first, their memory (a long clip's objective keeps its sessions and features, a
+   * Gram target is N x N) is free for that work instead of adding to it.
+   */
+  async releaseUnusedBy(next: { channel: number; round: number }): Promise<void> {
+    const key = this.netRound(next.round);
+    if (this.current?.channel === next.channel && this.current.netRound === key) return;
+    await this.release(this.targets?.netRound !== key);
+  }
+
   /** Disposes the objective held, and with `dropTargets` (the default) lets the style statistics go too. */
   async release(dropTargets = true): Promise<void> {
     const old = this.current;
