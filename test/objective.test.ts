@@ -192,11 +192,15 @@ describe("the runtime's pause (Runtime.pause) in long passes", () => {
 });
 
 describe('chunked objective on a runtime that writes outputs in place (onnxruntime-node on the CPU)', () => {
+  // There the graph adds each chunk's Gram sum to the sum so far (Gemm's C, in float32), two tensors taking turns, as
+  // on a GPU, where without it the chunks' sums are added up in float64 in JavaScript: the same to float32 rounding.
+  // The style's own Gram (StyleNet.gramSumInto) is still summed in float64, to the bit.
   it.each<[ConvolutionChoice, number]>([
     ['direct', 0],
     ['dft', 0],
     ['dft', 2 ** 20],
-  ])('gives the same loss and gradient to the bit, the Gram sums written into one buffer (%s, feature cache %i)', async (convolution, featureCacheBytes) => {
+    ['direct', 2 ** 20],
+  ])('gives the same loss and gradient, the Gram sums added in the graph (%s, feature cache %i)', async (convolution, featureCacheBytes) => {
     const frames = 70;
     const { shape, style, content, x } = smallProblem(frames);
     const results = [];
@@ -212,16 +216,16 @@ describe('chunked objective on a runtime that writes outputs in place (onnxrunti
       });
       const grad = new Float32Array(x.length);
       const value = await objective.evaluate(x, grad);
-      const buffer = net.gramOutput();
-      results.push({ value, grad, target, written: buffer ? (buffer.data as Float32Array).some((v) => v !== 0) : null });
+      results.push({ value, grad, target });
       await objective.dispose();
       await net.dispose();
     }
     const [plain, inPlace] = results;
-    expect([plain.written, inPlace.written]).toEqual([null, true]);
-    expect(inPlace.target).toEqual(plain.target); // the style's Gram, summed chunk by chunk (StyleNet.gramSumInto)
-    expect(inPlace.value).toEqual(plain.value);
-    expect(inPlace.grad).toEqual(plain.grad);
+    expect(inPlace.target).toEqual(plain.target);
+    expect(inPlace.value.styleLoss).not.toBe(plain.value.styleLoss); // it did take the other path
+    expect(Math.abs(inPlace.value.styleLoss - plain.value.styleLoss) / plain.value.styleLoss).toBeLessThan(1e-5);
+    expect(inPlace.value.contentLoss).toBe(plain.value.contentLoss); // the second pass does not read the Gram's sum
+    expect(relativeError(inPlace.grad, plain.grad)).toBeLessThan(1e-5);
   });
 });
 

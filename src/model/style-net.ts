@@ -453,8 +453,8 @@ export class StyleNet {
       }
       before += featureFrames(spec.frames, kernel);
     }
-    // The in-place Gram buffer served this pass; a whole-clip objective (up to ~95 s) never needs it again, and holding
-    // it cost a 60 s run 86 MiB of peak. A chunked objective makes it again for its evaluations.
+    // The in-place Gram buffer served this pass; an objective never needs it (a chunked one sums in tensors of its own),
+    // and holding it cost a 60 s run 86 MiB of peak. A later style pass or quality measure makes it again.
     this.gramOutputTensor = null;
     // The sum rounded to float32 before dividing, as it always was: one style's target stays bit for bit the same.
     const gram = Float32Array.from(total);
@@ -514,8 +514,9 @@ export class StyleNet {
 
   /**
    * An N x N tensor for a chunk's Gram sum to be written into where the runtime writes outputs in place
-   * (writesOutputsInPlace), one per net, else null. Measured side by side: an evaluation 5-11% shorter at 150 s and 10%
-   * at 600 s, with a quarter fewer page faults (README, How it works).
+   * (writesOutputsInPlace), one per net, else null: gramSumInto reads each chunk's from it. When a chunked objective's
+   * sums were added up the same way, it made an evaluation 5-11% shorter at 150 s and 10% at 600 s, with a quarter fewer
+   * page faults (README, How it works); those now add up in the graph.
    */
   gramOutput(): OrtTensor | null {
     if (!writesOutputsInPlace(this.runtime)) return null;

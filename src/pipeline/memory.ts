@@ -97,9 +97,10 @@ function convWorkBytes(plan: ConvPlan, k: number, N: number, C: number, frames: 
  * at 10 minutes with a content term; from 2% under to 13% over, measured again with three products a bin), but
  * 10-20% under at 10 s, where the allocator's growth over the first evaluations, and the weights' making in the
  * analyse stage, are a larger share (most at 44.1 kHz: 1.91 GiB estimated, 2.39 GiB measured, ESTIMATE_SHORTFALL).
- * At kernel 7 (the default since 2026-11-27): 4.9% under at 10 s, 6% over at 60 s, 2-3% over at 150 s, 14.5% over at
- * 600 s, once a released objective's arrays are collected before Griffin-Lim makes its own (Runtime.collectGarbage);
- * before, they were often still held then, and the estimate was up to 9% under at 150 s.
+ * At kernel 7 (the default since 2026-11-27): 4.9% under at 10 s, 6% over at 60 s, 2-5% over at 150 s, 15-17% over at
+ * 600 s, once a released objective's arrays are collected before Griffin-Lim makes its own (Runtime.collectGarbage)
+ * and a chunked objective's Gram sums add up in the graph; before, those arrays were often still held then, and the
+ * estimate was up to 9% under at 150 s.
  * With `gpu`, the estimate of a run on a GPU: 5% under to 34% over there.
  */
 export function estimateMemory(
