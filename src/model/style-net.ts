@@ -518,7 +518,7 @@ export class StyleNet {
    * sums were added up the same way, it made an evaluation 5-11% shorter at 150 s and 10% at 600 s, with a quarter fewer
    * page faults (README, How it works); those now add up in the graph.
    */
-  gramOutput(): OrtTensor | null {
+  private gramOutput(): OrtTensor | null {
     if (!writesOutputsInPlace(this.runtime)) return null;
     const N = this.shape.filters;
     this.gramOutputTensor ??= floatTensor(this.runtime, new Float32Array(N * N), [N, N]);
