@@ -229,6 +229,26 @@ describe('chunked objective on a runtime that writes outputs in place (onnxrunti
   });
 });
 
+describe("a style's Gram sum on a runtime that writes outputs in place", () => {
+  // There the graph adds each chunk's sum to the sum so far in float32 (StyleNet.gramSumInto): one chunk gives the
+  // float64 path's sum to the bit, several the same to float32 rounding, against the sum of the plain features.
+  it.each<ConvolutionChoice>(['direct', 'dft'])('matches the float64 sum, to the bit in one chunk (%s)', async (convolution) => {
+    const { shape, style } = smallProblem(40);
+    const sums: Record<string, Float64Array>[] = [];
+    for (const rt of [runtime, { ...runtime, outputsInPlace: true }]) {
+      const net = StyleNet.create(rt, shape, 3, convolution);
+      const N2 = shape.filters ** 2;
+      sums.push({ one: await net.gramSumInto(style, new Float64Array(N2), 64), several: await net.gramSumInto(style, new Float64Array(N2), 12) });
+      await net.dispose();
+    }
+    const [plain, inPlace] = sums;
+    expect(inPlace.one).toEqual(plain.one);
+    expect(inPlace.several).not.toEqual(plain.several); // it did add in float32
+    expect(relativeError(Float32Array.from(inPlace.several), Float32Array.from(plain.several))).toBeLessThan(1e-6);
+    expect(relativeError(Float32Array.from(plain.several), Float32Array.from(plain.one))).toBeLessThan(1e-6); // chunks tile the clip
+  });
+});
+
 describe('chunked objective given the content spectrogram', () => {
   // It takes the content's features itself, chunk by chunk, and keeps them at half precision (binary16: each value
   // within 2^-11 of float32's, relative). The style term is untouched; the content term moves by about that much.

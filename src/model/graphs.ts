@@ -215,10 +215,11 @@ export function buildFeaturesGraph(shape: GraphShape, plan: ConvPlan = null): Ui
 }
 
 /** Gram accumulation graph: spectrogram chunk -> F F^T (N x N, not normalised), so a long style is summarised chunk by chunk. */
-export function buildGramSumGraph(shape: GraphShape, plan: ConvPlan = null): Uint8Array {
-  const g = new GraphBuilder('gram_sum');
+export function buildGramSumGraph(shape: GraphShape, plan: ConvPlan = null, accumulate = false): Uint8Array {
+  const g = new GraphBuilder(accumulate ? 'gram_sum_accumulate' : 'gram_sum');
   const features = reluFeatures(g, shape, plan);
-  g.op('Gemm', [features, features], { transB: 1 }, IO.gramSum);
+  const sumSoFar = accumulate ? [g.input(IO.gramSoFar, [shape.filters, shape.filters])] : [];
+  g.op('Gemm', [features, features, ...sumSoFar], { transB: 1 }, IO.gramSum);
   g.output(IO.gramSum, [shape.filters, shape.filters]);
   return g.toBytes();
 }

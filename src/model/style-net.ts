@@ -122,7 +122,7 @@ export class StyleNet {
   private featuresSession: Session | null = null;
   private gramSumSession: Session | null = null;
   private gramNormSession: Session | null = null;
-  private gramOutputTensor: OrtTensor | null = null;
+  private gramSumTensors: [OrtTensor, OrtTensor] | null = null;
   private weightsArray: Float32Array | null = null;
   private weightsTensor: OrtTensor | null = null;
   private flippedTensor: OrtTensor | null = null;
@@ -453,9 +453,9 @@ export class StyleNet {
       }
       before += featureFrames(spec.frames, kernel);
     }
-    // The in-place Gram buffer served this pass; an objective never needs it (a chunked one sums in tensors of its own),
-    // and holding it cost a 60 s run 86 MiB of peak. A later style pass or quality measure makes it again.
-    this.gramOutputTensor = null;
+    // The in-place Gram sums served this pass; an objective never needs them (a chunked one sums in tensors of its own),
+    // and holding one cost a 60 s run 86 MiB of peak. A later style pass or quality measure makes them again.
+    this.gramSumTensors = null;
     // The sum rounded to float32 before dividing, as it always was: one style's target stays bit for bit the same.
     const gram = Float32Array.from(total);
     let constant = 0;
@@ -482,7 +482,10 @@ export class StyleNet {
   /**
    * gramSum into a float64 accumulator (zeroed here), which callers that sum every evaluation keep and reuse. Its
    * session runs without onnxruntime's memory arena (see ChunkedStyleObjective.create). `onChunk` gets the feature
-   * frames done after each chunk.
+   * frames done after each chunk. Where the runtime writes outputs in place (onnxruntime-node on the CPU) the graph adds
+   * each chunk's sum to the sum so far, in float32, two N x N tensors taking turns (gramSumTensors), and the total is
+   * copied out once: a sum of one chunk (up to ~12 s at the defaults) is the same to the bit either way. Elsewhere each
+   * chunk's sum comes out and is added here, in float64.
    */
   async gramSumInto(
     spec: LogSpectrogram,
@@ -493,36 +496,39 @@ export class StyleNet {
     const { filters: N, kernel: K } = this.shape;
     if (spec.bins !== this.shape.bins) throw new RangeError(`spectrogram has ${spec.bins} bins, the net expects ${this.shape.bins}`);
     if (total.length !== N * N) throw new RangeError('gramSumInto: the accumulator must hold N x N values');
-    this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.graphShape, this.conv), { memoryArena: false });
-    total.fill(0);
-    const inPlace = this.gramOutput();
+    const sums = this.gramSums();
+    this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.graphShape, this.conv, sums !== null), { memoryArena: false });
+    let [soFar, next] = sums ?? [null, null];
+    if (soFar) (soFar.data as Float32Array).fill(0);
+    else total.fill(0);
     for (const { start, chunkIn, chunkOut } of chunksOf(spec.frames, K, chunkFeatureFrames)) {
       const feeds = await this.wholeFeeds(spec.data, spec.frames, start, chunkIn);
-      let g: Float32Array;
-      if (inPlace) {
-        await this.gramSumSession.run(feeds, { [IO.gramSum]: inPlace });
-        g = inPlace.data as Float32Array;
+      if (soFar && next) {
+        await this.gramSumSession.run({ ...feeds, [IO.gramSoFar]: soFar }, { [IO.gramSum]: next });
+        [soFar, next] = [next, soFar];
       } else {
-        g = (await this.gramSumSession.run(feeds))[IO.gramSum].data as Float32Array;
+        const g = (await this.gramSumSession.run(feeds))[IO.gramSum].data as Float32Array;
+        for (let i = 0; i < g.length; i++) total[i] += g[i];
       }
-      for (let i = 0; i < g.length; i++) total[i] += g[i];
       onChunk?.(start + chunkOut);
       await this.runtime.pause?.();
     }
+    if (soFar) total.set(soFar.data as Float32Array);
     return total;
   }
 
   /**
-   * An N x N tensor for a chunk's Gram sum to be written into where the runtime writes outputs in place
-   * (writesOutputsInPlace), one per net, else null: gramSumInto reads each chunk's from it. When a chunked objective's
-   * sums were added up the same way, it made an evaluation 5-11% shorter at 150 s and 10% at 600 s, with a quarter fewer
-   * page faults (README, How it works); those now add up in the graph.
+   * Two N x N tensors for gramSumInto's sums to go between where the runtime writes outputs in place
+   * (writesOutputsInPlace), kept by the net until its style pass is done, else null. Written in place rather than
+   * returned afresh, a chunk's sum made a chunked evaluation 5-11% shorter at 150 s and 10% at 600 s, with a quarter
+   * fewer page faults (README, How it works); added up in the graph, they took 0.2-0.45 s off a 60 s run (6 chunks of
+   * style in each of its 3 rounds).
    */
-  private gramOutput(): OrtTensor | null {
+  private gramSums(): [OrtTensor, OrtTensor] | null {
     if (!writesOutputsInPlace(this.runtime)) return null;
     const N = this.shape.filters;
-    this.gramOutputTensor ??= floatTensor(this.runtime, new Float32Array(N * N), [N, N]);
-    return this.gramOutputTensor;
+    this.gramSumTensors ??= [floatTensor(this.runtime, new Float32Array(N * N), [N, N]), floatTensor(this.runtime, new Float32Array(N * N), [N, N])];
+    return this.gramSumTensors;
   }
 
   /** Feeds of the features and Gram graphs: the block form also needs the number of real outputs. */
@@ -539,7 +545,7 @@ export class StyleNet {
     this.residentWeights.clear();
     const sessions = [this.featuresSession, this.gramSumSession, this.gramNormSession];
     this.featuresSession = this.gramSumSession = this.gramNormSession = null;
-    this.gramOutputTensor = null;
+    this.gramSumTensors = null;
     await Promise.all(sessions.map((s) => s?.release()));
   }
 
