@@ -8,14 +8,8 @@
  *   e.g. npx tsx bench/clips.ts 150 && npx tsx bench/peak-trace.ts out/bench/speech-150s.wav out/bench/plucks-150s.wav
  */
 import { readFileSync } from 'node:fs';
-import { audioFile } from './clips.js';
-import { transfer, type ProgressEvent } from '../src/node/index.js';
-
-const [content, style, extra] = process.argv.slice(2);
-if (!content || !style) {
-  console.error('usage: npx tsx bench/peak-trace.ts CONTENT|none STYLE [SETTINGS_JSON]');
-  process.exit(2);
-}
+import type { ProgressEvent } from '../src/node/index.js';
+import { transferFromArgs } from './transfer-args.js';
 
 /** The process's peak resident memory so far, in KiB. */
 function highWaterKiB(): number {
@@ -35,12 +29,10 @@ let last = { kib: highWaterKiB(), name: 'start', at: 0 };
 const grew = (kib: number, suffix = ''): void => {
   if (kib > last.kib + 10240) console.log(`${(last.at / 1000).toFixed(1).padStart(7)} s  +${String(kib - last.kib).padStart(8)} KiB to ${kib} KiB  during ${last.name}${suffix}`);
 };
-await transfer({ content: content === 'none' ? undefined : audioFile(content), style: audioFile(style), ...(extra ? JSON.parse(extra) : {}) }, {
-  onProgress: (event) => {
-    const kib = highWaterKiB();
-    grew(kib);
-    last = { kib: Math.max(kib, last.kib), name: nameOf(event), at: performance.now() - t0 };
-  },
+await transferFromArgs('npx tsx bench/peak-trace.ts CONTENT|none STYLE [SETTINGS_JSON]', (event) => {
+  const kib = highWaterKiB();
+  grew(kib);
+  last = { kib: Math.max(kib, last.kib), name: nameOf(event), at: performance.now() - t0 };
 });
 const kib = highWaterKiB();
 grew(kib, ', to the end');

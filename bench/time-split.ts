@@ -7,14 +7,8 @@
  *   e.g. npx tsx bench/clips.ts 60 && npx tsx bench/time-split.ts out/bench/speech-60s.wav out/bench/plucks-60s.wav '{"device":"webgpu"}'
  *        npx tsx bench/time-split.ts none examples/drums.wav '{"duration":10}'
  */
-import { audioFile } from './clips.js';
-import { transfer, type ProgressEvent } from '../src/node/index.js';
-
-const [content, style, extra] = process.argv.slice(2);
-if (!content || !style) {
-  console.error('usage: npx tsx bench/time-split.ts CONTENT|none STYLE [SETTINGS_JSON]');
-  process.exit(2);
-}
+import type { ProgressEvent } from '../src/node/index.js';
+import { content, style, transferFromArgs } from './transfer-args.js';
 
 /** The share of its evaluation that a chunked evaluation's progress event says is done ('evaluation 3: 47%'), or undefined. */
 function partDone(event: ProgressEvent | undefined): number | undefined {
@@ -40,9 +34,7 @@ function spentOn(from: ProgressEvent, to: ProgressEvent | undefined): string {
 
 const events: { at: number; event: ProgressEvent }[] = [];
 const t0 = performance.now();
-const result = await transfer({ content: content === 'none' ? undefined : audioFile(content), style: audioFile(style), ...(extra ? JSON.parse(extra) : {}) }, {
-  onProgress: (event) => void events.push({ at: performance.now() - t0, event }),
-});
+const result = await transferFromArgs('npx tsx bench/time-split.ts CONTENT|none STYLE [SETTINGS_JSON]', (event) => void events.push({ at: performance.now() - t0, event }));
 const end = performance.now() - t0;
 const spans = new Map<string, number>(); // milliseconds by what they were spent on
 const add = (label: string, ms: number): void => void spans.set(label, (spans.get(label) ?? 0) + ms);
