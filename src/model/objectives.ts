@@ -197,7 +197,7 @@ export const GPU_CONTENT_BYTES = 2 ** 30;
  */
 export class ChunkedStyleObjective implements SpectrogramObjective {
   private gramTotal: Float64Array | null = null;
-  /** On the CPU, with the features kept: the two N x N sums the chunks' Gram sums go between (gramPass). */
+  /** On the CPU (outputs written in place): the two N x N sums the chunks' Gram sums go between (gramPass). */
   private gramSums: [OrtTensor, OrtTensor] | null = null;
   private difference: Float32Array | null = null;
 

@@ -66,7 +66,7 @@ export function nodeRuntime(threads = 0, device: Device = 'cpu', options: { weig
     // WebGPU copies every input to the GPU on every run: the weights (235 MB in the Conv form a GPU takes at the defaults,
     // 386 MB in DFT blocks) are copied there once instead.
     residentInputs: device !== 'cpu',
-    // On the CPU a run writes a long clip's Gram sums into one buffer rather than a new 67 MB one per chunk.
+    // On the CPU a long clip's Gram sums add up in two given N x N tensors rather than in a new 67 MB output per chunk.
     outputsInPlace: true,
     griffinLim: griffinLimPool(griffinLimThreads).run,
     // Worker threads that draw the nets' weights, only while they draw (NormalsPool): from 4 cores.
