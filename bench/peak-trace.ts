@@ -2,7 +2,7 @@
  * Where a run's peak memory is reached: the process's high-water mark (VmHWM, Linux) read at every progress event,
  * and the spans in which it grew by more than 10 MiB, each named by the event that began it. A peak that comes while
  * Griffin-Lim or a style pass runs, rather than in the evaluations that the memory estimate models, shows here (that is
- * how the released objective's uncollected arrays were found: README, Robustness). Run through tsx, whose loader adds
+ * how the released objective's uncollected arrays were found: docs/usage.md, "Robustness"). Run through tsx, whose loader adds
  * some memory of its own; compare spans, not totals, with the CLI's peak RSS.
  *   npx tsx bench/peak-trace.ts CONTENT STYLE [SETTINGS_JSON]      (CONTENT `none` for a texture, with "duration")
  *   e.g. npx tsx bench/clips.ts 150 && npx tsx bench/peak-trace.ts out/bench/speech-150s.wav out/bench/plucks-150s.wav

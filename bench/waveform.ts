@@ -34,7 +34,7 @@ const mode = process.argv[3] ?? 'polish';
 const t0 = performance.now();
 let wave: Float32Array<ArrayBuffer>;
 if (mode === 'polish') {
-  // The settings the README's table polished: the defaults before the EQ-matched start.
+  // The settings docs/defaults.md's table polished: the defaults before the EQ-matched start.
   const r = await transfer({ content: { bytes: bytes(cName), name: cName }, style: { bytes: bytes(sName), name: sName }, init: 'content', iterations: 20 });
   wave = Float32Array.from(r.channels[0]);
   const q0 = await q(wave);

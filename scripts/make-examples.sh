@@ -18,7 +18,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # Repeatable mode for every sox call: seeded dither and noise, so two runs write identical files. The committed
 # speech, plucks, drums and melody clips predate this (only the texture was made with -R): regenerating them changes
-# their dither (and the drums' hi-hat noise), and with it the README's measured figures slightly.
+# their dither (and the drums' hi-hat noise), and with it the measured figures of the README and docs/ slightly.
 export SOX_OPTS=-R
 
 # Content: a spoken sentence, mono 16-bit.

@@ -6,7 +6,7 @@ import { collectGarbage } from '../src/node/garbage.js';
 
 /**
  * The settings of the measured peaks below: the defaults of their day, whose net had kernel width 11 (7 since
- * 2026-11-27; README, "The kernel width") and, where a content term ran, weight 0.05.
+ * 2026-11-27; docs/defaults.md, "The kernel width") and, where a content term ran, weight 0.05.
  */
 const MEASURED_AT: Partial<TransferSettings> = { kernel: 11, contentWeight: 0.05 };
 const MEASURED = { ...DEFAULT_SETTINGS, ...MEASURED_AT };
@@ -100,8 +100,8 @@ describe('memory estimate and L-BFGS history', () => {
   });
 
   // Peak RSS of the CLI with --device webgpu on a lent H200 machine (16-thread Intel Xeon: Griffin-Lim's 8 threads and
-  // their keeper, 180 MiB), looped speech + plucks, --no-cache, 2026-11-27 (.gpu scratch script of session 24; README,
-  // "On a GPU"). Quality measured after each run up to 60 s (on the CPU, qualityDevice), not at 300 and 600 s.
+  // their keeper, 180 MiB), looped speech + plucks, --no-cache, 2026-11-27 (.gpu scratch script of session 24; docs/benchmarks.md,
+  // "Other settings on a GPU"). Quality measured after each run up to 60 s (on the CPU, qualityDevice), not at 300 and 600 s.
   // Measured with the block form's four products a bin: the kernel-31 net's weights, which such a run makes on the
   // host and keeps there, now have 95 rows of N x C instead of 66, 475,600 KiB more, added to those rows' peaks (not
   // measured: no GPU since). The others take onnxruntime's Conv there, whose weights did not change.
@@ -119,7 +119,7 @@ describe('memory estimate and L-BFGS history', () => {
     { seconds: 600, settings: {}, kib: 3_137_372 },
     { seconds: 300, settings: { kernels: [3, 11, 31] }, kib: 4_337_596 + K31_MORE_KIB },
     // At the defaults since (kernel 7, content weight 0.075), on a lent H100 machine of the same kind, 2026-11-27 at
-    // eef3f9e, before a released objective's arrays were collected ahead of Griffin-Lim's (README, "At kernel 7"): the
+    // eef3f9e, before a released objective's arrays were collected ahead of Griffin-Lim's (docs/benchmarks.md, "At kernel 7"): the
     // largest of 2-5 runs, to the MiB, where bench/gpu.sh's table gave no more (10, 60 s with quality; 150 s without),
     // and 600 s without quality, one run.
     { seconds: 10, settings: KERNEL_7, kib: 848 * 1024 },
@@ -149,7 +149,7 @@ describe('memory estimate and L-BFGS history', () => {
 
   // onnxruntime-web's WebAssembly heap after one run (the module's exported memory, which never shrinks), speech + the
   // 4 s plucks at 1 iteration, measured on 2026-11-27 with onnxruntime-web 1.30 in Node, one thread, after the block
-  // form took three products a bin (scratch/heap25.mts, not kept; README, Web app). The heaps of 2026-11-26, with four
+  // form took three products a bin (scratch/heap25.mts, not kept; docs/web-app.md). The heaps of 2026-11-26, with four
   // products a bin: 652, 1197, 1198, 2287, 1166, 439, 783, 1104, 1663, 1118, 2209, 2061, 1709 MiB in this order, and
   // whole runs 651, 1101, 1578 MiB; the Conv form's 439 had grown to 539 by this day before the change too.
   const WASM_HEAP_MEASURED: { seconds: number; settings: Partial<TransferSettings>; mode?: 'texture'; mib: number }[] = [

@@ -1,6 +1,6 @@
 /**
  * Quality regression: the bundled example at the default settings (full 4096-filter net, fixed seed) must keep the
- * held-out style gain and content correlation measured when the defaults were chosen (README), less a margin.
+ * held-out style gain and content correlation measured when the defaults were chosen (README and docs/defaults.md), less a margin.
  * A change that quietly breaks quality (a wrong gradient, a phase bug, a level change) fails here.
  */
 import { describe, expect, it } from 'vitest';
@@ -57,7 +57,7 @@ describe('quality at the defaults', () => {
   it('the default content weight keeps much more of a melody under drums for a little of their style', async () => {
     // Melody + drums, the pair whose content suffers most: 0.743 / 0.548 against 0.779 / 0.283 without a content term
     // (at kernel 11 and weight 0.05: 0.741 / 0.571 against 0.771 / 0.383; seeds 1 and 2 there 0.737 / 0.580 against
-    // 0.768 / 0.396, 0.741 / 0.577 against 0.771 / 0.394; README).
+    // 0.768 / 0.396, 0.741 / 0.577 against 0.771 / 0.394; docs/defaults.md).
     const held = await assess('melody', 'drums');
     const free = await assess('melody', 'drums', { contentWeight: 0 });
     expect(held.result.settings.contentWeight).toBeGreaterThan(0);
@@ -98,7 +98,7 @@ describe('quality at the defaults', () => {
     expect((await texture({ iterations: 12 })).q.styleDistance).toBeGreaterThan(1.1 * q.styleDistance);
     // The rhythm term gives the texture its style's pulse: rhythm distance 0.208 against 0.310 without it (the
     // style's own halves 0.067), for 0.127 against 0.105 of style distance (at kernel 11: 0.196 against 0.312, for
-    // 0.133 against 0.105; README, "Rhythm").
+    // 0.133 against 0.105; docs/defaults.md, "Rhythm").
     expect(result.settings.rhythmWeight).toBe(1);
     expect(result.settings.rounds).toBe(8);
     const free = await texture({ rhythmWeight: 0 });

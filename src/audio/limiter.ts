@@ -8,7 +8,7 @@ export interface LimiterOptions {
    * Time constant in milliseconds of the gain's recovery after a peak (default 10). Short, because a restyled texture
    * has peaks everywhere: at 80 ms the gain never recovered between them (68% of a noise texture's samples turned
    * down, up to 6.8 dB) and the held-out style gain of speech + noise texture fell from 0.966 before the limiter to
-   * 0.856; at 10 ms it is 0.932 (README, "How the defaults were chosen").
+   * 0.856; at 10 ms it is 0.932 (docs/defaults.md, "The limiter's timing").
    */
   releaseMs?: number;
   /** Write the limited samples over `channels` (and return them) instead of into new arrays. */

@@ -32,7 +32,7 @@ let pffft: PffftModule | null = null;
 
 /**
  * Loads PFFFT (wasm, SIMD build) once; until it is loaded, or where it cannot load, createRealFft falls back to fft.js.
- * Measured for the STFT sizes here: 3-4x faster than fft.js (ECOSYSTEM.md; bench in README "Benchmarks").
+ * Measured for the STFT sizes here: 3-4x faster than fft.js (ECOSYSTEM.md).
  */
 export async function loadFastFft(): Promise<boolean> {
   if (pffft) return true;

@@ -8,7 +8,7 @@ import type { Random } from './random.js';
  * Frames in each piece of the style's envelope that a texture's start is made of: longer than the style net's kernel
  * (7 frames; 11 until 2026-11-27), so a hit keeps its shape and its neighbours, and shorter than a bar or a chord (16 frames are 0.37 s at
  * the default hop), so the style's pattern is not copied whole. The envelope looped whole rebuilt the bundled drum loop
- * itself: correlation 0.96 with the loop at one shift, against 0.33 from these pieces (README, "Texture synthesis").
+ * itself: correlation 0.96 with the loop at one shift, against 0.33 from these pieces (docs/defaults.md, "Texture synthesis").
  */
 export const ENVELOPE_PIECE_FRAMES = 16;
 
@@ -17,7 +17,7 @@ export const ENVELOPE_PIECE_FRAMES = 16;
  * and follows the style's envelope (the mean over bins of the standardised style, frame by frame) as closely as that
  * bin does in the style; the rest of its spread is independent noise. The envelope is laid down in pieces of
  * ENVELOPE_PIECE_FRAMES from random places in the style. Independent noise in every bin has no beat: a drum texture
- * started from it ended 0.201 from its style under the held-out nets after 40 iterations, and 0.146 from here (README,
+ * started from it ended 0.201 from its style under the held-out nets after 40 iterations, and 0.146 from here (docs/defaults.md,
  * "Texture synthesis"). Log magnitudes are clamped at 0.
  */
 export function textureStart(style: { data: Float32Array; bins: number; frames: number }, frames: number, rng: Random): Float32Array {

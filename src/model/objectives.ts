@@ -168,7 +168,7 @@ export const FEATURE_CACHE_BYTES = 160 * 2 ** 20;
  * runtime keeps inputs there, Runtime.residentInputs): a clip's features are kept when all of them fit, up to ~25
  * minutes at the defaults (4096 filters, 0.7 MB a second of audio), on top of the ~2.6 GB a 4096-frame chunk needs
  * there. At 600 s on an H100 the run's GPU memory went from 2.7 to 4.0 GB with them and the Gram sums kept there, and
- * an evaluation from 4.5 to 1.36 s (DFT form; README, "Long clips on a GPU"). Keeping them rather than computing them
+ * an evaluation from 4.5 to 1.36 s (DFT form; docs/benchmarks.md, "Long clips on a GPU"). Keeping them rather than computing them
  * again on the device: 2.44 against 2.81 s an evaluation at 600 s in the Conv form, for 56 MiB more of the GPU's peak.
  */
 export const GPU_FEATURE_CACHE_BYTES = 2 ** 30;
@@ -253,7 +253,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     const gradientSession = await createSession(runtime, buildChunkGradientGraph({ ...shape, fromFeatures: keep }), noArena);
     // The chunks' Gram sums add up inside the graph (Gemm's C) on the device, and on the CPU where outputs are written
     // into given tensors: there the sum so far and the next one take turns in two N x N tensors. That replaced a float64
-    // sum in JavaScript, 16.7M additions a chunk on one thread, 7% of a 150 s run (README, How it works). Where the
+    // sum in JavaScript, 16.7M additions a chunk on one thread, 7% of a 150 s run (docs/how-it-works.md). Where the
     // features are not kept, this session's features output is let go at once.
     const accumulates = onDevice || writesOutputsInPlace(runtime);
     const featuresSession =

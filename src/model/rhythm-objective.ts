@@ -30,7 +30,7 @@ export const RHYTHM_TERM_SCALE = 1e-3 * 4096 * 4096;
  * drums: the Gram loss at 256, 1024 and 8192 filters was 0.068, 0.40 and 1.22 times that at 4096, against 0.062, 0.39
  * and 1.23 by this rule. The bins term is what keeps the pulse at --sr 44100 and 48000 (2049 bins): 8 s textures of
  * the bundled drums, plucks and noise came 0.159, 0.179 and 0.178 from their style's rhythm at 44.1 kHz, against 0.191,
- * 0.272 and 0.260 when the scale left the bins out, for the same held-out style distance within 0.009 (README, Rhythm).
+ * 0.272 and 0.260 when the scale left the bins out, for the same held-out style distance within 0.009 (docs/defaults.md, "Rhythm").
  * The log magnitudes' own level also changes with the FFT size, which no rule of the sizes follows.
  */
 export function rhythmTermScale(filters: number, bins: number, nets: number): number {

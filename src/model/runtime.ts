@@ -33,7 +33,7 @@ export interface Runtime {
    * Copy the inputs that stay the same from run to run (a net's weights, the style's statistics) to the device once
    * (residentTensor) and feed that copy, as onnxruntime's 'gpu-buffer' tensors: WebGPU otherwise copies every input
    * to the GPU on every run (on an H200, a 10 s clip's evaluation took 233 ms so, and 22 ms with the copies kept;
-   * README). onnxruntime-node's CPU backend reads inputs where they lie and needs none. Turned off if refused.
+   * docs/benchmarks.md, "On a GPU"). onnxruntime-node's CPU backend reads inputs where they lie and needs none. Turned off if refused.
    */
   residentInputs?: boolean;
   /**

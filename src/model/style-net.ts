@@ -65,7 +65,7 @@ export const DFT_CHUNK_FEATURE_FRAMES = 512;
  * so that 512-frame DFT chunks took 3.45 s an evaluation against 0.29 s for the whole clip in one run. A chunk is
  * therefore as long as the longest clip run whole (LONG_CLIP_FEATURE_FRAMES), whose device memory every clip under
  * ~95 s already needs (about 2.6 GB at 4096 filters); and those copies now cross once an evaluation, not once a chunk
- * (ChunkedStyleObjective): 0.61 s an evaluation at 150 s, 1.36 s at 600 s (README, "Long clips on a GPU").
+ * (ChunkedStyleObjective): 0.61 s an evaluation at 150 s, 1.36 s at 600 s (docs/benchmarks.md, "Long clips on a GPU").
  */
 export const GPU_CHUNK_FEATURE_FRAMES = 4096;
 
@@ -87,7 +87,7 @@ export type ConvolutionChoice = 'auto' | 'direct' | 'dft';
  * more than that saves at the default 15 evaluations: the Conv form ended first in each of six pairs at width 11, on an
  * H100 and an H200 (10 s: 3.97 against 4.50 s; 60 s: 12.3 against 13.6 s; 150 s in chunks: 23.3 against 29.2 s), and in
  * each of six at the default width 7 on an H100 (10 s: 3.17-3.66 against 4.49-4.76 s; 60 s: 11.6-12.8 against
- * 12.9-15.5 s; 150 s: 32.5 against 37.1 s), with less memory (README, "On a GPU", "At kernel 7"). Wider kernels, where
+ * 12.9-15.5 s; 150 s: 32.5 against 37.1 s), with less memory (docs/benchmarks.md, "At kernel 7"). Wider kernels, where
  * the block form saves more, are unmeasured there and keep it.
  */
 export const GPU_DIRECT_MAX_KERNEL = 11;
@@ -521,7 +521,7 @@ export class StyleNet {
    * Two N x N tensors for gramSumInto's sums to go between where the runtime writes outputs in place
    * (writesOutputsInPlace), kept by the net until its style pass is done, else null. Written in place rather than
    * returned afresh, a chunk's sum made a chunked evaluation 5-11% shorter at 150 s and 10% at 600 s, with a quarter
-   * fewer page faults (README, How it works); added up in the graph, they took 0.2-0.45 s off a 60 s run (6 chunks of
+   * fewer page faults (docs/how-it-works.md); added up in the graph, they took 0.2-0.45 s off a 60 s run (6 chunks of
    * style in each of its 3 rounds).
    */
   private gramSums(): [OrtTensor, OrtTensor] | null {

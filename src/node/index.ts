@@ -113,7 +113,7 @@ function normalsPool(threads: number): NormalsPool {
  * read up to HELD_OUT_DIRECT_MAX_FRAMES frames in all, about 60 s of each clip); else where the run computed. On a GPU
  * each held-out net opens sessions of its own, and on an H100 machine a 10 s run's measures took 1.07-1.43 s on WebGPU
  * against 0.67 s on its 16-thread CPU, and a 60 s run's 1.63 against 1.11 s, with the same figures to the fourth
- * decimal (2026-11-27; README, "At today's defaults"); this 2-core machine's CPU takes 0.4-0.6 and 1.0-1.2 s.
+ * decimal (2026-11-27; docs/benchmarks.md, "At today's defaults"); this 2-core machine's CPU takes 0.4-0.6 and 1.0-1.2 s.
  */
 export function qualityDevice(device: Device, specs: Parameters<typeof measuredFrames>[0]): Device {
   return device === 'cpu' || measuredFrames(specs) <= HELD_OUT_DIRECT_MAX_FRAMES ? 'cpu' : device === 'webgpu' ? 'auto' : device;

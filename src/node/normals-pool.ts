@@ -2,7 +2,7 @@
  * The nets' weights drawn on Node's worker threads: the pool of src/model/normals-threads.ts with threads that are Node
  * workers running normals-worker. At the defaults a net is 46M weights: on a 16-thread Xeon 1.3-1.8 s on one thread,
  * 0.32-0.37 s on 8 workers and 0.23-0.24 s on 15; on 2 cores no faster, so the Node runtime uses it from 4 cores
- * (README, How it works, step 3). Lifecycle: new NormalsPool(threads) -> draw -> dispose; idle workers do not keep the
+ * (docs/how-it-works.md, step 3). Lifecycle: new NormalsPool(threads) -> draw -> dispose; idle workers do not keep the
  * process alive, and stop 1 s after a draw.
  */
 import { NormalsThreadPool, type NormalsReply, type NormalsTask, type NormalsThread } from '../model/normals-threads.js';

@@ -113,7 +113,7 @@ export class DiskWeightsStore implements WeightsStore {
   /**
    * Starts writing `data` under `key` and returns: the write (about 1.4 s for a default net's weights here, when they
    * were 571 MB) overlaps the run, which it slowed by 0.1-0.5 s on the bundled example and up to 1.2 s at 60 s
-   * (README). flush() waits for it.
+   * (docs/usage.md, "Weights cache"). flush() waits for it.
    */
   save(key: string, data: Float32Array): void {
     const saving = this.write(key, data);

@@ -5,7 +5,7 @@ import { Random } from '../dsp/random.js';
  * shuffle in later rounds. A net that reads its input channels in a new order is a new random net (its weights are
  * i.i.d. normal, so permuting them gives the same distribution), drawn at the cost of a shuffle instead of 46 million
  * normals and a new DFT of the kernels. Fitting a new net each round generalises to nets the run never saw better
- * than fitting one net three times (README, "A new net each round").
+ * than fitting one net three times (docs/defaults.md, "A new net each round").
  */
 export function binOrder(bins: number, seed: number, round: number): Int32Array | null {
   if (round === 0) return null;

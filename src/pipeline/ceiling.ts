@@ -3,7 +3,7 @@
  * Gram loss reads log magnitudes, where a band 2.35 over the style's loudest (a kick ten times the style's strongest,
  * in amplitude) costs little, and one such frame can supply a band's second moment that several hits at the style's
  * level would: 8 s of the bundled drums came out with a kick at a peak of 2.65 against the loop's 0.71, which the
- * limiter then took down by 8.5 dB (README, "Texture synthesis").
+ * limiter then took down by 8.5 dB (docs/defaults.md, "Texture synthesis").
  *
  * The objective is evaluated at min(x, ceiling), so it is flat above the ceiling and the optimiser gains nothing by
  * going there: it spreads a band's energy over more frames instead. x itself is clamped once each round ends.

@@ -92,7 +92,7 @@ function convWorkBytes(plan: ConvPlan, k: number, N: number, C: number, frames: 
 
 /**
  * Estimates a run's peak memory from its sizes, before anything is allocated, so that a run that cannot fit is refused
- * at once rather than killed an hour in. The total against peak RSS (README): from 5% under to 10% over from 60 s on
+ * at once rather than killed an hour in. The total against peak RSS (docs/usage.md, "Robustness"): from 5% under to 10% over from 60 s on
  * (identical runs' peaks differ, with the garbage collector's timing: by up to 6% at 150 s, and from 3.15 to 3.74 GiB
  * at 10 minutes with a content term; from 2% under to 13% over, measured again with three products a bin), but
  * 10-20% under at 10 s, where the allocator's growth over the first evaluations, and the weights' making in the
@@ -153,7 +153,7 @@ export function estimateMemory(
   // difference, its scaled copy, their sum) and, chunked, the chunk's decoded features, and runs the features graph
   // over the content a chunk at a time, whose arena keeps one chunk's convolution work (where the style is in kernel
   // form that session exists anyway). Measured with one net: +49 MiB at 10 s, +263 MiB at 60 s, +216 MiB at 150 s,
-  // +656 MiB at 10 minutes with float32 features (content weight 0.05; README, "How it works").
+  // +656 MiB at 10 minutes with float32 features (content weight 0.05; docs/how-it-works.md).
   const withContent = settings.contentWeight > 0;
   const kernelForm = !chunked && chooseStyleMode(N, Tf, Ts) === 'kernel';
   const featurePass = kernelForm ? 0 : chunkConvWork;

@@ -245,7 +245,7 @@ export async function optimiseRound(
  * Between rounds the spectrogram is replaced by that of real audio (Griffin-Lim's), so the optimiser ends on a
  * spectrogram a signal can have and less of its work is lost in phase reconstruction. In limit mode the next round
  * starts from the limited audio's spectrogram: the optimiser then rebuilds the texture at a level the output can keep,
- * and the final limiter takes less of it (speech + noise texture: style gain 0.956 against 0.932, README). Not in
+ * and the final limiter takes less of it (speech + noise texture: style gain 0.956 against 0.932, docs/defaults.md). Not in
  * scale mode, where lowering the whole clip compounds from round to round (speech + plucks 0.176 against 0.406). Each
  * channel is limited alone here; the output's limiter links them.
  */

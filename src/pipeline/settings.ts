@@ -61,14 +61,14 @@ export interface TransferSettings {
   convolution: 'auto' | 'direct' | 'dft';
 }
 
-/** The defaults, chosen by measurement on the bundled examples (README, "How the defaults were chosen"). */
+/** The defaults, chosen by measurement on the bundled examples (README and docs/defaults.md, "How the defaults were chosen"). */
 export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
   sampleRate: 22050,
   nFft: 2048,
   hop: 512,
   filters: 4096,
   // 7, not Ulyanov's 11: the same held-out quality on the six bundled pairs (with the content weight below, where 11
-  // had 0.05), in ~20% less time at 10 s and half the block form's weights (README, "The kernel width").
+  // had 0.05), in ~20% less time at 10 s and half the block form's weights (docs/defaults.md, "The kernel width").
   kernel: 7,
   kernels: [],
   seed: 0,
@@ -91,11 +91,11 @@ export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
 /**
  * Texture synthesis's own defaults, where they differ from DEFAULT_SETTINGS. With no content to lose, more iterations
  * only bring the result nearer the style: at 40 a drum texture's held-out style distance is 0.146 against 0.176 at 12,
- * and the plucks pass their own halves' (README, "Texture synthesis"). There is no content term to weigh. A rhythm term
+ * and the plucks pass their own halves' (docs/defaults.md, "Texture synthesis"). There is no content term to weigh. A rhythm term
  * gives a texture its style's pulse, which the Gram term alone leaves out, and 8 rounds (a new net each) bring it
  * nearer the style than 3: against 3 rounds without the term, 4-20 s of plucks and noise come 28-68% nearer their
  * style's rhythm and nearer its Gram statistics too, drums 32-41% nearer its rhythm for 0.004-0.013 more style
- * distance, in 3-27% more time (README, "Rhythm"). Style transfer has no rhythm term by default (its pulse is the
+ * distance, in 3-27% more time (docs/defaults.md, "Rhythm"). Style transfer has no rhythm term by default (its pulse is the
  * content's) and keeps 3 rounds.
  */
 export const TEXTURE_DEFAULTS: Readonly<Partial<TransferSettings>> = Object.freeze({ iterations: 40, contentWeight: 0, rhythmWeight: 1, rounds: 8 });
@@ -113,7 +113,7 @@ export function defaultSettings(mode: SettingsMode): Readonly<TransferSettings> 
  * times the power of two nearest sampleRate / 22050, so that a window and a hop last about as long (93 and 23 ms), a bin
  * spans about as many Hz, and the net's kernel (7 frames, 0.16 s) as many seconds as at the rate the defaults were chosen at. At
  * 44.1 kHz, 4096 / 1024 kept the quality of a 22.05 kHz run below 11 kHz, where 2048 / 512 lost some (melody + plucks
- * 0.685 / 0.850 against 0.584 / 0.760, judged at 22.05 kHz; README, "Full bandwidth").
+ * 0.685 / 0.850 against 0.584 / 0.760, judged at 22.05 kHz; docs/usage.md, "Full bandwidth").
  */
 export function stftDefaults(sampleRate: number): Pick<TransferSettings, 'nFft' | 'hop'> {
   const factor = 2 ** Math.round(Math.log2(sampleRate / DEFAULT_SETTINGS.sampleRate));

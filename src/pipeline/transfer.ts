@@ -477,7 +477,7 @@ function mixDown(channels: Float32Array[]): Float32Array {
  * the same mean log magnitude. Griffin-Lim's audio is a little louder there than its target, because it fills the
  * valleys of a magnitude no signal has exactly; the held-out measures read that as distance from the style. Matched,
  * 8 s of the bundled drums came 0.118 from its style instead of 0.144, the plucks 0.141 instead of 0.198 (gains of
- * -0.6 and -1.0 dB; README, "Texture synthesis"). Not in style transfer, where it moved the six bundled pairs by
+ * -0.6 and -1.0 dB; docs/defaults.md, "Texture synthesis"). Not in style transfer, where it moved the six bundled pairs by
  * -0.001 to +0.009 of style gain.
  */
 function matchOptimisedLevel(audio: Float32Array[], states: readonly ChannelState[]): void {

@@ -61,7 +61,7 @@ export interface WorkerAssets {
   /**
    * Run a small transfer as the worker starts (warm-up.ts), so that the browser has compiled onnxruntime's hot code
    * to its optimising tier when the first run comes; that run cancels it and starts once it has stopped. The page's
-   * first run of 10 s took 15.1-15.6 s so, against 17.8-17.9 s (README, Web app).
+   * first run of 10 s took 15.1-15.6 s so, against 17.8-17.9 s (docs/web-app.md).
    */
   warmUp?: boolean;
 }
