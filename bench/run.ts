@@ -15,7 +15,7 @@ import {
   DEFAULT_SETTINGS, StyleNet, StyleObjective, nodeRuntime, type LogSpectrogram, type QualityReport,
 } from '../src/node/index.js';
 import { GraphBuilder } from '../src/model/onnx-graph.js';
-import { chooseStyleMode, featureFrames } from '../src/model/graphs.js';
+import { chooseStyleMode, featureFrames, gramExpansion } from '../src/model/graphs.js';
 import { blockCount, type BlockPlan } from '../src/model/spectral-conv.js';
 import { createSession, floatTensor } from '../src/model/runtime.js';
 import { fileLogSpectrogram, fileQuality, settle, writeBenchClips } from './clips.js';
@@ -41,6 +41,12 @@ const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Floating-point operations of the Gram terms over `cols` feature columns against Tsf style frames, in the form ours takes. */
+function gramTermFlops(N: number, Tf: number, Tsf: number, cols = Tf): number {
+  if (chooseStyleMode(N, Tf, Tsf) === 'kernel') return 4 * N * cols * (cols + Tsf);
+  return gramExpansion(N, cols) === 'frames' ? 4 * N * cols * cols + 2 * N * N * cols : 4 * N * N * cols;
+}
+
 /** Floating-point operations (2 per multiply-add) of one loss+gradient evaluation: ours, which picks the cheaper Gram
  * form, and PyTorch's, which forms the N x N Gram (F F^T, then (G - A) F in the backward pass). */
 function stepFlops(C: number, N: number, K: number, T: number, Ts: number): { step: number; torchStep: number; conv: number } {
@@ -48,7 +54,7 @@ function stepFlops(C: number, N: number, K: number, T: number, Ts: number): { st
   const Tsf = featureFrames(Ts, K);
   const conv = 2 * N * C * K * Tf;
   const grad = 2 * N * C * K * T;
-  const gramTerms = chooseStyleMode(N, Tf, Tsf) === 'kernel' ? 4 * N * Tf * (Tf + Tsf) : 4 * N * N * Tf;
+  const gramTerms = gramTermFlops(N, Tf, Tsf);
   return { step: conv + grad + gramTerms, torchStep: conv + grad + 4 * N * N * Tf, conv };
 }
 
@@ -63,7 +69,7 @@ function blockStepFlops(plan: BlockPlan, C: number, N: number, T: number, Ts: nu
   const cols = B * plan.hop;
   const products = 2 * (2 * plan.slots * N * C * B);
   const dfts = 2 * (2 * C * B * plan.length * plan.slots + 2 * N * B * plan.slots * plan.hop);
-  const gramTerms = chooseStyleMode(N, Tf, featureFrames(Ts, K)) === 'kernel' ? 4 * N * cols * (cols + featureFrames(Ts, K)) : 4 * N * N * cols;
+  const gramTerms = gramTermFlops(N, Tf, featureFrames(Ts, K), cols);
   return products + dfts + gramTerms;
 }
 

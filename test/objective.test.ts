@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { DFT_CHUNK_FEATURE_FRAMES, GPU_CHUNK_FEATURE_FRAMES, GPU_DIRECT_MAX_KERNEL, StyleNet, type ConvolutionChoice, type LogSpectrogram } from '../src/model/style-net.js';
 import { ChunkedStyleObjective, StyleObjective, SumObjective } from '../src/model/objectives.js';
-import { IO, buildChunkFeaturesGraph, gpuSafeConvChannels, sumOfProducts, sumOfSquares, type StyleMode } from '../src/model/graphs.js';
+import { IO, buildChunkFeaturesGraph, gpuSafeConvChannels, sumOfProducts, sumOfSquares, type GramExpansion, type StyleMode } from '../src/model/graphs.js';
 import { GraphBuilder } from '../src/model/onnx-graph.js';
 import { Random } from '../src/dsp/random.js';
 import { computesOnGpu, createSession, floatTensor, type Runtime } from '../src/model/runtime.js';
@@ -27,15 +27,19 @@ function smallProblem(frames: number) {
   return { shape, style: randomSpec(shape.bins, 50, 1), content: randomSpec(shape.bins, frames, 2), x: randomSpec(shape.bins, frames, 8).data };
 }
 
-describe.each<[StyleMode, ConvolutionChoice, number, number, number, 'cpu' | 'wasm']>([
-  // mode, convolution, filters, content frames, style frames (kernel form needs T' + Ts' < N), runtime
-  ['gram', 'direct', 16, 40, 31, 'cpu'],
-  ['kernel', 'direct', 64, 24, 20, 'cpu'],
-  ['gram', 'dft', 16, 40, 31, 'cpu'],
-  ['kernel', 'dft', 64, 24, 20, 'cpu'],
-  ['gram', 'dft', 16, 40, 31, 'wasm'],
-  ['kernel', 'dft', 64, 24, 20, 'wasm'],
-])('style objective (%s form, %s convolution, %s)', (mode, convolution, filters, frames, styleFrames, where) => {
+describe.each<[StyleMode, ConvolutionChoice, number, number, number, 'cpu' | 'wasm', GramExpansion | null]>([
+  // mode, convolution, filters, content frames, style frames (kernel form needs T' + Ts' < N), runtime, and in the Gram
+  // form the expansion that the sizes choose (through frames while the feature columns are under N / 3)
+  ['gram', 'direct', 16, 40, 31, 'cpu', 'matrices'],
+  ['gram', 'direct', 96, 24, 100, 'cpu', 'frames'],
+  ['kernel', 'direct', 64, 24, 20, 'cpu', null],
+  ['gram', 'dft', 16, 40, 31, 'cpu', 'matrices'],
+  ['gram', 'dft', 96, 24, 100, 'cpu', 'frames'],
+  ['kernel', 'dft', 64, 24, 20, 'cpu', null],
+  ['gram', 'dft', 16, 40, 31, 'wasm', 'matrices'],
+  ['gram', 'dft', 96, 24, 100, 'wasm', 'frames'],
+  ['kernel', 'dft', 64, 24, 20, 'wasm', null],
+])('style objective (%s form, %s convolution, %i filters, %i frames against %i, %s, expanded through %s)', (mode, convolution, filters, frames, styleFrames, where, expansion) => {
   const shape = { bins: 33, filters, kernel: 5 };
   const contentWeight = 0.3;
 
@@ -52,6 +56,7 @@ describe.each<[StyleMode, ConvolutionChoice, number, number, number, 'cpu' | 'wa
       target,
       content: withContent ? { features: contentFeatures, weight: contentWeight } : undefined,
     });
+    expect(objective.expansion).toBe(expansion);
     const styleGram = refGram(refFeatures(style.data, styleFrames, net.weights, shape), filters);
     const refContent = withContent ? { features: refFeatures(content.data, frames, net.weights, shape), weight: contentWeight } : undefined;
     const ref = (x: ArrayLike<number>) => refLoss(x, frames, net.weights, shape, styleGram, refContent);

@@ -1,9 +1,9 @@
 import { GraphBuilder } from './onnx-graph.js';
-import { featureFrames, type NetShape, type StyleMode } from './shape.js';
+import { featureFrames, type GramExpansion, type NetShape, type StyleMode } from './shape.js';
 import { blockAnalysisMatrix, blockCount, blockSynthesisMatrix, kernelSlotMatrix, transposeMatrix, validOutputMask, type BlockPlan } from './spectral-conv.js';
 
 // The sizes (shape.ts) carry no ONNX code, so that settings and pages can use them alone; re-exported for the model.
-export { chooseStyleMode, featureFrames, type NetShape, type StyleMode } from './shape.js';
+export { chooseStyleMode, featureFrames, gramExpansion, type GramExpansion, type NetShape, type StyleMode } from './shape.js';
 
 /** Shape of one objective graph: the net, the length of the optimised spectrogram, and how the style enters. */
 export interface ObjectiveShape extends NetShape {
@@ -15,6 +15,8 @@ export interface ObjectiveShape extends NetShape {
   mode: StyleMode;
   /** Conv output frames of the style (kernel mode only). */
   styleFeatureFrames?: number;
+  /** Gram mode: through N x N matrices (the default) or the T' x T' inner products (gramExpansion). */
+  expansion?: GramExpansion;
   /** Whether the graph has a content term (its weight is a graph input). */
   withContent: boolean;
   /** The convolution's form (default: onnxruntime's Conv). */
@@ -255,7 +257,9 @@ export function buildGramNormGraph(filters: number): Uint8Array {
  *   dL/dF = (4 (G - A) Fn / sqrt(T') + 2 w (F - P)) * [F > 0],   dL/dS = the convolution's adjoint applied to dL/dF
  * (see directConv and blockConv; in block form F has S x B columns, those past T' masked to 0). In kernel mode
  * (G - A) Fn is expanded as Fn (Fn^T Fn) - Fs (Fs^T Fn) with Fs = style features / sqrt(Ts'), and
- * L_style = ||Fn^T Fn||^2 - 2 ||Fs^T Fn||^2 + ||A||^2 (the constant is an input).
+ * L_style = ||Fn^T Fn||^2 - 2 ||Fs^T Fn||^2 + ||A||^2 (the constant is an input). In gram mode expanded through frames
+ * (a short clip against a long style), (G - A) Fn is Fn (Fn^T Fn) - A Fn and L_style = ||Fn^T Fn||^2 - 2 <Fn, A Fn> +
+ * ||A||^2: no N x N product is formed.
  */
 export function buildObjectiveGraph(shape: ObjectiveShape): Uint8Array {
   const { filters: N, kernel: K, frames: T } = shape;
@@ -283,6 +287,15 @@ export function buildObjectiveGraph(shape: ObjectiveShape): Uint8Array {
     styleLoss = g.op('Add', [g.op('Sub', [selfTerm, g.op('Mul', [crossTerm, g.scalar(2)])]), constant]);
     const diffTimesFn = g.op('Sub', [g.op('MatMul', [Fn, inner]), g.op('MatMul', [Fs, cross])]);
     dFn = g.op('Mul', [diffTimesFn, g.scalar(4)]);
+  } else if (shape.expansion === 'frames') {
+    const A = g.input(IO.styleGram, [N, N]);
+    const constant = g.input(IO.styleConstant, []);
+    const inner = g.op('Gemm', [Fn, Fn], { transA: 1 }); // T' x T'
+    const styleTimesFn = g.op('MatMul', [A, Fn]); // N x T'
+    const selfTerm = sumOfSquares(g, inner);
+    const crossTerm = sumOfProducts(g, Fn, styleTimesFn);
+    styleLoss = g.op('Add', [g.op('Sub', [selfTerm, g.op('Mul', [crossTerm, g.scalar(2)])]), constant]);
+    dFn = g.op('Mul', [g.op('Sub', [g.op('MatMul', [Fn, inner]), styleTimesFn]), g.scalar(4)]);
   } else {
     const A = g.input(IO.styleGram, [N, N]);
     const D = g.op('Sub', [g.op('Gemm', [Fn, Fn], { transB: 1 }), A]);

@@ -9,6 +9,8 @@ import {
   buildChunkFeaturesGraph,
   featureColumns,
   featureFrames,
+  gramExpansion,
+  type GramExpansion,
   type StyleMode,
 } from './graphs.js';
 import {
@@ -47,6 +49,8 @@ export interface ObjectiveOptions {
   target: StyleTarget;
   /** Content features P (N x T') and weight w; omitted or w = 0 for style loss only. */
   content?: { features: Float32Array; weight: number };
+  /** With a Gram target, overrides gramExpansion's choice (tests and benches compare the two). */
+  expansion?: GramExpansion;
 }
 
 /** Options of ChunkedStyleObjective.create. */
@@ -92,6 +96,8 @@ export class StyleObjective implements SpectrogramObjective {
     readonly frames: number,
     /** The Gram form in use. */
     readonly mode: StyleMode,
+    /** In the Gram form, how the loss is expanded (gramExpansion); null in the kernel form. */
+    readonly expansion: GramExpansion | null,
     feeds: Record<string, OrtTensor>,
   ) {
     this.feeds = feeds;
@@ -112,6 +118,9 @@ export class StyleObjective implements SpectrogramObjective {
     } else {
       feeds[IO.styleGram] = floatTensor(runtime, target.gram, [shape.filters, shape.filters]);
     }
+    // A short clip against a long style (Gram form) takes its own Gram through T' x T' inner products when that is cheaper.
+    const expansion = target.mode === 'gram' ? (options.expansion ?? gramExpansion(shape.filters, columns)) : null;
+    if (expansion === 'frames' && target.mode === 'gram') feeds[IO.styleConstant] = floatTensor(runtime, Float32Array.of(target.constant), []);
     if (withContent && options.content) {
       if (options.content.features.length !== shape.filters * Tf) throw new RangeError('content features have the wrong size');
       feeds[IO.contentFeatures] = floatTensor(runtime, net.featureColumnsOf(options.content.features, Tf), [shape.filters, columns]);
@@ -126,11 +135,12 @@ export class StyleObjective implements SpectrogramObjective {
       frames,
       mode: target.mode,
       styleFeatureFrames: target.mode === 'kernel' ? target.featureFrames : undefined,
+      expansion: expansion ?? undefined,
       withContent,
       conv: net.conv,
     });
     const session = await createSession(runtime, model);
-    return new StyleObjective(net, session, frames, target.mode, feeds);
+    return new StyleObjective(net, session, frames, target.mode, expansion, feeds);
   }
 
   /** Evaluates the objective at spectrogram `x` (bins x frames) and writes its gradient into `grad`. */

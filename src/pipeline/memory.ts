@@ -162,9 +162,11 @@ export function estimateMemory(
   // The chunked objective keeps one net's features between its two passes when they fit in FEATURE_CACHE_BYTES.
   const featureCache = chunked && N * Tf * float <= FEATURE_CACHE_BYTES ? N * Tf * float : 0;
   const features = FEATURE_COPIES * N * live * float + contentFeatures + featureCache;
-  const style = kernelForm
-    ? (N * Ts + Tf * Tf + Ts * Tf) * float // style features, the T' x T' and Ts' x T' inner products
-    : (3 * N * N + N * Math.min(Ts, 2048)) * float; // Gram, difference, target; one style chunk's features
+  // Kernel form: the style's features, the T' x T' and Ts' x T' inner products. Gram form: the Gram, the difference, the
+  // target and one style chunk's features. A short clip's objective expanded through frames (gramExpansion) holds no
+  // N x N difference, but the style's pass before it (a float64 sum of the chunks' Grams) peaks as high: 10 s against
+  // 150 s of plucks peaked at 1.06-1.09 million KiB during that pass either way.
+  const style = kernelForm ? (N * Ts + Tf * Tf + Ts * Tf) * float : (3 * N * N + N * Math.min(Ts, 2048)) * float;
   // With several nets (--kernels) every whole-clip objective's session keeps its arena (its convolution work, feature
   // copies and style terms) for the run: those of the nets besides the largest. Chunked sessions run without one.
   // Measured at 60 s with kernels 3,11,31: 4,907,480 KiB peak RSS (5,810,484 with a content weight of 0.05), where
