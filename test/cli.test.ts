@@ -17,7 +17,7 @@ beforeAll(() => {
 });
 
 describe('restyle CLI', () => {
-  it('the npm package holds what its bin and exports name, the examples and the README, and no build state', () => {
+  it('the npm package holds what its bin and exports name, the examples, the README and what it links to, and no build state', () => {
     const packed = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
     expect(packed.status, packed.stderr).toBe(0);
     const files = new Set((JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path));
@@ -26,7 +26,11 @@ describe('restyle CLI', () => {
     for (const file of named) expect(files, file).toContain(file.replace(/^\.\//, ''));
     for (const name of ['speech', 'melody', 'plucks', 'drums', 'texture']) expect(files).toContain(`examples/${name}.wav`);
     expect(files).toContain('README.md');
-    expect([...files].filter((f) => !/^(dist\/.+\.(js|d\.ts|js\.map)|examples\/\w+\.wav|README\.md|package\.json)$/.test(f))).toEqual([]);
+    // The README's pictures and its links to docs/ work where the package is read (its pages link only among themselves).
+    const linked = [...readFileSync(path.join(root, 'README.md'), 'utf8').matchAll(/\]\(((?:docs)\/[^)#\s]+)/g)].map((m) => m[1]);
+    expect(linked.length).toBeGreaterThan(5);
+    for (const file of linked) expect(files, file).toContain(file);
+    expect([...files].filter((f) => !/^(dist\/.+\.(js|d\.ts|js\.map)|examples\/\w+\.wav|docs\/[\w-]+\.(md|png)|README\.md|package\.json)$/.test(f))).toEqual([]);
   });
 
   it('--help exits 0 and lists every option with its default', () => {
