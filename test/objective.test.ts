@@ -201,14 +201,19 @@ describe('chunked objective on a runtime that writes outputs in place (onnxrunti
   // There the graph adds each chunk's Gram sum to the sum so far (Gemm's C, in float32), two tensors taking turns, as
   // on a GPU, where without it the chunks' sums are added up in float64 in JavaScript: the same to float32 rounding.
   // The style's own Gram (StyleNet.gramSumInto) is still summed in float64, to the bit.
-  it.each<[ConvolutionChoice, number]>([
-    ['direct', 0],
-    ['dft', 0],
-    ['dft', 2 ** 20],
-    ['direct', 2 ** 20],
-  ])('gives the same loss and gradient, the Gram sums added in the graph (%s, feature cache %i)', async (convolution, featureCacheBytes) => {
+  // There the sums are the symmetric Gram's three distinct blocks (GRAM_HALVES); 15 filters make the halves unequal.
+  it.each<[ConvolutionChoice, number, number]>([
+    ['direct', 0, 16],
+    ['dft', 0, 16],
+    ['dft', 2 ** 20, 16],
+    ['direct', 2 ** 20, 16],
+    ['dft', 0, 15],
+    ['direct', 2 ** 20, 15],
+  ])('gives the same loss and gradient, the Gram sums added in the graph (%s, feature cache %i, %i filters)', async (convolution, featureCacheBytes, filters) => {
     const frames = 70;
-    const { shape, style, content, x } = smallProblem(frames);
+    const problem = smallProblem(frames);
+    const { style, content, x } = problem;
+    const shape = { ...problem.shape, filters };
     const results = [];
     for (const rt of [runtime, { ...runtime, outputsInPlace: true }]) {
       const net = StyleNet.create(rt, shape, 3, convolution);
@@ -559,7 +564,7 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
     const shape = { bins: 9, filters: 6, kernel: 3 };
     const spec = randomSpec(shape.bins, 20, 4);
     const net = StyleNet.create(runtime, shape, 2, 'direct');
-    const session = await createSession(runtime, buildChunkFeaturesGraph({ ...shape, accumulate: true }));
+    const session = await createSession(runtime, buildChunkFeaturesGraph({ ...shape, gramSum: 'accumulate' }));
     const soFar = Float32Array.from({ length: 36 }, (_, i) => i - 10);
     const feeds = { ...(await net.specFeeds(spec.data, spec.frames, 0, spec.frames)), [IO.gramSoFar]: new ort.Tensor('float32', soFar, [6, 6]) };
     const out = await session.run(feeds);

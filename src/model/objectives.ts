@@ -26,6 +26,7 @@ import {
   type OrtTensor,
 } from './runtime.js';
 import { decodeHalf, encodeHalf, type HalfBlock } from './half-float.js';
+import { GramHalvesSums, differenceFromHalves } from './gram-halves.js';
 import { validOutputMask, type BlockPlan } from './spectral-conv.js';
 import { chunksOf, type LogSpectrogram, type StyleNet, type StyleTarget } from './style-net.js';
 
@@ -207,8 +208,8 @@ export const GPU_CONTENT_BYTES = 2 ** 30;
  */
 export class ChunkedStyleObjective implements SpectrogramObjective {
   private gramTotal: Float64Array | null = null;
-  /** On the CPU (outputs written in place): the two N x N sums the chunks' Gram sums go between (gramPass). */
-  private gramSums: [OrtTensor, OrtTensor] | null = null;
+  /** On the CPU (outputs written in place): the Gram's three distinct blocks that the chunks' sums go between (gramPass). */
+  private gramSums: GramHalvesSums | null = null;
   private difference: Float32Array | null = null;
 
   private constructor(
@@ -262,13 +263,17 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     const shape = { ...net.graphShape, withContent, conv: net.conv };
     const gradientSession = await createSession(runtime, buildChunkGradientGraph({ ...shape, fromFeatures: keep }), noArena);
     // The chunks' Gram sums add up inside the graph (Gemm's C) on the device, and on the CPU where outputs are written
-    // into given tensors: there the sum so far and the next one take turns in two N x N tensors. That replaced a float64
-    // sum in JavaScript, 16.7M additions a chunk on one thread, 7% of a 150 s run (docs/how-it-works.md). Where the
-    // features are not kept, this session's features output is let go at once.
+    // into given tensors: there the sum so far and the next one take turns in two sets of tensors, the symmetric Gram's
+    // three distinct blocks (three quarters of the products). That replaced a float64 sum in JavaScript, 16.7M
+    // additions a chunk on one thread, 7% of a 150 s run (docs/how-it-works.md). Where the features are not kept, this
+    // session's features output is let go at once.
     const accumulates = onDevice || writesOutputsInPlace(runtime);
     const featuresSession =
       keep || accumulates
-        ? await createSession(runtime, buildChunkFeaturesGraph({ ...shape, accumulate: accumulates }), { ...noArena, outputsOnDevice: onDevice })
+        ? await createSession(runtime, buildChunkFeaturesGraph({ ...shape, gramSum: onDevice ? 'accumulate' : accumulates ? 'halves' : 'once' }), {
+            ...noArena,
+            outputsOnDevice: onDevice,
+          })
         : null;
     const N = net.shape.filters;
     const contentOnDevice: OrtTensor[] = [];
@@ -336,10 +341,15 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
       this.difference ??= new Float32Array(N * N); // kept across evaluations, as the Gram sum (67 MB each at 4096 filters)
       const D = this.difference;
       let styleLoss = 0;
-      for (let i = 0; i < D.length; i++) {
-        const d = gram[i] / Tf - this.styleGram[i];
-        D[i] = d;
-        styleLoss += d * d;
+      if (Array.isArray(gram)) {
+        styleLoss = differenceFromHalves(gram, N, Tf, this.styleGram, D);
+      } else {
+        const whole = gram as ArrayLike<number>;
+        for (let i = 0; i < D.length; i++) {
+          const d = whole[i] / Tf - this.styleGram[i];
+          D[i] = d;
+          styleLoss += d * d;
+        }
       }
       // Pass 2: each chunk's input gradient, added where chunks overlap.
       grad.fill(0);
@@ -377,8 +387,9 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
   }
 
   /**
-   * The first pass: the Gram sum over every chunk (N x N, not normalised), with the chunks' features pushed onto
-   * `features` when they are kept. On the device the sums add up there and only the total is copied out.
+   * The first pass: the Gram sum over every chunk (N x N, not normalised; on the CPU as its three distinct blocks,
+   * GRAM_HALVES), with the chunks' features pushed onto `features` when they are kept. On the device the sums add up
+   * there and only the total is copied out.
    */
   private async gramPass(
     x: Float32Array,
@@ -386,23 +397,23 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     maskOf: (chunkOut: number) => OrtTensor,
     features: OrtTensor[],
     done?: (featureFramesDone: number) => void,
-  ): Promise<ArrayLike<number>> {
+  ): Promise<ArrayLike<number> | Float32Array[]> {
     const { runtime, shape } = this.net;
     const T = this.frames;
     const runChunk = async (
       { start, chunkIn, chunkOut }: (typeof chunks)[number],
       extra: Record<string, OrtTensor>,
-      inPlace: OrtTensor | null,
+      inPlace: Record<string, OrtTensor> | null,
     ): Promise<OrtTensor> => {
       const feeds = await this.net.specFeeds(x, T, start, chunkIn);
       if (this.net.conv) feeds[IO.outputMask] = maskOf(chunkOut);
       const session = this.featuresSession as Session;
-      const out = inPlace ? await session.run({ ...feeds, ...extra }, { [IO.features]: null, [IO.gramSum]: inPlace }) : await session.run({ ...feeds, ...extra });
+      const out = inPlace ? await session.run({ ...feeds, ...extra }, { [IO.features]: null, ...inPlace }) : await session.run({ ...feeds, ...extra });
       if (this.keep) features.push(out[IO.features]);
       else disposeResident([out[IO.features]]);
       done?.(start + chunkOut);
       await runtime.pause?.();
-      return inPlace ?? out[IO.gramSum];
+      return out[IO.gramSum];
     };
     if (this.zeroGram) {
       let sum = this.zeroGram;
@@ -418,17 +429,16 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
       }
     }
     if (this.accumulates) {
-      // On the CPU: each run reads the sum so far and writes it plus its chunk's into the other tensor. The tensors are
-      // kept across evaluations (allocated per evaluation they only added to the peak until the garbage collector came by).
-      const N = shape.filters;
-      this.gramSums ??= [floatTensor(runtime, new Float32Array(N * N), [N, N]), floatTensor(runtime, new Float32Array(N * N), [N, N])];
-      let [soFar, next] = this.gramSums;
-      (soFar.data as Float32Array).fill(0);
+      // On the CPU: each run reads the sums so far and writes them plus its chunk's into the other set, by halves. The
+      // tensors are kept across evaluations (allocated per evaluation they only added to the peak until the garbage
+      // collector came by).
+      const sums = (this.gramSums ??= new GramHalvesSums(runtime, shape.filters));
+      sums.reset();
       for (const chunk of chunks) {
-        await runChunk(chunk, { [IO.gramSoFar]: soFar }, next);
-        [soFar, next] = [next, soFar];
+        await runChunk(chunk, sums.feeds(), sums.fetches());
+        sums.advance();
       }
-      return soFar.data as Float32Array;
+      return sums.blocks();
     }
     // Otherwise (onnxruntime-web's WebAssembly) the chunks' Gram sums are added here, in float64, kept across evaluations.
     const gram = (this.gramTotal ??= new Float64Array(shape.filters ** 2));

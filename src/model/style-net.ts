@@ -30,6 +30,7 @@ import {
   type Session,
   type OrtTensor,
 } from './runtime.js';
+import { GramHalvesSums, gramFromHalves } from './gram-halves.js';
 import { blockCount, chooseBlockPlan, blockPlan, frameBlocks, overlapAddBlocks, toBlockColumns, type BlockPlan } from './spectral-conv.js';
 import { flipTransposeWeights, floatsFingerprint, randomWeightGroups, randomWeightGroupsDrawn, randomWeights, randomWeightsDrawn } from './weights.js';
 
@@ -122,7 +123,7 @@ export class StyleNet {
   private featuresSession: Session | null = null;
   private gramSumSession: Session | null = null;
   private gramNormSession: Session | null = null;
-  private gramSumTensors: [OrtTensor, OrtTensor] | null = null;
+  private gramSumTensors: GramHalvesSums | null = null;
   private weightsArray: Float32Array | null = null;
   private weightsTensor: OrtTensor | null = null;
   private flippedTensor: OrtTensor | null = null;
@@ -483,9 +484,9 @@ export class StyleNet {
    * gramSum into a float64 accumulator (zeroed here), which callers that sum every evaluation keep and reuse. Its
    * session runs without onnxruntime's memory arena (see ChunkedStyleObjective.create). `onChunk` gets the feature
    * frames done after each chunk. Where the runtime writes outputs in place (onnxruntime-node on the CPU) the graph adds
-   * each chunk's sum to the sum so far, in float32, two N x N tensors taking turns (gramSumTensors), and the total is
-   * copied out once: a sum of one chunk (up to ~12 s at the defaults) is the same to the bit either way. Elsewhere each
-   * chunk's sum comes out and is added here, in float64.
+   * each chunk's sum to the sum so far, in float32, by halves (the symmetric Gram's three distinct blocks, two sets
+   * taking turns: gramSumTensors), and the total is copied out once. Elsewhere each chunk's sum comes out and is added
+   * here, in float64.
    */
   async gramSumInto(
     spec: LogSpectrogram,
@@ -497,15 +498,14 @@ export class StyleNet {
     if (spec.bins !== this.shape.bins) throw new RangeError(`spectrogram has ${spec.bins} bins, the net expects ${this.shape.bins}`);
     if (total.length !== N * N) throw new RangeError('gramSumInto: the accumulator must hold N x N values');
     const sums = this.gramSums();
-    this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.graphShape, this.conv, sums !== null), { memoryArena: false });
-    let [soFar, next] = sums ?? [null, null];
-    if (soFar) (soFar.data as Float32Array).fill(0);
+    this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.graphShape, this.conv, sums ? 'halves' : 'once'), { memoryArena: false });
+    if (sums) sums.reset();
     else total.fill(0);
     for (const { start, chunkIn, chunkOut } of chunksOf(spec.frames, K, chunkFeatureFrames)) {
       const feeds = await this.wholeFeeds(spec.data, spec.frames, start, chunkIn);
-      if (soFar && next) {
-        await this.gramSumSession.run({ ...feeds, [IO.gramSoFar]: soFar }, { [IO.gramSum]: next });
-        [soFar, next] = [next, soFar];
+      if (sums) {
+        await this.gramSumSession.run({ ...feeds, ...sums.feeds() }, sums.fetches());
+        sums.advance();
       } else {
         const g = (await this.gramSumSession.run(feeds))[IO.gramSum].data as Float32Array;
         for (let i = 0; i < g.length; i++) total[i] += g[i];
@@ -513,21 +513,19 @@ export class StyleNet {
       onChunk?.(start + chunkOut);
       await this.runtime.pause?.();
     }
-    if (soFar) total.set(soFar.data as Float32Array);
-    return total;
+    return sums ? gramFromHalves(sums.blocks(), N, total) : total;
   }
 
   /**
-   * Two N x N tensors for gramSumInto's sums to go between where the runtime writes outputs in place
-   * (writesOutputsInPlace), kept by the net until its style pass is done, else null. Written in place rather than
-   * returned afresh, a chunk's sum made a chunked evaluation 5-11% shorter at 150 s and 10% at 600 s, with a quarter
-   * fewer page faults (docs/how-it-works.md); added up in the graph, they took 0.2-0.45 s off a 60 s run (6 chunks of
-   * style in each of its 3 rounds).
+   * The sums for gramSumInto's chunks to go between where the runtime writes outputs in place (writesOutputsInPlace),
+   * kept by the net until its style pass is done, else null. Written in place rather than returned afresh, a chunk's
+   * sum made a chunked evaluation 5-11% shorter at 150 s and 10% at 600 s, with a quarter fewer page faults
+   * (docs/how-it-works.md); added up in the graph, they took 0.2-0.45 s off a 60 s run (6 chunks of style in each of
+   * its 3 rounds).
    */
-  private gramSums(): [OrtTensor, OrtTensor] | null {
+  private gramSums(): GramHalvesSums | null {
     if (!writesOutputsInPlace(this.runtime)) return null;
-    const N = this.shape.filters;
-    this.gramSumTensors ??= [floatTensor(this.runtime, new Float32Array(N * N), [N, N]), floatTensor(this.runtime, new Float32Array(N * N), [N, N])];
+    this.gramSumTensors ??= new GramHalvesSums(this.runtime, this.shape.filters);
     return this.gramSumTensors;
   }
 
