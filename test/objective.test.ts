@@ -129,19 +129,22 @@ describe.each<[StyleMode, ConvolutionChoice, number, number, number, 'cpu' | 'wa
 describe('chunked objective (long clips)', () => {
   // Feature cache: 0 computes every chunk's features twice; 1 MB keeps them all (16 x 66 floats and the block form's
   // padding); 4000 bytes is less than the clip's features, so none are kept.
-  it.each<[boolean, ConvolutionChoice, number]>([
-    [false, 'direct', 0],
-    [true, 'direct', 0],
-    [false, 'dft', 0],
-    [true, 'dft', 0],
-    [false, 'direct', 2 ** 20],
-    [true, 'direct', 2 ** 20],
-    [false, 'dft', 2 ** 20],
-    [true, 'dft', 2 ** 20],
-    [true, 'direct', 4000],
-    [true, 'dft', 4000],
-  ])('matches the one-shot objective in loss and gradient (content term: %s, %s convolution, feature cache %i bytes)', async (withContent, convolution, featureCacheBytes) => {
-    const shape = { bins: 33, filters: 16, kernel: 5 };
+  // The chunks' Gram sums come as the symmetric Gram's three distinct blocks (GRAM_HALVES): 15 filters make them unequal.
+  it.each<[boolean, ConvolutionChoice, number, number]>([
+    [false, 'direct', 0, 16],
+    [true, 'direct', 0, 16],
+    [false, 'dft', 0, 16],
+    [true, 'dft', 0, 16],
+    [false, 'direct', 2 ** 20, 16],
+    [true, 'direct', 2 ** 20, 16],
+    [false, 'dft', 2 ** 20, 16],
+    [true, 'dft', 2 ** 20, 16],
+    [true, 'direct', 4000, 16],
+    [true, 'dft', 4000, 16],
+    [true, 'dft', 0, 15],
+    [true, 'direct', 2 ** 20, 15],
+  ])('matches the one-shot objective in loss and gradient (content term: %s, %s convolution, feature cache %i bytes, %i filters)', async (withContent, convolution, featureCacheBytes, filters) => {
+    const shape = { bins: 33, filters, kernel: 5 };
     const frames = 70; // 66 feature frames in chunks of 16: five chunks, the last one short
     const net = StyleNet.create(runtime, shape, 3, convolution);
     const style = randomSpec(shape.bins, 50, 1);
@@ -564,7 +567,7 @@ describe('inputs kept on the device (runtime.residentInputs)', () => {
     const shape = { bins: 9, filters: 6, kernel: 3 };
     const spec = randomSpec(shape.bins, 20, 4);
     const net = StyleNet.create(runtime, shape, 2, 'direct');
-    const session = await createSession(runtime, buildChunkFeaturesGraph({ ...shape, gramSum: 'accumulate' }));
+    const session = await createSession(runtime, buildChunkFeaturesGraph({ ...shape, gramSum: { accumulate: true } }));
     const soFar = Float32Array.from({ length: 36 }, (_, i) => i - 10);
     const feeds = { ...(await net.specFeeds(spec.data, spec.frames, 0, spec.frames)), [IO.gramSoFar]: new ort.Tensor('float32', soFar, [6, 6]) };
     const out = await session.run(feeds);

@@ -98,3 +98,35 @@ export function gramFromHalves(blocks: readonly Float32Array[], filters: number,
   });
   return total;
 }
+
+/**
+ * Adds a chunk's three Gram blocks (GRAM_HALVES, as a graph without sums so far gives them) into an N x N float64 sum,
+ * each at its place; the bottom-left block is left for completeFromHalves once every chunk is in.
+ */
+export function addHalvesInto(blocks: readonly Float32Array[], filters: number, total: Float64Array): void {
+  const [topLeft, topRight, bottomRight] = blocks;
+  const N = filters;
+  const H = gramHalf(N);
+  const W = N - H;
+  for (let i = 0; i < H; i++) {
+    for (let j = 0, at = i * N, from = i * H; j < H; j++) total[at + j] += topLeft[from + j];
+    for (let j = 0, at = i * N + H, from = i * W; j < W; j++) total[at + j] += topRight[from + j];
+  }
+  for (let i = 0; i < W; i++) {
+    for (let j = 0, at = (H + i) * N + H, from = i * W; j < W; j++) total[at + j] += bottomRight[from + j];
+  }
+}
+
+/** Fills the bottom-left block of an N x N sum made by addHalvesInto with the transpose of its top-right one. */
+export function completeFromHalves(total: Float64Array, filters: number): Float64Array {
+  const N = filters;
+  const H = gramHalf(N);
+  const tile = 64;
+  for (let j0 = 0; j0 < H; j0 += tile) {
+    const end = Math.min(j0 + tile, H);
+    for (let i = H; i < N; i++) {
+      for (let j = j0; j < end; j++) total[i * N + j] = total[j * N + i];
+    }
+  }
+  return total;
+}

@@ -232,10 +232,14 @@ export function buildFeaturesGraph(shape: GraphShape, plan: ConvPlan = null): Ui
 }
 
 /**
- * How a graph gives a Gram sum F F^T: on its own (IO.gramSum), added to the sum so far (IO.gramSoFar -> IO.gramSum), or
- * added to the sums so far of its three distinct blocks (GRAM_HALVES), three quarters of the products.
+ * How a graph gives a Gram sum F F^T: as one N x N output (IO.gramSum), or with `halves` as its three distinct blocks
+ * (GRAM_HALVES: F F^T is symmetric, so three quarters of the products); with `accumulate`, added to the sum(s) so far
+ * that come in as inputs (IO.gramSoFar, or the blocks' own).
  */
-export type GramSumForm = 'once' | 'accumulate' | 'halves';
+export interface GramSumForm {
+  halves?: boolean;
+  accumulate?: boolean;
+}
 
 /** Rows of the Gram's top half when it is summed by halves: its blocks are H x H, H x (N - H) and (N - H) x (N - H). */
 export function gramHalf(filters: number): number {
@@ -262,11 +266,12 @@ export function gramHalvesSizes(filters: number): [number, number][] {
 /**
  * Adds the Gram sum of `features` (N x columns) to the graph in the form asked for. By halves, each of the three
  * blocks is one Gemm over the features' top or bottom rows: a 512-frame chunk's sum took 62-65 ms against 79-88 ms as
- * one N x N Gemm at 4096 filters (onnxruntime-node, 2 threads).
+ * one N x N Gemm at 4096 filters (onnxruntime-node, 2 threads), and 219-233 against 275-294 ms with its float64 sum in
+ * JavaScript on onnxruntime-web's WebAssembly.
  */
-function addGramSum(g: GraphBuilder, features: string, filters: number, form: GramSumForm): void {
-  if (form !== 'halves') {
-    const sumSoFar = form === 'accumulate' ? [g.input(IO.gramSoFar, [filters, filters])] : [];
+function addGramSum(g: GraphBuilder, features: string, filters: number, { halves = false, accumulate = false }: GramSumForm): void {
+  if (!halves) {
+    const sumSoFar = accumulate ? [g.input(IO.gramSoFar, [filters, filters])] : [];
     g.op('Gemm', [features, features, ...sumSoFar], { transB: 1 }, IO.gramSum);
     g.output(IO.gramSum, [filters, filters]);
     return;
@@ -276,14 +281,20 @@ function addGramSum(g: GraphBuilder, features: string, filters: number, form: Gr
   const half = { top: rows(0, H), bottom: rows(H, filters) };
   const sizes = gramHalvesSizes(filters);
   for (const [k, block] of GRAM_HALVES.entries()) {
-    g.op('Gemm', [half[block.rows], half[block.columns], g.input(block.soFar, sizes[k])], { transB: 1 }, block.sum);
+    const sumSoFar = accumulate ? [g.input(block.soFar, sizes[k])] : [];
+    g.op('Gemm', [half[block.rows], half[block.columns], ...sumSoFar], { transB: 1 }, block.sum);
     g.output(block.sum, sizes[k]);
   }
 }
 
+/** The graph name's suffix for a Gram-sum form. */
+function formName({ halves = false, accumulate = false }: GramSumForm): string {
+  return `${halves ? 'halves' : 'whole'}${accumulate ? '_accumulate' : ''}`;
+}
+
 /** Gram accumulation graph: spectrogram chunk -> F F^T (N x N, not normalised), so a long style is summarised chunk by chunk. */
-export function buildGramSumGraph(shape: GraphShape, plan: ConvPlan = null, form: GramSumForm = 'once'): Uint8Array {
-  const g = new GraphBuilder(`gram_sum_${form}`);
+export function buildGramSumGraph(shape: GraphShape, plan: ConvPlan = null, form: GramSumForm = {}): Uint8Array {
+  const g = new GraphBuilder(`gram_sum_${formName(form)}`);
   addGramSum(g, reluFeatures(g, shape, plan), shape.filters, form);
   return g.toBytes();
 }
@@ -415,14 +426,14 @@ export function buildChunkGradientGraph(shape: GraphShape & { withContent: boole
 /**
  * A chunk's features as the chunk-gradient graph computes them (ReLU, in block form with the padding outputs zeroed by
  * IO.outputMask, in its column order) and their Gram sum F F^T: the first pass of a chunked evaluation, when the
- * features are kept for the second (buildChunkGradientGraph with `fromFeatures`). With `gramSum: 'accumulate'` the
- * sum so far comes in (IO.gramSoFar) and the output is it plus this chunk's F F^T, so that on a GPU the chunks' sums
- * add up there and only the total is copied out; with 'halves', so do the three blocks of GRAM_HALVES.
+ * features are kept for the second (buildChunkGradientGraph with `fromFeatures`). With `gramSum.accumulate` the sum
+ * so far comes in (IO.gramSoFar) and the output is it plus this chunk's F F^T, so that on a GPU the chunks' sums add up
+ * there and only the total is copied out; with `halves` the sum is the three blocks of GRAM_HALVES.
  */
 export function buildChunkFeaturesGraph(shape: GraphShape & { conv?: ConvPlan; gramSum?: GramSumForm }): Uint8Array {
   const plan = shape.conv ?? null;
-  const form = shape.gramSum ?? 'once';
-  const g = new GraphBuilder(`chunk_features_${form}`);
+  const form = shape.gramSum ?? {};
+  const g = new GraphBuilder(`chunk_features_${formName(form)}`);
   const relu = g.op('Relu', [convFragment(g, shape, plan, 'T', 'B').output]);
   g.op('Identity', [plan ? g.op('Mul', [relu, g.input(IO.outputMask, [1, 'BS'])]) : relu], {}, IO.features);
   g.output(IO.features, [shape.filters, 'BS']);

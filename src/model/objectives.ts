@@ -3,6 +3,7 @@
  * (StyleObjective), chunk by chunk for long clips (ChunkedStyleObjective), or a sum over several nets (SumObjective).
  */
 import {
+  GRAM_HALVES,
   IO,
   buildObjectiveGraph,
   buildChunkGradientGraph,
@@ -26,7 +27,7 @@ import {
   type OrtTensor,
 } from './runtime.js';
 import { decodeHalf, encodeHalf, type HalfBlock } from './half-float.js';
-import { GramHalvesSums, differenceFromHalves } from './gram-halves.js';
+import { GramHalvesSums, addHalvesInto, completeFromHalves, differenceFromHalves } from './gram-halves.js';
 import { validOutputMask, type BlockPlan } from './spectral-conv.js';
 import { chunksOf, type LogSpectrogram, type StyleNet, type StyleTarget } from './style-net.js';
 
@@ -270,7 +271,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     const accumulates = onDevice || writesOutputsInPlace(runtime);
     const featuresSession =
       keep || accumulates
-        ? await createSession(runtime, buildChunkFeaturesGraph({ ...shape, gramSum: onDevice ? 'accumulate' : accumulates ? 'halves' : 'once' }), {
+        ? await createSession(runtime, buildChunkFeaturesGraph({ ...shape, gramSum: { accumulate: accumulates, halves: !onDevice } }), {
             ...noArena,
             outputsOnDevice: onDevice,
           })
@@ -404,7 +405,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
       { start, chunkIn, chunkOut }: (typeof chunks)[number],
       extra: Record<string, OrtTensor>,
       inPlace: Record<string, OrtTensor> | null,
-    ): Promise<OrtTensor> => {
+    ): Promise<Record<string, OrtTensor>> => {
       const feeds = await this.net.specFeeds(x, T, start, chunkIn);
       if (this.net.conv) feeds[IO.outputMask] = maskOf(chunkOut);
       const session = this.featuresSession as Session;
@@ -413,13 +414,13 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
       else disposeResident([out[IO.features]]);
       done?.(start + chunkOut);
       await runtime.pause?.();
-      return out[IO.gramSum];
+      return out;
     };
     if (this.zeroGram) {
       let sum = this.zeroGram;
       try {
         for (const chunk of chunks) {
-          const next = await runChunk(chunk, { [IO.gramSoFar]: sum }, null);
+          const next = (await runChunk(chunk, { [IO.gramSoFar]: sum }, null))[IO.gramSum];
           if (sum !== this.zeroGram) disposeResident([sum]);
           sum = next;
         }
@@ -440,15 +441,16 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
       }
       return sums.blocks();
     }
-    // Otherwise (onnxruntime-web's WebAssembly) the chunks' Gram sums are added here, in float64, kept across evaluations.
-    const gram = (this.gramTotal ??= new Float64Array(shape.filters ** 2));
+    // Otherwise (onnxruntime-web's WebAssembly) the chunks' Gram blocks are added here, in float64, kept across evaluations.
+    const N = shape.filters;
+    const gram = (this.gramTotal ??= new Float64Array(N * N));
     if (!this.keep) return this.net.gramSumInto({ data: x, bins: shape.bins, frames: T }, gram, this.chunkFeatureFrames, done);
     gram.fill(0);
     for (const chunk of chunks) {
-      const g = (await runChunk(chunk, {}, null)).data as Float32Array;
-      for (let i = 0; i < g.length; i++) gram[i] += g[i];
+      const out = await runChunk(chunk, {}, null);
+      addHalvesInto(GRAM_HALVES.map((block) => out[block.sum].data as Float32Array), N, gram);
     }
-    return gram;
+    return completeFromHalves(gram, N);
   }
 
   /** Whether the chunks' Gram sums add up on the device (a GPU whose runtime keeps inputs there). */

@@ -4,6 +4,7 @@
  * The objectives built on it are in objectives.ts.
  */
 import {
+  GRAM_HALVES,
   IO,
   buildFeaturesGraph,
   buildGramNormGraph,
@@ -30,7 +31,7 @@ import {
   type Session,
   type OrtTensor,
 } from './runtime.js';
-import { GramHalvesSums, gramFromHalves } from './gram-halves.js';
+import { GramHalvesSums, addHalvesInto, completeFromHalves, gramFromHalves } from './gram-halves.js';
 import { blockCount, chooseBlockPlan, blockPlan, frameBlocks, overlapAddBlocks, toBlockColumns, type BlockPlan } from './spectral-conv.js';
 import { flipTransposeWeights, floatsFingerprint, randomWeightGroups, randomWeightGroupsDrawn, randomWeights, randomWeightsDrawn } from './weights.js';
 
@@ -483,10 +484,10 @@ export class StyleNet {
   /**
    * gramSum into a float64 accumulator (zeroed here), which callers that sum every evaluation keep and reuse. Its
    * session runs without onnxruntime's memory arena (see ChunkedStyleObjective.create). `onChunk` gets the feature
-   * frames done after each chunk. Where the runtime writes outputs in place (onnxruntime-node on the CPU) the graph adds
-   * each chunk's sum to the sum so far, in float32, by halves (the symmetric Gram's three distinct blocks, two sets
-   * taking turns: gramSumTensors), and the total is copied out once. Elsewhere each chunk's sum comes out and is added
-   * here, in float64.
+   * frames done after each chunk. The graph computes the symmetric Gram's three distinct blocks (GRAM_HALVES). Where the
+   * runtime writes outputs in place (onnxruntime-node on the CPU) it adds them to their sums so far, in float32, two
+   * sets taking turns (gramSumTensors), and the total is copied out once. Elsewhere each chunk's blocks come out and
+   * are added here, in float64.
    */
   async gramSumInto(
     spec: LogSpectrogram,
@@ -498,7 +499,9 @@ export class StyleNet {
     if (spec.bins !== this.shape.bins) throw new RangeError(`spectrogram has ${spec.bins} bins, the net expects ${this.shape.bins}`);
     if (total.length !== N * N) throw new RangeError('gramSumInto: the accumulator must hold N x N values');
     const sums = this.gramSums();
-    this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.graphShape, this.conv, sums ? 'halves' : 'once'), { memoryArena: false });
+    this.gramSumSession ??= await createSession(this.runtime, buildGramSumGraph(this.graphShape, this.conv, { halves: true, accumulate: sums !== null }), {
+      memoryArena: false,
+    });
     if (sums) sums.reset();
     else total.fill(0);
     for (const { start, chunkIn, chunkOut } of chunksOf(spec.frames, K, chunkFeatureFrames)) {
@@ -507,13 +510,13 @@ export class StyleNet {
         await this.gramSumSession.run({ ...feeds, ...sums.feeds() }, sums.fetches());
         sums.advance();
       } else {
-        const g = (await this.gramSumSession.run(feeds))[IO.gramSum].data as Float32Array;
-        for (let i = 0; i < g.length; i++) total[i] += g[i];
+        const out = await this.gramSumSession.run(feeds);
+        addHalvesInto(GRAM_HALVES.map((block) => out[block.sum].data as Float32Array), N, total);
       }
       onChunk?.(start + chunkOut);
       await this.runtime.pause?.();
     }
-    return sums ? gramFromHalves(sums.blocks(), N, total) : total;
+    return sums ? gramFromHalves(sums.blocks(), N, total) : completeFromHalves(total, N);
   }
 
   /**
