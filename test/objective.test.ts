@@ -31,6 +31,10 @@ describe.each<[StyleMode, ConvolutionChoice, number, number, number, 'cpu' | 'wa
   // mode, convolution, filters, content frames, style frames (kernel form needs T' + Ts' < N), runtime, and in the Gram
   // form the expansion that the sizes choose (through frames while the feature columns are under N / 3)
   ['gram', 'direct', 16, 40, 31, 'cpu', 'matrices'],
+  // On WebAssembly the matrices are formed by halves of the filters (GraphShape.gramHalves): unequal halves, and an
+  // empty top half.
+  ['gram', 'direct', 17, 40, 31, 'wasm', 'matrices'],
+  ['gram', 'direct', 1, 40, 31, 'wasm', 'matrices'],
   ['gram', 'direct', 96, 24, 100, 'cpu', 'frames'],
   ['kernel', 'direct', 64, 24, 20, 'cpu', null],
   ['gram', 'dft', 16, 40, 31, 'cpu', 'matrices'],

@@ -17,6 +17,8 @@ export interface ObjectiveShape extends NetShape {
   styleFeatureFrames?: number;
   /** Gram mode: through N x N matrices (the default) or the T' x T' inner products (gramExpansion). */
   expansion?: GramExpansion;
+  /** Gram mode through matrices: the difference formed by halves (as in GraphShape). */
+  gramHalves?: boolean;
   /** Whether the graph has a content term (its weight is a graph input). */
   withContent: boolean;
   /** The convolution's form (default: onnxruntime's Conv). */
@@ -82,9 +84,10 @@ interface ConvFragment {
 
 /**
  * A net's sizes as its graphs are built: `convChannels` (> bins) pads the Conv form's input with zero channels;
- * `weightsSecond` computes the block form's forward products with the weights as MatMul's second operand (blockConv).
+ * `weightsSecond` computes the block form's forward products with the weights as MatMul's second operand (blockConv);
+ * `gramHalves` forms a whole clip's N x N Gram difference by halves (buildObjectiveGraph).
  */
-export type GraphShape = NetShape & { convChannels?: number; weightsSecond?: boolean };
+export type GraphShape = NetShape & { convChannels?: number; weightsSecond?: boolean; gramHalves?: boolean };
 
 /**
  * Input channels the Conv form's Conv gets on a GPU: `bins`, or the next multiple of 4 where onnxruntime's WebGPU Conv
@@ -354,6 +357,27 @@ export function buildObjectiveGraph(shape: ObjectiveShape): Uint8Array {
     const crossTerm = sumOfProducts(g, Fn, styleTimesFn);
     styleLoss = g.op('Add', [g.op('Sub', [selfTerm, g.op('Mul', [crossTerm, g.scalar(2)])]), constant]);
     dFn = g.op('Mul', [g.op('Sub', [g.op('MatMul', [Fn, inner]), styleTimesFn]), g.scalar(4)]);
+  } else if (shape.gramHalves) {
+    // By halves: G - A is symmetric, so of its blocks over the features' top and bottom rows only three are formed,
+    // three quarters of G's products (GRAM_HALVES); the gradient's products need all four, the bottom-left block as the
+    // top-right one transposed. At 60 s (4096 x 2578 features) these terms alone took 2.1 against 2.65 s on
+    // WebAssembly, and a whole evaluation 7.4 against 8.7 s (onnxruntime-web in Node); on the CPU 386 against 415 ms,
+    // but the run's peak RSS rose by 90 MB (the slices and blocks in the session's arena) for 2% of an evaluation, so
+    // the CPU and the GPU keep one N x N difference (StyleNet.graphShape).
+    const A = g.input(IO.styleGram, [N, N]);
+    const H = gramHalf(N);
+    const part = (x: string, from: number[], to: number[], axes: number[]): string => g.op('Slice', [x, g.constInt64(from), g.constInt64(to), g.constInt64(axes)]);
+    const half = { top: part(Fn, [0], [H], [0]), bottom: part(Fn, [H], [N], [0]) };
+    const styleHalf = { top: [0, H], bottom: [H, N] };
+    const [D11, D12, D22] = GRAM_HALVES.map((block) => {
+      const [r0, r1] = styleHalf[block.rows];
+      const [c0, c1] = styleHalf[block.columns];
+      return g.op('Sub', [g.op('Gemm', [half[block.rows], half[block.columns]], { transB: 1 }), part(A, [r0, c0], [r1, c1], [0, 1])]);
+    });
+    styleLoss = g.op('Add', [g.op('Add', [sumOfSquares(g, D11), sumOfSquares(g, D22)]), g.op('Mul', [sumOfSquares(g, D12), g.scalar(2)])]);
+    const top = g.op('Add', [g.op('MatMul', [D11, half.top]), g.op('MatMul', [D12, half.bottom])]);
+    const bottom = g.op('Add', [g.op('Gemm', [D12, half.top], { transA: 1 }), g.op('MatMul', [D22, half.bottom])]);
+    dFn = g.op('Mul', [g.op('Concat', [top, bottom], { axis: 0 }), g.scalar(4)]);
   } else {
     const A = g.input(IO.styleGram, [N, N]);
     const D = g.op('Sub', [g.op('Gemm', [Fn, Fn], { transB: 1 }), A]);

@@ -183,12 +183,12 @@ export class StyleNet {
   /**
    * The sizes its graphs are built with: on a GPU the Conv form's input padded to channels that onnxruntime's WebGPU
    * Conv computes right (gpuSafeConvChannels); on WebAssembly the block form's products in the order its MatMul runs
-   * faster (weightsSecond). Read when a session is made; a padded graph that ends up on the CPU after a fall-back still
-   * computes the same values.
+   * faster (weightsSecond) and a whole clip's Gram difference by halves (gramHalves). Read when a session is made; a
+   * padded graph that ends up on the CPU after a fall-back still computes the same values.
    */
   get graphShape(): GraphShape {
-    if (this.conv) return this.runtime.executionProviders[0] === 'wasm' ? { ...this.shape, weightsSecond: true } : this.shape;
-    if (!computesOnGpu(this.runtime)) return this.shape;
+    if (this.runtime.executionProviders[0] === 'wasm') return { ...this.shape, gramHalves: true, ...(this.conv ? { weightsSecond: true } : {}) };
+    if (this.conv || !computesOnGpu(this.runtime)) return this.shape;
     const convChannels = gpuSafeConvChannels(this.shape);
     return convChannels === this.shape.bins ? this.shape : { ...this.shape, convChannels };
   }

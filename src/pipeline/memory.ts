@@ -1,4 +1,4 @@
-import { chooseStyleMode, featureFrames } from '../model/shape.js';
+import { chooseStyleMode, featureFrames, gramExpansion } from '../model/shape.js';
 import { blockCount } from '../model/spectral-conv.js';
 import { FEATURE_CACHE_BYTES } from '../model/objectives.js';
 import { GPU_DIRECT_MAX_KERNEL, chunkFeatureFramesFor, chunksOf, convPlanFor } from '../model/style-net.js';
@@ -188,10 +188,13 @@ export function estimateMemory(
   // three-product weights' layout one block (958 MiB, with 753 MiB of weights). Its features kept between passes and
   // its Gram sums live outside; one run holds a chunk's features and the N x N difference.
   const io = 2 * C * (chunked ? live + K - 1 : contentFrames) * float;
+  // A whole clip's Gram difference by halves (GraphShape.gramHalves, on WebAssembly): the style Gram's blocks sliced
+  // out, the difference's blocks where it had one N x N, and the features' halves and the gradient's, joined.
+  const halves = !chunked && !kernelForm && gramExpansion(N, Tf) === 'matrices' ? (N * N / 2 + 2 * N * Tf) * float : 0;
   const runtimeBytes = chunked
     ? RUNTIME_BASE_BYTES + largestNetWeights + convWork + FEATURE_COPIES * N * live * float + 2 * N * N * float + io +
       (withContent ? 4 * N * live * float + featurePass : 0) // a chunk's content features as fed, the term's tensors
-    : RUNTIME_BASE_BYTES + largestNetWeights + RUNTIME_WORK_SHARE * (convWork + features + style) + io;
+    : RUNTIME_BASE_BYTES + largestNetWeights + RUNTIME_WORK_SHARE * (convWork + features + style) + halves + io;
   // On a GPU the convolutions' work and the other nets' arenas are the device's memory, not the process's. The rest
   // stays counted: the weights are made here and kept, and the peaks measured there hold about what the feature and
   // style terms count besides, with the GPU runtime's own host memory in their place (GPU_HOST_BYTES; GPU_MEASURED).
