@@ -1,8 +1,9 @@
 /**
- * A Gram matrix summed by halves (GRAM_HALVES, graphs.ts) on a runtime that writes outputs into given tensors, and
- * what is read from it. F F^T is symmetric, so a chunk's graph computes its three distinct blocks (three quarters of
- * the products) and adds each to its sum so far; two sets of the blocks take turns as the sums so far and the next
- * sums. Lifecycle: new GramHalvesSums(runtime, filters) -> reset -> (feeds, fetches, run, advance) per chunk -> blocks.
+ * A Gram matrix summed by halves (GRAM_HALVES, graphs.ts), and what is read from it. F F^T is symmetric, so a chunk's
+ * graph computes its three distinct blocks (three quarters of the products). On a runtime that writes outputs into
+ * given tensors the graph adds each block to its sum so far, two sets of the blocks taking turns (GramHalvesSums;
+ * lifecycle: new -> reset -> (feeds, fetches, run, advance) per chunk -> blocks); elsewhere each chunk's blocks are
+ * added into a float64 N x N sum at their places (addHalvesInto, then completeFromHalves).
  */
 import { GRAM_HALVES, gramHalf, gramHalvesSizes } from './graphs.js';
 import { floatTensor, type OrtTensor, type Runtime } from './runtime.js';

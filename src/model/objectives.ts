@@ -122,7 +122,7 @@ export class StyleObjective implements SpectrogramObjective {
     }
     // A short clip against a long style (Gram form) takes its own Gram through T' x T' inner products when that is cheaper.
     const expansion = target.mode === 'gram' ? (options.expansion ?? gramExpansion(shape.filters, columns)) : null;
-    if (expansion === 'frames' && target.mode === 'gram') feeds[IO.styleConstant] = floatTensor(runtime, Float32Array.of(target.constant), []);
+    if (expansion === 'frames') feeds[IO.styleConstant] = floatTensor(runtime, Float32Array.of(target.constant), []);
     if (withContent && options.content) {
       if (options.content.features.length !== shape.filters * Tf) throw new RangeError('content features have the wrong size');
       feeds[IO.contentFeatures] = floatTensor(runtime, net.featureColumnsOf(options.content.features, Tf), [shape.filters, columns]);
