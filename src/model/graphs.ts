@@ -266,6 +266,23 @@ export function gramHalvesSizes(filters: number): [number, number][] {
   return GRAM_HALVES.map((block) => [size[block.rows], size[block.columns]]);
 }
 
+/** A part of `x` as a graph value (Slice, a copy): indices [starts, ends) along `axes`. */
+function slice(g: GraphBuilder, x: string, starts: number[], ends: number[], axes: number[]): string {
+  return g.op('Slice', [x, g.constInt64(starts), g.constInt64(ends), g.constInt64(axes)]);
+}
+
+/** The index ranges of GRAM_HALVES' top and bottom halves at `filters` filters. */
+function halfRanges(filters: number): { top: [number, number]; bottom: [number, number] } {
+  const H = gramHalf(filters);
+  return { top: [0, H], bottom: [H, filters] };
+}
+
+/** The top and bottom halves of the rows of `x` (filters x columns), as GRAM_HALVES splits them. */
+function rowHalves(g: GraphBuilder, x: string, filters: number): { top: string; bottom: string } {
+  const range = halfRanges(filters);
+  return { top: slice(g, x, [range.top[0]], [range.top[1]], [0]), bottom: slice(g, x, [range.bottom[0]], [range.bottom[1]], [0]) };
+}
+
 /**
  * Adds the Gram sum of `features` (N x columns) to the graph in the form asked for. By halves, each of the three
  * blocks is one Gemm over the features' top or bottom rows: a 512-frame chunk's sum took 62-65 ms against 79-88 ms as
@@ -279,9 +296,7 @@ function addGramSum(g: GraphBuilder, features: string, filters: number, { halves
     g.output(IO.gramSum, [filters, filters]);
     return;
   }
-  const H = gramHalf(filters);
-  const rows = (from: number, to: number): string => g.op('Slice', [features, g.constInt64([from]), g.constInt64([to]), g.constInt64([0])]);
-  const half = { top: rows(0, H), bottom: rows(H, filters) };
+  const half = rowHalves(g, features, filters);
   const sizes = gramHalvesSizes(filters);
   for (const [k, block] of GRAM_HALVES.entries()) {
     const sumSoFar = accumulate ? [g.input(block.soFar, sizes[k])] : [];
@@ -365,14 +380,11 @@ export function buildObjectiveGraph(shape: ObjectiveShape): Uint8Array {
     // but the run's peak RSS rose by 90 MB (the slices and blocks in the session's arena) for 2% of an evaluation, so
     // the CPU and the GPU keep one N x N difference (StyleNet.graphShape).
     const A = g.input(IO.styleGram, [N, N]);
-    const H = gramHalf(N);
-    const part = (x: string, from: number[], to: number[], axes: number[]): string => g.op('Slice', [x, g.constInt64(from), g.constInt64(to), g.constInt64(axes)]);
-    const half = { top: part(Fn, [0], [H], [0]), bottom: part(Fn, [H], [N], [0]) };
-    const styleHalf = { top: [0, H], bottom: [H, N] };
+    const half = rowHalves(g, Fn, N);
+    const range = halfRanges(N);
     const [D11, D12, D22] = GRAM_HALVES.map((block) => {
-      const [r0, r1] = styleHalf[block.rows];
-      const [c0, c1] = styleHalf[block.columns];
-      return g.op('Sub', [g.op('Gemm', [half[block.rows], half[block.columns]], { transB: 1 }), part(A, [r0, c0], [r1, c1], [0, 1])]);
+      const [[r0, r1], [c0, c1]] = [range[block.rows], range[block.columns]];
+      return g.op('Sub', [g.op('Gemm', [half[block.rows], half[block.columns]], { transB: 1 }), slice(g, A, [r0, c0], [r1, c1], [0, 1])]);
     });
     styleLoss = g.op('Add', [g.op('Add', [sumOfSquares(g, D11), sumOfSquares(g, D22)]), g.op('Mul', [sumOfSquares(g, D12), g.scalar(2)])]);
     const top = g.op('Add', [g.op('MatMul', [D11, half.top]), g.op('MatMul', [D12, half.bottom])]);
