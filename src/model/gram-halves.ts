@@ -101,11 +101,11 @@ export function gramFromHalves(blocks: readonly Float32Array[], filters: number,
 }
 
 /**
- * Adds a chunk's three Gram blocks (GRAM_HALVES, as a graph without sums so far gives them) into an N x N float64 sum,
- * each at its place; the bottom-left block is left for completeFromHalves once every chunk is in.
+ * Adds a chunk's three Gram blocks (the GRAM_HALVES outputs of a run of a graph without sums so far) into an N x N
+ * float64 sum, each at its place; the bottom-left block is left for completeFromHalves once every chunk is in.
  */
-export function addHalvesInto(blocks: readonly Float32Array[], filters: number, total: Float64Array): void {
-  const [topLeft, topRight, bottomRight] = blocks;
+export function addHalvesInto(outputs: Record<string, OrtTensor>, filters: number, total: Float64Array): void {
+  const [topLeft, topRight, bottomRight] = GRAM_HALVES.map((block) => outputs[block.sum].data as Float32Array);
   const N = filters;
   const H = gramHalf(N);
   const W = N - H;

@@ -3,7 +3,6 @@
  * (StyleObjective), chunk by chunk for long clips (ChunkedStyleObjective), or a sum over several nets (SumObjective).
  */
 import {
-  GRAM_HALVES,
   IO,
   buildObjectiveGraph,
   buildChunkGradientGraph,
@@ -448,7 +447,7 @@ export class ChunkedStyleObjective implements SpectrogramObjective {
     gram.fill(0);
     for (const chunk of chunks) {
       const out = await runChunk(chunk, {}, null);
-      addHalvesInto(GRAM_HALVES.map((block) => out[block.sum].data as Float32Array), N, gram);
+      addHalvesInto(out, N, gram);
     }
     return completeFromHalves(gram, N);
   }

@@ -4,7 +4,6 @@
  * The objectives built on it are in objectives.ts.
  */
 import {
-  GRAM_HALVES,
   IO,
   buildFeaturesGraph,
   buildGramNormGraph,
@@ -511,7 +510,7 @@ export class StyleNet {
         sums.advance();
       } else {
         const out = await this.gramSumSession.run(feeds);
-        addHalvesInto(GRAM_HALVES.map((block) => out[block.sum].data as Float32Array), N, total);
+        addHalvesInto(out, N, total);
       }
       onChunk?.(start + chunkOut);
       await this.runtime.pause?.();
