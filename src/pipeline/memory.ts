@@ -189,8 +189,10 @@ export function estimateMemory(
   // its Gram sums live outside; one run holds a chunk's features and the N x N difference.
   const io = 2 * C * (chunked ? live + K - 1 : contentFrames) * float;
   // A whole clip's Gram difference by halves (GraphShape.gramHalves, on WebAssembly): the style Gram's blocks sliced
-  // out, the difference's blocks where it had one N x N, and the features' halves and the gradient's, joined.
-  const halves = !chunked && !kernelForm && gramExpansion(N, Tf) === 'matrices' ? (N * N / 2 + 2 * N * Tf) * float : 0;
+  // out, the difference's blocks where it had one N x N, and the features' halves and the gradient's, joined. Chosen
+  // as StyleObjective.create chooses, on the widest net's feature columns (a block form's are T' rounded up).
+  const columns = featureColumns(convPlanFor(K, settings.convolution), Tf);
+  const halves = !chunked && !kernelForm && gramExpansion(N, columns) === 'matrices' ? (N * N / 2 + 2 * N * columns) * float : 0;
   const runtimeBytes = chunked
     ? RUNTIME_BASE_BYTES + largestNetWeights + convWork + FEATURE_COPIES * N * live * float + 2 * N * N * float + io +
       (withContent ? 4 * N * live * float + featurePass : 0) // a chunk's content features as fed, the term's tensors
