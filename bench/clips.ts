@@ -5,9 +5,23 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import {
-  DEFAULT_SETTINGS, StftPlan, decodeAudio, encodeWav, measureQuality, resample, toLogSpectrogram, toMono,
-  type LogSpectrogram, type QualityReport, type Runtime,
+  DEFAULT_SETTINGS, HELD_OUT_NETS, StftPlan, decodeAudio, encodeWav, measureQuality, resample, toLogSpectrogram, toMono,
+  type HeldOutNet, type LogSpectrogram, type QualityReport, type Runtime,
 } from '../src/index.js';
+
+/**
+ * Families of held-out nets that judge a setting (bench/judges.ts): ours, then three others, two of which share no
+ * kernel width with the net restyle runs by default (7), so that a gain only one judge sees shows as such.
+ */
+export const JUDGE_FAMILIES: [string, readonly HeldOutNet[]][] = [
+  ['3/7/15 (ours)', HELD_OUT_NETS],
+  ['11 x 3 seeds', [{ kernel: 11, seed: 90001 }, { kernel: 11, seed: 90002 }, { kernel: 11, seed: 90003 }]],
+  ['4/9/19', [{ kernel: 4, seed: 91001 }, { kernel: 9, seed: 91002 }, { kernel: 19, seed: 91003 }]],
+  ['2/31', [{ kernel: 2, seed: 92001 }, { kernel: 31, seed: 92002 }]],
+];
+
+/** Filters in each of JUDGE_FAMILIES' nets (the measures' own HELD_OUT_FILTERS). */
+export const JUDGE_FILTERS = 512;
 
 /** An audio file as the library's transfer takes it: its bytes, named by its path (for messages). */
 export function audioFile(path: string): { bytes: Uint8Array; name: string } {

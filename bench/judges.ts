@@ -8,18 +8,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
-import { HELD_OUT_NETS, measureQuality, nodeRuntime, type HeldOutNet } from '../src/node/index.js';
-import { fileLogSpectrogram } from './clips.js';
+import { measureQuality, nodeRuntime } from '../src/node/index.js';
+import { JUDGE_FAMILIES, JUDGE_FILTERS, fileLogSpectrogram } from './clips.js';
 
 const PAIRS = ['speech:plucks', 'melody:plucks', 'speech:drums', 'melody:drums', 'speech:texture', 'melody:texture'];
-/** The families: ours, then three others, two of which share no kernel width with the net restyle runs by default (7). */
-const FAMILIES: [string, readonly HeldOutNet[]][] = [
-  ['3/7/15 (ours)', HELD_OUT_NETS],
-  ['11 x 3 seeds', [{ kernel: 11, seed: 90001 }, { kernel: 11, seed: 90002 }, { kernel: 11, seed: 90003 }]],
-  ['4/9/19', [{ kernel: 4, seed: 91001 }, { kernel: 9, seed: 91002 }, { kernel: 19, seed: 91003 }]],
-  ['2/31', [{ kernel: 2, seed: 92001 }, { kernel: 31, seed: 92002 }]],
-];
-const FILTERS = 512;
 
 const runtime = nodeRuntime();
 // Each pair's content and style spectrograms, taken once for every variant.
@@ -31,10 +23,10 @@ const inputs = await Promise.all(
 );
 const variants = process.argv.slice(2).length > 0 ? process.argv.slice(2) : [''];
 mkdirSync('out/bench', { recursive: true });
-console.log(`# ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads; held-out nets of ${FILTERS} filters`);
-console.log(`variant | pair | seconds | content corr | ${FAMILIES.map(([name]) => `style gain, ${name}`).join(' | ')}`);
+console.log(`# ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads; held-out nets of ${JUDGE_FILTERS} filters`);
+console.log(`variant | pair | seconds | content corr | ${JUDGE_FAMILIES.map(([name]) => `style gain, ${name}`).join(' | ')}`);
 for (const variant of variants) {
-  const gains = FAMILIES.map(() => 0);
+  const gains = JUDGE_FAMILIES.map(() => 0);
   let correlation = 0;
   let seconds = 0;
   for (const { pair, content, style, specs: clips } of inputs) {
@@ -47,8 +39,8 @@ for (const variant of variants) {
     const specs = { ...clips, result: await fileLogSpectrogram(out) };
     const cells: string[] = [];
     let corr = NaN;
-    for (const [i, [, nets]] of FAMILIES.entries()) {
-      const q = await measureQuality(runtime, specs, nets, FILTERS);
+    for (const [i, [, nets]] of JUDGE_FAMILIES.entries()) {
+      const q = await measureQuality(runtime, specs, nets, JUDGE_FILTERS);
       corr = q.contentCorrelation;
       gains[i] += q.styleGain / PAIRS.length;
       cells.push(q.styleGain.toFixed(3));
