@@ -61,6 +61,7 @@ describe.each<[StyleMode, ConvolutionChoice, number, number, number, 'cpu' | 'wa
       content: withContent ? { features: contentFeatures, weight: contentWeight } : undefined,
     });
     expect(objective.expansion).toBe(expansion);
+    expect(objective.gramHalves).toBe(where === 'wasm' && expansion === 'matrices');
     const styleGram = refGram(refFeatures(style.data, styleFrames, net.weights, shape), filters);
     const refContent = withContent ? { features: refFeatures(content.data, frames, net.weights, shape), weight: contentWeight } : undefined;
     const ref = (x: ArrayLike<number>) => refLoss(x, frames, net.weights, shape, styleGram, refContent);
@@ -126,6 +127,27 @@ describe.each<[StyleMode, ConvolutionChoice, number, number, number, 'cpu' | 'wa
     // the 1e-3 check is the one against the float64 reference above. A wrong gradient is off by O(1) here.
     expect(Math.abs(dot - fd) / Math.abs(fd)).toBeLessThan(3e-2);
     await objective.dispose();
+    await net.dispose();
+  });
+});
+
+describe('a whole-clip objective asked for one N x N difference on WebAssembly (gramHalves: false)', () => {
+  it('forms it so, with the loss and gradient of the halves to float32 rounding', async () => {
+    const shape = { bins: 33, filters: 17, kernel: 5 };
+    const net = StyleNet.create(wasm, shape, 7, 'dft');
+    const frames = 40;
+    const target = await net.styleTarget(randomSpec(shape.bins, 31, 1), frames, 'gram');
+    const content = { features: await net.features(randomSpec(shape.bins, frames, 2)), weight: 0.3 };
+    const halves = await StyleObjective.create(net, { frames, target, content });
+    const whole = await StyleObjective.create(net, { frames, target, content, gramHalves: false });
+    expect([halves.gramHalves, whole.gramHalves]).toEqual([true, false]);
+    const x = randomSpec(shape.bins, frames, 3).data;
+    const [gradHalves, gradWhole] = [new Float32Array(x.length), new Float32Array(x.length)];
+    const [a, b] = [await halves.evaluate(x, gradHalves), await whole.evaluate(x, gradWhole)];
+    // The same sums in another order: 1e-5 relative (a wrong block would be off by tens of percent).
+    expect(Math.abs(a.loss - b.loss) / b.loss).toBeLessThan(1e-5);
+    expect(relativeError(gradHalves, gradWhole)).toBeLessThan(1e-5);
+    await Promise.all([halves.dispose(), whole.dispose()]);
     await net.dispose();
   });
 });

@@ -10,7 +10,7 @@ import { transfer as coreTransfer, type TransferResult } from '../src/pipeline/t
 import { LEVEL_WARNING_DB, assessResult, runReport } from '../src/pipeline/assess.js';
 import { nodeRuntime, ResourceError } from '../src/node/index.js';
 import { createSession, isOutOfMemory, type OrtApi, type Runtime } from '../src/model/runtime.js';
-import { WASM_HEAP_LIMIT_BYTES, estimateMemory } from '../src/pipeline/memory.js';
+import { WASM_HEAP_LIMIT_BYTES, estimateMemory, formatBytes } from '../src/pipeline/memory.js';
 import { resolveSettings } from '../src/pipeline/settings.js';
 import { frameCount } from '../src/dsp/stft.js';
 import { GraphBuilder } from '../src/model/onnx-graph.js';
@@ -642,6 +642,25 @@ describe("the runtime's own memory (onnxruntime-web's 4 GiB heap)", () => {
     const result = await coreTransfer(runtime, { ...small, content: await example('speech', 1), style: await example('plucks', 1), iterations: 2, rounds: 1 });
     expect(result.channels[0].length).toBe(22050);
     expect(sessions()).toBeGreaterThan(0);
+  });
+
+  it('runs with one N x N Gram difference a run that fits the heap only without the halves', async () => {
+    // 64 filters: 1 s against 2 s takes the Gram form (T' + Ts' >= N) expanded through matrices (T' >= N / 3).
+    const options = { ...small, filters: 64, iterations: 2, rounds: 1 };
+    const request = { ...options, content: await example('speech', 1), style: await example('plucks', 2) };
+    const settings = resolveSettings(options);
+    const sizes = [frameCount(22050, settings.hop), frameCount(44100, settings.hop)] as const;
+    const [full, lean] = [true, false].map((gramHalves) => estimateMemory(settings, ...sizes, 1, { gramHalves }).runtimeBytes);
+    expect(lean).toBeLessThan(full);
+    const { runtime } = limitedRuntime();
+    const memory: number[] = [];
+    const onProgress = (e: ProgressEvent) => e.memory && memory.push(e.memory.runtimeBytes);
+    const result = await coreTransfer({ ...runtime, heapLimitBytes: (full + lean) / 2 }, request, { onProgress });
+    expect(result.channels[0].length).toBe(22050);
+    expect(memory).toEqual([lean]);
+    // Under the lean estimate too, it is refused, with that figure.
+    const refused = await coreTransfer({ ...runtime, heapLimitBytes: lean - 1 }, request).catch((e: unknown) => e);
+    expect((refused as Error).message).toContain(`needs about ${formatBytes(lean)} inside onnxruntime`);
   });
 
   it("reports onnxruntime's own out-of-memory failures as ResourceErrors, and leaves other errors alone", async () => {

@@ -52,6 +52,11 @@ export interface ObjectiveOptions {
   content?: { features: Float32Array; weight: number };
   /** With a Gram target, overrides gramExpansion's choice (tests and benches compare the two). */
   expansion?: GramExpansion;
+  /**
+   * false: one N x N Gram difference even where the runtime forms it by halves (StyleNet.graphShape, on WebAssembly),
+   * which holds less in onnxruntime's heap; transfer() asks for it when only that fits the heap.
+   */
+  gramHalves?: boolean;
 }
 
 /** Options of ChunkedStyleObjective.create. */
@@ -99,6 +104,8 @@ export class StyleObjective implements SpectrogramObjective {
     readonly mode: StyleMode,
     /** In the Gram form, how the loss is expanded (gramExpansion); null in the kernel form. */
     readonly expansion: GramExpansion | null,
+    /** Whether the Gram difference is formed by halves (GraphShape.gramHalves; only with the matrices expansion). */
+    readonly gramHalves: boolean,
     feeds: Record<string, OrtTensor>,
   ) {
     this.feeds = feeds;
@@ -131,8 +138,9 @@ export class StyleObjective implements SpectrogramObjective {
     // (runtime.residentInputs).
     for (const [name, tensor] of Object.entries(feeds)) feeds[name] = await residentTensor(runtime, tensor);
     await net.weightFeeds(true);
+    const graphShape = { ...net.graphShape, ...(options.gramHalves === false ? { gramHalves: false } : {}) };
     const model = buildObjectiveGraph({
-      ...net.graphShape,
+      ...graphShape,
       frames,
       mode: target.mode,
       styleFeatureFrames: target.mode === 'kernel' ? target.featureFrames : undefined,
@@ -141,7 +149,8 @@ export class StyleObjective implements SpectrogramObjective {
       conv: net.conv,
     });
     const session = await createSession(runtime, model);
-    return new StyleObjective(net, session, frames, target.mode, expansion, feeds);
+    const byHalves = expansion === 'matrices' && graphShape.gramHalves === true;
+    return new StyleObjective(net, session, frames, target.mode, expansion, byHalves, feeds);
   }
 
   /** Evaluates the objective at spectrogram `x` (bins x frames) and writes its gradient into `grad`. */

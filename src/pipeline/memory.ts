@@ -52,6 +52,12 @@ export interface EstimateOptions {
    * peak RSS, where the CPU's estimate was 1.04-2.01x (up to twice at 60 s with --kernels 3,11,31).
    */
   gpu?: boolean;
+  /**
+   * Whether a whole clip's Gram difference may be formed by halves (GraphShape.gramHalves, on WebAssembly), which
+   * holds N^2 / 2 + 2 N T' floats more in onnxruntime's heap. Default true; transfer() runs without them a run that fits
+   * the heap only so.
+   */
+  gramHalves?: boolean;
 }
 
 /** The most a WebAssembly (wasm32) heap can hold: onnxruntime-web's wasm backend fails past it. */
@@ -108,7 +114,7 @@ export function estimateMemory(
   contentFrames: number,
   styleFrames: number,
   channels = 1,
-  { gpu = false }: EstimateOptions = {},
+  { gpu = false, gramHalves = true }: EstimateOptions = {},
 ): MemoryEstimate {
   const C = settings.nFft / 2 + 1;
   const { filters: N } = settings;
@@ -192,7 +198,7 @@ export function estimateMemory(
   // out, the difference's blocks where it had one N x N, and the features' halves and the gradient's, joined. Chosen
   // as StyleObjective.create chooses, on the widest net's feature columns (a block form's are T' rounded up).
   const columns = featureColumns(convPlanFor(K, settings.convolution), Tf);
-  const halves = !chunked && !kernelForm && gramExpansion(N, columns) === 'matrices' ? (N * N / 2 + 2 * N * columns) * float : 0;
+  const halves = gramHalves && !chunked && !kernelForm && gramExpansion(N, columns) === 'matrices' ? (N * N / 2 + 2 * N * columns) * float : 0;
   const runtimeBytes = chunked
     ? RUNTIME_BASE_BYTES + largestNetWeights + convWork + FEATURE_COPIES * N * live * float + 2 * N * N * float + io +
       (withContent ? 4 * N * live * float + featurePass : 0) // a chunk's content features as fed, the term's tensors

@@ -22,6 +22,8 @@ export interface RoundObjectivesOptions {
   contents?: readonly LogSpectrogram[];
   /** Channels optimised. */
   channels: number;
+  /** false: whole-clip objectives keep one N x N Gram difference where they would form it by halves (ObjectiveOptions.gramHalves). */
+  gramHalves?: boolean;
   /** Throws CancelledError if the run was cancelled. */
   checkCancel: () => void;
   /** Called as a style pass or an objective build begins (for progress): which, and for which round. */
@@ -167,7 +169,7 @@ export class RoundObjectives {
           const contentDeviceBytes = GPU_CONTENT_BYTES / nets.length;
           parts.push(await ChunkedStyleObjective.create(net, { frames, target: list[i], content: content && { spectrogram: content, weight }, contentDeviceBytes }));
         } else {
-          parts.push(await StyleObjective.create(net, { frames, target: list[i], content: content && { features: await net.features(content), weight } }));
+          parts.push(await StyleObjective.create(net, { frames, target: list[i], content: content && { features: await net.features(content), weight }, gramHalves: this.options.gramHalves }));
         }
         checkCancel();
       }
