@@ -71,6 +71,24 @@ describe('ProgressDisplay on a pipe', () => {
     shown.stop();
   });
 
+  it('ends a stepped stage on the line of its last event: the iteration and loss the run ended with', () => {
+    const { shown, lines } = display();
+    shown.update(optimise(0, 0));
+    // The last evaluation reaches the total before its iteration is accepted; the stage's end comes after both.
+    shown.update({ ...optimise(15, 9000), iteration: 11, loss: 2316, round: 3 });
+    shown.update({ ...optimise(15, 9100), iteration: 12, loss: 2157, round: 3 });
+    expect(lines).toHaveLength(1);
+    shown.update({ ...optimise(15, 9200, 0), iteration: 12, loss: 2157, round: 3 });
+    shown.update({ stage: 'phase', step: 0, total: 8, elapsedMs: 9300 });
+    shown.update({ stage: 'phase', step: 8, total: 8, elapsedMs: 9900 });
+    shown.stop(); // the run's last stage ends with it
+    expect(lines.slice(1)).toEqual([
+      'optimise 15/15 round 3 it 12 loss 2.157e+3 elapsed 9.2s ETA 0.0s',
+      'phase    0/8 elapsed 9.3s ETA --',
+      'phase    8/8 elapsed 9.9s ETA 0.0s',
+    ]);
+  });
+
   it('counts elapsed up and the ETA down between events, not below zero, and stops its clock with the run', () => {
     vi.useFakeTimers();
     const { shown, lines, advance } = display();

@@ -26,6 +26,8 @@ export class ProgressDisplay {
   private stageStart = 0;
   private lastLine = 0;
   private readonly doneStages = new Set<Stage>();
+  /** On a pipe, a stepped stage's last line, written when the stage ends: events keep coming once it reaches its total. */
+  private pendingDone: { event: ProgressEvent; eta: number } | null = null;
   /** The last event, when it came (on `clock`), and the ETA it gave in seconds. */
   private last: { event: ProgressEvent; at: number; eta: number } | null = null;
   private ticker: ReturnType<typeof setInterval> | null = null;
@@ -40,6 +42,7 @@ export class ProgressDisplay {
   update(e: ProgressEvent): void {
     const stageChanged = e.stage !== this.stage;
     if (stageChanged) {
+      this.writePendingDone();
       this.finishStage();
       this.stage = e.stage;
       this.stageStart = e.elapsedMs;
@@ -84,6 +87,7 @@ export class ProgressDisplay {
 
   /** Closes the bar and stops the clock (call when the run ends, also on failure). */
   stop(): void {
+    this.writePendingDone();
     this.finishStage();
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
@@ -94,22 +98,38 @@ export class ProgressDisplay {
     if (this.bar) {
       this.bar.update(e.step, this.payload(e, eta));
     } else if (!this.interactive) {
-      // A line when a stepped stage starts, when it first reaches its total, and every 5 s between. Decoding and
-      // analysing get a line only once they have lasted 5 s: a bad input's error stays the only line.
+      // A line when a stepped stage starts, when it ends, and every 5 s between. Decoding and analysing get a line only
+      // once they have lasted 5 s: a bad input's error stays the only line. A stage that has reached its total still
+      // has events (the last evaluation's iteration accepted, the stage's end): its last line waits for the last of
+      // them, so that it gives the iteration and loss the run ended with.
       const stepped = STEPPED.has(e.stage);
-      const done = stepped && e.step === e.total && !this.doneStages.has(e.stage);
-      if (done) this.doneStages.add(e.stage);
-      if (stageChanged && !stepped) this.lastLine = e.elapsedMs;
-      else if ((stageChanged && stepped) || done || e.elapsedMs - this.lastLine > LINE_MS) {
-        this.lastLine = e.elapsedMs;
-        const p = this.payload(e, eta);
-        this.stream.write(
-          stepped
-            ? `${LABELS[e.stage]} ${e.step}/${e.total} ${p.loss} elapsed ${p.elapsed} ETA ${p.eta_s}\n`
-            : `${LABELS[e.stage]} ${p.note}elapsed ${p.elapsed}${p.eta}\n`,
-        );
+      if (stepped && e.step === e.total && !stageChanged) {
+        if (!this.doneStages.has(e.stage)) this.pendingDone = { event: e, eta };
+        return;
       }
+      if (stageChanged && !stepped) this.lastLine = e.elapsedMs;
+      else if ((stageChanged && stepped) || e.elapsedMs - this.lastLine > LINE_MS) this.writeLine(e, eta);
     }
+  }
+
+  /** Writes a plain line for this event (on a pipe). */
+  private writeLine(e: ProgressEvent, eta: number): void {
+    this.lastLine = e.elapsedMs;
+    const p = this.payload(e, eta);
+    this.stream.write(
+      STEPPED.has(e.stage)
+        ? `${[LABELS[e.stage], `${e.step}/${e.total}`, p.loss].filter(Boolean).join(' ')} elapsed ${p.elapsed} ETA ${p.eta_s}\n`
+        : `${LABELS[e.stage]} ${p.note}elapsed ${p.elapsed}${p.eta}\n`,
+    );
+  }
+
+  /** Writes the line a stepped stage ended on, once (on a pipe). */
+  private writePendingDone(): void {
+    if (!this.pendingDone) return;
+    const { event, eta } = this.pendingDone;
+    this.pendingDone = null;
+    this.doneStages.add(event.stage);
+    this.writeLine(event, eta);
   }
 
   private finishStage(): void {
@@ -123,7 +143,11 @@ export class ProgressDisplay {
       // The round, where known: each round's loss is a new net's, and may start above where the last one ended.
       loss:
         e.activity ??
-        (e.round !== undefined ? `round ${e.round} ` : '') + (e.iteration !== undefined ? `it ${e.iteration} ` : '') + (e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : ''),
+        [
+          e.round !== undefined ? `round ${e.round}` : '',
+          e.iteration !== undefined ? `it ${e.iteration}` : '',
+          e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : '',
+        ].filter(Boolean).join(' '),
       elapsed: formatSeconds(e.elapsedMs / 1000),
       eta_s: formatSeconds(eta),
       // Stages without a bar: what they are doing and their ETA, when the pipeline says (a long style's pass).

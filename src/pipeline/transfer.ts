@@ -410,8 +410,21 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     }
     await objectives.release();
     runtime.collectGarbage?.(); // the objectives' arrays, before the phase stage makes Griffin-Lim's
-    // The stage ends at its total, also when the last round converged early.
-    report({ stage: 'optimise', step: budget, total: budget, iteration: states[0].iterations, evaluations: ctx.evaluationsDone, remainingMs: 0 });
+    // The stage ends at its total, also when the last round converged early, with where the optimiser ended: the last
+    // channel's accepted point (a display's last line of the stage would otherwise show the one before the final
+    // evaluation's).
+    const last = states[states.length - 1];
+    report({
+      stage: 'optimise',
+      step: budget,
+      total: budget,
+      iteration: last.iterations,
+      loss: last.lossHistory[last.lossHistory.length - 1],
+      round: shares.length,
+      channel: last.channel,
+      evaluations: ctx.evaluationsDone,
+      remainingMs: 0,
+    });
     const tOptimise = elapsed();
 
     // Phase reconstruction of the final spectrograms.
