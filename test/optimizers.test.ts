@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lbfgs, cubicMinimizer } from '../src/optim/lbfgs.js';
+import { lbfgs, cubicMinimizer, searchDirection, type CorrectionPair } from '../src/optim/lbfgs.js';
+import { Random } from '../src/dsp/random.js';
 import { adam } from '../src/optim/adam.js';
 import type { Objective } from '../src/optim/types.js';
 
@@ -18,6 +19,49 @@ const rosenbrock: Objective = async (x, grad) => {
 };
 
 describe('L-BFGS', () => {
+  it('takes its direction in fused passes that give the one-operation passes\' values bit for bit', () => {
+    // The two-loop recursion as written in Nocedal & Wright (algorithm 7.4), one vector operation per pass, float32
+    // vectors and float64 products: what L-BFGS computed before its passes were fused.
+    const twoLoop = (g: Float32Array, pairs: CorrectionPair[]) => {
+      const d = g.map((v) => -v);
+      const dot = (a: Float32Array, b: Float32Array) => a.reduce((acc, v, i) => acc + v * b[i], 0);
+      const alpha: number[] = [];
+      for (let j = pairs.length - 1; j >= 0; j--) {
+        alpha[j] = (1 / dot(pairs[j].y, pairs[j].s)) * dot(pairs[j].s, d);
+        for (let i = 0; i < d.length; i++) d[i] -= alpha[j] * pairs[j].y[i];
+      }
+      if (pairs.length > 0) {
+        const last = pairs[pairs.length - 1];
+        const gamma = dot(last.s, last.y) / dot(last.y, last.y);
+        for (let i = 0; i < d.length; i++) d[i] *= gamma;
+      }
+      for (let j = 0; j < pairs.length; j++) {
+        const beta = (1 / dot(pairs[j].y, pairs[j].s)) * dot(pairs[j].y, d);
+        for (let i = 0; i < d.length; i++) d[i] += (alpha[j] - beta) * pairs[j].s[i];
+      }
+      return { d, gtd: dot(g, d), dMax: d.reduce((m, v) => Math.max(m, Math.abs(v)), 0) };
+    };
+    const rng = new Random(5);
+    const vector = (n: number) => rng.fillNormal(new Float32Array(n));
+    const n = 1001;
+    for (const k of [0, 1, 2, 3, 10]) {
+      const g = vector(n);
+      const pairs: CorrectionPair[] = Array.from({ length: k }, () => {
+        const s = vector(n);
+        // y = s plus noise, so that y . s > 0, as in the pairs L-BFGS keeps.
+        const y = s.map((v, i) => v + 0.5 * Math.sin(i * (k + 1)));
+        const ys = y.reduce((acc, v, i) => acc + v * s[i], 0);
+        return { s, y, ys, rho: 1 / ys, yy: y.reduce((acc, v) => acc + v * v, 0) };
+      });
+      const d = new Float32Array(n);
+      const fused = searchDirection(d, g, pairs);
+      const expected = twoLoop(g, pairs);
+      expect(d, `${k} pairs`).toEqual(expected.d);
+      expect([fused.gtd, fused.dMax], `${k} pairs`).toEqual([expected.gtd, expected.dMax]);
+      if (k > 0) expect(fused.gtd).toBeLessThan(0); // a descent direction, as the positive pairs promise
+    }
+  });
+
   it('minimises the 10-dimensional Rosenbrock function to below 1e-6', async () => {
     // Float32 state limits how close x gets to the minimum, not the method: 1e-6 in f is ~1e-4 in x.
     const x = new Float32Array(10).fill(-1.2);
