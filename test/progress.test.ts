@@ -135,3 +135,18 @@ describe('ProgressDisplay warnings', () => {
     expect(lines).toEqual(['restyle: warning: near the limit']);
   });
 });
+
+describe('ProgressDisplay on a terminal', () => {
+  it("draws the bar with one space between its parts, with or without a loss to show", () => {
+    const written: string[] = [];
+    const stream = { write: (s: string) => void written.push(s), isTTY: true, columns: 160, cursorTo: () => true, clearLine: () => true, moveCursor: () => true } as unknown as NodeJS.WriteStream;
+    const terminal = new ProgressDisplay(stream, true, () => 0);
+    terminal.update({ stage: 'optimise', step: 0, total: 15, elapsedMs: 400 });
+    terminal.update({ ...optimise(15, 2000, 0), iteration: 12, loss: 21570, round: 3 });
+    terminal.stop();
+    const text = written.join('');
+    expect(text).toContain('0/15 evals elapsed 0.4s');
+    expect(text).toContain('15/15 evals round 3 it 12 loss 2.157e+4 elapsed 2.0s');
+    expect(text).not.toMatch(/evals {2}/);
+  });
+});

@@ -48,7 +48,7 @@ export class ProgressDisplay {
       this.stageStart = e.elapsedMs;
       if (this.interactive) {
         const format = STEPPED.has(e.stage)
-          ? `${LABELS[e.stage]} {bar} {value}/{total}${e.stage === 'optimise' ? ' evals' : ''} {loss} elapsed {elapsed} ETA {eta_s}`
+          ? `${LABELS[e.stage]} {bar} {value}/{total}${e.stage === 'optimise' ? ' evals' : ''}{lossAfterSpace} elapsed {elapsed} ETA {eta_s}`
           : `${LABELS[e.stage]} {note}elapsed {elapsed}{eta}`;
         this.bar = new cliProgress.SingleBar(
           {
@@ -137,17 +137,28 @@ export class ProgressDisplay {
     this.bar = null;
   }
 
-  private payload(e: ProgressEvent, eta: number): { loss: string; elapsed: string; eta_s: string; note: string; eta: string } {
+  /**
+   * Where a stepped stage is: between evaluations, what it is doing instead (a new round's style statistics,
+   * Griffin-Lim); else the round, where known (each round's loss is a new net's, and may start above where the last one
+   * ended), the iteration and the loss.
+   */
+  private lossText(e: ProgressEvent): string {
+    if (e.activity !== undefined) return e.activity;
+    return [
+      e.round !== undefined ? `round ${e.round}` : '',
+      e.iteration !== undefined ? `it ${e.iteration}` : '',
+      e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+  }
+
+  private payload(e: ProgressEvent, eta: number): { loss: string; lossAfterSpace: string; elapsed: string; eta_s: string; note: string; eta: string } {
+    const loss = this.lossText(e);
     return {
-      // Between evaluations, what the stage is doing instead (a new round's style statistics, Griffin-Lim).
-      // The round, where known: each round's loss is a new net's, and may start above where the last one ended.
-      loss:
-        e.activity ??
-        [
-          e.round !== undefined ? `round ${e.round}` : '',
-          e.iteration !== undefined ? `it ${e.iteration}` : '',
-          e.loss !== undefined ? `loss ${e.loss.toExponential(3)}` : '',
-        ].filter(Boolean).join(' '),
+      loss,
+      // In the bar's format: a space before it only when there is something to show.
+      lossAfterSpace: loss ? ` ${loss}` : '',
       elapsed: formatSeconds(e.elapsedMs / 1000),
       eta_s: formatSeconds(eta),
       // Stages without a bar: what they are doing and their ETA, when the pipeline says (a long style's pass).
