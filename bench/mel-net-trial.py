@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Trial: does a parallel mel "rhythm" net (Barry & Kim 2017) move the held-out style gain / content correlation
-frontier? Our recipe approximated in PyTorch: EQ-matched start, rounds of L-BFGS with a new linear net each round
-(kernel 7, 4096 filters), Griffin-Lim and re-analysis between rounds; optionally a second net over a 128-band mel
-projection of the spectrogram with a wide kernel, its Gram loss weighted to `--mel-weight` times the linear one at
-the start of each round. Run through bench/mel-net-trial.ts, which judges the outputs.
+"""Trials: does a parallel mel "rhythm" net (Barry & Kim 2017), or nets that read log1p(power / mean power) (Cifka et
+al. 2021), move the held-out style gain / content correlation frontier? Our recipe approximated in PyTorch: EQ-matched
+start, rounds of L-BFGS with a new linear net each round (kernel 7, 4096 filters), Griffin-Lim and re-analysis between
+rounds; optionally a second net over a 128-band mel projection of the spectrogram with a wide kernel, its Gram loss
+weighted to `--mel-weight` times the linear one at the start of each round; optionally (`--input power-mean`) the nets
+reading the level-free input. Run through bench/mel-net-trial.ts, which judges the outputs.
 Usage: python3 bench/mel-net-trial.py CONTENT STYLE OUT [--content-weight W] [--mel-weight R] [--mel-kernel K] ...
 """
 import argparse
@@ -53,6 +54,8 @@ def main():
     p.add_argument("--iters", type=int, default=4)
     p.add_argument("--phase-iters", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--input", choices=["log1p", "power-mean"], default="log1p",
+                   help="what the nets read: the log1p magnitude, or log1p of the power over its mean (Cifka et al.)")
     a = p.parse_args()
     torch.set_num_threads(2)
     n_fft, hop = 2048, 512
@@ -70,6 +73,7 @@ def main():
     style_spec = torch.log1p(stft(torch.from_numpy(style)).abs())
     C = content_spec.shape[0]
     mel = mel_matrix(sr, n_fft, a.mel_bands)
+    ceiling = style_spec.max().item()
     # EQ-matched start: each bin moved to the style's mean log magnitude.
     x_spec = (content_spec + style_spec.mean(1, keepdim=True) - content_spec.mean(1, keepdim=True)).clamp(min=0)
     angles = torch.exp(2j * math.pi * torch.rand(x_spec.shape, generator=torch.Generator().manual_seed(a.seed)))
@@ -93,11 +97,21 @@ def main():
         mstd = math.sqrt(2) * math.sqrt(2.0 / ((a.mel_bands + a.mel_filters) * a.mel_kernel))
         wm = torch.randn(a.mel_filters, a.mel_bands, a.mel_kernel, generator=g) * mstd
 
+        def net_input(x):
+            # x is always the log1p magnitude that is optimised; with power-mean the nets read log1p(P / mean P),
+            # P = |X|^2, which no longer depends on the clip's level.
+            if a.input == "log1p":
+                return x
+            # Level-free, these nets let L-BFGS's long steps drive bins far past anything audible (-3140 to 472 in
+            # round 1 at speech + drums): the nets read the spectrogram bounded by the style's loudest value.
+            power = torch.expm1(x.clamp(min=0, max=ceiling)) ** 2
+            return torch.log1p(power / (power.mean() + 1e-8))
+
         def feats(x):
-            return torch.relu(torch.nn.functional.conv1d(x[None], w))[0]
+            return torch.relu(torch.nn.functional.conv1d(net_input(x)[None], w))[0]
 
         def mel_feats(x):
-            return torch.relu(torch.nn.functional.conv1d((mel @ x)[None], wm))[0]
+            return torch.relu(torch.nn.functional.conv1d((mel @ net_input(x))[None], wm))[0]
 
         def gram(f):
             return f @ f.t() / f.shape[1]
@@ -136,7 +150,10 @@ def main():
         opt = torch.optim.LBFGS([x], lr=lr, max_iter=a.iters, max_eval=int(a.iters * 1.25), line_search_fn="strong_wolfe")
         opt.step(closure)
         with torch.no_grad():
-            y, angles = griffin_lim(x.detach().clamp(min=0), angles)
+            y, angles = griffin_lim(x.detach().clamp(min=0, max=ceiling if a.input == "power-mean" else None), angles)
+            if a.input == "power-mean":
+                # Nets that read level-free inputs leave the level to drift: hold it at the style's RMS each round.
+                y = y * (torch.from_numpy(style).pow(2).mean().sqrt() / y.pow(2).mean().sqrt().clamp(min=1e-12))
             x_spec = torch.log1p(stft(y).abs())
     peak = y.abs().max().item()  # written unclipped as float, as bench/torch_reference.py does
     write_wav(a.output, y.numpy(), sr)

@@ -2,8 +2,9 @@
  * A trial of Barry & Kim's parallel mel "rhythm" net (ALGORITHM.md): our recipe approximated in PyTorch
  * (bench/mel-net-trial.py: EQ-matched start, 3 rounds of 4 L-BFGS iterations, a new kernel-7 net of 4096 filters each
  * round, Griffin-Lim between rounds), with and without a second net of 1024 filters over 128 mel bands with a wide
- * kernel. The mel net's points are read against the content weight's, the dial that trades the same two measures: each
- * output's content correlation, style gain under the four judge families (bench/judges.ts) and rhythm gain.
+ * kernel; and the nets reading log1p(power / mean power) instead of log1p magnitude (Cifka et al.). Their points are
+ * read against the content weight's, the dial that trades the same two measures: each output's content correlation,
+ * style gain under the four judge families (bench/judges.ts) and rhythm gain.
  * Needs PyTorch (`bash bench/setup.sh`). Outputs are kept in out/bench/mel-trial/ and reused.
  * Usage: npx tsx bench/mel-net-trial.ts [--pairs speech:drums,melody:drums]
  */
@@ -19,6 +20,9 @@ const { values } = parseArgs({ options: { pairs: { type: 'string', default: 'spe
 const VARIANTS: [string, string[]][] = [
   ['one net', []],
   ...[0.3, 1].map((w): [string, string[]] => [`content weight ${w}`, ['--content-weight', String(w)]]),
+  // Cifka et al.'s input (ALGORITHM.md): the nets read log1p of the power over its mean.
+  ['nets on log1p(power / mean)', ['--input', 'power-mean']],
+  ...[0.3, 1].map((w): [string, string[]] => [`nets on log1p(power / mean), content weight ${w}`, ['--input', 'power-mean', '--content-weight', String(w)]]),
   ...[15, 31, 63].flatMap((k) =>
     [0.3, 3].map((w): [string, string[]] => [`mel net, kernel ${k}, weight ${w}`, ['--mel-kernel', String(k), '--mel-weight', String(w)]]),
   ),
