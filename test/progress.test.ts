@@ -21,6 +21,11 @@ const optimise = (step: number, elapsedMs: number, remainingMs?: number): Progre
   remainingMs,
 });
 
+/** A terminal of this many columns for cli-progress to draw on, keeping what is written. */
+function terminalStream(written: string[], columns: number): NodeJS.WriteStream {
+  return { write: (s: string) => void written.push(s), isTTY: true, columns, cursorTo: () => true, clearLine: () => true, moveCursor: () => true } as unknown as NodeJS.WriteStream;
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -123,7 +128,7 @@ describe('ProgressDisplay on a pipe', () => {
 describe('ProgressDisplay warnings', () => {
   it('writes a warning on a line of its own: above a terminal\'s bar (clearing the bar\'s line first), or as a line on a pipe', () => {
     const written: string[] = [];
-    const stream = { write: (s: string) => void written.push(s), isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true } as unknown as NodeJS.WriteStream;
+    const stream = terminalStream(written, 120);
     const terminal = new ProgressDisplay(stream, true, () => 0);
     terminal.update({ stage: 'analyse', step: 0, total: 1, elapsedMs: 0 });
     written.length = 0;
@@ -139,7 +144,7 @@ describe('ProgressDisplay warnings', () => {
 describe('ProgressDisplay on a terminal', () => {
   it("draws the bar with one space between its parts, with or without a loss to show", () => {
     const written: string[] = [];
-    const stream = { write: (s: string) => void written.push(s), isTTY: true, columns: 160, cursorTo: () => true, clearLine: () => true, moveCursor: () => true } as unknown as NodeJS.WriteStream;
+    const stream = terminalStream(written, 160);
     const terminal = new ProgressDisplay(stream, true, () => 0);
     terminal.update({ stage: 'optimise', step: 0, total: 15, elapsedMs: 400 });
     terminal.update({ ...optimise(15, 2000, 0), iteration: 12, loss: 21570, round: 3 });
