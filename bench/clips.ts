@@ -23,6 +23,21 @@ export const JUDGE_FAMILIES: [string, readonly HeldOutNet[]][] = [
 /** Filters in each of JUDGE_FAMILIES' nets (the measures' own HELD_OUT_FILTERS). */
 export const JUDGE_FILTERS = 512;
 
+/** A result judged by every one of JUDGE_FAMILIES: its content correlation and each family's style gain, in order. */
+export async function judgeByFamilies(
+  runtime: Runtime,
+  specs: { content: LogSpectrogram; style: LogSpectrogram; result: LogSpectrogram },
+): Promise<{ contentCorrelation: number; styleGains: number[] }> {
+  const styleGains: number[] = [];
+  let contentCorrelation = NaN;
+  for (const [, nets] of JUDGE_FAMILIES) {
+    const q = await measureQuality(runtime, specs, nets, JUDGE_FILTERS);
+    contentCorrelation = q.contentCorrelation;
+    styleGains.push(q.styleGain);
+  }
+  return { contentCorrelation, styleGains };
+}
+
 /** An audio file as the library's transfer takes it: its bytes, named by its path (for messages). */
 export function audioFile(path: string): { bytes: Uint8Array; name: string } {
   return { bytes: new Uint8Array(readFileSync(path)), name: path };

@@ -8,8 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
-import { measureQuality, nodeRuntime } from '../src/node/index.js';
-import { JUDGE_FAMILIES, JUDGE_FILTERS, fileLogSpectrogram } from './clips.js';
+import { nodeRuntime } from '../src/node/index.js';
+import { JUDGE_FAMILIES, JUDGE_FILTERS, fileLogSpectrogram, judgeByFamilies } from './clips.js';
 
 const PAIRS = ['speech:plucks', 'melody:plucks', 'speech:drums', 'melody:drums', 'speech:texture', 'melody:texture'];
 
@@ -36,17 +36,10 @@ for (const variant of variants) {
     if (run.status !== 0) throw new Error(`restyle ${variant} failed on ${pair}: ${run.stderr}`);
     const dt = (performance.now() - t0) / 1000;
     seconds += dt;
-    const specs = { ...clips, result: await fileLogSpectrogram(out) };
-    const cells: string[] = [];
-    let corr = NaN;
-    for (const [i, [, nets]] of JUDGE_FAMILIES.entries()) {
-      const q = await measureQuality(runtime, specs, nets, JUDGE_FILTERS);
-      corr = q.contentCorrelation;
-      gains[i] += q.styleGain / PAIRS.length;
-      cells.push(q.styleGain.toFixed(3));
-    }
+    const { contentCorrelation: corr, styleGains } = await judgeByFamilies(runtime, { ...clips, result: await fileLogSpectrogram(out) });
+    styleGains.forEach((gain, i) => (gains[i] += gain / PAIRS.length));
     correlation += corr / PAIRS.length;
-    console.log(`${variant || 'defaults'} | ${pair} | ${dt.toFixed(1)} | ${corr.toFixed(3)} | ${cells.join(' | ')}`);
+    console.log(`${variant || 'defaults'} | ${pair} | ${dt.toFixed(1)} | ${corr.toFixed(3)} | ${styleGains.map((g) => g.toFixed(3)).join(' | ')}`);
   }
   console.log(`${variant || 'defaults'} | mean | ${seconds.toFixed(1)} | ${correlation.toFixed(3)} | ${gains.map((g) => g.toFixed(3)).join(' | ')}`);
 }

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SETTINGS, measureQuality, nodeRuntime } from '../src/node/index.js';
-import { JUDGE_FAMILIES, JUDGE_FILTERS, fileLogSpectrogram } from './clips.js';
+import { JUDGE_FAMILIES, JUDGE_FILTERS, fileLogSpectrogram, judgeByFamilies } from './clips.js';
 
 const { values } = parseArgs({ options: { pairs: { type: 'string', default: 'speech:drums,melody:drums' } } });
 /** Each variant's name and the trial script's options. */
@@ -43,13 +43,8 @@ for (const pair of values.pairs.split(',')) {
       if (run.status !== 0) throw new Error(`${name} failed on ${pair}: ${run.stderr}`);
     }
     const result = await fileLogSpectrogram(out);
-    const cells: string[] = [];
-    let correlation = NaN;
-    for (const [, nets] of JUDGE_FAMILIES) {
-      const q = await measureQuality(runtime, { ...specs, result }, nets, JUDGE_FILTERS);
-      correlation = q.contentCorrelation;
-      cells.push(q.styleGain.toFixed(3));
-    }
+    const { contentCorrelation: correlation, styleGains } = await judgeByFamilies(runtime, { ...specs, result });
+    const cells = styleGains.map((g) => g.toFixed(3));
     const { rhythmGain } = await measureQuality(runtime, { ...specs, result, layout: DEFAULT_SETTINGS }, [JUDGE_FAMILIES[0][1][0]], JUDGE_FILTERS);
     console.log(`| ${pair} | ${name} | ${correlation.toFixed(3)} | ${cells.join(' | ')} | ${rhythmGain.toFixed(3)} |`);
   }

@@ -21,9 +21,11 @@ const optimise = (step: number, elapsedMs: number, remainingMs?: number): Progre
   remainingMs,
 });
 
-/** A terminal of this many columns for cli-progress to draw on, keeping what is written. */
-function terminalStream(written: string[], columns: number): NodeJS.WriteStream {
-  return { write: (s: string) => void written.push(s), isTTY: true, columns, cursorTo: () => true, clearLine: () => true, moveCursor: () => true } as unknown as NodeJS.WriteStream;
+/** The display on a terminal of this many columns (cli-progress draws its bar there), with what it writes. */
+function terminalDisplay(columns: number) {
+  const written: string[] = [];
+  const stream = { write: (s: string) => void written.push(s), isTTY: true, columns, cursorTo: () => true, clearLine: () => true, moveCursor: () => true } as unknown as NodeJS.WriteStream;
+  return { terminal: new ProgressDisplay(stream, true, () => 0), written };
 }
 
 afterEach(() => {
@@ -127,9 +129,7 @@ describe('ProgressDisplay on a pipe', () => {
 
 describe('ProgressDisplay warnings', () => {
   it('writes a warning on a line of its own: above a terminal\'s bar (clearing the bar\'s line first), or as a line on a pipe', () => {
-    const written: string[] = [];
-    const stream = terminalStream(written, 120);
-    const terminal = new ProgressDisplay(stream, true, () => 0);
+    const { terminal, written } = terminalDisplay(120);
     terminal.update({ stage: 'analyse', step: 0, total: 1, elapsedMs: 0 });
     written.length = 0;
     terminal.warn('restyle: warning: near the limit');
@@ -143,9 +143,7 @@ describe('ProgressDisplay warnings', () => {
 
 describe('ProgressDisplay on a terminal', () => {
   it("draws the bar with one space between its parts, with or without a loss to show", () => {
-    const written: string[] = [];
-    const stream = terminalStream(written, 160);
-    const terminal = new ProgressDisplay(stream, true, () => 0);
+    const { terminal, written } = terminalDisplay(160);
     terminal.update({ stage: 'optimise', step: 0, total: 15, elapsedMs: 400 });
     terminal.update({ ...optimise(15, 2000, 0), iteration: 12, loss: 21570, round: 3 });
     terminal.stop();
