@@ -72,6 +72,7 @@ describe('restyle CLI', () => {
       /in 4\.4s; stages: decode 0\.0s, analyse 1\.0s, optimise 2\.0s \(.*\), phase 0\.5s, quality 0\.9s; loss/,
     );
     expect(summary(result(-1.563e-2, 14.67), undefined, 'o.wav', false)).toContain('loss -1.563e-2 -> 1.467e+1;');
+    expect(summary(result(7.813e-3, 56.66), undefined, 'o.wav', false)).toContain('loss 7.813e-3 -> 5.666e+1;');
     // Texture synthesis has no content, so no gain: the style distance, against the style's own halves'.
     const texture = { styleDistance: 0.2013, styleHalvesDistance: 0.0419, styleGain: NaN, contentCorrelation: NaN, contentStyleDistance: NaN, styleReplayCorrelation: 0.2504, ...noRhythm } as QualityReport;
     expect(summary(result(2, 1), texture, 'o.wav', false)).toContain("; style distance 0.201 (style's own halves 0.042), replay corr 0.250; phase");

@@ -304,8 +304,9 @@ export function summary(r: TransferResult, q: QualityReport | undefined, output:
     `restyle: wrote ${displayName(output, 'stdout')} (${(r.channels[0].length / r.sampleRate).toFixed(2)} s, ${r.channels.length === 2 ? 'stereo' : r.channels.length === 1 ? 'mono' : `${r.channels.length} channels`}, ${describeRate(r.sampleRate, r.inputs.content?.sampleRate)}, ${float ? '32-bit float' : outputFormat(output) === 'flac' ? '16-bit FLAC' : '16-bit'}) in ${s(t.total + assessMs)}`,
     `stages: decode ${s(t.decode)}, analyse ${s(t.analyse)}, optimise ${s(t.optimise)} (${r.optimiser.iterations} it, ${r.optimiser.evaluations} evals, ${Math.round(r.msPerEvaluation)} ms/eval), phase ${s(t.phase)}${q ? `, quality ${s(assessMs)}` : ''}`,
     // A content that already has the style starts at the loss's rounding noise (about 1e-2, of either sign), where a
-    // ratio means nothing: '(-0.0x)' was printed for a clip restyled with itself.
-    `loss ${r.initialLoss.toExponential(3)} -> ${r.finalLoss.total.toExponential(3)}${r.initialLoss > 0 && r.finalLoss.total > 0 ? ` (${(r.initialLoss / r.finalLoss.total).toFixed(1)}x)` : ''}`,
+    // ratio means nothing: '(-0.0x)' was printed for a clip restyled with itself. Its later rounds, re-analysed from
+    // Griffin-Lim's audio, end above that noise ('(0.0x)' was printed): the ratio is shown only for a loss that fell.
+    `loss ${r.initialLoss.toExponential(3)} -> ${r.finalLoss.total.toExponential(3)}${r.finalLoss.total > 0 && r.finalLoss.total < r.initialLoss ? ` (${(r.initialLoss / r.finalLoss.total).toFixed(1)}x)` : ''}`,
   ];
   if (q) parts.push(describeQuality(q));
   parts.push(`phase ${r.spectralConvergenceDb.toFixed(1)} dB`);
