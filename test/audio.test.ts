@@ -6,6 +6,7 @@ import { TESTED_FORMATS, decodeAudio, toMono } from '../src/audio/decode.js';
 import { resample } from '../src/audio/resample.js';
 import { encodeWav, peak } from '../src/audio/wav.js';
 import { limitPeaks } from '../src/audio/limiter.js';
+import { CONTENT_PEAK_DBFS, peakGainDb, withGain } from '../src/audio/level.js';
 import { readInputFile } from '../src/node/files.js';
 import { encodeFlac } from '../src/node/flac.js';
 import { toInt16 } from '../src/audio/flac.js';
@@ -282,5 +283,29 @@ describe('limitPeaks', () => {
     expect(Array.from(channels[0])).toEqual(Array.from(x));
     expect(maxReductionDb).toBe(0);
     expect(affectedFraction).toBe(0);
+  });
+});
+
+describe('the content level (peakGainDb, withGain)', () => {
+  it('brings the loudest sample of all channels to the target, and leaves the inputs alone', () => {
+    const left = Float32Array.from({ length: 500 }, (_, i) => 0.01 * Math.sin(i / 7));
+    const right = Float32Array.from({ length: 500 }, (_, i) => -0.02 * Math.cos(i / 5)); // the louder: its peak, -0.02, sets the gain
+    const before = [left.slice(), right.slice()];
+    const gainDb = peakGainDb([left, right], CONTENT_PEAK_DBFS);
+    expect(gainDb).toBeCloseTo(-3 - 20 * Math.log10(0.02), 5); // to float32's rounding of the samples
+    const scaled = withGain([left, right], gainDb);
+    expect(peak(scaled[1])).toBeCloseTo(10 ** (-3 / 20), 6);
+    expect(scaled[0][100] / left[100]).toBeCloseTo(10 ** (gainDb / 20), 5); // one gain for both: their balance kept
+    expect([left, right]).toEqual(before);
+  });
+
+  it('applies nothing to silence or within 0.05 dB of the target (a 16-bit file normalised to it), and cuts a loud clip', () => {
+    expect(peakGainDb([new Float32Array(100)], -3)).toBe(0);
+    const at = (level: number): Float32Array => Float32Array.of(0, level, -level / 2);
+    expect(peakGainDb([at(23198 / 32768)], -3)).toBe(0); // sox norm -3's loudest 16-bit sample, -3.00001 dBFS
+    expect(peakGainDb([at(10 ** (-3.06 / 20))], -3)).toBeCloseTo(0.06, 5);
+    expect(peakGainDb([at(1.5)], -3)).toBeCloseTo(-3 - 20 * Math.log10(1.5), 5);
+    const unchanged = at(0.5);
+    expect(withGain([unchanged], 0)[0]).toBe(unchanged);
   });
 });

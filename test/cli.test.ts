@@ -140,7 +140,8 @@ describe('restyle CLI', () => {
     expect(clip.channels[0].length).toBe(content.channels[0].length);
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json.settings.filters).toBe(64);
-    expect(json.inputs.content).toEqual({ name: speech, sampleRate: 22050, channels: 1, seconds: content.channels[0].length / 22050 });
+    // The bundled speech peaks at -3 dBFS already: no gain.
+    expect(json.inputs.content).toEqual({ name: speech, sampleRate: 22050, channels: 1, seconds: content.channels[0].length / 22050, gainDb: 0 });
     expect(json.inputs.style).toMatchObject({ name: plucks, sampleRate: 22050, channels: 1 });
     expect(json.quality.styleGain).toBeTypeOf('number');
     // The held-out measures' time, which the run's own total does not include.
@@ -155,7 +156,7 @@ describe('restyle CLI', () => {
     const report = path.join(dir, 'r.json');
     const given = {
       '--sr': '16000', '--n-fft': '1024', '--hop': '256', '--filters': '32', '--kernel': '3', '--kernels': '3,5', '--seed': '7',
-      '--content-weight': '0.5', '--rhythm-weight': '0.7', '--optimizer': 'adam', '--iterations': '2', '--learning-rate': '0.01',
+      '--content-weight': '0.5', '--rhythm-weight': '0.7', '--content-level': 'keep', '--optimizer': 'adam', '--iterations': '2', '--learning-rate': '0.01',
       '--first-step': '0.25', '--history': '4', '--init': 'noise', '--phase-iters': '3', '--rounds': '2', '--round-nets': 'same', '--threads': '1', '--peak': 'scale', '--conv': 'dft',
     };
     expect(Object.keys(given).sort()).toEqual(Object.values(OPTION_NAMES).sort());

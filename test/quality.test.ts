@@ -156,7 +156,8 @@ describe('held-out nets', () => {
 
 describe('style gain', () => {
   it('is undefined (NaN) when the content already is the style, instead of a huge ratio of noise', async () => {
-    const result = await transfer({ content: clip('plucks'), style: clip('plucks'), iterations: 1, filters: 64 });
+    // The drums peak at -3 dBFS, the level a content is brought to, so that the content is the style as analysed too.
+    const result = await transfer({ content: clip('drums'), style: clip('drums'), iterations: 1, filters: 64 });
     const plan = new StftPlan(result.settings.nFft, result.settings.hop);
     const specs = { content: result.spectrograms.content!, style: result.spectrograms.style, result: toLogSpectrogram(plan, result.channels[0]) };
     const q = await measureQuality(nodeRuntime(), specs);

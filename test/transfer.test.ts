@@ -73,7 +73,7 @@ describe('transfer end to end (2 s clips, small net)', () => {
       expect(result.finalLoss.style).toBeLessThan(result.initialLoss);
       // The result says what came in, at the inputs' own rates, not the working rate.
       expect(result.inputs).toEqual({
-        content: { name: 'content', sampleRate: 22050, channels: 1, seconds: 2 },
+        content: { name: 'content', sampleRate: 22050, channels: 1, seconds: 2, gainDb: 0 }, // at -3 dBFS already
         style: { name: 'style', sampleRate: 44100, channels: 1, seconds: style44.channels[0].length / 44100 },
       });
     }
@@ -95,6 +95,27 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(withContent.finalLoss.content).toBeGreaterThan(0);
     const distance = (x: Float32Array): number => x.reduce((s, v, i) => s + (v - without.spectrograms.content!.data[i]) ** 2, 0);
     expect(distance(withContent.spectrograms.result.data)).toBeLessThan(distance(without.spectrograms.result.data));
+  });
+
+  it("gives the same result whatever the content's recording level, unless told to keep it", async () => {
+    const content = await example('speech', 2);
+    const style = await example('plucks', 2);
+    const quiet = { channels: [content.channels[0].map((v) => v * 0.01)], sampleRate: content.sampleRate }; // -40 dB
+    const quietCopy = quiet.channels[0].slice();
+    const settings = { ...small, style, iterations: 8, rounds: 2, phaseIterations: 4, contentWeight: 0.5 };
+    const asIs = await transfer({ ...settings, content });
+    const raised = await transfer({ ...settings, content: quiet });
+    expect(asIs.inputs.content?.gainDb).toBe(0); // the bundled example's peak is -3 dBFS already
+    expect(raised.inputs.content?.gainDb).toBeCloseTo(40, 3);
+    expect(quiet.channels[0]).toEqual(quietCopy); // scaled in a copy, not in the caller's samples
+    const largestDifference = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    // The same run, but for float32's rounding of the scaled samples.
+    expect(largestDifference(raised.channels[0], asIs.channels[0])).toBeLessThan(1e-3);
+    expect(raised.finalLoss.total).toBeCloseTo(asIs.finalLoss.total, 0);
+    // Kept as recorded, the quiet content reaches the nets 40 dB down, in log1p's linear range: another result.
+    const kept = await transfer({ ...settings, content: quiet, contentLevel: 'keep' });
+    expect(kept.inputs.content?.gainDb).toBe(0);
+    expect(largestDifference(kept.channels[0], asIs.channels[0])).toBeGreaterThan(0.05);
   });
 
   it('scales the content weight to Ulyanov\'s alpha by the reference over the actual feature frames', () => {
@@ -183,7 +204,8 @@ describe('transfer end to end (2 s clips, small net)', () => {
       };
       for (const [roundNets, passes] of [['vary', 3], ['same', 1]] as const) {
         styleTarget.mockClear();
-        const settings = { ...small, style, iterations: 6, phaseIterations: 4, rounds: 3, roundNets, contentWeight: 0.5 };
+        // Kept at their level: normalised, the pair's louder channel would set the gain of both, and the left alone its own.
+        const settings = { ...small, style, iterations: 6, phaseIterations: 4, rounds: 3, roundNets, contentWeight: 0.5, contentLevel: 'keep' } as const;
         const events: ProgressEvent[] = [];
         const both = await transfer({ ...settings, content: stereo }, { onProgress: (e) => e.stage === 'optimise' && events.push(e) });
         // One pass over the style per net a round uses, whatever the channels: 3 with a new net each round, 1 with one.

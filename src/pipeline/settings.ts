@@ -42,6 +42,11 @@ export interface TransferSettings {
   firstStep: number;
   /** L-BFGS correction pairs kept (PyTorch's history_size, scipy's maxcor); 0: 10, fewer for very long clips. */
   history: number;
+  /**
+   * The content's level before analysis: `normalise` brings its peak to CONTENT_PEAK_DBFS (-3 dBFS), so that how loud
+   * it was recorded changes nothing; `keep` analyses it as recorded, where a quieter recording keeps less of itself.
+   */
+  contentLevel: 'normalise' | 'keep';
   /** Start from the content's spectrogram EQ-matched to the style's average spectrum, the content as it is, or small noise. */
   init: 'matched' | 'content' | 'noise';
   /** Griffin-Lim iterations (per reconstruction: once per round). */
@@ -74,6 +79,9 @@ export const DEFAULT_SETTINGS: Readonly<TransferSettings> = Object.freeze({
   seed: 0,
   contentWeight: 0.075,
   rhythmWeight: 0,
+  // The bundled examples' level, which every other default was measured at: a content recorded 20 dB quieter kept
+  // 0.70 content correlation instead of 0.85 on speech + plucks (docs/defaults.md, "The content's level").
+  contentLevel: 'normalise',
   optimizer: 'lbfgs',
   iterations: 12,
   learningRate: 0.03,
@@ -144,6 +152,7 @@ export const SETTING_RANGES: Record<keyof TransferSettings, IntRange | NumRange 
   seed: { kind: 'int', min: 0, max: 2 ** 32 - 1 },
   contentWeight: { kind: 'number', min: 0, max: 1e6 },
   rhythmWeight: { kind: 'number', min: 0, max: 1e6 },
+  contentLevel: { kind: 'choice', values: ['normalise', 'keep'] },
   optimizer: { kind: 'choice', values: ['lbfgs', 'adam'] },
   iterations: { kind: 'int', min: 0, max: 100000 },
   learningRate: { kind: 'number', min: 1e-6, max: 10 },
@@ -169,6 +178,7 @@ export const OPTION_NAMES: Record<keyof TransferSettings, string> = {
   seed: '--seed',
   contentWeight: '--content-weight',
   rhythmWeight: '--rhythm-weight',
+  contentLevel: '--content-level',
   optimizer: '--optimizer',
   iterations: '--iterations',
   learningRate: '--learning-rate',
@@ -194,6 +204,7 @@ export const SETTING_HELP: Record<keyof TransferSettings, string> = {
   seed: 'random seed (net weights, noise, initial phase)',
   contentWeight: 'weight of the content loss, the same at any length (0 = style loss only)',
   rhythmWeight: "weight of the rhythm term: each band's onset spacing held to the style's (0 = none)",
+  contentLevel: 'normalise (the content brought to a -3 dBFS peak first: its recording level changes nothing) or keep (as recorded)',
   optimizer: 'optimiser: lbfgs or adam',
   iterations: 'optimiser iterations',
   learningRate: "Adam's step size",

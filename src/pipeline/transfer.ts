@@ -1,4 +1,5 @@
 import { decodeAudio, toMono, type AudioClip } from '../audio/decode.js';
+import { CONTENT_PEAK_DBFS, peakGainDb, withGain } from '../audio/level.js';
 import { resample } from '../audio/resample.js';
 import { peak } from '../audio/wav.js';
 import { loadFastFft } from '../dsp/fft.js';
@@ -129,6 +130,11 @@ export interface InputDescription {
   channels: number;
   /** Its length in seconds. */
   seconds: number;
+  /**
+   * The content's gain before analysis, in dB (`contentLevel: 'normalise'`: its peak brought to CONTENT_PEAK_DBFS; 0
+   * when it was there already, kept as recorded or silent). Absent for the style, which is analysed at its own level.
+   */
+  gainDb?: number;
 }
 
 /** The result of a transfer. */
@@ -199,7 +205,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     if (unused.length > 0) warnings.push(`${unused.join(' and ')} ${unused.length > 1 ? 'have' : 'has'} no effect in texture synthesis (there is no content)`);
   }
 
-  // Decode and bring both clips to the working rate: the style to mono, the content to mono or its own channels.
+  // Decode and bring both clips to the working rate: the style to mono, the content to mono or its own channels and
+  // to one peak level.
   report({ stage: 'decode', step: 0, total: 1 });
   const styleClip = await loadClip(styleSource, 'style');
   const styleInput = describeInput(styleClip, sourceName(styleSource, 'style'));
@@ -219,7 +226,12 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     } else if (channels.length === 2 && sameSamples(channels[0], channels[1])) {
       channels = [channels[0]]; // dual mono: one optimisation, copied to both channels at the end
     }
-    contentChannels = await Promise.all(channels.map((c) => resample(c, clip.sampleRate, sr)));
+    const resampled = await Promise.all(channels.map((c) => resample(c, clip.sampleRate, sr)));
+    // Its level, unlike the style's, is not part of what is transferred: one gain for all its channels, which the
+    // content term, the matched start and the content correlation all then read.
+    const gainDb = settings.contentLevel === 'normalise' ? peakGainDb(resampled, CONTENT_PEAK_DBFS) : 0;
+    contentChannels = withGain(resampled, gainDb);
+    contentInput.gainDb = gainDb;
   }
   checkCancel();
   const tDecode = elapsed();

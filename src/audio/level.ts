@@ -1,0 +1,34 @@
+/**
+ * The content's level before analysis. The nets read log1p magnitudes, which are logarithmic above 1 and linear below
+ * it, so the same voice recorded 20 dB quieter shows them less of its structure, and the result kept less of it
+ * (docs/defaults.md, "The content's level"). Bringing every content to one peak level makes its recording level
+ * change nothing.
+ */
+import { peak } from './wav.js';
+
+/**
+ * The peak level, in dBFS, a content is brought to: that of the bundled examples (`sox ... norm -3`), at which every
+ * default was measured.
+ */
+export const CONTENT_PEAK_DBFS = -3;
+
+/**
+ * Gains closer to 0 dB than this are not applied: a 16-bit file normalised to the target lands within 0.001 dB of it
+ * (the rounding of its loudest sample), and is better left bit for bit as it is.
+ */
+const NEGLIGIBLE_DB = 0.05;
+
+/** The gain in dB that brings the loudest sample of `channels` to `targetDbfs`: 0 for silence and for a negligible change. */
+export function peakGainDb(channels: readonly Float32Array[], targetDbfs: number): number {
+  const loudest = Math.max(0, ...channels.map(peak));
+  if (loudest === 0) return 0;
+  const gainDb = targetDbfs - 20 * Math.log10(loudest);
+  return Math.abs(gainDb) < NEGLIGIBLE_DB ? 0 : gainDb;
+}
+
+/** Copies of `channels` scaled by `gainDb`; the channels themselves when it is 0 (they may be the caller's: never written). */
+export function withGain(channels: readonly Float32Array[], gainDb: number): Float32Array[] {
+  if (gainDb === 0) return [...channels];
+  const gain = 10 ** (gainDb / 20);
+  return channels.map((c) => c.map((v) => v * gain));
+}
