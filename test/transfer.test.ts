@@ -116,6 +116,11 @@ describe('transfer end to end (2 s clips, small net)', () => {
     const kept = await transfer({ ...settings, content: quiet, contentLevel: 'keep' });
     expect(kept.inputs.content?.gainDb).toBe(0);
     expect(largestDifference(kept.channels[0], asIs.channels[0])).toBeGreaterThan(0.05);
+    // Raised from near silence, its noise comes up too: the run says so (not at -43 dBFS, a quiet recording).
+    expect(raised.warnings.filter((w) => w.includes('raised'))).toEqual([]);
+    const nearSilent = { channels: [content.channels[0].map((v) => v * 1e-4)], sampleRate: content.sampleRate }; // -83 dBFS
+    const faint = await transfer({ ...settings, content: nearSilent, iterations: 1, rounds: 1 });
+    expect(faint.warnings).toContain('content: peaks at -83 dBFS: raised by 80 dB to -3 dBFS, its noise with it (--content-level keep analyses it as recorded)');
   });
 
   it('scales the content weight to Ulyanov\'s alpha by the reference over the actual feature frames', () => {

@@ -13,6 +13,12 @@ import { peak } from './wav.js';
 export const CONTENT_PEAK_DBFS = -3;
 
 /**
+ * A content peaking below this (dBFS) is near silence: 33 steps of a 16-bit file. Brought to CONTENT_PEAK_DBFS, its
+ * noise floor comes up with it, which a run should say.
+ */
+export const QUIET_CONTENT_DBFS = -60;
+
+/**
  * Gains closer to 0 dB than this are not applied: a 16-bit file normalised to the target lands within 0.001 dB of it
  * (the rounding of its loudest sample), and is better left bit for bit as it is.
  */

@@ -1,5 +1,5 @@
 import { decodeAudio, toMono, type AudioClip } from '../audio/decode.js';
-import { CONTENT_PEAK_DBFS, peakGainDb, withGain } from '../audio/level.js';
+import { CONTENT_PEAK_DBFS, QUIET_CONTENT_DBFS, peakGainDb, withGain } from '../audio/level.js';
 import { resample } from '../audio/resample.js';
 import { peak } from '../audio/wav.js';
 import { loadFastFft } from '../dsp/fft.js';
@@ -232,6 +232,12 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     const gainDb = settings.contentLevel === 'normalise' ? peakGainDb(resampled, CONTENT_PEAK_DBFS) : 0;
     contentChannels = withGain(resampled, gainDb);
     contentInput.gainDb = gainDb;
+    if (gainDb > CONTENT_PEAK_DBFS - QUIET_CONTENT_DBFS) {
+      warnings.push(
+        `${contentInput.name}: peaks at ${(CONTENT_PEAK_DBFS - gainDb).toFixed(0)} dBFS: raised by ${gainDb.toFixed(0)} dB to ${CONTENT_PEAK_DBFS} dBFS, ` +
+          `its noise with it (--content-level keep analyses it as recorded)`,
+      );
+    }
   }
   checkCancel();
   const tDecode = elapsed();
