@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import {
   DEFAULT_SETTINGS, HELD_OUT_NETS, StftPlan, decodeAudio, encodeWav, measureQuality, resample, toLogSpectrogram, toMono,
   type HeldOutNet, type LogSpectrogram, type QualityReport, type Runtime,
@@ -36,6 +37,35 @@ export async function judgeByFamilies(
     styleGains.push(q.styleGain);
   }
   return { contentCorrelation, styleGains };
+}
+
+/**
+ * Restyles CONTENT with STYLE through the CLI of dist/ (so `npm run build` first) with `options` and judges the written
+ * result with judgeByFamilies against `reference`, the clips it should be read against (not necessarily the inputs:
+ * bench/content-level.ts and bench/style-silence.ts give the CLI altered copies and judge against the originals).
+ */
+export async function judgeCliRun(
+  runtime: Runtime,
+  inputs: { content: string; style: string },
+  reference: { content: LogSpectrogram; style: LogSpectrogram },
+  options: string[],
+): Promise<{ contentCorrelation: number; styleGains: number[] }> {
+  const out = 'out/bench/judged.wav';
+  mkdirSync('out/bench', { recursive: true });
+  const run = spawnSync(process.execPath, ['dist/cli/main.js', inputs.content, inputs.style, '-o', out, '-y', '-q', '--no-quality', ...options], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`restyle ${inputs.content} ${inputs.style} ${options.join(' ')} failed: ${run.stderr}`);
+  return judgeByFamilies(runtime, { ...reference, result: await fileLogSpectrogram(out) });
+}
+
+/** A table's first lines for judgeCliRun's figures: the machine, then `columns` and one style gain per judge family. */
+export function judgedTableHeader(columns: string[]): string {
+  const machine = `# ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} threads; held-out nets of ${JUDGE_FILTERS} filters`;
+  return `${machine}\n${[...columns, 'content corr', ...JUDGE_FAMILIES.map(([name]) => `style gain, ${name}`)].join(' | ')}`;
+}
+
+/** One row of a judgedTableHeader table. */
+export function judgedTableRow(cells: (string | number)[], judged: { contentCorrelation: number; styleGains: number[] }): string {
+  return [...cells, judged.contentCorrelation.toFixed(3), ...judged.styleGains.map((g) => g.toFixed(3))].join(' | ');
 }
 
 /** An audio file as the library's transfer takes it: its bytes, named by its path (for messages). */

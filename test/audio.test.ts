@@ -6,7 +6,7 @@ import { TESTED_FORMATS, decodeAudio, toMono } from '../src/audio/decode.js';
 import { resample } from '../src/audio/resample.js';
 import { encodeWav, peak } from '../src/audio/wav.js';
 import { limitPeaks } from '../src/audio/limiter.js';
-import { CONTENT_PEAK_DBFS, peakGainDb, withGain } from '../src/audio/level.js';
+import { CONTENT_PEAK_DBFS, peakGainDb, silentEnds, withGain } from '../src/audio/level.js';
 import { readInputFile } from '../src/node/files.js';
 import { encodeFlac } from '../src/node/flac.js';
 import { toInt16 } from '../src/audio/flac.js';
@@ -307,5 +307,21 @@ describe('the content level (peakGainDb, withGain)', () => {
     expect(peakGainDb([at(1.5)], -3)).toBeCloseTo(-3 - 20 * Math.log10(1.5), 5);
     const unchanged = at(0.5);
     expect(withGain([unchanged], 0)[0]).toBe(unchanged);
+  });
+});
+
+describe("the style's silent ends (silentEnds)", () => {
+  it('counts the samples before the first and after the last within 60 dB of the peak', () => {
+    const x = new Float32Array(1000);
+    for (let i = 300; i < 800; i++) x[i] = 0.5 * Math.sin(i); // sin(i) never 0 at an integer i
+    x[250] = 0.5 * 10 ** (-59 / 20); // within 60 dB of the peak: not silence
+    x[900] = 0.5 * 10 ** (-61 / 20); // below: silence
+    const top = Math.max(...Array.from(x.subarray(300, 800), Math.abs));
+    expect(top).toBeGreaterThan(0.49);
+    const ends = silentEnds(x);
+    expect(ends.start).toBe(250);
+    expect(ends.end).toBe(1000 - 800);
+    expect(silentEnds(new Float32Array(10))).toEqual({ start: 10, end: 0 });
+    expect(silentEnds(Float32Array.of(1, 0, 1))).toEqual({ start: 0, end: 0 });
   });
 });

@@ -156,7 +156,7 @@ describe('restyle CLI', () => {
     const report = path.join(dir, 'r.json');
     const given = {
       '--sr': '16000', '--n-fft': '1024', '--hop': '256', '--filters': '32', '--kernel': '3', '--kernels': '3,5', '--seed': '7',
-      '--content-weight': '0.5', '--rhythm-weight': '0.7', '--content-level': 'keep', '--optimizer': 'adam', '--iterations': '2', '--learning-rate': '0.01',
+      '--content-weight': '0.5', '--rhythm-weight': '0.7', '--content-level': 'keep', '--style-silence': 'keep', '--optimizer': 'adam', '--iterations': '2', '--learning-rate': '0.01',
       '--first-step': '0.25', '--history': '4', '--init': 'noise', '--phase-iters': '3', '--rounds': '2', '--round-nets': 'same', '--threads': '1', '--peak': 'scale', '--conv': 'dft',
     };
     expect(Object.keys(given).sort()).toEqual(Object.values(OPTION_NAMES).sort());

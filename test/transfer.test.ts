@@ -74,7 +74,7 @@ describe('transfer end to end (2 s clips, small net)', () => {
       // The result says what came in, at the inputs' own rates, not the working rate.
       expect(result.inputs).toEqual({
         content: { name: 'content', sampleRate: 22050, channels: 1, seconds: 2, gainDb: 0 }, // at -3 dBFS already
-        style: { name: 'style', sampleRate: 44100, channels: 1, seconds: style44.channels[0].length / 44100 },
+        style: { name: 'style', sampleRate: 44100, channels: 1, seconds: style44.channels[0].length / 44100, silenceLeftOut: { start: 0, end: 0 } },
       });
     }
   });
@@ -121,6 +121,36 @@ describe('transfer end to end (2 s clips, small net)', () => {
     const nearSilent = { channels: [content.channels[0].map((v) => v * 1e-4)], sampleRate: content.sampleRate }; // -83 dBFS
     const faint = await transfer({ ...settings, content: nearSilent, iterations: 1, rounds: 1 });
     expect(faint.warnings).toContain('content: peaks at -83 dBFS: raised by 80 dB to -3 dBFS, its noise with it (--content-level keep analyses it as recorded)');
+  });
+
+  it("leaves a style's silent ends out when they last over a quarter second, and says so", async () => {
+    const content = await example('speech', 2);
+    const style = await example('plucks', 2);
+    const padded = (startSeconds: number, endSeconds: number): AudioClip => {
+      const [before, after] = [startSeconds, endSeconds].map((s) => Math.round(s * style.sampleRate));
+      const x = new Float32Array(before + style.channels[0].length + after);
+      x.set(style.channels[0], before);
+      return { channels: [x], sampleRate: style.sampleRate };
+    };
+    const settings = { ...small, content, iterations: 6, rounds: 2, phaseIterations: 4, contentWeight: 0.5 };
+    const plain = await transfer({ ...settings, style });
+    const trimmed = await transfer({ ...settings, style: padded(1.5, 2) });
+    expect(trimmed.inputs.style.silenceLeftOut).toEqual({ start: 1.5, end: 2 });
+    expect(trimmed.warnings).toContain('style: silence left out, 1.5 s at its start and 2.0 s at its end (--style-silence keep analyses it as given)');
+    const largestDifference = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    expect(largestDifference(trimmed.channels[0], plain.channels[0])).toBe(0); // the same samples analysed: the same run
+    // Kept, the silence waters the style's statistics down: another result.
+    const kept = await transfer({ ...settings, style: padded(1.5, 2), styleSilence: 'keep' });
+    expect(kept.inputs.style.silenceLeftOut).toBeUndefined();
+    expect(largestDifference(kept.channels[0], plain.channels[0])).toBeGreaterThan(0.05);
+    // An end of 0.2 s stays (a loop's closing rest); so does every end of a style that would be too short without them.
+    const shortRest = await transfer({ ...settings, style: padded(0, 0.2), iterations: 1, rounds: 1 });
+    expect(shortRest.inputs.style.silenceLeftOut).toEqual({ start: 0, end: 0 });
+    expect(shortRest.warnings.filter((w) => w.includes('silence'))).toEqual([]);
+    const blip = { channels: [new Float32Array(2 * style.sampleRate)], sampleRate: style.sampleRate };
+    blip.channels[0].set(style.channels[0].subarray(0, 1000), style.sampleRate); // 45 ms of sound in 2 s
+    const whole = await transfer({ ...settings, style: blip, iterations: 1, rounds: 1 });
+    expect(whole.inputs.style.silenceLeftOut).toEqual({ start: 0, end: 0 });
   });
 
   it('scales the content weight to Ulyanov\'s alpha by the reference over the actual feature frames', () => {

@@ -27,7 +27,7 @@ const DEFAULT_EXAMPLE: Record<Role, string> = { content: 'speech', style: 'pluck
 
 /** Settings shown up front; the rest sit under "More settings". Threads are the browser's to choose. */
 const MAIN_SETTINGS: (keyof TransferSettings)[] = ['iterations', 'contentWeight', 'filters', 'kernel', 'sampleRate', 'seed'];
-const MORE_SETTINGS: (keyof TransferSettings)[] = ['contentLevel', 'rhythmWeight', 'rounds', 'roundNets', 'phaseIterations', 'optimizer', 'learningRate', 'firstStep', 'history', 'init', 'nFft', 'hop', 'kernels', 'peakControl', 'convolution'];
+const MORE_SETTINGS: (keyof TransferSettings)[] = ['contentLevel', 'styleSilence', 'rhythmWeight', 'rounds', 'roundNets', 'phaseIterations', 'optimizer', 'learningRate', 'firstStep', 'history', 'init', 'nFft', 'hop', 'kernels', 'peakControl', 'convolution'];
 const LABELS: Record<keyof TransferSettings, string> = {
   sampleRate: 'Sample rate (Hz)',
   nFft: 'FFT size',
@@ -39,6 +39,7 @@ const LABELS: Record<keyof TransferSettings, string> = {
   contentWeight: 'Content weight',
   rhythmWeight: 'Rhythm weight',
   contentLevel: 'Content level',
+  styleSilence: "Style's silent ends",
   optimizer: 'Optimiser',
   iterations: 'Iterations',
   learningRate: 'Adam step size',

@@ -1,8 +1,13 @@
 /**
- * The content's level before analysis. The nets read log1p magnitudes, which are logarithmic above 1 and linear below
- * it, so the same voice recorded 20 dB quieter shows them less of its structure, and the result kept less of it
- * (docs/defaults.md, "The content's level"). Bringing every content to one peak level makes its recording level
- * change nothing.
+ * What the nets are shown of each clip's level before analysis.
+ *
+ * The content's peak: the nets read log1p magnitudes, which are logarithmic above 1 and linear below it, so the same
+ * voice recorded 20 dB quieter shows them less of its structure, and the result kept less of it (docs/defaults.md,
+ * "The content's level"). Bringing every content to one peak level makes its recording level change nothing.
+ *
+ * The style's silent ends: a Gram matrix averages over frames, and a silent frame's features are all zero, so seconds
+ * of silence before or after a style scale its statistics down as if it were that much sparser (docs/defaults.md,
+ * "The style's silent ends").
  */
 import { peak } from './wav.js';
 
@@ -37,4 +42,27 @@ export function withGain(channels: readonly Float32Array[], gainDb: number): Flo
   if (gainDb === 0) return [...channels];
   const gain = 10 ** (gainDb / 20);
   return channels.map((c) => c.map((v) => v * gain));
+}
+
+/**
+ * A silent end longer than this, in seconds, is left out of a style; a shorter one is kept, since a loop's closing rest
+ * is part of its rhythm (the bundled drums end in 0.11 s of it).
+ */
+export const MIN_LEFT_OUT_SILENCE_SECONDS = 0.25;
+
+/** How far below a clip's peak, in dB, a sample counts as silence at its ends (silentEnds). */
+export const SILENCE_BELOW_PEAK_DB = 60;
+
+/**
+ * The silence at the two ends of `signal`, in samples: the runs before its first and after its last sample within
+ * SILENCE_BELOW_PEAK_DB of its peak. A silent signal is all start.
+ */
+export function silentEnds(signal: Float32Array): { start: number; end: number } {
+  const threshold = peak(signal) * 10 ** (-SILENCE_BELOW_PEAK_DB / 20);
+  let first = 0;
+  while (first < signal.length && Math.abs(signal[first]) <= threshold) first++;
+  if (first === signal.length) return { start: signal.length, end: 0 };
+  let last = signal.length - 1;
+  while (Math.abs(signal[last]) <= threshold) last--;
+  return { start: first, end: signal.length - 1 - last };
 }

@@ -1,5 +1,5 @@
 import { decodeAudio, toMono, type AudioClip } from '../audio/decode.js';
-import { CONTENT_PEAK_DBFS, QUIET_CONTENT_DBFS, peakGainDb, withGain } from '../audio/level.js';
+import { CONTENT_PEAK_DBFS, MIN_LEFT_OUT_SILENCE_SECONDS, QUIET_CONTENT_DBFS, peakGainDb, silentEnds, withGain } from '../audio/level.js';
 import { resample } from '../audio/resample.js';
 import { peak } from '../audio/wav.js';
 import { loadFastFft } from '../dsp/fft.js';
@@ -135,6 +135,11 @@ export interface InputDescription {
    * when it was there already, kept as recorded or silent). Absent for the style, which is analysed at its own level.
    */
   gainDb?: number;
+  /**
+   * The style's silence left out before analysis, in seconds at its start and end (`styleSilence: 'trim'`; 0 where
+   * none was). Absent for the content, whose length is the result's.
+   */
+  silenceLeftOut?: { start: number; end: number };
 }
 
 /** The result of a transfer. */
@@ -211,7 +216,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   const styleClip = await loadClip(styleSource, 'style');
   const styleInput = describeInput(styleClip, sourceName(styleSource, 'style'));
   let contentInput: InputDescription | undefined;
-  const style = await resample(toMono(styleClip), styleClip.sampleRate, sr);
+  let style = await resample(toMono(styleClip), styleClip.sampleRate, sr);
   let contentChannels: Float32Array[] | undefined;
   let outputChannelCount = 1;
   if (contentSource) {
@@ -259,6 +264,15 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   };
   checkLength(style, sourceName(styleSource, 'style'));
   if (peak(style) === 0) throw new InputError(sourceName(styleSource, 'style'), 'is silent: there is no style to transfer');
+  if (settings.styleSilence === 'trim') {
+    const { kept, leftOut } = withoutSilentEnds(style, sr, minSamples);
+    style = kept;
+    styleInput.silenceLeftOut = leftOut;
+    if (leftOut.start > 0 || leftOut.end > 0) {
+      const parts = [...(leftOut.start > 0 ? [`${leftOut.start.toFixed(1)} s at its start`] : []), ...(leftOut.end > 0 ? [`${leftOut.end.toFixed(1)} s at its end`] : [])];
+      warnings.push(`${styleInput.name}: silence left out, ${parts.join(' and ')} (--style-silence keep analyses it as given)`);
+    }
+  }
   const outLength = contentChannels ? contentChannels[0].length : Math.round((duration as number) * sr);
   if (contentChannels) {
     const name = sourceName(contentSource as AudioSource, 'content');
@@ -540,6 +554,20 @@ function checkClip(clip: AudioClip, name: string): AudioClip {
 
 function sourceName(source: AudioSource, role: string): string {
   return source.name ?? role;
+}
+
+/**
+ * The style without its silent ends (silentEnds) where either lasts over MIN_LEFT_OUT_SILENCE_SECONDS, and how many
+ * seconds of each were left out. A shorter end is kept: a loop's closing rest is part of its rhythm. So is all of it
+ * if what remains would be shorter than `minSamples`, the net's receptive field.
+ */
+function withoutSilentEnds(style: Float32Array, sampleRate: number, minSamples: number): { kept: Float32Array; leftOut: { start: number; end: number } } {
+  const ends = silentEnds(style);
+  const longest = MIN_LEFT_OUT_SILENCE_SECONDS * sampleRate;
+  const start = ends.start > longest ? ends.start : 0;
+  const end = ends.end > longest ? ends.end : 0;
+  if ((start === 0 && end === 0) || style.length - start - end < minSamples) return { kept: style, leftOut: { start: 0, end: 0 } };
+  return { kept: style.subarray(start, style.length - end), leftOut: { start: start / sampleRate, end: end / sampleRate } };
 }
 
 function describeInput(clip: AudioClip, name: string): InputDescription {
