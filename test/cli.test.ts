@@ -141,7 +141,7 @@ describe('restyle CLI', () => {
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json.settings.filters).toBe(64);
     // The bundled speech peaks at -3 dBFS already: no gain.
-    expect(json.inputs.content).toEqual({ name: speech, sampleRate: 22050, channels: 1, seconds: content.channels[0].length / 22050, gainDb: 0 });
+    expect(json.inputs.content).toEqual({ name: speech, sampleRate: 22050, channels: 1, seconds: content.channels[0].length / 22050, gainDb: [0] });
     expect(json.inputs.style).toMatchObject({ name: plucks, sampleRate: 22050, channels: 1 });
     expect(json.quality.styleGain).toBeTypeOf('number');
     // The held-out measures' time, which the run's own total does not include.

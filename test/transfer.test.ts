@@ -73,7 +73,7 @@ describe('transfer end to end (2 s clips, small net)', () => {
       expect(result.finalLoss.style).toBeLessThan(result.initialLoss);
       // The result says what came in, at the inputs' own rates, not the working rate.
       expect(result.inputs).toEqual({
-        content: { name: 'content', sampleRate: 22050, channels: 1, seconds: 2, gainDb: 0 }, // at -3 dBFS already
+        content: { name: 'content', sampleRate: 22050, channels: 1, seconds: 2, gainDb: [0] }, // at -3 dBFS already
         style: { name: 'style', sampleRate: 44100, channels: 1, seconds: style44.channels[0].length / 44100, silenceLeftOut: { start: 0, end: 0 } },
       });
     }
@@ -105,8 +105,8 @@ describe('transfer end to end (2 s clips, small net)', () => {
     const settings = { ...small, style, iterations: 8, rounds: 2, phaseIterations: 4, contentWeight: 0.5 };
     const asIs = await transfer({ ...settings, content });
     const raised = await transfer({ ...settings, content: quiet });
-    expect(asIs.inputs.content?.gainDb).toBe(0); // the bundled example's peak is -3 dBFS already
-    expect(raised.inputs.content?.gainDb).toBeCloseTo(40, 3);
+    expect(asIs.inputs.content?.gainDb).toEqual([0]); // the bundled example's peak is -3 dBFS already
+    expect(raised.inputs.content?.gainDb?.[0]).toBeCloseTo(40, 3);
     expect(quiet.channels[0]).toEqual(quietCopy); // scaled in a copy, not in the caller's samples
     const largestDifference = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
     // The same run, but for float32's rounding of the scaled samples.
@@ -114,8 +114,14 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(raised.finalLoss.total).toBeCloseTo(asIs.finalLoss.total, 0);
     // Kept as recorded, the quiet content reaches the nets 40 dB down, in log1p's linear range: another result.
     const kept = await transfer({ ...settings, content: quiet, contentLevel: 'keep' });
-    expect(kept.inputs.content?.gainDb).toBe(0);
+    expect(kept.inputs.content?.gainDb).toEqual([0]);
     expect(largestDifference(kept.channels[0], asIs.channels[0])).toBeGreaterThan(0.05);
+    // Each channel of a stereo content on its own: a right channel 40 dB down gives the right channel of a balanced pair.
+    const melody = await example('melody', 2);
+    const balanced = await transfer({ ...settings, content: { channels: [content.channels[0], melody.channels[0]], sampleRate: content.sampleRate } });
+    const unbalanced = await transfer({ ...settings, content: { channels: [content.channels[0], melody.channels[0].map((v) => v * 0.01)], sampleRate: content.sampleRate } });
+    expect(unbalanced.inputs.content!.gainDb![1] - balanced.inputs.content!.gainDb![1]).toBeCloseTo(40, 3);
+    expect(largestDifference(unbalanced.channels[1], balanced.channels[1])).toBeLessThan(1e-3);
     // Raised from near silence, its noise comes up too: the run says so (not at -43 dBFS, a quiet recording).
     expect(raised.warnings.filter((w) => w.includes('raised'))).toEqual([]);
     const nearSilent = { channels: [content.channels[0].map((v) => v * 1e-4)], sampleRate: content.sampleRate }; // -83 dBFS
@@ -239,8 +245,7 @@ describe('transfer end to end (2 s clips, small net)', () => {
       };
       for (const [roundNets, passes] of [['vary', 3], ['same', 1]] as const) {
         styleTarget.mockClear();
-        // Kept at their level: normalised, the pair's louder channel would set the gain of both, and the left alone its own.
-        const settings = { ...small, style, iterations: 6, phaseIterations: 4, rounds: 3, roundNets, contentWeight: 0.5, contentLevel: 'keep' } as const;
+        const settings = { ...small, style, iterations: 6, phaseIterations: 4, rounds: 3, roundNets, contentWeight: 0.5 };
         const events: ProgressEvent[] = [];
         const both = await transfer({ ...settings, content: stereo }, { onProgress: (e) => e.stage === 'optimise' && events.push(e) });
         // One pass over the style per net a round uses, whatever the channels: 3 with a new net each round, 1 with one.

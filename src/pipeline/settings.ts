@@ -43,8 +43,9 @@ export interface TransferSettings {
   /** L-BFGS correction pairs kept (PyTorch's history_size, scipy's maxcor); 0: 10, fewer for very long clips. */
   history: number;
   /**
-   * The content's level before analysis: `normalise` brings its peak to CONTENT_PEAK_DBFS (-3 dBFS), so that how loud
-   * it was recorded changes nothing; `keep` analyses it as recorded, where a quieter recording keeps less of itself.
+   * The content's level before analysis: `normalise` brings each channel's peak to CONTENT_PEAK_DBFS (-3 dBFS), so
+   * that how loud it was recorded changes nothing; `keep` analyses it as recorded, where a quieter recording keeps less
+   * of itself.
    */
   contentLevel: 'normalise' | 'keep';
   /**

@@ -131,10 +131,11 @@ export interface InputDescription {
   /** Its length in seconds. */
   seconds: number;
   /**
-   * The content's gain before analysis, in dB (`contentLevel: 'normalise'`: its peak brought to CONTENT_PEAK_DBFS; 0
-   * when it was there already, kept as recorded or silent). Absent for the style, which is analysed at its own level.
+   * The content's gain before analysis, in dB, one per channel analysed (`contentLevel: 'normalise'`: each channel's
+   * peak brought to CONTENT_PEAK_DBFS; 0 where it was there already, kept as recorded or silent). Absent for the
+   * style, which is analysed at its own level.
    */
-  gainDb?: number;
+  gainDb?: number[];
   /**
    * The style's silence left out before analysis, in seconds at its start and end (`styleSilence: 'trim'`; 0 where
    * none was). Absent for the content, whose length is the result's.
@@ -232,17 +233,23 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       channels = [channels[0]]; // dual mono: one optimisation, copied to both channels at the end
     }
     const resampled = await Promise.all(channels.map((c) => resample(c, clip.sampleRate, sr)));
-    // Its level, unlike the style's, is not part of what is transferred: one gain for all its channels, which the
-    // content term, the matched start and the content correlation all then read.
-    const gainDb = settings.contentLevel === 'normalise' ? peakGainDb(resampled, CONTENT_PEAK_DBFS) : 0;
-    contentChannels = withGain(resampled, gainDb);
-    contentInput.gainDb = gainDb;
-    if (gainDb > CONTENT_PEAK_DBFS - QUIET_CONTENT_DBFS) {
+    // Its level, unlike the style's, is not part of what is transferred: each channel is brought to one peak, which
+    // the content term, the matched start and the content correlation all then read. Each on its own, as a mono run
+    // of it would be: a result's channels take the style's level whatever their balance was (a stereo content with its
+    // right channel 22 dB down came out with its channels 2.2 dB apart, a balanced one 2.1 dB), and a quieter channel
+    // kept less of itself under one gain for both (docs/defaults.md, "The content's level").
+    const gainsDb = resampled.map((c) => (settings.contentLevel === 'normalise' ? peakGainDb([c], CONTENT_PEAK_DBFS) : 0));
+    contentChannels = resampled.map((c, k) => withGain([c], gainsDb[k])[0]);
+    contentInput.gainDb = gainsDb;
+    const { name } = contentInput;
+    gainsDb.forEach((gainDb, k) => {
+      if (gainDb <= CONTENT_PEAK_DBFS - QUIET_CONTENT_DBFS) return;
+      const which = resampled.length === 2 ? ` (${k === 0 ? 'left' : 'right'} channel)` : '';
       warnings.push(
-        `${contentInput.name}: peaks at ${(CONTENT_PEAK_DBFS - gainDb).toFixed(0)} dBFS: raised by ${gainDb.toFixed(0)} dB to ${CONTENT_PEAK_DBFS} dBFS, ` +
+        `${name}${which}: peaks at ${(CONTENT_PEAK_DBFS - gainDb).toFixed(0)} dBFS: raised by ${gainDb.toFixed(0)} dB to ${CONTENT_PEAK_DBFS} dBFS, ` +
           `its noise with it (--content-level keep analyses it as recorded)`,
       );
-    }
+    });
   }
   checkCancel();
   const tDecode = elapsed();
