@@ -40,7 +40,8 @@ export async function judgeByFamilies(
 }
 
 /**
- * Restyles CONTENT with STYLE through the CLI of dist/ (so `npm run build` first) with `options` and judges the written
+ * Restyles CONTENT with STYLE through the CLI of dist/ (so `npm run build` first; `cli` names another build's
+ * dist/cli/main.js) with `options` and judges the written
  * result with judgeByFamilies against `reference`, the clips it should be read against (not necessarily the inputs:
  * bench/content-level.ts and bench/style-silence.ts give the CLI altered copies and judge against the originals).
  */
@@ -49,10 +50,11 @@ export async function judgeCliRun(
   inputs: { content: string; style: string },
   reference: { content: LogSpectrogram; style: LogSpectrogram },
   options: string[],
+  cli = 'dist/cli/main.js',
 ): Promise<{ contentCorrelation: number; styleGains: number[] }> {
   const out = 'out/bench/judged.wav';
   mkdirSync('out/bench', { recursive: true });
-  const run = spawnSync(process.execPath, ['dist/cli/main.js', inputs.content, inputs.style, '-o', out, '-y', '-q', '--no-quality', ...options], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [cli, inputs.content, inputs.style, '-o', out, '-y', '-q', '--no-quality', ...options], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`restyle ${inputs.content} ${inputs.style} ${options.join(' ')} failed: ${run.stderr}`);
   return judgeByFamilies(runtime, { ...reference, result: await fileLogSpectrogram(out) });
 }

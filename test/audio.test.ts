@@ -6,7 +6,7 @@ import { TESTED_FORMATS, decodeAudio, toMono } from '../src/audio/decode.js';
 import { resample } from '../src/audio/resample.js';
 import { encodeWav, peak } from '../src/audio/wav.js';
 import { limitPeaks } from '../src/audio/limiter.js';
-import { CONTENT_PEAK_DBFS, peakGainDb, silentEnds, withGain } from '../src/audio/level.js';
+import { CONTENT_PEAK_DBFS, peakGainDb, silentEnds, withGain, withoutDc } from '../src/audio/level.js';
 import { readInputFile } from '../src/node/files.js';
 import { encodeFlac } from '../src/node/flac.js';
 import { toInt16 } from '../src/audio/flac.js';
@@ -323,5 +323,19 @@ describe("the style's silent ends (silentEnds)", () => {
     expect(ends.end).toBe(1000 - 800);
     expect(silentEnds(new Float32Array(10))).toEqual({ start: 10, end: 0 });
     expect(silentEnds(Float32Array.of(1, 0, 1))).toEqual({ start: 0, end: 0 });
+  });
+});
+
+describe('DC offsets (withoutDc)', () => {
+  it("takes a clip's mean away, and leaves one under 0.002 (the bundled examples' size) alone", () => {
+    const tone = Float32Array.from({ length: 2205 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * i) / 22.05)); // 100 whole periods
+    const shifted = tone.map((v) => v + 0.02);
+    const copy = shifted.slice();
+    const removed = withoutDc(shifted);
+    expect(Math.max(...Array.from(removed, (v, i) => Math.abs(v - tone[i])))).toBeLessThan(1e-6);
+    expect(shifted).toEqual(copy); // a copy, not the caller's samples
+    const small = tone.map((v) => v + 0.0015);
+    expect(withoutDc(small)).toBe(small);
+    expect(withoutDc(new Float32Array(0)).length).toBe(0);
   });
 });

@@ -159,6 +159,23 @@ describe('transfer end to end (2 s clips, small net)', () => {
     expect(whole.inputs.style.silenceLeftOut).toEqual({ start: 0, end: 0 });
   });
 
+  it('takes a DC offset out of either clip before analysis', async () => {
+    const content = await example('speech', 2);
+    const style = await example('drums', 2);
+    const settings = { ...small, iterations: 6, rounds: 2, phaseIterations: 4, contentWeight: 0.5 };
+    const shifted = (clip: AudioClip, offset: number): AudioClip => ({ channels: clip.channels.map((c) => c.map((v) => v + offset)), sampleRate: clip.sampleRate });
+    const largestDifference = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    // The clips with their own small offsets taken out too (under 0.002, which a run leaves): what the shifted clips,
+    // whose whole mean a run takes out, must come back to.
+    const centred = (clip: AudioClip): AudioClip => shifted(clip, -clip.channels[0].reduce((a, v) => a + v, 0) / clip.channels[0].length);
+    const plain = await transfer({ ...settings, content: centred(content), style: centred(style) });
+    for (const [role, offset] of [['style', 0.05], ['content', -0.05]] as const) {
+      const clips = { content: centred(content), style: centred(style) };
+      const result = await transfer({ ...settings, ...clips, [role]: shifted(clips[role], offset) });
+      expect(largestDifference(result.channels[0], plain.channels[0]), role).toBeLessThan(1e-3);
+    }
+  });
+
   it('scales the content weight to Ulyanov\'s alpha by the reference over the actual feature frames', () => {
     // Kernel 11: 430 frames give 420 feature frames, so the weight is alpha there; 850 frames (840) halve it.
     expect(CONTENT_WEIGHT_REFERENCE_FRAMES).toBe(430);

@@ -5,6 +5,9 @@
  * voice recorded 20 dB quieter shows them less of its structure, and the result kept less of it (docs/defaults.md,
  * "The content's level"). Bringing every content to one peak level makes its recording level change nothing.
  *
+ * A DC offset: 0 Hz is inaudible, but a style's offset is a large, steady magnitude in the STFT's lowest bins, which
+ * the result is then fitted to and Griffin-Lim cannot rebuild (docs/defaults.md, "DC offsets").
+ *
  * The style's silent ends: a Gram matrix averages over frames, and a silent frame's features are all zero, so seconds
  * of silence before or after a style scale its statistics down as if it were that much sparser (docs/defaults.md,
  * "The style's silent ends").
@@ -65,4 +68,18 @@ export function silentEnds(signal: Float32Array): { start: number; end: number }
   let last = signal.length - 1;
   while (Math.abs(signal[last]) <= threshold) last--;
   return { start: first, end: signal.length - 1 - last };
+}
+
+/**
+ * A DC offset (a clip's mean) smaller than this is left alone: the bundled examples' 0.0005-0.0011 moved their results
+ * by under 0.006 when removed, where 0.005 in a style cost 0.04 of style gain (docs/defaults.md, "DC offsets").
+ */
+export const NEGLIGIBLE_DC = 0.002;
+
+/** `signal` less its mean, or `signal` itself where the mean is under NEGLIGIBLE_DC (it may be the caller's: never written). */
+export function withoutDc(signal: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < signal.length; i++) sum += signal[i];
+  const mean = signal.length > 0 ? sum / signal.length : 0;
+  return Math.abs(mean) < NEGLIGIBLE_DC ? signal : signal.map((v) => v - mean);
 }

@@ -1,5 +1,5 @@
 import { decodeAudio, toMono, type AudioClip } from '../audio/decode.js';
-import { CONTENT_PEAK_DBFS, MIN_LEFT_OUT_SILENCE_SECONDS, QUIET_CONTENT_DBFS, peakGainDb, silentEnds, withGain } from '../audio/level.js';
+import { CONTENT_PEAK_DBFS, MIN_LEFT_OUT_SILENCE_SECONDS, QUIET_CONTENT_DBFS, peakGainDb, silentEnds, withGain, withoutDc } from '../audio/level.js';
 import { resample } from '../audio/resample.js';
 import { peak } from '../audio/wav.js';
 import { loadFastFft } from '../dsp/fft.js';
@@ -217,7 +217,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   const styleClip = await loadClip(styleSource, 'style');
   const styleInput = describeInput(styleClip, sourceName(styleSource, 'style'));
   let contentInput: InputDescription | undefined;
-  let style = await resample(toMono(styleClip), styleClip.sampleRate, sr);
+  // Without a DC offset, inaudible but a steady magnitude the result would be fitted to (withoutDc).
+  let style = withoutDc(await resample(toMono(styleClip), styleClip.sampleRate, sr));
   let contentChannels: Float32Array[] | undefined;
   let outputChannelCount = 1;
   if (contentSource) {
@@ -232,7 +233,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     } else if (channels.length === 2 && sameSamples(channels[0], channels[1])) {
       channels = [channels[0]]; // dual mono: one optimisation, copied to both channels at the end
     }
-    const resampled = await Promise.all(channels.map((c) => resample(c, clip.sampleRate, sr)));
+    const resampled = await Promise.all(channels.map(async (c) => withoutDc(await resample(c, clip.sampleRate, sr))));
     // Its level, unlike the style's, is not part of what is transferred: each channel is brought to one peak, which
     // the content term, the matched start and the content correlation all then read. Each on its own, as a mono run
     // of it would be: a result's channels take the style's level whatever their balance was (a stereo content with its
