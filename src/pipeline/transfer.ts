@@ -120,7 +120,7 @@ export interface StageTimings {
   total: number;
 }
 
-/** A clip as it came in, before it was brought to the working rate (and the style to mono). */
+/** A clip as it came in, before it was brought to the working rate. */
 export interface InputDescription {
   /** Its file name, or 'content' / 'style' for samples passed without one. */
   name: string;
@@ -211,14 +211,16 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     if (unused.length > 0) warnings.push(`${unused.join(' and ')} ${unused.length > 1 ? 'have' : 'has'} no effect in texture synthesis (there is no content)`);
   }
 
-  // Decode and bring both clips to the working rate: the style to mono, the content to mono or its own channels and
-  // to one peak level.
+  // Decode and bring both clips to the working rate: the style's channels, the content's channels (or their mix) each at
+  // one peak level.
   report({ stage: 'decode', step: 0, total: 1 });
   const styleClip = await loadClip(styleSource, 'style');
   const styleInput = describeInput(styleClip, sourceName(styleSource, 'style'));
   let contentInput: InputDescription | undefined;
-  // Without a DC offset, inaudible but a steady magnitude the result would be fitted to (withoutDc).
-  let style = withoutDc(await resample(toMono(styleClip), styleClip.sampleRate, sr));
+  // Its channels kept apart (identical ones as one), for a spectrogram without the cancellation a mix would have
+  // (styleLogSpectrogram); without a DC offset, inaudible but a steady magnitude the result would be fitted to.
+  const distinct = styleClip.channels.filter((c, k) => k === 0 || !sameSamples(c, styleClip.channels[0]));
+  let style = await Promise.all(distinct.map(async (c) => withoutDc(await resample(c, styleClip.sampleRate, sr))));
   let contentChannels: Float32Array[] | undefined;
   let outputChannelCount = 1;
   if (contentSource) {
@@ -270,8 +272,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
       );
     }
   };
-  checkLength(style, sourceName(styleSource, 'style'));
-  if (peak(style) === 0) throw new InputError(sourceName(styleSource, 'style'), 'is silent: there is no style to transfer');
+  checkLength(style[0], sourceName(styleSource, 'style'));
+  if (style.every((c) => peak(c) === 0)) throw new InputError(sourceName(styleSource, 'style'), 'is silent: there is no style to transfer');
   if (settings.styleSilence === 'trim') {
     const { kept, leftOut } = withoutSilentEnds(style, sr, minSamples);
     style = kept;
@@ -294,7 +296,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   const channelCount = contentChannels?.length ?? 1;
   // A runtime that may still fall back to the CPU is estimated as the CPU: the fall-back comes after this check.
   const gpu = computesOnGpu(runtime) && !runtime.fallbackToCpu;
-  const styleFrames = frameCount(style.length, settings.hop);
+  const styleFrames = frameCount(style[0].length, settings.hop);
   let arrays = estimateMemory(settings, frames, styleFrames, channelCount, { gpu });
   // The whole-clip Gram difference by halves is faster on WebAssembly but holds more of its heap: a run that fits the
   // heap only with one N x N difference runs so (8192 filters at 44.1 kHz, 90 s against 150 s: a heap of 3560 MiB with
@@ -327,7 +329,7 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   }
   report({ stage: 'analyse', step: 0, total: 1, memory: needed });
   let t0 = performance.now();
-  const styleSpec = toLogSpectrogram(plan, style);
+  const styleSpec = styleLogSpectrogram(plan, style);
   // The time of one STFT of the output's length, to estimate Griffin-Lim's: the content's (the style's first STFT
   // also pays for warming up the FFT, several times an STFT's cost on a short clip).
   let stftMs = ((performance.now() - t0) * frames) / styleSpec.frames;
@@ -565,17 +567,45 @@ function sourceName(source: AudioSource, role: string): string {
 }
 
 /**
- * The style without its silent ends (silentEnds) where either lasts over MIN_LEFT_OUT_SILENCE_SECONDS, and how many
- * seconds of each were left out. A shorter end is kept: a loop's closing rest is part of its rhythm. So is all of it
- * if what remains would be shorter than `minSamples`, the net's receptive field.
+ * The style's channels without their silent ends (silentEnds of the loudest channel at each sample) where either lasts
+ * over MIN_LEFT_OUT_SILENCE_SECONDS, and how many seconds of each were left out. A shorter end is kept: a loop's
+ * closing rest is part of its rhythm. So is all of it if what remains would be shorter than `minSamples`, the net's
+ * receptive field.
  */
-function withoutSilentEnds(style: Float32Array, sampleRate: number, minSamples: number): { kept: Float32Array; leftOut: { start: number; end: number } } {
-  const ends = silentEnds(style);
+function withoutSilentEnds(style: Float32Array[], sampleRate: number, minSamples: number): { kept: Float32Array[]; leftOut: { start: number; end: number } } {
+  let loudest = style[0];
+  if (style.length > 1) {
+    loudest = style[0].map(Math.abs);
+    for (const c of style.slice(1)) for (let i = 0; i < c.length; i++) loudest[i] = Math.max(loudest[i], Math.abs(c[i]));
+  }
+  const ends = silentEnds(loudest);
   const longest = MIN_LEFT_OUT_SILENCE_SECONDS * sampleRate;
   const start = ends.start > longest ? ends.start : 0;
   const end = ends.end > longest ? ends.end : 0;
-  if ((start === 0 && end === 0) || style.length - start - end < minSamples) return { kept: style, leftOut: { start: 0, end: 0 } };
-  return { kept: style.subarray(start, style.length - end), leftOut: { start: start / sampleRate, end: end / sampleRate } };
+  const length = style[0].length;
+  if ((start === 0 && end === 0) || length - start - end < minSamples) return { kept: style, leftOut: { start: 0, end: 0 } };
+  return { kept: style.map((c) => c.subarray(start, length - end)), leftOut: { start: start / sampleRate, end: end / sampleRate } };
+}
+
+/**
+ * The style's log1p magnitude: of its one channel, or of the power mean of its channels' magnitudes. Their mix would
+ * cancel where they differ in phase: a stereo style whose right channel is its left 1 ms later (a spaced pair of
+ * microphones, a Haas widening) mixes to a comb filter, whose notches every 1 kHz the result then took as the
+ * style's timbre (docs/defaults.md, "Stereo styles").
+ */
+function styleLogSpectrogram(plan: StftPlan, channels: Float32Array[]): LogSpectrogram {
+  if (channels.length === 1) return toLogSpectrogram(plan, channels[0]);
+  let power: Float32Array | undefined;
+  let shape = { bins: 0, frames: 0 };
+  for (const channel of channels) {
+    const { re, im, bins, frames } = plan.forward(channel); // one channel's STFT at a time: a long style's are large
+    power ??= new Float32Array(re.length);
+    for (let i = 0; i < re.length; i++) power[i] += re[i] * re[i] + im[i] * im[i];
+    shape = { bins, frames };
+  }
+  const data = power as Float32Array;
+  for (let i = 0; i < data.length; i++) data[i] = Math.log1p(Math.sqrt(data[i] / channels.length));
+  return { data, ...shape };
 }
 
 function describeInput(clip: AudioClip, name: string): InputDescription {
