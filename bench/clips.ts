@@ -43,7 +43,7 @@ export async function judgeByFamilies(
  * Restyles CONTENT with STYLE through the CLI of dist/ (so `npm run build` first; `cli` names another build's
  * dist/cli/main.js) with `options` and judges the written
  * result with judgeByFamilies against `reference`, the clips it should be read against (not necessarily the inputs:
- * bench/content-level.ts and bench/style-silence.ts give the CLI altered copies and judge against the originals).
+ * bench/input-conditions.ts gives the CLI altered copies and judges against the originals).
  */
 export async function judgeCliRun(
   runtime: Runtime,
