@@ -211,8 +211,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     if (unused.length > 0) warnings.push(`${unused.join(' and ')} ${unused.length > 1 ? 'have' : 'has'} no effect in texture synthesis (there is no content)`);
   }
 
-  // Decode and bring both clips to the working rate: the style's channels, the content's channels (or their mix) each at
-  // one peak level.
+  // Decode and bring both clips to the working rate: the style's distinct channels, and the content's channels (or
+  // their mix), each brought to one peak level.
   report({ stage: 'decode', step: 0, total: 1 });
   const styleClip = await loadClip(styleSource, 'style');
   const styleInput = describeInput(styleClip, sourceName(styleSource, 'style'));
@@ -331,8 +331,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
   let t0 = performance.now();
   const styleSpec = styleLogSpectrogram(plan, style);
   // The time of one STFT of the output's length, to estimate Griffin-Lim's: the content's (the style's first STFT
-  // also pays for warming up the FFT, several times an STFT's cost on a short clip).
-  let stftMs = ((performance.now() - t0) * frames) / styleSpec.frames;
+  // also pays for warming up the FFT, several times an STFT's cost on a short clip), else one of the style's channels'.
+  let stftMs = ((performance.now() - t0) * frames) / (styleSpec.frames * style.length);
   t0 = performance.now();
   const contentSpecs = contentChannels?.map((c) => toLogSpectrogram(plan, c));
   if (contentSpecs) stftMs = (performance.now() - t0) / contentSpecs.length;
