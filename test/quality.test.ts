@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { transfer, assessResult, measureQuality, nodeRuntime, qualityDevice, toLogSpectrogram, StftPlan } from '../src/node/index.js';
-import { HELD_OUT_DIRECT_MAX_FRAMES, HELD_OUT_FILTERS, MIN_CONTENT_STYLE_DISTANCE, MIN_HALF_FRAMES, contentCorrelation, heldOutConvolution, describeStyleGain, formatStyleGain, styleAndHalvesGrams, styleBandsCorrelationBound } from '../src/quality/measures.js';
+import { HELD_OUT_DIRECT_MAX_FRAMES, HELD_OUT_FILTERS, HELD_OUT_NETS, MIN_CONTENT_STYLE_DISTANCE, MIN_HALF_FRAMES, contentCorrelation, heldOutConvolution, describeStyleGain, formatStyleGain, styleAndHalvesGrams, styleBandsCorrelationBound } from '../src/quality/measures.js';
 import { StyleNet } from '../src/model/style-net.js';
 import type { LogSpectrogram } from '../src/model/style-net.js';
 import type { TransferSettings } from '../src/pipeline/settings.js';
@@ -165,6 +165,21 @@ describe('style gain', () => {
     expect(q.styleGain).toBeNaN();
     expect(formatStyleGain(q.styleGain)).toBe('n/a (the content already has the style)');
     expect(formatStyleGain(0.7261)).toBe('0.726');
+  });
+
+  it('is measured by the held-out nets that fit a style shorter than the widest of them (a one-shot sample)', async () => {
+    const plan = new StftPlan(2048, 512);
+    const tone = (seconds: number, hz: number): LogSpectrogram => toLogSpectrogram(plan, Float32Array.from({ length: Math.round(seconds * 22050) }, (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * i) / 22050)));
+    const content = tone(2, 440);
+    const style = tone(0.3, 880); // 13 frames: under kernel 15's 15
+    expect(style.frames).toBeLessThan(Math.max(...HELD_OUT_NETS.map((n) => n.kernel)));
+    const runtime = nodeRuntime();
+    const q = await measureQuality(runtime, { content, style, result: content });
+    expect(q.contentStyleDistance).toBeGreaterThan(MIN_CONTENT_STYLE_DISTANCE); // not "the content already has the style"
+    expect(q.styleGain).toBeCloseTo(0, 6); // the result is the content: nothing gained
+    // The same as the nets that fit, alone.
+    const fitting = await measureQuality(runtime, { content, style, result: content }, HELD_OUT_NETS.filter((n) => n.kernel <= style.frames));
+    expect(q.contentStyleDistance).toBeCloseTo(fitting.contentStyleDistance, 10);
   });
 });
 

@@ -170,8 +170,9 @@ function relativeDistance(g: Float32Array, a: Float32Array): number {
  * style gain of the style's own halves, and the content correlation left at the style's band statistics. Without a
  * content (texture synthesis), the style distance, the style's own halves' distance and how closely the result replays
  * the style, the rest NaN. Given the spectrograms' analysis (`layout`), also how far the result's pulse is from the
- * style's (measureRhythm), which the Gram measures cannot see. Spectrograms must share bins. `checkCancel` is called
- * before each held-out net, after the runtime's pause, and may throw to stop.
+ * style's (measureRhythm), which the Gram measures cannot see. Spectrograms must share bins. A held-out net wider than
+ * the shortest of them is left out: it would see no frame of it (a 0.3 s style is 13 frames, under kernel 15). `checkCancel`
+ * is called before each held-out net, after the runtime's pause, and may throw to stop.
  */
 export async function measureQuality(
   runtime: Runtime,
@@ -185,7 +186,11 @@ export async function measureQuality(
   let halvesDistance = 0;
   const half = Math.floor(specs.style.frames / 2);
   const withHalves = half >= MIN_HALF_FRAMES;
-  for (const { kernel, seed } of nets) {
+  // A net that sees no frame of a clip would make its Gram 0 / 0, and the style gain NaN: read as "the content already
+  // has the style" (which a one-shot drum sample as the style was said to have).
+  const shortest = Math.min(specs.style.frames, specs.result.frames, specs.content?.frames ?? Infinity);
+  const fitting = nets.filter(({ kernel }) => featureFrames(shortest, kernel) >= 1);
+  for (const { kernel, seed } of fitting) {
     await runtime.pause?.();
     checkCancel?.();
     const net = heldOutNet(runtime, specs.style.bins, { kernel, seed }, heldOutConvolution(runtime, specs), filters);
@@ -201,9 +206,9 @@ export async function measureQuality(
       await net.dispose();
     }
   }
-  styleDistance /= nets.length;
-  contentStyleDistance = specs.content ? contentStyleDistance / nets.length : NaN;
-  halvesDistance = withHalves ? halvesDistance / nets.length : NaN;
+  styleDistance = fitting.length > 0 ? styleDistance / fitting.length : NaN;
+  contentStyleDistance = specs.content && fitting.length > 0 ? contentStyleDistance / fitting.length : NaN;
+  halvesDistance = withHalves && fitting.length > 0 ? halvesDistance / fitting.length : NaN;
   // When the content already has the style's statistics there is nothing to gain: the ratio would be noise / noise.
   const defined = contentStyleDistance >= MIN_CONTENT_STYLE_DISTANCE;
   return {
