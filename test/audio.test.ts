@@ -287,26 +287,25 @@ describe('limitPeaks', () => {
 });
 
 describe('the content level (peakGainDb, withGain)', () => {
-  it('brings the loudest sample of all channels to the target, and leaves the inputs alone', () => {
-    const left = Float32Array.from({ length: 500 }, (_, i) => 0.01 * Math.sin(i / 7));
-    const right = Float32Array.from({ length: 500 }, (_, i) => -0.02 * Math.cos(i / 5)); // the louder: its peak, -0.02, sets the gain
-    const before = [left.slice(), right.slice()];
-    const gainDb = peakGainDb([left, right], CONTENT_PEAK_DBFS);
+  it('brings the loudest sample to the target, every sample by the one gain, and leaves the input alone', () => {
+    const x = Float32Array.from({ length: 500 }, (_, i) => -0.02 * Math.cos(i / 5)); // its peak, -0.02, sets the gain
+    const before = x.slice();
+    const gainDb = peakGainDb(x, CONTENT_PEAK_DBFS);
     expect(gainDb).toBeCloseTo(-3 - 20 * Math.log10(0.02), 5); // to float32's rounding of the samples
-    const scaled = withGain([left, right], gainDb);
-    expect(peak(scaled[1])).toBeCloseTo(10 ** (-3 / 20), 6);
-    expect(scaled[0][100] / left[100]).toBeCloseTo(10 ** (gainDb / 20), 5); // one gain for both: their balance kept
-    expect([left, right]).toEqual(before);
+    const scaled = withGain(x, gainDb);
+    expect(peak(scaled)).toBeCloseTo(10 ** (-3 / 20), 6);
+    expect(scaled[100] / x[100]).toBeCloseTo(10 ** (gainDb / 20), 5);
+    expect(x).toEqual(before);
   });
 
   it('applies nothing to silence or within 0.05 dB of the target (a 16-bit file normalised to it), and cuts a loud clip', () => {
-    expect(peakGainDb([new Float32Array(100)], -3)).toBe(0);
+    expect(peakGainDb(new Float32Array(100), -3)).toBe(0);
     const at = (level: number): Float32Array => Float32Array.of(0, level, -level / 2);
-    expect(peakGainDb([at(23198 / 32768)], -3)).toBe(0); // sox norm -3's loudest 16-bit sample, -3.00001 dBFS
-    expect(peakGainDb([at(10 ** (-3.06 / 20))], -3)).toBeCloseTo(0.06, 5);
-    expect(peakGainDb([at(1.5)], -3)).toBeCloseTo(-3 - 20 * Math.log10(1.5), 5);
+    expect(peakGainDb(at(23198 / 32768), -3)).toBe(0); // sox norm -3's loudest 16-bit sample, -3.00001 dBFS
+    expect(peakGainDb(at(10 ** (-3.06 / 20)), -3)).toBeCloseTo(0.06, 5);
+    expect(peakGainDb(at(1.5), -3)).toBeCloseTo(-3 - 20 * Math.log10(1.5), 5);
     const unchanged = at(0.5);
-    expect(withGain([unchanged], 0)[0]).toBe(unchanged);
+    expect(withGain(unchanged, 0)).toBe(unchanged);
   });
 });
 

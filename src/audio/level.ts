@@ -32,19 +32,19 @@ export const QUIET_CONTENT_DBFS = -60;
  */
 const NEGLIGIBLE_DB = 0.05;
 
-/** The gain in dB that brings the loudest sample of `channels` to `targetDbfs`: 0 for silence and for a negligible change. */
-export function peakGainDb(channels: readonly Float32Array[], targetDbfs: number): number {
-  const loudest = Math.max(0, ...channels.map(peak));
+/** The gain in dB that brings the loudest sample of `signal` to `targetDbfs`: 0 for silence and for a negligible change. */
+export function peakGainDb(signal: Float32Array, targetDbfs: number): number {
+  const loudest = peak(signal);
   if (loudest === 0) return 0;
   const gainDb = targetDbfs - 20 * Math.log10(loudest);
   return Math.abs(gainDb) < NEGLIGIBLE_DB ? 0 : gainDb;
 }
 
-/** Copies of `channels` scaled by `gainDb`; the channels themselves when it is 0 (they may be the caller's: never written). */
-export function withGain(channels: readonly Float32Array[], gainDb: number): Float32Array[] {
-  if (gainDb === 0) return [...channels];
+/** A copy of `signal` scaled by `gainDb`; the signal itself when it is 0 (it may be the caller's: never written). */
+export function withGain(signal: Float32Array, gainDb: number): Float32Array {
+  if (gainDb === 0) return signal;
   const gain = 10 ** (gainDb / 20);
-  return channels.map((c) => c.map((v) => v * gain));
+  return signal.map((v) => v * gain);
 }
 
 /**

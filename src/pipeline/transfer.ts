@@ -241,8 +241,8 @@ export async function transfer(runtime: Runtime, request: TransferRequest, hooks
     // of it would be: a result's channels take the style's level whatever their balance was (a stereo content with its
     // right channel 22 dB down came out with its channels 2.2 dB apart, a balanced one 2.1 dB), and a quieter channel
     // kept less of itself under one gain for both (docs/defaults.md, "The content's level").
-    const gainsDb = resampled.map((c) => (settings.contentLevel === 'normalise' ? peakGainDb([c], CONTENT_PEAK_DBFS) : 0));
-    contentChannels = resampled.map((c, k) => withGain([c], gainsDb[k])[0]);
+    const gainsDb = resampled.map((c) => (settings.contentLevel === 'normalise' ? peakGainDb(c, CONTENT_PEAK_DBFS) : 0));
+    contentChannels = resampled.map((c, k) => withGain(c, gainsDb[k]));
     contentInput.gainDb = gainsDb;
     const { name } = contentInput;
     gainsDb.forEach((gainDb, k) => {
